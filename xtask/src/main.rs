@@ -1,1 +1,265 @@
-fn main() {}
+//! `cargo xtask <command>`: the project's own build and run commands (std only, so it compiles
+//! in seconds on a fresh machine).
+//!
+//!   run     install what is missing, build the page in release mode (wasm-opt), serve it with the
+//!           greeting server at http://localhost:5000/
+//!   dev     greeting server on :5000 + `trunk serve` (live reload, proxy to :5000) on :8080
+//!   test    every test suite: native, wasm in headless Chromium, release build, end-to-end
+//!   setup   install the tools only
+//!   doctor  check the tools and report, install nothing
+
+mod proc;
+mod testing;
+mod tools;
+
+use proc::{cmd, root, Result};
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::process::{Child, Stdio};
+use std::time::{Duration, Instant};
+use tools::{Mode, Needs};
+
+const USAGE: &str = "\
+usage: cargo xtask <command> [options]
+
+  run [--port P] [-- SERVER_ARGS...]
+          install what is missing, `trunk build --release` (with wasm-opt), then serve dist/ with the
+          greeting server on http://localhost:5000/ (Ctrl-C stops it). SERVER_ARGS go to greeting-server,
+          e.g. `cargo xtask run -- --secret-key teach --allow-origin http://localhost:8000`
+  dev [-- SERVER_ARGS...]
+          greeting server on :5000 plus `trunk serve` on http://localhost:8080/ with live reload;
+          Trunk.toml's [[proxy]] forwards the API to :5000. Ctrl-C stops both.
+  test    ensure tools, then: native tests, the page's wasm tests in headless Chromium,
+          `trunk build --release`, end-to-end tests. Ends with `xtask: N passed, M failed`.
+  setup   install the tools only (rust wasm32 target, trunk, wasm-bindgen-cli, wasm-opt, chromium)
+  doctor  show which tools are there and which are missing; installs nothing
+";
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    proc::export_tool_path();
+    let code = match dispatch(&args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("\nxtask: error: {e}");
+            1
+        }
+    };
+    std::process::exit(code);
+}
+
+fn dispatch(args: &[String]) -> Result<i32> {
+    let (sub, rest) = match args.split_first() {
+        Some((s, r)) => (s.as_str(), r),
+        None => {
+            print!("{USAGE}");
+            return Ok(2);
+        }
+    };
+    match sub {
+        "run" => run(rest).map(|_| 0),
+        "dev" => dev(rest).map(|_| 0),
+        "test" => Ok(testing::test_all(rest)),
+        "setup" => {
+            tools::ensure(Needs::Test, Mode::Install)?;
+            tools::python_with_requests(true);
+            Ok(0)
+        }
+        "doctor" => {
+            let r = tools::ensure(Needs::Test, Mode::CheckOnly);
+            match tools::python_with_requests(false) {
+                Some(py) => println!("  [ok     ] python with requests       {py} (for the Python e2e test)"),
+                None => println!("  [optional] python with requests      not found: the Python e2e test will be skipped"),
+            }
+            r.map(|_| 0)
+        }
+        "-h" | "--help" | "help" => {
+            print!("{USAGE}");
+            Ok(0)
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    }
+}
+
+/// Split `[--port P] [-- extra...]`.
+fn parse_run_args(args: &[String]) -> Result<(u16, Vec<String>)> {
+    let mut port = 5000u16;
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "--" => return Ok((port, args[i + 1..].to_vec())),
+            "--port" => {
+                port = args
+                    .get(i + 1)
+                    .and_then(|p| p.parse().ok())
+                    .ok_or("--port needs a number")?;
+                i += 2;
+            }
+            other => return Err(format!("unexpected argument `{other}` (server flags go after `--`)")),
+        }
+    }
+    Ok((port, Vec::new()))
+}
+
+fn check_port_free(port: u16) -> Result {
+    match TcpListener::bind(("127.0.0.1", port)) {
+        Ok(_) => Ok(()),
+        Err(e) => Err(format!(
+            "port {port} on 127.0.0.1 is in use ({e}). Another `cargo xtask run`/`dev`, or your own Flask app?\n  \
+             See who holds it: `ss -ltnp 'sport = :{port}'`. Stop it, or pick another port: `cargo xtask run --port 5001`."
+        )),
+    }
+}
+
+/// `cargo build [--release] -p greeting-server`, returning the binary's path (from cargo's JSON).
+pub fn build_server(release: bool) -> Result<std::path::PathBuf> {
+    let mut c = cmd("cargo");
+    c.args(["build", "-p", "greeting-server", "--bin", "greeting-server", "--message-format=json-render-diagnostics"]);
+    if release {
+        c.arg("--release");
+    }
+    let what = proc::describe(&c);
+    println!("$ {what}");
+    proc::flush();
+    let out = c
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("could not start `{what}`: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("`{what}` failed ({})", proc::show_status(out.status)));
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    stdout
+        .lines()
+        .filter(|l| l.contains("\"compiler-artifact\""))
+        .filter_map(|l| json_string_field(l, "executable"))
+        .find(|p| p.ends_with("/greeting-server"))
+        .map(std::path::PathBuf::from)
+        .ok_or_else(|| "cargo built greeting-server but reported no executable".to_string())
+}
+
+/// The value of `"key":"..."` in one line of JSON (enough for cargo's artifact paths).
+fn json_string_field(line: &str, key: &str) -> Option<String> {
+    let pat = format!("\"{key}\":\"");
+    let start = line.find(&pat)? + pat.len();
+    let mut out = String::new();
+    let mut chars = line[start..].chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '"' => return Some(out),
+            '\\' => out.push(chars.next()?),
+            c => out.push(c),
+        }
+    }
+    None
+}
+
+/// Start greeting-server and wait for its `listening on` line; its output keeps streaming.
+fn start_server(bin: &std::path::Path, args: &[String]) -> Result<(Child, String)> {
+    let mut c = std::process::Command::new(bin);
+    c.current_dir(root()).args(args).stdin(Stdio::null()).stdout(Stdio::piped());
+    println!("$ {}", proc::describe(&c));
+    let mut child = c.spawn().map_err(|e| format!("could not start {}: {e}", bin.display()))?;
+    let out = child.stdout.take().ok_or("no stdout")?;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut tx = Some(tx);
+        for line in BufReader::new(out).lines() {
+            let Ok(line) = line else { break };
+            println!("{line}");
+            if let Some(rest) = line.split("listening on ").nth(1) {
+                if let Some(t) = tx.take() {
+                    let _ = t.send(rest.trim().to_string());
+                }
+            }
+        }
+    });
+    let t = Instant::now();
+    loop {
+        if let Ok(url) = rx.try_recv() {
+            return Ok((child, url));
+        }
+        if let Ok(Some(st)) = child.try_wait() {
+            return Err(format!("greeting-server exited before listening ({})", proc::show_status(st)));
+        }
+        if t.elapsed() > Duration::from_secs(30) {
+            proc::stop(&mut child);
+            return Err("greeting-server printed no `listening on` line within 30 s".into());
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+fn run(args: &[String]) -> Result {
+    let (port, extra) = parse_run_args(args)?;
+    let t0 = Instant::now();
+    proc::header("tools");
+    tools::ensure(Needs::Build, Mode::Install)?;
+    check_port_free(port)?;
+    proc::header("building the page (trunk build --release, wasm-opt)");
+    let mut t = cmd("trunk");
+    t.args(["build", "--release"]);
+    proc::run(t)?;
+    proc::header("building the greeting server (release)");
+    let bin = build_server(true)?;
+    proc::header("serving");
+    let mut server_args: Vec<String> =
+        vec!["--static".into(), "dist".into(), "--port".into(), port.to_string()];
+    server_args.extend(extra);
+    let (mut child, _addr) = start_server(&bin, &server_args)?;
+    println!();
+    println!("Ready in {}. Open the playground: http://localhost:{port}/", proc::fmt_dur(t0.elapsed()));
+    println!("(Ctrl-C stops the server.)");
+    proc::flush();
+    let st = child.wait().map_err(|e| e.to_string())?;
+    if st.success() {
+        Ok(())
+    } else {
+        Err(format!("greeting-server stopped ({})", proc::show_status(st)))
+    }
+}
+
+fn dev(args: &[String]) -> Result {
+    let (port, extra) = parse_run_args(args)?;
+    if port != 5000 {
+        println!("note: Trunk.toml's [[proxy]] points at port 5000; with --port {port} the proxy will not reach the server.");
+    }
+    proc::header("tools");
+    tools::ensure(Needs::Build, Mode::Install)?;
+    check_port_free(port)?;
+    proc::header("greeting server (debug build)");
+    let bin = build_server(false)?;
+    let mut server_args: Vec<String> = vec!["--port".into(), port.to_string()];
+    server_args.extend(extra);
+    let (mut server, _) = start_server(&bin, &server_args)?;
+    proc::header("trunk serve (live reload)");
+    let mut c = cmd("trunk");
+    c.arg("serve").stdin(Stdio::null());
+    println!("$ {}", proc::describe(&c));
+    let mut trunk = match c.spawn() {
+        Ok(ch) => ch,
+        Err(e) => {
+            proc::stop(&mut server);
+            return Err(format!("could not start trunk: {e}"));
+        }
+    };
+    println!(
+        "\nThe page: http://localhost:8080/ (rebuilt and reloaded when src/, content/ or style/ change; \
+         the first build takes a while).\nThe greeting server: http://127.0.0.1:{port}/greeting. Ctrl-C stops both."
+    );
+    proc::flush();
+    // Ctrl-C in a terminal reaches both children (same process group). If either ends on its
+    // own, stop the other so nothing is left running.
+    loop {
+        if let Ok(Some(st)) = server.try_wait() {
+            proc::stop(&mut trunk);
+            return if st.success() { Ok(()) } else { Err(format!("greeting-server stopped ({})", proc::show_status(st))) };
+        }
+        if let Ok(Some(st)) = trunk.try_wait() {
+            proc::stop(&mut server);
+            return if st.success() { Ok(()) } else { Err(format!("trunk serve stopped ({})", proc::show_status(st))) };
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}

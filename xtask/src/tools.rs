@@ -1,0 +1,371 @@
+//! The tool installer: checks what is there (and its version), says what it installs and why,
+//! installs only what is missing, streaming the progress of long steps.
+//!
+//! The traps it avoids are in shared/notes/toolchain.md: trunk 0.22 needs a newer rustc than
+//! stable here (0.21.14 --locked builds); wasm-bindgen-cli must equal the wasm-bindgen crate
+//! version in Cargo.lock and `--locked` fails for it; Debian's binaryen (108) is too old for
+//! current rustc output, npm's binaryen works; Trunk's own downloads (GitHub) are unreachable, so
+//! every tool Trunk uses must be on PATH with the exact version it asks for.
+
+use crate::proc::{self, cmd, output, root, tools_dir, which, Result};
+use std::time::Instant;
+
+pub const TRUNK_VERSION: &str = "0.21.14";
+pub const BINARYEN_VERSION: &str = "132"; // npm package binaryen@132.0.0: `wasm-opt version 132`
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Build and serve the page: wasm32 target, trunk, wasm-bindgen, wasm-opt.
+    Build,
+    /// Everything for `cargo xtask test`: Build plus Chromium and chromedriver.
+    Test,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Install,
+    CheckOnly,
+}
+
+struct Check {
+    name: &'static str,
+    found: Option<String>,
+    wanted: String,
+    ok: bool,
+}
+
+impl Check {
+    fn print(&self) {
+        let found = self.found.as_deref().unwrap_or("not found");
+        let mark = if self.ok { "ok     " } else { "MISSING" };
+        println!("  [{mark}] {:<26} found: {:<34} wanted: {}", self.name, found, self.wanted);
+    }
+}
+
+/// The version of `name` in Cargo.lock (first match), e.g. wasm-bindgen's.
+pub fn locked_version(name: &str) -> Option<String> {
+    let lock = std::fs::read_to_string(root().join("Cargo.lock")).ok()?;
+    let mut lines = lock.lines();
+    while let Some(l) = lines.next() {
+        if l.trim() == format!("name = \"{name}\"") {
+            let v = lines.next()?.trim();
+            return v.strip_prefix("version = \"")?.strip_suffix('"').map(String::from);
+        }
+    }
+    None
+}
+
+fn second_word(s: &str) -> Option<String> {
+    s.split_whitespace().nth(1).map(String::from)
+}
+
+fn trunk_version() -> Option<String> {
+    output("trunk", &["--version"]).and_then(|s| second_word(&s))
+}
+
+fn trunk_ok(v: &str) -> bool {
+    // 0.21.14 is what installs on stable; a 0.22 someone built with nightly works as well.
+    let parts: Vec<u64> = v.split('.').filter_map(|p| p.parse().ok()).collect();
+    matches!(parts.as_slice(), [0, 21, p, ..] if *p >= 14) || matches!(parts.as_slice(), [0, m, ..] if *m >= 22)
+}
+
+fn wasm_bindgen_version() -> Option<String> {
+    output("wasm-bindgen", &["--version"]).and_then(|s| second_word(&s))
+}
+
+fn wasm_bindgen_test_runner_version() -> Option<String> {
+    output("wasm-bindgen-test-runner", &["--version"]).and_then(|s| second_word(&s))
+}
+
+pub fn wasm_opt_path() -> std::path::PathBuf {
+    tools_dir().join("node_modules").join(".bin").join("wasm-opt")
+}
+
+fn wasm_opt_version() -> Option<String> {
+    let p = wasm_opt_path();
+    if !p.exists() {
+        return None;
+    }
+    // "wasm-opt version 132 (version_132)"
+    output(p.to_str()?, &["--version"]).and_then(|s| s.split_whitespace().nth(2).map(String::from))
+}
+
+fn has_wasm_target() -> bool {
+    output("rustup", &["target", "list", "--installed"])
+        .map(|s| s.lines().any(|l| l.trim() == WASM_TARGET))
+        .unwrap_or(false)
+}
+
+pub fn chromedriver_path() -> Option<std::path::PathBuf> {
+    if let Some(p) = std::env::var_os("CHROMEDRIVER") {
+        let p = std::path::PathBuf::from(p);
+        if p.is_file() {
+            return Some(p);
+        }
+    }
+    which("chromedriver")
+}
+
+fn chromium_version() -> Option<String> {
+    // "Chromium 156.0.8078.108 built on Debian GNU/Linux 12 (bookworm)"
+    which("chromium")?;
+    output("chromium", &["--version"]).and_then(|s| second_word(&s))
+}
+
+fn chromedriver_version() -> Option<String> {
+    let p = chromedriver_path()?;
+    output(p.to_str()?, &["--version"]).and_then(|s| second_word(&s))
+}
+
+fn major(v: &str) -> &str {
+    v.split('.').next().unwrap_or(v)
+}
+
+fn checks(needs: Needs) -> Vec<Check> {
+    let mut v = Vec::new();
+    let t = has_wasm_target();
+    v.push(Check {
+        name: "rust target wasm32",
+        found: t.then(|| WASM_TARGET.to_string()),
+        wanted: WASM_TARGET.into(),
+        ok: t,
+    });
+    let tv = trunk_version();
+    v.push(Check {
+        name: "trunk",
+        ok: tv.as_deref().is_some_and(trunk_ok),
+        found: tv,
+        wanted: format!(">= {TRUNK_VERSION}"),
+    });
+    let wanted_wb = locked_version("wasm-bindgen");
+    let wb = wasm_bindgen_version();
+    let wbt = wasm_bindgen_test_runner_version();
+    match &wanted_wb {
+        Some(w) => {
+            v.push(Check {
+                name: "wasm-bindgen (cli)",
+                ok: wb.as_deref() == Some(w),
+                found: wb,
+                wanted: format!("= {w} (Cargo.lock)"),
+            });
+            if needs == Needs::Test {
+                v.push(Check {
+                    name: "wasm-bindgen-test-runner",
+                    ok: wbt.as_deref() == Some(w),
+                    found: wbt,
+                    wanted: format!("= {w} (Cargo.lock)"),
+                });
+            }
+        }
+        None => v.push(Check {
+            name: "wasm-bindgen (cli)",
+            ok: true,
+            found: wb,
+            wanted: "(Cargo.lock has no wasm-bindgen yet: nothing to match)".into(),
+        }),
+    }
+    let wo = wasm_opt_version();
+    v.push(Check {
+        name: "wasm-opt (npm binaryen)",
+        ok: wo.as_deref() == Some(BINARYEN_VERSION),
+        found: wo.map(|w| format!("{w} in .tools/")),
+        wanted: BINARYEN_VERSION.into(),
+    });
+    if needs == Needs::Test {
+        let cv = chromium_version();
+        let dv = chromedriver_version();
+        let same_major = matches!((&cv, &dv), (Some(c), Some(d)) if major(c) == major(d));
+        v.push(Check {
+            name: "chromium",
+            ok: cv.is_some(),
+            found: cv,
+            wanted: "Debian's chromium".into(),
+        });
+        v.push(Check {
+            name: "chromedriver",
+            ok: dv.is_some() && same_major,
+            found: dv,
+            wanted: "Debian's chromium-driver (same major as chromium)".into(),
+        });
+    }
+    v
+}
+
+/// Check every tool; with Mode::Install, install what is missing. Ok(()) when all are there.
+pub fn ensure(needs: Needs, mode: Mode) -> Result {
+    let t0 = Instant::now();
+    println!("Checking tools (versions first; only what is missing gets installed):");
+    let cs = checks(needs);
+    for c in &cs {
+        c.print();
+    }
+    let missing: Vec<&str> = cs.iter().filter(|c| !c.ok).map(|c| c.name).collect();
+    if missing.is_empty() {
+        println!("All tools present ({}).", proc::fmt_dur(t0.elapsed()));
+        return Ok(());
+    }
+    if mode == Mode::CheckOnly {
+        return Err(format!(
+            "missing or wrong version: {}. `cargo xtask setup` installs them.",
+            missing.join(", ")
+        ));
+    }
+    let mut done: Vec<&str> = Vec::new();
+    for c in cs.iter().filter(|c| !c.ok) {
+        // wasm-bindgen-cli brings both binaries; the apt step brings both chromium packages.
+        let step = match c.name {
+            "rust target wasm32" => "target",
+            "trunk" => "trunk",
+            "wasm-bindgen (cli)" | "wasm-bindgen-test-runner" => "wasm-bindgen",
+            "wasm-opt (npm binaryen)" => "wasm-opt",
+            _ => "chromium",
+        };
+        if done.contains(&step) {
+            continue;
+        }
+        done.push(step);
+        let t = Instant::now();
+        match step {
+            "target" => install_target()?,
+            "trunk" => install_trunk()?,
+            "wasm-bindgen" => install_wasm_bindgen()?,
+            "wasm-opt" => install_wasm_opt()?,
+            _ => {
+                if chromium_version().is_some() && chromedriver_version().is_some() {
+                    return Err("chromium and chromedriver differ in major version; \
+                                `apt-get update && apt-get install -y chromium chromium-driver` aligns them"
+                        .into());
+                }
+                install_chromium()?
+            }
+        }
+        println!("  ({step} took {})", proc::fmt_dur(t.elapsed()));
+    }
+    let still: Vec<String> = checks(needs)
+        .into_iter()
+        .filter(|c| !c.ok)
+        .map(|c| format!("{} (found {})", c.name, c.found.unwrap_or_else(|| "nothing".into())))
+        .collect();
+    if !still.is_empty() {
+        return Err(format!("still missing after installing: {}", still.join(", ")));
+    }
+    println!("Tools ready ({}).", proc::fmt_dur(t0.elapsed()));
+    Ok(())
+}
+
+fn install_target() -> Result {
+    println!("\n-> Installing the Rust target {WASM_TARGET} with rustup: the page compiles to WebAssembly.");
+    let mut c = cmd("rustup");
+    c.args(["target", "add", WASM_TARGET]);
+    proc::run(c)
+}
+
+fn install_trunk() -> Result {
+    println!(
+        "\n-> Installing trunk {TRUNK_VERSION} with `cargo install --locked`: it builds and serves the page.\n   \
+         (trunk 0.22 needs a newer rustc than stable here.) This compiles trunk from source: about 15 minutes on 2 cores.\n   \
+         Progress follows (cargo's own lines)."
+    );
+    let mut c = cmd("cargo");
+    c.args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]);
+    proc::run(c)
+}
+
+fn install_wasm_bindgen() -> Result {
+    let v = locked_version("wasm-bindgen").ok_or("Cargo.lock has no wasm-bindgen entry")?;
+    println!(
+        "\n-> Installing wasm-bindgen-cli {v} with `cargo install`: Trunk and the wasm tests need the CLI at exactly\n   \
+         the wasm-bindgen crate version in Cargo.lock ({v}). It brings wasm-bindgen and wasm-bindgen-test-runner.\n   \
+         (Without --locked: its lock file wants a crate release the registry does not serve.) A few minutes; progress follows."
+    );
+    let mut c = cmd("cargo");
+    c.args(["install", "wasm-bindgen-cli", "--version", &v, "--force"]);
+    proc::run(c)
+}
+
+fn install_wasm_opt() -> Result {
+    if which("npm").is_none() {
+        return Err("npm is not on PATH; install Node.js (Debian: apt-get install nodejs npm) and run again".into());
+    }
+    println!(
+        "\n-> Installing wasm-opt from npm's binaryen@{BINARYEN_VERSION} into .tools/ (project-local, gitignored):\n   \
+         `trunk build --release` shrinks the wasm with it. Debian's binaryen is too old for current rustc output,\n   \
+         and Trunk's own download is unreachable here."
+    );
+    let dir = tools_dir();
+    std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
+    let pkg = dir.join("package.json");
+    if !pkg.exists() {
+        std::fs::write(&pkg, "{ \"name\": \"sessions-playground-tools\", \"private\": true }\n")
+            .map_err(|e| format!("write {}: {e}", pkg.display()))?;
+    }
+    let mut c = cmd("npm");
+    c.current_dir(&dir).args([
+        "install",
+        "--no-audit",
+        "--no-fund",
+        "--loglevel=http",
+        &format!("binaryen@{BINARYEN_VERSION}"),
+    ]);
+    proc::run(c)
+}
+
+fn install_chromium() -> Result {
+    println!(
+        "\n-> Installing Debian's chromium and chromium-driver with apt-get: the wasm component tests and the\n   \
+         end-to-end tests drive a headless Chromium through chromedriver. (Downloads of other browser builds fail here.)"
+    );
+    if !proc::is_root() {
+        return Err("installing chromium needs root: run `sudo apt-get update && sudo apt-get install -y chromium chromium-driver`, then this again".into());
+    }
+    let mut up = cmd("apt-get");
+    up.env("DEBIAN_FRONTEND", "noninteractive").args(["update"]);
+    proc::run(up)?;
+    let mut c = cmd("apt-get");
+    c.env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["install", "-y", "chromium", "chromium-driver"]);
+    proc::run(c)
+}
+
+/// Optional: a Python with `requests` for the end-to-end test that runs the chapter's script.
+/// Returns the python to use, or None (that test then skips and says why). Never fails the run.
+pub fn python_with_requests(install: bool) -> Option<String> {
+    let has = |py: &str| {
+        std::process::Command::new(py)
+            .args(["-c", "import requests"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    };
+    let venv_py = tools_dir().join("venv").join("bin").join("python3");
+    let venv_py_s = venv_py.to_string_lossy().into_owned();
+    if has("python3") {
+        return Some("python3".into());
+    }
+    if venv_py.exists() && has(&venv_py_s) {
+        return Some(venv_py_s);
+    }
+    if !install || which("python3").is_none() {
+        return None;
+    }
+    println!(
+        "\n-> Installing Python's `requests` into .tools/venv (pip): one end-to-end test runs the chapter's\n   \
+         requests.Session script against the server. If this fails, that test is skipped, nothing else."
+    );
+    let mut v = cmd("python3");
+    v.args(["-m", "venv", &tools_dir().join("venv").to_string_lossy()]);
+    if proc::run(v).is_err() {
+        println!("   (could not create the venv; the Python test will be skipped)");
+        return None;
+    }
+    let mut p = cmd(&venv_py);
+    p.args(["-m", "pip", "install", "--quiet", "requests"]);
+    if proc::run(p).is_err() {
+        println!("   (pip could not install requests; the Python test will be skipped)");
+        return None;
+    }
+    has(&venv_py_s).then_some(venv_py_s)
+}
