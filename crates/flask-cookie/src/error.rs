@@ -55,7 +55,11 @@ pub enum MalformedCookie {
     EmptyPart { part: Part },
     /// A part is not unpadded base64url (`A-Z a-z 0-9 - _`).
     #[error("the {part} part '{segment}' is not base64url: {reason}")]
-    BadBase64 { part: Part, segment: String, reason: String },
+    BadBase64 {
+        part: Part,
+        segment: String,
+        reason: String,
+    },
     /// The payload starts with `.` (compressed) but does not inflate as zlib.
     #[error("the payload starts with '.', so it should be zlib-compressed JSON, but it does not inflate: {reason}")]
     BadZlib { reason: String },
@@ -69,10 +73,14 @@ pub enum MalformedCookie {
     #[error("the payload decodes to '{json}', which is not JSON: {reason}")]
     NotJson { json: String, reason: String },
     /// The payload is JSON, but not an object (a session is always an object).
-    #[error("the payload is JSON but {found}, not an object: a Flask session is always a JSON object")]
+    #[error(
+        "the payload is JSON but {found}, not an object: a Flask session is always a JSON object"
+    )]
     NotAnObject { found: String },
     /// The timestamp is longer than 8 bytes (it would not fit in a u64).
-    #[error("the timestamp part '{segment}' decodes to {bytes} bytes; a Unix time in seconds fits in 8")]
+    #[error(
+        "the timestamp part '{segment}' decodes to {bytes} bytes; a Unix time in seconds fits in 8"
+    )]
     TimestampTooLarge { segment: String, bytes: usize },
     /// The signature is not the 20 bytes of an HMAC-SHA1.
     #[error("the signature part '{segment}' decodes to {bytes} bytes; an HMAC-SHA1 signature is 20 bytes (27 base64url characters)")]
@@ -80,7 +88,11 @@ pub enum MalformedCookie {
     /// A one-key object whose key is one of Flask's tags (`" t"`, `" b"`, ...) holds a value
     /// that tag cannot hold.
     #[error("the tagged value {tag:?} ({kind}) is invalid: {reason}")]
-    BadTag { tag: String, kind: String, reason: String },
+    BadTag {
+        tag: String,
+        kind: String,
+        reason: String,
+    },
 }
 
 /// Why [`crate::verify`] refused a cookie. Flask answers all of them the same way: it starts a

@@ -57,61 +57,437 @@ pub struct VerifiedCookie {
 }
 
 /// Flask's compact, key-sorted, ASCII-escaped JSON of a session, as `TaggedJSONSerializer.dumps`
-/// would write it.
+/// would write it (Python's `json.dumps(..., separators=(",", ":"), sort_keys=True,
+/// ensure_ascii=True)`). Tagged values must already be in Flask's tagged form (see
+/// [`Tagged::to_tagged_json`]).
 pub fn serialize_session(session: &serde_json::Value) -> Result<String, SignError> {
-    let _ = session;
-    todo!()
+    if !session.is_object() {
+        return Err(SignError::NotAnObject {
+            found: json_kind(session).to_owned(),
+        });
+    }
+    let mut out = String::new();
+    write_python_json(session, &mut out);
+    Ok(out)
 }
 
 /// Sign a session (a JSON object; tagged values already in Flask's tagged form) -> cookie value
-/// `PAYLOAD.TIMESTAMP.SIGNATURE`.
+/// `PAYLOAD.TIMESTAMP.SIGNATURE`, as Flask's `SecureCookieSessionInterface` would at
+/// `timestamp` (Unix seconds).
+///
+/// The payload is compressed when zlib makes it shorter by more than one byte, as itsdangerous
+/// does. zlib implementations differ, so a compressed cookie may differ from Flask's byte for
+/// byte while holding the same JSON; uncompressed ones are identical.
 pub fn sign(
     session: &serde_json::Value,
     secret_key: &[u8],
     timestamp: u64,
 ) -> Result<String, SignError> {
-    let _ = (session, secret_key, timestamp);
-    todo!()
+    if secret_key.is_empty() {
+        return Err(SignError::NoSecretKey);
+    }
+    let json = serialize_session(session)?;
+    let compressed = miniz_oxide::deflate::compress_to_vec_zlib(json.as_bytes(), 6);
+    // itsdangerous: `if len(compressed) < (len(json) - 1)`.
+    let mut cookie = if compressed.len() + 1 < json.len() {
+        format!(".{}", B64URL.encode(&compressed))
+    } else {
+        B64URL.encode(json.as_bytes())
+    };
+    cookie.push('.');
+    cookie.push_str(&encode_timestamp(timestamp));
+    let signature = signature_for(&cookie, secret_key);
+    cookie.push('.');
+    cookie.push_str(&B64URL.encode(signature));
+    Ok(cookie)
 }
 
-/// Decode without a key.
+/// Take a cookie value apart without a key: the three segments, the JSON, the resolved tags, the
+/// timestamp and the signature bytes. Says nothing about whether the signature is right.
+///
+/// Never panics; refuses values longer than [`MAX_COOKIE_LEN`] and payloads that inflate past
+/// [`MAX_JSON_LEN`]. Stricter than Python's base64 in one corner: a last base64 character with
+/// unused bits set (which Python ignores) is malformed, so that a changed character is never
+/// silently accepted.
 pub fn decode(cookie: &str) -> Result<DecodedCookie, MalformedCookie> {
-    let _ = cookie;
-    todo!()
+    if cookie.is_empty() {
+        return Err(MalformedCookie::Empty);
+    }
+    if cookie.len() > MAX_COOKIE_LEN {
+        return Err(MalformedCookie::Oversized {
+            len: cookie.len(),
+            max: MAX_COOKIE_LEN,
+        });
+    }
+    // Split from the right: a compressed payload itself starts with a dot.
+    let dots = cookie.matches('.').count();
+    let (Some((signed, signature_segment)), true) = (cookie.rsplit_once('.'), dots >= 2) else {
+        return Err(MalformedCookie::MissingDots { dots });
+    };
+    let Some((payload_segment, timestamp_segment)) = signed.rsplit_once('.') else {
+        return Err(MalformedCookie::MissingDots { dots });
+    };
+
+    if signature_segment.is_empty() {
+        return Err(MalformedCookie::EmptyPart {
+            part: Part::Signature,
+        });
+    }
+    let signature = b64url_decode(Part::Signature, signature_segment)?;
+    if signature.len() != 20 {
+        return Err(MalformedCookie::SignatureLength {
+            segment: excerpt(signature_segment),
+            bytes: signature.len(),
+        });
+    }
+
+    let timestamp = decode_timestamp(timestamp_segment)?;
+
+    let (compressed, data_segment) = match payload_segment.strip_prefix('.') {
+        Some(rest) => (true, rest),
+        None => (false, payload_segment),
+    };
+    if data_segment.is_empty() {
+        return Err(MalformedCookie::EmptyPart {
+            part: Part::Payload,
+        });
+    }
+    let mut bytes = b64url_decode(Part::Payload, data_segment)?;
+    if compressed {
+        bytes = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&bytes, MAX_JSON_LEN)
+            .map_err(|e| match e.status {
+                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
+                    MalformedCookie::DecompressedTooLarge { max: MAX_JSON_LEN }
+                }
+                status => MalformedCookie::BadZlib {
+                    reason: zlib_reason(status),
+                },
+            })?;
+    }
+    let json = String::from_utf8(bytes).map_err(|e| MalformedCookie::NotUtf8 {
+        reason: e.utf8_error().to_string(),
+    })?;
+    let value: serde_json::Value =
+        serde_json::from_str(&json).map_err(|e| MalformedCookie::NotJson {
+            json: excerpt(&json),
+            reason: e.to_string(),
+        })?;
+    if !value.is_object() {
+        return Err(MalformedCookie::NotAnObject {
+            found: json_kind(&value).to_owned(),
+        });
+    }
+    let tagged = Tagged::from_json(&value)?;
+    Ok(DecodedCookie {
+        payload_segment: payload_segment.to_owned(),
+        timestamp_segment: timestamp_segment.to_owned(),
+        signature_segment: signature_segment.to_owned(),
+        compressed,
+        json,
+        value,
+        tagged,
+        timestamp,
+        signature,
+    })
 }
 
 /// Verify against one or more keys (first = `SECRET_KEY`, rest = `SECRET_KEY_FALLBACKS`),
-/// constant-time compare, max age.
+/// constant-time compare, max age, as Flask's `open_session` does at time `now` (Unix seconds).
+///
+/// Order of the checks: no key, malformed, signature, then age (`age > max_age` is expired,
+/// `age < 0` is from the future; an age of exactly `max_age` is still good). Flask checks the
+/// signature before it looks at the payload, so for a cookie that is both tampered with and
+/// malformed Flask says "bad signature" where this says "malformed"; both mean a new session.
 pub fn verify(
     cookie: &str,
     keys: &[&[u8]],
     now: u64,
     max_age_secs: u64,
 ) -> Result<VerifiedCookie, Rejection> {
-    let _ = (cookie, keys, now, max_age_secs);
-    todo!()
+    match keys.first() {
+        Some(first) if !first.is_empty() => {}
+        _ => return Err(Rejection::NoSecretKey),
+    }
+    let decoded = decode(cookie)?;
+    let signed = format!("{}.{}", decoded.payload_segment, decoded.timestamp_segment);
+    let key_index = keys
+        .iter()
+        .position(|key| {
+            let mut mac = hmac_sha1(&derive_key(key));
+            mac.update(signed.as_bytes());
+            mac.verify_slice(&decoded.signature).is_ok()
+        })
+        .ok_or(Rejection::BadSignature)?;
+    if now >= decoded.timestamp {
+        let age_secs = now - decoded.timestamp;
+        if age_secs > max_age_secs {
+            return Err(Rejection::Expired {
+                age_secs,
+                max_age_secs,
+            });
+        }
+    } else {
+        return Err(Rejection::FromTheFuture {
+            ahead_by_secs: decoded.timestamp - now,
+        });
+    }
+    Ok(VerifiedCookie { decoded, key_index })
 }
 
-/// The signing key Flask derives from a secret key: `HMAC-SHA1(secret_key, "cookie-session")`.
+/// The signing key Flask derives from a secret key: `HMAC-SHA1(secret_key, "cookie-session")`
+/// (itsdangerous' `key_derivation="hmac"` with Flask's salt).
 pub fn derive_key(secret_key: &[u8]) -> [u8; 20] {
-    let _ = secret_key;
-    todo!()
+    let mut mac = hmac_sha1(secret_key);
+    mac.update(SESSION_SALT);
+    mac.finalize().into_bytes().into()
 }
 
-/// The signature bytes of `PAYLOAD.TIMESTAMP` (everything before the last dot) under a secret key.
+/// The signature bytes of `PAYLOAD.TIMESTAMP` (everything before the last dot) under a secret
+/// key: `HMAC-SHA1(derive_key(secret_key), signed_part)`.
 pub fn signature_for(signed_part: &str, secret_key: &[u8]) -> [u8; 20] {
-    let _ = (signed_part, secret_key);
-    todo!()
+    let mut mac = hmac_sha1(&derive_key(secret_key));
+    mac.update(signed_part.as_bytes());
+    mac.finalize().into_bytes().into()
 }
 
-/// The `TIMESTAMP` segment for Unix seconds: big-endian bytes, leading zeros stripped, base64url.
+/// The `TIMESTAMP` segment for Unix seconds: big-endian bytes, leading zeros stripped,
+/// base64url without padding. `1637258013` -> `"YZaTHQ"`; `0` -> `""`.
 pub fn encode_timestamp(unix_secs: u64) -> String {
-    let _ = unix_secs;
-    todo!()
+    let bytes = unix_secs.to_be_bytes();
+    let skip = bytes.iter().take_while(|b| **b == 0).count();
+    B64URL.encode(bytes.get(skip..).unwrap_or_default())
 }
 
-/// Unix seconds from a `TIMESTAMP` segment.
+/// Unix seconds from a `TIMESTAMP` segment (empty means 0, as itsdangerous reads it).
 pub fn decode_timestamp(segment: &str) -> Result<u64, MalformedCookie> {
-    let _ = segment;
-    todo!()
+    let bytes = b64url_decode(Part::Timestamp, segment)?;
+    if bytes.len() > 8 {
+        return Err(MalformedCookie::TimestampTooLarge {
+            segment: excerpt(segment),
+            bytes: bytes.len(),
+        });
+    }
+    Ok(bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
+}
+
+type HmacSha1 = hmac::Hmac<sha1::Sha1>;
+
+fn hmac_sha1(key: &[u8]) -> HmacSha1 {
+    // HMAC takes keys of any length: this cannot fail.
+    match <HmacSha1 as hmac::Mac>::new_from_slice(key) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC accepts keys of any length"),
+    }
+}
+
+use base64::Engine as _;
+use hmac::Mac as _;
+
+const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+fn b64url_decode(part: Part, segment: &str) -> Result<Vec<u8>, MalformedCookie> {
+    let bad = |reason: String| MalformedCookie::BadBase64 {
+        part,
+        segment: excerpt(segment),
+        reason,
+    };
+    if let Some((pos, c)) = segment
+        .chars()
+        .enumerate()
+        .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
+    {
+        let hint = match c {
+            '=' => " (cookies leave the '=' padding out)",
+            '+' | '/' => " (that is standard base64; cookies use '-' and '_' instead)",
+            _ => "",
+        };
+        return Err(bad(format!(
+            "{c:?} at position {} is not one of A-Z a-z 0-9 - _{hint}",
+            pos + 1
+        )));
+    }
+    B64URL.decode(segment).map_err(|e| {
+        bad(match e {
+            base64::DecodeError::InvalidLength(len) => format!(
+                "{len} characters cannot be base64 (a length of 4n+1 never is): a character is missing or was added"
+            ),
+            base64::DecodeError::InvalidLastSymbol(pos, _) => format!(
+                "the last character (position {}) has bits set that base64 leaves zero: was it changed?",
+                pos + 1
+            ),
+            other => other.to_string(),
+        })
+    })
+}
+
+fn zlib_reason(status: miniz_oxide::inflate::TINFLStatus) -> String {
+    use miniz_oxide::inflate::TINFLStatus as S;
+    match status {
+        S::FailedCannotMakeProgress => "the compressed data ends too early".to_owned(),
+        S::BadParam => "bad parameters".to_owned(),
+        S::Adler32Mismatch => "the checksum (Adler-32) does not match the data".to_owned(),
+        S::Failed => "the data is not a valid zlib stream".to_owned(),
+        other => format!("{other:?}"),
+    }
+}
+
+fn json_kind(v: &serde_json::Value) -> &'static str {
+    match v {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// At most [`EXCERPT_CHARS`] characters of `s`, with "…" when cut.
+fn excerpt(s: &str) -> String {
+    match s.char_indices().nth(EXCERPT_CHARS) {
+        Some((cut, _)) => format!("{}…", &s[..cut]),
+        None => s.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    const DEMO: &[u8] = b"playground-demo-secret";
+    const TS: u64 = 1_637_258_013;
+
+    #[test]
+    fn timestamps() {
+        assert_eq!(encode_timestamp(TS), "YZaTHQ");
+        assert_eq!(decode_timestamp("YZaTHQ"), Ok(TS));
+        assert_eq!(encode_timestamp(0), "");
+        assert_eq!(decode_timestamp(""), Ok(0));
+        assert_eq!(encode_timestamp(255), "_w");
+        assert_eq!(encode_timestamp(256), "AQA");
+        assert_eq!(encode_timestamp(u64::MAX), "__________8");
+        for t in [1, 255, 256, 65_535, 1 << 32, TS, u64::MAX - 1, u64::MAX] {
+            assert_eq!(decode_timestamp(&encode_timestamp(t)), Ok(t));
+        }
+        // Leading zero bytes are not written, but read fine.
+        assert_eq!(decode_timestamp("AGGWkx0"), Ok(TS));
+        assert!(matches!(
+            decode_timestamp("AAAAAAAAAAAA"),
+            Err(MalformedCookie::TimestampTooLarge { bytes: 9, .. })
+        ));
+        let err = decode_timestamp("YZa!").unwrap_err().to_string();
+        assert!(
+            err.starts_with("the timestamp part 'YZa!' is not base64url: "),
+            "{err}"
+        );
+        // "YZaTHR" has unused bits set in its last character.
+        assert!(decode_timestamp("YZaTHR").is_err());
+    }
+
+    #[test]
+    fn the_notes_check_vectors() {
+        let v1 = json!({"username": "cobra", "visit": 1});
+        assert_eq!(
+            sign(&v1, DEMO, TS).unwrap(),
+            "eyJ1c2VybmFtZSI6ImNvYnJhIiwidmlzaXQiOjF9.YZaTHQ.-wlmE2_6fkTd4BI464T2kXjX8eE"
+        );
+        let v2 = json!({"username": "cobra", "visit": 2});
+        assert_eq!(
+            sign(&v2, DEMO, TS).unwrap(),
+            "eyJ1c2VybmFtZSI6ImNvYnJhIiwidmlzaXQiOjJ9.YZaTHQ.T0Q_E2UqDzye7bXltKjGyT7hxRg"
+        );
+        let flask = ".eJyrVsrLL0lVslLKyCwuViCJUNJRKi1OLcpLzAXpT85PKkoECpVlFmeWKFkZ1gIAp20fNg.YZaTHQ.myDVbKeBIXWUJds1ecjtWCiEfw4";
+        let v3 = json!({"note": "hiss ".repeat(10), "username": "cobra", "visit": 1});
+        let ok = verify(flask, &[DEMO], TS, DEFAULT_MAX_AGE_SECS).unwrap();
+        assert!(ok.decoded.compressed);
+        assert_eq!(ok.decoded.value, v3);
+        let ours = sign(&v3, DEMO, TS).unwrap();
+        assert!(ours.starts_with('.'));
+        assert_eq!(decode(&ours).unwrap().json, ok.decoded.json);
+    }
+
+    #[test]
+    fn rejections_and_messages() {
+        let c = sign(&json!({"visit": 1}), DEMO, TS).unwrap();
+        assert!(verify(&c, &[DEMO], TS + DEFAULT_MAX_AGE_SECS, DEFAULT_MAX_AGE_SECS).is_ok());
+        let e = verify(
+            &c,
+            &[DEMO],
+            TS + DEFAULT_MAX_AGE_SECS + 3 * 86_400,
+            DEFAULT_MAX_AGE_SECS,
+        )
+        .unwrap_err();
+        assert_eq!(e.to_string(), "expired 3 days ago (max age 31 days)");
+        assert_eq!(e.kind(), "expired");
+        let e = verify(&c, &[DEMO], TS - 300, DEFAULT_MAX_AGE_SECS).unwrap_err();
+        assert_eq!(e, Rejection::FromTheFuture { ahead_by_secs: 300 });
+        let e = verify(&c, &[b"other"], TS, DEFAULT_MAX_AGE_SECS).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "signature does not match: the cookie was changed or signed with another secret key"
+        );
+        let ok = verify(&c, &[b"new", b"older", DEMO], TS, DEFAULT_MAX_AGE_SECS).unwrap();
+        assert_eq!(ok.key_index, 2);
+        assert_eq!(verify(&c, &[], TS, 1), Err(Rejection::NoSecretKey));
+        assert_eq!(verify(&c, &[b""], TS, 1), Err(Rejection::NoSecretKey));
+        assert_eq!(sign(&json!({}), b"", TS), Err(SignError::NoSecretKey));
+        assert!(matches!(
+            sign(&json!([1]), DEMO, TS),
+            Err(SignError::NotAnObject { .. })
+        ));
+        let json = serde_json::to_value(&e).unwrap();
+        assert_eq!(json["kind"], "bad_signature");
+    }
+
+    #[test]
+    fn malformed_shapes() {
+        let sig = "-wlmE2_6fkTd4BI464T2kXjX8eE";
+        let cases: Vec<(String, &str)> = vec![
+            (String::new(), "empty"),
+            ("abc".into(), "missing_dots"),
+            ("abc.def".into(), "missing_dots"),
+            ("e30.YZaTHQ.".into(), "empty_part"),
+            (format!(".YZaTHQ.{sig}"), "empty_part"),
+            (format!("..YZaTHQ.{sig}"), "empty_part"),
+            (format!("e30.YZaTHQ.{}", &sig[..24]), "signature_length"),
+            (format!("e3=.YZaTHQ.{sig}"), "bad_base64"),
+            (format!("e30.YZa!.{sig}"), "bad_base64"),
+            (format!(".e30.YZaTHQ.{sig}"), "bad_zlib"),
+            (format!("bm90IGpzb24.YZaTHQ.{sig}"), "not_json"),
+            (format!("WzFd.YZaTHQ.{sig}"), "not_an_object"),
+            (format!("_w.YZaTHQ.{sig}"), "not_utf8"),
+            (format!("eyIgdCI6MX0.YZaTHQ.{sig}"), "bad_tag"),
+            ("a".repeat(MAX_COOKIE_LEN + 1), "oversized"),
+        ];
+        for (cookie, want) in cases {
+            let err = decode(&cookie).unwrap_err();
+            let got = serde_json::to_value(&err).unwrap()["problem"].clone();
+            assert_eq!(got, want, "{cookie:.60}: {err}");
+            assert!(matches!(
+                verify(&cookie, &[DEMO], TS, 10),
+                Err(Rejection::Malformed(_))
+            ));
+        }
+    }
+
+    #[test]
+    fn zip_bomb_is_refused() {
+        let big = format!("{{\"a\":\"{}\"}}", "x".repeat(MAX_JSON_LEN + 10));
+        let z = miniz_oxide::deflate::compress_to_vec_zlib(big.as_bytes(), 9);
+        let cookie = format!(".{}.YZaTHQ.-wlmE2_6fkTd4BI464T2kXjX8eE", B64URL.encode(z));
+        assert!(cookie.len() < MAX_COOKIE_LEN);
+        assert_eq!(
+            decode(&cookie),
+            Err(MalformedCookie::DecompressedTooLarge { max: MAX_JSON_LEN })
+        );
+    }
+
+    #[test]
+    fn excerpts_cut_on_char_boundaries() {
+        let s = "é".repeat(100);
+        let e = excerpt(&s);
+        assert_eq!(e.chars().count(), EXCERPT_CHARS + 1);
+        assert!(e.ends_with('…'));
+    }
 }

@@ -1,14 +1,229 @@
-//! JSON written the way Python's `json.dumps(..., separators=(",", ":"), sort_keys=True,
-//! ensure_ascii=True)` writes it.
+//! JSON written the way Python's `json.dumps(obj, separators=(",", ":"), sort_keys=True,
+//! ensure_ascii=True)` writes it, which is what Flask's session serializer produces.
+
+use std::fmt::Write as _;
+
+use serde_json::Value;
 
 /// Append the Python-compatible JSON of `value` to `out`.
-pub fn write_python_json(value: &serde_json::Value, out: &mut String) {
-    let _ = (value, out);
-    todo!()
+///
+/// Keys are sorted by code point (as Python sorts `str`), whatever order the map keeps; every
+/// character outside `' '..='~'` is escaped; floats are written as Python's `repr` writes them.
+pub fn write_python_json(value: &Value, out: &mut String) {
+    match value {
+        Value::Null => out.push_str("null"),
+        Value::Bool(true) => out.push_str("true"),
+        Value::Bool(false) => out.push_str("false"),
+        Value::Number(n) => write_number(n, out),
+        Value::String(s) => write_string(s, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_python_json(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            // serde_json's Map is sorted unless someone in the build enables `preserve_order`;
+            // sort anyway so that the output never depends on that feature.
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            out.push('{');
+            for (i, (key, item)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_string(key, out);
+                out.push(':');
+                write_python_json(item, out);
+            }
+            out.push('}');
+        }
+    }
 }
 
-/// A float as Python's `repr` writes it: `1.5`, `0.1`, `1e+16`, `1e-05`, `-0.0`, `100.0`.
+fn write_number(n: &serde_json::Number, out: &mut String) {
+    if let Some(u) = n.as_u64() {
+        let _ = write!(out, "{u}");
+    } else if let Some(i) = n.as_i64() {
+        let _ = write!(out, "{i}");
+    } else if let Some(f) = n.as_f64() {
+        out.push_str(&python_float_repr(f));
+    } else {
+        // Only reachable with serde_json's arbitrary_precision: the text is the number.
+        out.push_str(&n.to_string());
+    }
+}
+
+/// Python's `py_encode_basestring_ascii`: short escapes for `\" \\ \n \r \t \b \f`, `\u00XX`
+/// (lowercase hex) for the rest outside `' '..='~'`, UTF-16 surrogate pairs above U+FFFF.
+fn write_string(s: &str, out: &mut String) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            ' '..='~' => out.push(c),
+            _ => {
+                let mut units = [0u16; 2];
+                for unit in c.encode_utf16(&mut units) {
+                    let _ = write!(out, "\\u{unit:04x}");
+                }
+            }
+        }
+    }
+    out.push('"');
+}
+
+/// A float as Python's `repr` (and so `json.dumps`) writes it: the shortest digits that read
+/// back to the same float, in fixed notation when the decimal exponent is in `-4..16`, else in
+/// exponent notation with a sign and at least two exponent digits.
+///
+/// `1.5`, `0.1`, `100.0`, `1e+16`, `1e-05`, `-0.0`, `1.2345678901234568e+17`; `NaN`,
+/// `Infinity`, `-Infinity` as Python's json module writes them.
 pub fn python_float_repr(x: f64) -> String {
-    let _ = x;
-    todo!()
+    if x.is_nan() {
+        return "NaN".to_owned();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "Infinity" } else { "-Infinity" }.to_owned();
+    }
+    let mut out = String::new();
+    if x.is_sign_negative() {
+        out.push('-');
+    }
+    // Rust's `{:e}` gives the shortest round-trip digits too: "1.2345e17", "1e-5", "0e0".
+    let sci = format!("{:e}", x.abs());
+    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
+    let exp: i32 = exp.parse().unwrap_or(0);
+    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
+    // Python's `decpt`: the value is 0.DIGITS * 10^decpt.
+    let decpt = exp + 1;
+    let ndigits = digits.len() as i32;
+    if (-4 < decpt) && (decpt <= 16) {
+        if decpt <= 0 {
+            out.push_str("0.");
+            for _ in 0..(-decpt) {
+                out.push('0');
+            }
+            out.push_str(&digits);
+        } else if decpt < ndigits {
+            let (int_part, frac) = digits.split_at(decpt as usize);
+            out.push_str(int_part);
+            out.push('.');
+            out.push_str(frac);
+        } else {
+            out.push_str(&digits);
+            for _ in 0..(decpt - ndigits) {
+                out.push('0');
+            }
+            out.push_str(".0");
+        }
+    } else {
+        let (first, rest) = digits.split_at(1.min(digits.len()));
+        out.push_str(first);
+        if !rest.is_empty() {
+            out.push('.');
+            out.push_str(rest);
+        }
+        let e = decpt - 1;
+        let _ = write!(out, "e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn dumps(v: &Value) -> String {
+        let mut s = String::new();
+        write_python_json(v, &mut s);
+        s
+    }
+
+    #[test]
+    fn floats_like_python_repr() {
+        let cases: &[(f64, &str)] = &[
+            (0.0, "0.0"),
+            (-0.0, "-0.0"),
+            (1.0, "1.0"),
+            (1.5, "1.5"),
+            (0.1, "0.1"),
+            (-2.5, "-2.5"),
+            (100.0, "100.0"),
+            (0.0001, "0.0001"),
+            (0.00001, "1e-05"),
+            (0.000123, "0.000123"),
+            (1e15, "1000000000000000.0"),
+            (1e16, "1e+16"),
+            (1.5e16, "1.5e+16"),
+            (123456789012345680.0, "1.2345678901234568e+17"),
+            (1e22, "1e+22"),
+            (1e100, "1e+100"),
+            (1.7976931348623157e308, "1.7976931348623157e+308"),
+            (5e-324, "5e-324"),
+            (2.2250738585072014e-308, "2.2250738585072014e-308"),
+            (9007199254740993.0, "9007199254740992.0"),
+            (1234.5678, "1234.5678"),
+            (0.3333333333333333, "0.3333333333333333"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+        ];
+        for (x, want) in cases {
+            assert_eq!(python_float_repr(*x), *want, "repr of {x:?}");
+        }
+    }
+
+    #[test]
+    fn strings_escaped_like_ensure_ascii() {
+        assert_eq!(dumps(&json!("cobra")), r#""cobra""#);
+        assert_eq!(dumps(&json!("é")), r#""\u00e9""#);
+        assert_eq!(dumps(&json!("中文")), r#""\u4e2d\u6587""#);
+        assert_eq!(dumps(&json!("🐍")), r#""\ud83d\udc0d""#);
+        assert_eq!(dumps(&json!("\"\\\n\r\t\u{8}\u{c}")), r#""\"\\\n\r\t\b\f""#);
+        assert_eq!(
+            dumps(&json!("\u{0}\u{1f}\u{7f}\u{80}")),
+            r#""\u0000\u001f\u007f\u0080""#
+        );
+        assert_eq!(dumps(&json!("\u{2028}/<>'")), r#""\u2028/<>'""#);
+        assert_eq!(
+            dumps(&json!("\u{ffff}\u{10000}")),
+            r#""\uffff\ud800\udc00""#
+        );
+    }
+
+    #[test]
+    fn compact_and_sorted() {
+        let v = json!({"visit": 1, "username": "cobra", "a": [1, 2.5, null, true, false, {}], "B": {"z": -3, "y": []}});
+        assert_eq!(
+            dumps(&v),
+            r#"{"B":{"y":[],"z":-3},"a":[1,2.5,null,true,false,{}],"username":"cobra","visit":1}"#
+        );
+        // Code point order, as Python sorts str: uppercase < lowercase < non-ASCII.
+        let v = json!({"é": 1, "z": 2, "Z": 3, "中": 4, "🐍": 5});
+        assert_eq!(
+            dumps(&v),
+            r#"{"Z":3,"z":2,"\u00e9":1,"\u4e2d":4,"\ud83d\udc0d":5}"#
+        );
+    }
+
+    #[test]
+    fn integers_stay_integers() {
+        let v = json!([0, -1, u64::MAX, i64::MIN, 1.0]);
+        assert_eq!(
+            dumps(&v),
+            "[0,-1,18446744073709551615,-9223372036854775808,1.0]"
+        );
+    }
 }
