@@ -1,0 +1,3 @@
+//! The Sessions playground page.
+pub mod content;
+pub mod model;

@@ -1,0 +1,315 @@
+//! Why a greeting request failed, in words a learner can act on. A browser reports every
+//! network-level failure as the same `TypeError: Failed to fetch`; the page adds what it knows
+//! (same origin or not, a no-cors probe, the page's and the target's host names) to tell a
+//! stopped server from a CORS refusal from a localhost/127.0.0.1 mix-up.
+
+use super::target::{loopback_name_mismatch, Origin, TargetKind};
+
+/// What went wrong, as the fetch saw it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// `fetch()` rejected: no connection, a CORS refusal, a blocked mixed-content request...
+    Network { message: String },
+    /// No answer within the timeout; the page aborted the request.
+    Timeout { after_ms: u32 },
+    /// An answer with a status other than 2xx.
+    Status { status: u16, body: String },
+    /// A 2xx answer whose body is not the greeting's JSON.
+    NotJson { status: u16, body: String, content_type: Option<String> },
+}
+
+/// What a second, `mode: "no-cors"` request to the same address found out: an opaque answer
+/// means something listens there, so a failed CORS request was refused rather than unanswered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Probe {
+    NotTried,
+    Reachable,
+    Unreachable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Context {
+    pub kind: TargetKind,
+    /// The page's own origin.
+    pub page: Option<Origin>,
+    /// The origin requests went to (`None`: the page's origin).
+    pub target: Option<Origin>,
+    /// "Session: keep cookies" (`credentials: "include"`).
+    pub session: bool,
+    pub probe: Probe,
+    /// The page is served by `trunk serve`, which proxies the API to port 5000.
+    pub via_dev_proxy: bool,
+}
+
+impl Context {
+    fn cross_origin(&self) -> bool {
+        match (&self.page, &self.target) {
+            (Some(p), Some(t)) => !p.same_origin(t),
+            _ => false,
+        }
+    }
+    fn target_url(&self) -> String {
+        self.target.as_ref().or(self.page.as_ref()).map(Origin::to_url).unwrap_or_else(|| "this page's server".into())
+    }
+    fn page_url(&self) -> String {
+        self.page.as_ref().map(Origin::to_url).unwrap_or_else(|| "this page's origin".into())
+    }
+    fn loopback_hint(&self) -> Option<String> {
+        let (p, t) = (self.page.as_ref()?, self.target.as_ref()?);
+        loopback_name_mismatch(p, t).then(|| {
+            format!(
+                "Note: this page is on {} and the server on {}. To the browser, localhost and 127.0.0.1 are different sites: \
+                 cookies set by one are not sent to the other. Use the same host name for both.",
+                p.host, t.host
+            )
+        })
+    }
+}
+
+/// A classified failure: a short code (stable, for tests and CSS), a title and what to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Explanation {
+    pub code: &'static str,
+    pub title: String,
+    pub detail: String,
+}
+
+const START_SERVER: &str = "Start it with `cargo xtask run` in the project folder (or `cargo run -p greeting-server`).";
+
+/// At most `n` characters of a body, for quoting in a message (shown as text, never as HTML).
+pub fn excerpt(body: &str, n: usize) -> String {
+    let t = body.trim();
+    let mut out: String = t.chars().take(n).collect();
+    if t.chars().count() > n {
+        out.push('…');
+    }
+    out
+}
+
+pub fn classify(failure: &Failure, ctx: &Context) -> Explanation {
+    let target = ctx.target_url();
+    match failure {
+        Failure::Timeout { after_ms } => Explanation {
+            code: "timeout",
+            title: format!("No answer within {after_ms} ms"),
+            detail: format!(
+                "The page gave up and aborted the request. The server at {target} accepted the connection or is unreachable \
+                 without refusing it, but did not answer in time: it may be stopped in a debugger, overloaded, or a firewall \
+                 drops the packets. Raise the timeout or check the server's terminal."
+            ),
+        },
+        Failure::Network { message } => classify_network(message, ctx),
+        Failure::Status { status: 401, body } => Explanation {
+            code: "unauthorized",
+            title: "401 Unauthorized: the server did not accept the username and password".into(),
+            detail: format!(
+                "Check the credentials (the chapter uses cobra / hiss). A 401 never touches the session: no cookie is set. \
+                 The server answered: {}",
+                if body.trim().is_empty() { "(empty body)".to_string() } else { excerpt(body, 200) }
+            ),
+        },
+        Failure::Status { status, body } if (500..600).contains(status) => {
+            let proxy = ctx.via_dev_proxy && matches!(ctx.kind, TargetKind::Server) && matches!(status, 500 | 502 | 503 | 504);
+            if proxy {
+                Explanation {
+                    code: "proxy-backend-down",
+                    title: format!("{status} from the development proxy: the greeting server is not answering"),
+                    detail: format!(
+                        "This page runs under `trunk serve`, which forwards /greeting to the greeting server on port 5000. \
+                         {START_SERVER} Proxy said: {}",
+                        excerpt(body, 200)
+                    ),
+                }
+            } else {
+                Explanation {
+                    code: "server-error",
+                    title: format!("{status}: the server failed while answering"),
+                    detail: format!(
+                        "A 5xx status means the server itself ran into a problem; its terminal shows the details \
+                         (a Flask app prints a traceback). The body it sent: {}",
+                        if body.trim().is_empty() { "(empty)".to_string() } else { excerpt(body, 300) }
+                    ),
+                }
+            }
+        }
+        Failure::Status { status: 404, body } => Explanation {
+            code: "not-found",
+            title: "404: there is no /greeting at this address".into(),
+            detail: format!(
+                "Something answers at {target}, but it is not the greeting server (or it was started without the \
+                 greeting route). Check the address and the port. The body: {}",
+                excerpt(body, 200)
+            ),
+        },
+        Failure::Status { status, body } => Explanation {
+            code: "client-error",
+            title: format!("Status {status}"),
+            detail: format!("The server refused the request. The body: {}", excerpt(body, 300)),
+        },
+        Failure::NotJson { status, body, content_type } => Explanation {
+            code: "not-json",
+            title: format!("Status {status}, but the body is not the greeting's JSON"),
+            detail: format!(
+                "Expected JSON like {{\"message\": \"Welcome, cobra!\"}}; got {} starting with: {}. \
+                 The address probably points at something other than the greeting server (a static file server \
+                 answers every path with an HTML page, for example).",
+                content_type.as_deref().map(|c| format!("Content-Type {c}")).unwrap_or_else(|| "no Content-Type".into()),
+                if body.trim().is_empty() { "(nothing)".to_string() } else { excerpt(body, 160) }
+            ),
+        },
+    }
+}
+
+fn classify_network(message: &str, ctx: &Context) -> Explanation {
+    let target = ctx.target_url();
+    let page = ctx.page_url();
+    let mixed = ctx.page.as_ref().is_some_and(|p| p.scheme == "https")
+        && ctx.target.as_ref().is_some_and(|t| t.scheme == "http" && !t.is_loopback());
+    if mixed {
+        return Explanation {
+            code: "mixed-content",
+            title: "Blocked: an https page may not call an http server".into(),
+            detail: format!("The browser blocks requests from {page} to {target}. Serve both over the same scheme."),
+        };
+    }
+    let hint = ctx.loopback_hint().map(|h| format!(" {h}")).unwrap_or_default();
+    let raw = if message.trim().is_empty() { String::new() } else { format!(" (The browser only said: {})", excerpt(message, 120)) };
+    if !ctx.cross_origin() {
+        let proxy = if ctx.via_dev_proxy { " This page runs under `trunk serve`; its proxy forwards to port 5000." } else { "" };
+        return Explanation {
+            code: "server-down",
+            title: "The server is not answering".into(),
+            detail: format!("Nothing answered at {target}: the greeting server has stopped or was never started.{proxy} {START_SERVER}{raw}"),
+        };
+    }
+    let cors_fix = format!(
+        "For the greeting server, start it with `--allow-origin {page}`. Your own Flask app must answer with \
+         `Access-Control-Allow-Origin: {page}` (the exact origin: `*` is not allowed with credentials), \
+         `Access-Control-Allow-Credentials: true`, and answer the OPTIONS preflight (without asking for a password) \
+         listing `Authorization` and `X-Playground-Exchange` in `Access-Control-Allow-Headers`."
+    );
+    match ctx.probe {
+        Probe::Reachable => Explanation {
+            code: "cors",
+            title: "Refused by CORS: the server answered, but not to this page".into(),
+            detail: format!(
+                "Something is listening at {target}, but its answer did not allow {page} to read it{}. {cors_fix}{hint}{raw}",
+                if ctx.session { " with credentials (cookies)" } else { "" }
+            ),
+        },
+        Probe::Unreachable => Explanation {
+            code: "server-down",
+            title: format!("Nothing is listening at {target}"),
+            detail: format!(
+                "The connection failed. Is the server running, on this port? {START_SERVER} \
+                 A Flask app: `flask run` listens on port 5000.{hint}{raw}"
+            ),
+        },
+        Probe::NotTried => Explanation {
+            code: "unreachable-or-cors",
+            title: format!("No usable answer from {target}"),
+            detail: format!(
+                "Either no server is running there ({START_SERVER}) or it refused this page by CORS. {cors_fix}{hint}{raw}"
+            ),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::target::parse_origin;
+
+    fn ctx(page: &str, target: Option<&str>, probe: Probe) -> Context {
+        Context {
+            kind: if target.is_some() { TargetKind::Custom } else { TargetKind::Server },
+            page: parse_origin(page),
+            target: target.and_then(parse_origin),
+            session: true,
+            probe,
+            via_dev_proxy: false,
+        }
+    }
+
+    fn net() -> Failure {
+        Failure::Network { message: "TypeError: Failed to fetch".into() }
+    }
+
+    #[test]
+    fn same_origin_network_failure_is_a_stopped_server() {
+        let e = classify(&net(), &ctx("http://localhost:5000", None, Probe::NotTried));
+        assert_eq!(e.code, "server-down");
+        assert!(e.detail.contains("cargo xtask run"));
+        assert_ne!(e.title, "Failed to fetch");
+    }
+
+    #[test]
+    fn cross_origin_with_listener_is_cors() {
+        let e = classify(&net(), &ctx("http://localhost:8080", Some("http://localhost:5000"), Probe::Reachable));
+        assert_eq!(e.code, "cors");
+        assert!(e.detail.contains("--allow-origin http://localhost:8080"));
+        assert!(e.detail.contains("Access-Control-Allow-Credentials: true"));
+        assert!(!e.detail.contains("127.0.0.1"));
+    }
+
+    #[test]
+    fn cross_origin_without_listener_is_down() {
+        let e = classify(&net(), &ctx("http://localhost:8080", Some("http://localhost:5999"), Probe::Unreachable));
+        assert_eq!(e.code, "server-down");
+        assert!(e.title.contains("localhost:5999"));
+    }
+
+    #[test]
+    fn localhost_and_127_are_pointed_out() {
+        let e = classify(&net(), &ctx("http://localhost:8080", Some("http://127.0.0.1:5000"), Probe::Reachable));
+        assert_eq!(e.code, "cors");
+        assert!(e.detail.contains("localhost and 127.0.0.1 are different sites"));
+    }
+
+    #[test]
+    fn unknown_cross_origin_mentions_both_causes() {
+        let e = classify(&net(), &ctx("http://localhost:8080", Some("http://localhost:5000"), Probe::NotTried));
+        assert_eq!(e.code, "unreachable-or-cors");
+        assert!(e.detail.contains("cargo xtask run") && e.detail.contains("CORS"));
+    }
+
+    #[test]
+    fn mixed_content() {
+        let e = classify(&net(), &ctx("https://course.example", Some("http://example.org:5000"), Probe::NotTried));
+        assert_eq!(e.code, "mixed-content");
+    }
+
+    #[test]
+    fn statuses() {
+        let c = ctx("http://localhost:5000", None, Probe::NotTried);
+        assert_eq!(classify(&Failure::Status { status: 401, body: "{}\n".into() }, &c).code, "unauthorized");
+        let e = classify(&Failure::Status { status: 500, body: "<h1>Internal Server Error</h1>".into() }, &c);
+        assert_eq!(e.code, "server-error");
+        assert!(e.detail.contains("<h1>Internal Server Error</h1>"), "HTML is quoted as text, the view escapes it");
+        assert_eq!(classify(&Failure::Status { status: 404, body: String::new() }, &c).code, "not-found");
+        assert_eq!(classify(&Failure::Status { status: 418, body: String::new() }, &c).code, "client-error");
+        let mut p = c.clone();
+        p.via_dev_proxy = true;
+        assert_eq!(classify(&Failure::Status { status: 502, body: "connection refused".into() }, &p).code, "proxy-backend-down");
+    }
+
+    #[test]
+    fn timeout_and_not_json() {
+        let c = ctx("http://localhost:5000", None, Probe::NotTried);
+        let e = classify(&Failure::Timeout { after_ms: 3000 }, &c);
+        assert_eq!(e.code, "timeout");
+        assert!(e.title.contains("3000 ms"));
+        let e = classify(
+            &Failure::NotJson { status: 200, body: "<!doctype html><html>".into(), content_type: Some("text/html".into()) },
+            &c,
+        );
+        assert_eq!(e.code, "not-json");
+        assert!(e.detail.contains("text/html"));
+    }
+
+    #[test]
+    fn excerpt_cuts_on_characters() {
+        assert_eq!(excerpt("  héllo world ", 5), "héllo…");
+        assert_eq!(excerpt("abc", 5), "abc");
+    }
+}

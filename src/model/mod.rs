@@ -1,0 +1,13 @@
+//! Pure logic behind the page: no DOM, no fetch. Everything here builds and is unit-tested
+//! natively (`cargo test -p sessions-playground`); the components under `src/components/` only
+//! wire it to the browser.
+
+pub mod chapter_run;
+pub mod chart;
+pub mod cookie_view;
+pub mod diff;
+pub mod errors;
+pub mod pyrepr;
+pub mod sim;
+pub mod target;
+pub mod timeline;

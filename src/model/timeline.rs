@@ -1,0 +1,561 @@
+//! The exchanges the page shows: its own fetches, merged with the server's side-channel reports
+//! (matched by the `X-Playground-Exchange` id), and other clients' requests (reports with no id
+//! of ours: a Python script in a terminal, another tab).
+
+use greeting_core::{ExchangeReport, Header, SessionIn};
+
+use super::errors::Explanation;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// A request this page made.
+    Page,
+    /// A request another client made, seen on the side channel.
+    Other,
+}
+
+impl Source {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Source::Page => "page",
+            Source::Other => "other",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    Pending,
+    /// An HTTP answer (any status).
+    Answered { status: u16, body: String },
+    /// No usable answer, or one that is an error: explained.
+    Failed(Explanation),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Exchange {
+    /// 1, 2, 3... in the order the timeline learned of them.
+    pub number: usize,
+    /// The page's exchange id (`X-Playground-Exchange`), or the id another client sent.
+    pub id: Option<String>,
+    pub source: Source,
+    /// When it started, Unix milliseconds.
+    pub at_ms: u64,
+    pub duration_ms: Option<f64>,
+    pub method: String,
+    pub path: String,
+    /// The headers the page set on the fetch (the browser adds Cookie, User-Agent... itself).
+    pub sent_headers: Vec<Header>,
+    /// The response headers a page script could read.
+    pub visible_response_headers: Vec<Header>,
+    pub phase: Phase,
+    /// The failure behind `Phase::Failed` also keeps the answer's status, when there was one.
+    pub failed_status: Option<u16>,
+    /// ... and its body.
+    pub failed_body: Option<String>,
+    /// What the server reported about it (side channel, or the simulated server).
+    pub report: Option<ExchangeReport>,
+    /// Sent with "Session: keep cookies".
+    pub session_mode: bool,
+    /// The chart line it belongs to, once its visit is known.
+    pub session: Option<usize>,
+    /// Which run of the page sent it (`send once`, `N in parallel`...), for grouping.
+    pub batch: Option<String>,
+}
+
+/// The visit number a greeting message states: `Welcome, X!` is 1, `... visit #N.` is N.
+pub fn visit_from_message(message: &str) -> Option<u64> {
+    if let Some(i) = message.find("visit #") {
+        let digits: String = message[i + 7..].chars().take_while(|c| c.is_ascii_digit()).collect();
+        return digits.parse().ok();
+    }
+    (message.starts_with("Welcome, ") && message.ends_with('!')).then_some(1)
+}
+
+/// The `message` of a greeting body, if it is one.
+pub fn message_of(body: &str) -> Option<String> {
+    let v: serde_json::Value = serde_json::from_str(body).ok()?;
+    v.get("message")?.as_str().map(str::to_string)
+}
+
+impl Exchange {
+    pub fn status(&self) -> Option<u16> {
+        match &self.phase {
+            Phase::Answered { status, .. } => Some(*status),
+            Phase::Failed(_) => self.failed_status.or_else(|| self.report.as_ref().map(|r| r.status)),
+            Phase::Pending => None,
+        }
+    }
+
+    /// The raw body as received (or as reported, for other clients).
+    pub fn body(&self) -> Option<&str> {
+        match &self.phase {
+            Phase::Answered { body, .. } => Some(body),
+            Phase::Failed(_) if self.failed_body.is_some() => self.failed_body.as_deref(),
+            _ => self.report.as_ref().map(|r| r.body.as_str()),
+        }
+    }
+
+    pub fn message(&self) -> Option<String> {
+        match &self.phase {
+            Phase::Answered { status: 200, body } => message_of(body),
+            _ => None,
+        }
+    }
+
+    pub fn error(&self) -> Option<&Explanation> {
+        match &self.phase {
+            Phase::Failed(e) => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The visit the server counted: from its report, else from the message.
+    pub fn visit(&self) -> Option<u64> {
+        if self.status() != Some(200) || self.error().is_some() {
+            return None;
+        }
+        if let Some(s) = self.report.as_ref().and_then(|r| r.session_out.as_ref()) {
+            return Some(s.visit);
+        }
+        self.message().as_deref().and_then(visit_from_message)
+    }
+
+    pub fn user(&self) -> Option<String> {
+        if let Some(u) = self.report.as_ref().and_then(|r| r.user.clone()) {
+            return Some(u);
+        }
+        let m = self.message()?;
+        let rest = m.strip_prefix("Welcome back, ").or_else(|| m.strip_prefix("Welcome, "))?;
+        Some(rest.split(['!']).next()?.to_string())
+    }
+
+    pub fn cookie_in(&self) -> Option<&str> {
+        self.report.as_ref()?.cookie_in.as_deref()
+    }
+
+    /// The session cookie the answer set (not an expiry).
+    pub fn cookie_out(&self) -> Option<&str> {
+        self.report.as_ref()?.cookie_out.as_deref().filter(|c| !c.is_empty())
+    }
+
+    /// Request headers as the server received them when it reported them, else as the page set them.
+    pub fn request_headers(&self) -> &[Header] {
+        match &self.report {
+            Some(r) if !r.request_headers.is_empty() => &r.request_headers,
+            _ => &self.sent_headers,
+        }
+    }
+
+    /// Response headers as the server sent them (with Set-Cookie) when reported, else those the
+    /// browser let the page read.
+    pub fn response_headers(&self) -> &[Header] {
+        match &self.report {
+            Some(r) if !r.response_headers.is_empty() => &r.response_headers,
+            _ => &self.visible_response_headers,
+        }
+    }
+
+    pub fn is_pending(&self) -> bool {
+        matches!(self.phase, Phase::Pending)
+    }
+}
+
+/// What a page fetch came back with.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Completion {
+    Answer { status: u16, body: String, headers: Vec<Header> },
+    Failure { explanation: Explanation, status: Option<u16>, body: Option<String>, headers: Vec<Header> },
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Timeline {
+    pub entries: Vec<Exchange>,
+    next_session: usize,
+    /// Reports that named one of our ids before the page registered it (not expected, kept safe).
+    early: Vec<ExchangeReport>,
+}
+
+/// Only the course's endpoints appear in the timeline; the playground's own API calls do not.
+pub fn is_course_path(path: &str) -> bool {
+    !path.starts_with("/playground/")
+}
+
+impl Timeline {
+    pub fn new() -> Timeline {
+        Timeline::default()
+    }
+
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    pub fn get(&self, number: usize) -> Option<&Exchange> {
+        self.entries.iter().find(|e| e.number == number)
+    }
+
+    fn index_of_id(&self, id: &str) -> Option<usize> {
+        self.entries.iter().position(|e| e.source == Source::Page && e.id.as_deref() == Some(id))
+    }
+
+    /// Registers a page request about to be sent; returns its number.
+    #[allow(clippy::too_many_arguments)]
+    pub fn begin(
+        &mut self,
+        id: &str,
+        at_ms: u64,
+        path: &str,
+        sent_headers: Vec<Header>,
+        session_mode: bool,
+        batch: Option<String>,
+    ) -> usize {
+        let number = self.entries.len() + 1;
+        self.entries.push(Exchange {
+            number,
+            id: Some(id.to_string()),
+            source: Source::Page,
+            at_ms,
+            duration_ms: None,
+            method: "GET".into(),
+            path: path.to_string(),
+            sent_headers,
+            visible_response_headers: Vec::new(),
+            phase: Phase::Pending,
+            failed_status: None,
+            failed_body: None,
+            report: None,
+            session_mode,
+            session: None,
+            batch,
+        });
+        if let Some(pos) = self.early.iter().position(|r| r.exchange_id.as_deref() == Some(id)) {
+            let r = self.early.remove(pos);
+            self.attach(self.entries.len() - 1, r);
+        }
+        number
+    }
+
+    /// Records how the page's fetch ended.
+    pub fn complete(&mut self, id: &str, duration_ms: f64, completion: Completion) {
+        let Some(i) = self.index_of_id(id) else { return };
+        let e = &mut self.entries[i];
+        e.duration_ms = Some(duration_ms);
+        match completion {
+            Completion::Answer { status, body, headers } => {
+                e.phase = Phase::Answered { status, body };
+                e.visible_response_headers = headers;
+            }
+            Completion::Failure { explanation, status, body, headers } => {
+                e.phase = Phase::Failed(explanation);
+                e.failed_status = status;
+                e.failed_body = body;
+                e.visible_response_headers = headers;
+            }
+        }
+        self.assign_session(i);
+    }
+
+    /// Takes a side-channel (or simulated) report. `own_prefix` is the prefix of this page's
+    /// exchange ids: a report with such an id belongs to one of our requests even if the page
+    /// no longer lists it. Returns whether the timeline changed.
+    pub fn add_report(&mut self, report: ExchangeReport, own_prefix: &str) -> bool {
+        if !is_course_path(&report.path) {
+            return false;
+        }
+        if let Some(id) = report.exchange_id.clone() {
+            if let Some(i) = self.index_of_id(&id) {
+                self.attach(i, report);
+                return true;
+            }
+            if !own_prefix.is_empty() && id.starts_with(own_prefix) {
+                if self.early.len() < 64 {
+                    self.early.push(report);
+                }
+                return false;
+            }
+        }
+        let number = self.entries.len() + 1;
+        let at_ms = report.at_ms;
+        self.entries.push(Exchange {
+            number,
+            id: report.exchange_id.clone(),
+            source: Source::Other,
+            at_ms,
+            duration_ms: Some(report.duration_micros as f64 / 1000.0),
+            method: report.method.clone(),
+            path: report.path.clone(),
+            sent_headers: Vec::new(),
+            visible_response_headers: Vec::new(),
+            phase: Phase::Answered { status: report.status, body: report.body.clone() },
+            failed_status: None,
+            failed_body: None,
+            session_mode: report.cookie_in.is_some(),
+            report: Some(report),
+            session: None,
+            batch: None,
+        });
+        self.assign_session(number - 1);
+        true
+    }
+
+    fn attach(&mut self, i: usize, report: ExchangeReport) {
+        self.entries[i].report = Some(report);
+        self.assign_session(i);
+    }
+
+    /// Puts an exchange on a chart line: the line of the exchange whose cookie it carried, else
+    /// (no cookie information) the latest line of the same user and source one visit below,
+    /// else a new line.
+    fn assign_session(&mut self, i: usize) {
+        let e = &self.entries[i];
+        if e.session.is_some() {
+            return;
+        }
+        let Some(visit) = e.visit() else { return };
+        let continued = e.report.as_ref().map(|r| matches!(r.session_in, SessionIn::Continued { .. }));
+        let found = match (continued, e.cookie_in()) {
+            (Some(true), Some(cin)) => self
+                .entries
+                .iter()
+                .enumerate()
+                .rev()
+                .find(|(j, o)| *j != i && o.session.is_some() && o.cookie_out() == Some(cin))
+                .and_then(|(_, o)| o.session),
+            (Some(_), _) => None,
+            (None, _) if visit > 1 => {
+                let user = e.user();
+                let source = e.source;
+                self.entries[..i]
+                    .iter()
+                    .rev()
+                    .find(|o| o.source == source && o.session.is_some() && o.user() == user && o.visit().is_some_and(|v| v < visit))
+                    .and_then(|o| o.session)
+            }
+            (None, _) => None,
+        };
+        let session = found.unwrap_or_else(|| {
+            self.next_session += 1;
+            self.next_session - 1
+        });
+        self.entries[i].session = Some(session);
+    }
+
+    /// The points of the visit chart.
+    pub fn chart_points(&self) -> Vec<super::chart::Point> {
+        self.entries
+            .iter()
+            .filter_map(|e| {
+                Some(super::chart::Point {
+                    number: e.number,
+                    visit: e.visit()?,
+                    session: e.session?,
+                    user: e.user().unwrap_or_default(),
+                    other: e.source == Source::Other,
+                })
+            })
+            .collect()
+    }
+
+    /// The exchange whose cookie the cookie panel shows: `selected` when it set a cookie, else
+    /// the latest one that did; and the cookie before it (same chart line first, else any).
+    pub fn cookie_pair(&self, selected: Option<usize>) -> Option<(&Exchange, Option<&Exchange>)> {
+        let current = selected
+            .and_then(|n| self.get(n))
+            .filter(|e| e.cookie_out().is_some())
+            .or_else(|| self.entries.iter().rev().find(|e| e.cookie_out().is_some()))?;
+        let earlier = self.entries.iter().filter(|e| e.number < current.number && e.cookie_out().is_some());
+        let same_line = earlier.clone().filter(|e| e.session.is_some() && e.session == current.session).last();
+        Some((current, same_line.or_else(|| earlier.last())))
+    }
+
+    /// Visits lost to parallel requests in a batch: requests answered minus distinct visit numbers.
+    pub fn lost_in_batch(&self, batch: &str) -> Option<(usize, u64)> {
+        let visits: Vec<u64> =
+            self.entries.iter().filter(|e| e.batch.as_deref() == Some(batch)).filter_map(Exchange::visit).collect();
+        if visits.is_empty() {
+            return None;
+        }
+        let mut distinct = visits.clone();
+        distinct.sort_unstable();
+        distinct.dedup();
+        Some((visits.len(), *distinct.last().unwrap()))
+    }
+
+    pub fn clear(&mut self) {
+        *self = Timeline { next_session: self.next_session, ..Timeline::default() };
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use greeting_core::Session;
+
+    fn report(id: Option<&str>, visit: u64, cin: Option<&str>, cout: &str, continued: bool) -> ExchangeReport {
+        ExchangeReport {
+            seq: 1,
+            exchange_id: id.map(str::to_string),
+            at_ms: 1_700_000_000_000,
+            duration_micros: 1500,
+            client: "127.0.0.1:5555".into(),
+            user_agent: Some("python-requests/2.32".into()),
+            method: "GET".into(),
+            path: "/greeting".into(),
+            request_headers: vec![Header::new("Authorization", "Basic Y29icmE6aGlzcw==")],
+            status: 200,
+            response_headers: vec![Header::new("Set-Cookie", format!("session={cout}; HttpOnly; Path=/"))],
+            body: if visit == 1 {
+                "{\n  \"message\": \"Welcome, cobra!\"\n}\n".into()
+            } else {
+                format!("{{\n  \"message\": \"Welcome back, cobra! This is visit #{visit}.\"\n}}\n")
+            },
+            user: Some("cobra".into()),
+            cookie_in: cin.map(str::to_string),
+            cookie_out: Some(cout.into()),
+            session_in: if continued {
+                SessionIn::Continued { username: "cobra".into(), visit: visit - 1 }
+            } else {
+                SessionIn::None
+            },
+            session_out: Some(Session { username: "cobra".into(), visit }),
+            notes: vec![],
+        }
+    }
+
+    fn answer(visit: u64) -> Completion {
+        let body = if visit == 1 {
+            "{\"message\": \"Welcome, cobra!\"}".to_string()
+        } else {
+            format!("{{\"message\": \"Welcome back, cobra! This is visit #{visit}.\"}}")
+        };
+        Completion::Answer { status: 200, body, headers: vec![] }
+    }
+
+    #[test]
+    fn messages_give_visits() {
+        assert_eq!(visit_from_message("Welcome, cobra!"), Some(1));
+        assert_eq!(visit_from_message("Welcome back, cobra! This is visit #12."), Some(12));
+        assert_eq!(visit_from_message("hello"), None);
+        assert_eq!(message_of("{\"message\": \"x\"}").as_deref(), Some("x"));
+        assert_eq!(message_of("<html>"), None);
+    }
+
+    #[test]
+    fn report_matches_fetch_by_id_in_either_order() {
+        let mut t = Timeline::new();
+        t.begin("p1-1", 0, "/greeting", vec![], true, None);
+        assert!(t.add_report(report(Some("p1-1"), 1, None, "c1", false), "p1-"));
+        t.complete("p1-1", 5.0, answer(1));
+        t.begin("p1-2", 0, "/greeting", vec![], true, None);
+        t.complete("p1-2", 5.0, answer(2));
+        assert!(t.add_report(report(Some("p1-2"), 2, Some("c1"), "c2", true), "p1-"));
+        assert_eq!(t.len(), 2);
+        assert!(t.entries.iter().all(|e| e.source == Source::Page && e.report.is_some()));
+        assert_eq!(t.entries[1].visit(), Some(2));
+        assert_eq!(t.entries[0].session, t.entries[1].session);
+        assert_eq!(t.entries[1].response_headers()[0].name, "Set-Cookie");
+    }
+
+    #[test]
+    fn unmatched_reports_are_other_clients() {
+        let mut t = Timeline::new();
+        assert!(t.add_report(report(None, 1, None, "a1", false), "p1-"));
+        assert!(t.add_report(report(None, 2, Some("a1"), "a2", true), "p1-"));
+        assert_eq!(t.entries[0].source, Source::Other);
+        assert_eq!(t.entries[1].visit(), Some(2));
+        assert_eq!(t.entries[0].session, t.entries[1].session);
+        assert_eq!(t.entries[1].duration_ms, Some(1.5));
+        // Another page's id (another tab) is another client too.
+        assert!(t.add_report(report(Some("zz-1"), 1, None, "b1", false), "p1-"));
+        assert_eq!(t.entries[2].source, Source::Other);
+        assert_ne!(t.entries[2].session, t.entries[0].session);
+    }
+
+    #[test]
+    fn playground_api_reports_are_not_listed() {
+        let mut t = Timeline::new();
+        let mut r = report(None, 1, None, "x", false);
+        r.path = "/playground/api/reset".into();
+        assert!(!t.add_report(r, "p1-"));
+        assert!(t.is_empty());
+    }
+
+    #[test]
+    fn our_id_arriving_early_waits_for_the_fetch() {
+        let mut t = Timeline::new();
+        assert!(!t.add_report(report(Some("p1-9"), 1, None, "c", false), "p1-"));
+        assert!(t.is_empty());
+        t.begin("p1-9", 0, "/greeting", vec![], true, None);
+        assert!(t.entries[0].report.is_some());
+    }
+
+    #[test]
+    fn parallel_requests_share_a_line_and_lose_visits() {
+        let mut t = Timeline::new();
+        t.begin("p-1", 0, "/greeting", vec![], true, None);
+        t.add_report(report(Some("p-1"), 1, None, "c1", false), "p-");
+        t.complete("p-1", 1.0, answer(1));
+        for k in 0..3 {
+            let id = format!("p-b{k}");
+            t.begin(&id, 0, "/greeting", vec![], true, Some("b".into()));
+        }
+        for k in [2, 0, 1] {
+            let id = format!("p-b{k}");
+            t.add_report(report(Some(&id), 2, Some("c1"), &format!("c2{k}"), true), "p-");
+            t.complete(&id, 1.0, answer(2));
+        }
+        let line = t.entries[0].session;
+        assert!(t.entries.iter().all(|e| e.session == line));
+        assert_eq!(t.lost_in_batch("b"), Some((3, 2)));
+        let pts = t.chart_points();
+        assert_eq!(pts.iter().map(|p| p.visit).collect::<Vec<_>>(), vec![1, 2, 2, 2]);
+    }
+
+    #[test]
+    fn without_reports_lines_follow_the_messages() {
+        let mut t = Timeline::new();
+        for (k, v) in [1, 2, 1, 1].into_iter().enumerate() {
+            let id = format!("p-{k}");
+            t.begin(&id, 0, "/greeting", vec![], v > 1, None);
+            t.complete(&id, 1.0, answer(v));
+        }
+        let s: Vec<usize> = t.entries.iter().map(|e| e.session.unwrap()).collect();
+        assert_eq!(s[0], s[1]);
+        assert_ne!(s[1], s[2]);
+        assert_ne!(s[2], s[3]);
+        assert_eq!(t.entries[1].user().as_deref(), Some("cobra"));
+    }
+
+    #[test]
+    fn failures_have_no_visit() {
+        let mut t = Timeline::new();
+        t.begin("p-1", 0, "/greeting", vec![], true, None);
+        let explanation = Explanation { code: "unauthorized", title: "401".into(), detail: String::new() };
+        t.complete(
+            "p-1",
+            1.0,
+            Completion::Failure { explanation, status: Some(401), body: Some("{}\n".into()), headers: vec![] },
+        );
+        assert_eq!(t.entries[0].status(), Some(401));
+        assert_eq!(t.entries[0].visit(), None);
+        assert!(t.chart_points().is_empty());
+    }
+
+    #[test]
+    fn cookie_pair_prefers_the_same_line() {
+        let mut t = Timeline::new();
+        t.add_report(report(None, 1, None, "a1", false), "p-");
+        t.add_report(report(None, 1, None, "b1", false), "p-");
+        t.add_report(report(None, 2, Some("a1"), "a2", true), "p-");
+        let (cur, prev) = t.cookie_pair(None).unwrap();
+        assert_eq!(cur.cookie_out(), Some("a2"));
+        assert_eq!(prev.unwrap().cookie_out(), Some("a1"));
+        let (cur, prev) = t.cookie_pair(Some(2)).unwrap();
+        assert_eq!(cur.cookie_out(), Some("b1"));
+        assert_eq!(prev.unwrap().cookie_out(), Some("a1"));
+    }
+}
