@@ -87,7 +87,9 @@ pub fn parse_cookie_header(header: &str) -> Vec<(String, String)> {
                         _ => i += 1,
                     }
                 }
-                let i_end = i.min(bytes.len());
+                // A trailing backslash can step past the end.
+                i = i.min(bytes.len());
+                let i_end = i;
                 let raw = &header[qstart..i_end];
                 // Anything after the closing quote up to ';' belongs to the value too.
                 let rest_start = i_end;

@@ -1,0 +1,297 @@
+//! The application: its configuration, its shared state and its router.
+
+use crate::cli::{ServeArgs, SECRET_KEY_ENV};
+use crate::events::{events, report_exchange, Published};
+use crate::handlers::{greeting, info, not_found, plant, reset, user, MethodsAllowed};
+use crate::http::ensure_server_headers;
+use crate::{cors, handlers};
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::HeaderValue;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::{any, get, post};
+use axum::Router;
+use greeting_core::{Greeter, KeySource, ServerInfo, Users};
+use std::net::IpAddr;
+use std::ops::Deref;
+use std::path::PathBuf;
+use std::sync::atomic::AtomicU64;
+use std::sync::Arc;
+use tokio::sync::{broadcast, watch};
+use tower_http::services::{ServeDir, ServeFile};
+
+/// The largest request body read (only `POST /playground/api/plant` reads one).
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
+/// How many reports the side channel buffers for a slow subscriber before it skips some.
+const EVENT_BUFFER: usize = 1024;
+
+/// Everything decided at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub greeter: Greeter,
+    pub key_source: KeySource,
+    /// The signing key as text, for teaching mode.
+    pub secret_key_text: String,
+    pub fallback_keys: usize,
+    pub www_authenticate: bool,
+    pub allowed_origins: Vec<HeaderValue>,
+    /// Bound to loopback: every side-channel subscriber sees every exchange, credentials shown.
+    pub loopback: bool,
+    /// The secret key is revealed at `/playground/api/info`.
+    pub teaching: bool,
+    pub static_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// The configuration for `serve`, reading `GREETING_SECRET_KEY` when `--secret-key` is absent.
+    pub fn from_args(args: &ServeArgs) -> Result<Config, String> {
+        let env_key = std::env::var(SECRET_KEY_ENV).ok();
+        Config::from_args_and_env(args, env_key)
+    }
+
+    pub fn from_args_and_env(args: &ServeArgs, env_key: Option<String>) -> Result<Config, String> {
+        let (secret, key_source) = match (&args.secret_key, env_key) {
+            (Some(key), _) => (key.clone(), KeySource::Flag),
+            (None, Some(key)) if !key.is_empty() => (key, KeySource::Env),
+            (None, _) => (random_key()?, KeySource::Random),
+        };
+        if secret.is_empty() {
+            return Err(
+                "the secret key is empty: Flask refuses to sign sessions without one".into(),
+            );
+        }
+        let mut keys = vec![secret.as_bytes().to_vec()];
+        for fallback in &args.fallback_keys {
+            if fallback.is_empty() {
+                return Err("a --fallback-key is empty".into());
+            }
+            keys.push(fallback.as_bytes().to_vec());
+        }
+        let users = if args.users.is_empty() {
+            Users::course_defaults()
+        } else {
+            Users::from_specs(&args.users).map_err(|e| format!("--user: {e}"))?
+        };
+        let allowed_origins = args
+            .allow_origins
+            .iter()
+            .map(|o| cors::parse_origin(o))
+            .collect::<Result<Vec<_>, _>>()?;
+        if let Some(dir) = &args.static_dir {
+            if !dir.is_dir() {
+                return Err(format!("--static {}: no such directory", dir.display()));
+            }
+        }
+        let loopback = is_loopback(args.bind);
+        let teaching = !args.no_teaching && (loopback || args.reveal_secret_key);
+        Ok(Config {
+            greeter: Greeter {
+                users,
+                keys,
+                max_age_secs: args.max_age,
+            },
+            key_source,
+            secret_key_text: secret,
+            fallback_keys: args.fallback_keys.len(),
+            www_authenticate: args.www_authenticate,
+            allowed_origins,
+            loopback,
+            teaching,
+            static_dir: args.static_dir.clone(),
+        })
+    }
+
+    /// `GET /playground/api/info`.
+    pub fn server_info(&self) -> ServerInfo {
+        ServerInfo {
+            name: "greeting-server".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            users: self.greeter.users.names(),
+            key_source: self.key_source,
+            teaching: self.teaching,
+            secret_key: self.teaching.then(|| self.secret_key_text.clone()),
+            max_age_secs: self.greeter.max_age_secs,
+            sees_all_clients: self.loopback,
+            fallback_keys: self.fallback_keys,
+            www_authenticate: self.www_authenticate,
+        }
+    }
+}
+
+/// 127.0.0.0/8, ::1, and IPv4-mapped loopback.
+pub fn is_loopback(ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
+}
+
+/// 32 random bytes as 64 hex digits: a key a learner can paste into Flask's `SECRET_KEY`.
+fn random_key() -> Result<String, String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for a secret key: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The state every handler shares.
+#[derive(Clone)]
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
+    pub config: Config,
+    pub info: ServerInfo,
+    /// The side channel: one message per reported exchange.
+    pub events: broadcast::Sender<Arc<Published>>,
+    /// Numbers the exchanges.
+    pub seq: AtomicU64,
+    /// Turns true when the server shuts down (ends the event streams).
+    pub shutdown: watch::Receiver<bool>,
+}
+
+impl Deref for AppState {
+    type Target = Shared;
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl AppState {
+    pub fn new(config: Config, shutdown: watch::Receiver<bool>) -> AppState {
+        let (events, _) = broadcast::channel(EVENT_BUFFER);
+        let info = config.server_info();
+        AppState(Arc::new(Shared {
+            config,
+            info,
+            events,
+            seq: AtomicU64::new(0),
+            shutdown,
+        }))
+    }
+}
+
+/// The routes of docs/architecture.md.
+pub fn router(state: AppState) -> Router {
+    const GET: MethodsAllowed = MethodsAllowed("GET, HEAD, OPTIONS");
+    const POST: MethodsAllowed = MethodsAllowed("POST, OPTIONS");
+
+    // The exchanges the side channel reports.
+    let reported = Router::new()
+        .route(
+            "/greeting",
+            get(greeting)
+                .options(GET.options())
+                .fallback(GET.fallback()),
+        )
+        .route(
+            "/user",
+            get(user).options(GET.options()).fallback(GET.fallback()),
+        )
+        .route(
+            "/playground/api/reset",
+            post(reset)
+                .options(POST.options())
+                .fallback(POST.fallback()),
+        )
+        .route(
+            "/playground/api/plant",
+            post(plant)
+                .options(POST.options())
+                .fallback(POST.fallback())
+                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+        )
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            report_exchange,
+        ));
+
+    let mut app = Router::new()
+        .merge(reported)
+        .route(
+            "/playground/api/info",
+            get(info).options(GET.options()).fallback(GET.fallback()),
+        )
+        .route(
+            "/playground/api/events",
+            get(events).options(GET.options()).fallback(GET.fallback()),
+        )
+        // API paths are never the page, even with --static.
+        .route("/playground/api", any(not_found))
+        .route("/playground/api/{*rest}", any(not_found));
+
+    app = match &state.config.static_dir {
+        Some(dir) => app
+            .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))),
+        None => app.fallback(handlers::not_found),
+    };
+
+    app.layer(middleware::from_fn_with_state(state.clone(), cors::cors))
+        .layer(middleware::from_fn(server_headers))
+        .with_state(state)
+}
+
+/// `Server` and `Date` on every response, including the static files'.
+async fn server_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    ensure_server_headers(response.headers_mut());
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn args(extra: &[&str]) -> ServeArgs {
+        let mut argv = vec!["greeting-server"];
+        argv.extend_from_slice(extra);
+        crate::cli::Cli::parse_from(argv).serve
+    }
+
+    #[test]
+    fn key_sources() {
+        let c = Config::from_args_and_env(&args(&["--secret-key", "k"]), Some("e".into())).unwrap();
+        assert_eq!(
+            (c.key_source, c.secret_key_text.as_str()),
+            (KeySource::Flag, "k")
+        );
+        let c = Config::from_args_and_env(&args(&[]), Some("e".into())).unwrap();
+        assert_eq!(
+            (c.key_source, c.secret_key_text.as_str()),
+            (KeySource::Env, "e")
+        );
+        let c = Config::from_args_and_env(&args(&[]), None).unwrap();
+        assert_eq!(c.key_source, KeySource::Random);
+        assert_eq!(c.secret_key_text.len(), 64);
+        let d = Config::from_args_and_env(&args(&[]), Some(String::new())).unwrap();
+        assert_ne!(c.secret_key_text, d.secret_key_text);
+        assert!(Config::from_args_and_env(&args(&["--secret-key", ""]), None).is_err());
+    }
+
+    #[test]
+    fn teaching_mode() {
+        let on = |a: &[&str]| Config::from_args_and_env(&args(a), None).unwrap().teaching;
+        assert!(on(&[]));
+        assert!(on(&["--bind", "::1"]));
+        assert!(!on(&["--no-teaching"]));
+        assert!(!on(&["--bind", "0.0.0.0"]));
+        assert!(on(&["--bind", "0.0.0.0", "--reveal-secret-key"]));
+        let c = Config::from_args_and_env(&args(&["--bind", "0.0.0.0", "--secret-key", "k"]), None)
+            .unwrap();
+        let info = c.server_info();
+        assert_eq!(
+            (info.secret_key, info.sees_all_clients, info.teaching),
+            (None, false, false)
+        );
+        let c = Config::from_args_and_env(&args(&["--secret-key", "k"]), None).unwrap();
+        assert_eq!(c.server_info().secret_key.as_deref(), Some("k"));
+    }
+
+    #[test]
+    fn users_and_bad_args() {
+        let c =
+            Config::from_args_and_env(&args(&["--user", "a:1", "--user", "b:2"]), None).unwrap();
+        assert_eq!(c.server_info().users, vec!["a", "b"]);
+        assert!(Config::from_args_and_env(&args(&["--user", "nocolon"]), None).is_err());
+        assert!(Config::from_args_and_env(&args(&["--allow-origin", "*"]), None).is_err());
+        assert!(Config::from_args_and_env(&args(&["--static", "/no/such/dir"]), None).is_err());
+        assert!(Config::from_args_and_env(&args(&["--fallback-key", ""]), None).is_err());
+    }
+}

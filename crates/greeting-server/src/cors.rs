@@ -1,0 +1,133 @@
+//! CORS for the exact origins given with `--allow-origin`, with credentials.
+//!
+//! A page on another origin (e.g. Trunk's dev server on :8080) calls `/greeting` with
+//! `credentials: "include"` and an `Authorization` header, so the browser first sends a
+//! preflight `OPTIONS` without credentials: it is answered 204 here, before any auth, listing
+//! `Authorization` and `X-Playground-Exchange` explicitly (a wildcard does not cover
+//! `Authorization`, and with credentials no wildcard counts at all). A request from any other
+//! origin gets no CORS headers, so the browser keeps the response from that page.
+
+use crate::app::AppState;
+use crate::http::ordered_response;
+use axum::extract::{Request, State};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+
+pub const ALLOW_METHODS: &str = "GET, POST";
+pub const ALLOW_HEADERS: &str = "Authorization, X-Playground-Exchange, Content-Type";
+/// Response headers a cross-origin page may read besides the safelisted ones (`Set-Cookie`
+/// is never readable by a script, whatever the server says).
+pub const EXPOSE_HEADERS: &str = "Date, Server, Vary";
+
+/// Checks an `--allow-origin` value: `scheme://host[:port]`, no path, no wildcard.
+pub fn parse_origin(origin: &str) -> Result<HeaderValue, String> {
+    let trimmed = origin.trim().trim_end_matches('/');
+    let valid = trimmed == "null"
+        || match trimmed.split_once("://") {
+            Some((scheme, rest)) => {
+                !scheme.is_empty()
+                    && scheme
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+                    && !rest.is_empty()
+                    && !rest.contains(['/', '*', '?', '#', ' ', ','])
+            }
+            None => false,
+        };
+    if !valid {
+        return Err(format!(
+            "--allow-origin {origin:?}: give an exact origin like http://localhost:8080 (no path, no wildcard)"
+        ));
+    }
+    HeaderValue::from_str(trimmed)
+        .map_err(|_| format!("--allow-origin {origin:?}: not a valid header value"))
+}
+
+pub async fn cors(State(app): State<AppState>, request: Request, next: Next) -> Response {
+    let origin = request
+        .headers()
+        .get(header::ORIGIN)
+        .filter(|origin| {
+            app.config
+                .allowed_origins
+                .iter()
+                .any(|allowed| allowed == *origin)
+        })
+        .cloned();
+    let Some(origin) = origin else {
+        return next.run(request).await;
+    };
+    let preflight = request.method() == Method::OPTIONS
+        && request
+            .headers()
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
+    if preflight {
+        return ordered_response(
+            StatusCode::NO_CONTENT,
+            None,
+            String::new(),
+            &[
+                (header::ACCESS_CONTROL_ALLOW_ORIGIN, origin),
+                (
+                    header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                    HeaderValue::from_static("true"),
+                ),
+                (
+                    header::ACCESS_CONTROL_ALLOW_METHODS,
+                    HeaderValue::from_static(ALLOW_METHODS),
+                ),
+                (
+                    header::ACCESS_CONTROL_ALLOW_HEADERS,
+                    HeaderValue::from_static(ALLOW_HEADERS),
+                ),
+                (
+                    header::ACCESS_CONTROL_MAX_AGE,
+                    HeaderValue::from_static("600"),
+                ),
+                (header::VARY, HeaderValue::from_static("Origin")),
+            ],
+        );
+    }
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+        HeaderValue::from_static("true"),
+    );
+    headers.insert(
+        header::ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(EXPOSE_HEADERS),
+    );
+    headers.append(header::VARY, HeaderValue::from_static("Origin"));
+    response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn origins() {
+        assert_eq!(
+            parse_origin("http://localhost:8080").unwrap(),
+            "http://localhost:8080"
+        );
+        assert_eq!(
+            parse_origin("http://localhost:8080/").unwrap(),
+            "http://localhost:8080"
+        );
+        assert!(parse_origin("null").is_ok());
+        for bad in [
+            "*",
+            "localhost:8080",
+            "http://",
+            "http://a/b",
+            "http://*.example.com",
+            "://x",
+        ] {
+            assert!(parse_origin(bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -1,0 +1,261 @@
+//! The handlers. Each reads like the protocol it serves; the rules themselves live in
+//! `greeting_core`, so the page's simulated server runs the same code.
+
+use crate::app::{AppState, MAX_BODY_BYTES};
+use crate::error::ApiError;
+use crate::http::{
+    cookie_header, header_text, json_response, ordered_response, unix_now, ExchangeFacts,
+};
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
+use axum::response::{IntoResponse, Response};
+use greeting_core::{
+    find_session_cookie, set_cookie_header, validate_planted_cookie, GreetingOutcome, Session,
+    UserOutcome, EXPIRE_SESSION_COOKIE,
+};
+use serde::Deserialize;
+use serde_json::Value;
+
+/// `GET /greeting`: Basic auth in, the visit counter in the session cookie.
+pub async fn greeting(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let authorization = header_text(&headers, &header::AUTHORIZATION);
+    let cookies = cookie_header(&headers);
+    let outcome =
+        app.config
+            .greeter
+            .greet(authorization.as_deref(), cookies.as_deref(), unix_now());
+    Greeting {
+        outcome,
+        www_authenticate: app.config.www_authenticate,
+    }
+    .into_response()
+}
+
+/// `GET /user`: the authenticated user's record.
+pub async fn user(State(app): State<AppState>, headers: HeaderMap) -> Response {
+    let authorization = header_text(&headers, &header::AUTHORIZATION);
+    let outcome = app.config.greeter.user(authorization.as_deref());
+    let cookie_in = find_session_cookie(cookie_header(&headers).as_deref()).value;
+    UserResponse {
+        outcome,
+        cookie_in,
+        www_authenticate: app.config.www_authenticate,
+    }
+    .into_response()
+}
+
+/// `POST /playground/api/reset`: 204 and the `session` cookie expired.
+pub async fn reset(headers: HeaderMap) -> Response {
+    let mut response = ordered_response(
+        StatusCode::NO_CONTENT,
+        None,
+        String::new(),
+        &[(
+            header::SET_COOKIE,
+            HeaderValue::from_static(EXPIRE_SESSION_COOKIE),
+        )],
+    );
+    response.extensions_mut().insert(ExchangeFacts {
+        cookie_in: find_session_cookie(cookie_header(&headers).as_deref()).value,
+        cookie_out: Some(String::new()),
+        notes: vec!["The session cookie was expired: the browser forgets it.".into()],
+        ..ExchangeFacts::default()
+    });
+    response
+}
+
+/// The body of `POST /playground/api/plant`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PlantRequest {
+    cookie: String,
+}
+
+/// `POST /playground/api/plant` with `{"cookie": "PAYLOAD.TIMESTAMP.SIGNATURE"}`: 204 and that
+/// value set as the `session` cookie (a page script cannot write an HttpOnly cookie itself).
+/// The value must be a well-formed session cookie; it need not verify (forging is the lesson).
+pub async fn plant(
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<Response, ApiError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("application/json")
+        })
+        .unwrap_or(false);
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType {
+            expected: "JSON (Content-Type: application/json)",
+        });
+    }
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge {
+                limit: MAX_BODY_BYTES,
+            }
+        } else {
+            ApiError::BadRequest {
+                message: format!("The request body could not be read: {rejection}"),
+            }
+        }
+    })?;
+    let request: PlantRequest =
+        serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
+            message: format!("Expected {{\"cookie\": \"PAYLOAD.TIMESTAMP.SIGNATURE\"}}: {e}"),
+        })?;
+    let decoded = validate_planted_cookie(&request.cookie).map_err(|e| ApiError::BadRequest {
+        message: format!("Cannot plant that cookie: {e}"),
+    })?;
+    let set_cookie = HeaderValue::from_str(&set_cookie_header(&request.cookie)).map_err(|_| {
+        ApiError::BadRequest {
+            message: "Cannot plant that cookie.".into(),
+        }
+    })?;
+
+    let session_out = match (
+        decoded.value.get("username").and_then(Value::as_str),
+        decoded.value.get("visit").and_then(Value::as_u64),
+    ) {
+        (Some(username), Some(visit)) => Some(Session {
+            username: username.to_string(),
+            visit,
+        }),
+        _ => None,
+    };
+    let mut response = ordered_response(
+        StatusCode::NO_CONTENT,
+        None,
+        String::new(),
+        &[(header::SET_COOKIE, set_cookie)],
+    );
+    response.extensions_mut().insert(ExchangeFacts {
+        cookie_in: find_session_cookie(cookie_header(&headers).as_deref()).value,
+        cookie_out: Some(request.cookie),
+        session_out,
+        notes: vec![
+            "Planted: the browser now holds this session cookie (it was not verified).".into(),
+        ],
+        ..ExchangeFacts::default()
+    });
+    Ok(response)
+}
+
+/// `GET /playground/api/info`.
+pub async fn info(State(app): State<AppState>) -> Response {
+    json_response(
+        StatusCode::OK,
+        &serde_json::to_value(&app.info).unwrap_or(Value::Null),
+        &[],
+    )
+}
+
+/// Any unknown path.
+pub async fn not_found(uri: Uri) -> ApiError {
+    ApiError::NotFound {
+        path: uri.path().chars().take(200).collect(),
+    }
+}
+
+/// The methods a path answers: the 405 fallback and the plain `OPTIONS` answer.
+#[derive(Clone, Copy)]
+pub struct MethodsAllowed(pub &'static str);
+
+impl MethodsAllowed {
+    /// 405 with `Allow`.
+    pub fn fallback(
+        self,
+    ) -> impl Fn() -> std::future::Ready<ApiError> + Clone + Send + Sync + 'static {
+        move || std::future::ready(ApiError::MethodNotAllowed { allow: self.0 })
+    }
+
+    /// 204 with `Allow` (a CORS preflight from an allowed origin is answered before this).
+    pub fn options(
+        self,
+    ) -> impl Fn() -> std::future::Ready<Response> + Clone + Send + Sync + 'static {
+        move || {
+            std::future::ready(ordered_response(
+                StatusCode::NO_CONTENT,
+                None,
+                String::new(),
+                &[(header::ALLOW, HeaderValue::from_static(self.0))],
+            ))
+        }
+    }
+}
+
+/// The response to `GET /greeting`, headers in the chapter's order.
+struct Greeting {
+    outcome: GreetingOutcome,
+    www_authenticate: bool,
+}
+
+fn www_authenticate_header() -> (HeaderName, HeaderValue) {
+    (
+        header::WWW_AUTHENTICATE,
+        HeaderValue::from_static("Basic realm=\"greeting\""),
+    )
+}
+
+impl IntoResponse for Greeting {
+    fn into_response(self) -> Response {
+        let o = self.outcome;
+        let mut extra = Vec::new();
+        if o.status == 200 {
+            extra.push((header::VARY, HeaderValue::from_static("Cookie")));
+            if let Some(value) = o
+                .set_cookie
+                .as_deref()
+                .and_then(|v| HeaderValue::from_str(v).ok())
+            {
+                extra.push((header::SET_COOKIE, value));
+            }
+        } else if self.www_authenticate {
+            extra.push(www_authenticate_header());
+        }
+        let status = StatusCode::from_u16(o.status).unwrap_or(StatusCode::UNAUTHORIZED);
+        let mut response = ordered_response(status, Some("application/json"), o.body, &extra);
+        response.extensions_mut().insert(ExchangeFacts {
+            user: o.user,
+            cookie_in: o.cookie_in,
+            cookie_out: o.cookie_out,
+            session_in: Some(o.session_in),
+            session_out: o.session_out,
+            notes: o.notes,
+        });
+        response
+    }
+}
+
+/// The response to `GET /user`.
+struct UserResponse {
+    outcome: UserOutcome,
+    cookie_in: Option<String>,
+    www_authenticate: bool,
+}
+
+impl IntoResponse for UserResponse {
+    fn into_response(self) -> Response {
+        let o = self.outcome;
+        let mut extra = Vec::new();
+        if o.status != 200 && self.www_authenticate {
+            extra.push(www_authenticate_header());
+        }
+        let status = StatusCode::from_u16(o.status).unwrap_or(StatusCode::UNAUTHORIZED);
+        let mut response = ordered_response(status, Some("application/json"), o.body, &extra);
+        response.extensions_mut().insert(ExchangeFacts {
+            user: o.user,
+            cookie_in: self.cookie_in,
+            notes: o.notes,
+            ..ExchangeFacts::default()
+        });
+        response
+    }
+}

@@ -1,0 +1,152 @@
+//! HTTP details shared by the handlers: the chapter's header order, dates, header reading.
+
+use axum::body::Body;
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
+use axum::response::Response;
+use greeting_core::{flask_pretty, Session, SessionIn};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// The `Server` header: `greeting-server/VERSION` (the chapter's says `Werkzeug/2.0.2 Python/3.8.10`).
+pub const SERVER_NAME: &str = concat!("greeting-server/", env!("CARGO_PKG_VERSION"));
+
+/// What a handler tells the exchange reporter beyond the response itself.
+#[derive(Debug, Clone, Default)]
+pub struct ExchangeFacts {
+    pub user: Option<String>,
+    pub cookie_in: Option<String>,
+    pub cookie_out: Option<String>,
+    pub session_in: Option<SessionIn>,
+    pub session_out: Option<Session>,
+    pub notes: Vec<String>,
+}
+
+/// Seconds since the Unix epoch.
+pub fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn unix_now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// `Date`, as an HTTP date (`Wed, 17 Nov 2021 20:42:27 GMT`).
+pub fn http_date() -> HeaderValue {
+    HeaderValue::from_str(&httpdate::fmt_http_date(SystemTime::now()))
+        .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
+}
+
+/// Appends `Server` and `Date` when a response lacks them (hyper would add `Date` itself, but at
+/// its own place; setting it here keeps the chapter's order).
+pub fn ensure_server_headers(headers: &mut HeaderMap) {
+    if !headers.contains_key(header::SERVER) {
+        headers.insert(header::SERVER, HeaderValue::from_static(SERVER_NAME));
+    }
+    if !headers.contains_key(header::DATE) {
+        headers.insert(header::DATE, http_date());
+    }
+}
+
+/// A response whose headers come in the chapter's order: `Content-Type`, `Content-Length`, then
+/// `extra` (e.g. `Vary`, `Set-Cookie`), then `Server` and `Date`.
+pub fn ordered_response(
+    status: StatusCode,
+    content_type: Option<&'static str>,
+    body: String,
+    extra: &[(HeaderName, HeaderValue)],
+) -> Response {
+    let mut headers = HeaderMap::new();
+    if let Some(content_type) = content_type {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    if status != StatusCode::NO_CONTENT {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    }
+    for (name, value) in extra {
+        headers.append(name.clone(), value.clone());
+    }
+    ensure_server_headers(&mut headers);
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    response
+}
+
+/// A JSON response formatted like Flask's pretty `jsonify`.
+pub fn json_response(
+    status: StatusCode,
+    value: &serde_json::Value,
+    extra: &[(HeaderName, HeaderValue)],
+) -> Response {
+    ordered_response(status, Some("application/json"), flask_pretty(value), extra)
+}
+
+/// The first value of a header as text (bytes that are not UTF-8 become U+FFFD, so they can
+/// never match anything but are still seen).
+pub fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
+    headers
+        .get(name)
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+}
+
+/// All `Cookie` headers joined with `; ` (HTTP/2 clients may split them).
+pub fn cookie_header(headers: &HeaderMap) -> Option<String> {
+    let values: Vec<String> = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect();
+    if values.is_empty() {
+        None
+    } else {
+        Some(values.join("; "))
+    }
+}
+
+/// `content-type` -> `Content-Type`, as the names go on the wire (hyper writes title case here).
+pub fn title_case(name: &str) -> String {
+    let mut out = String::with_capacity(name.len());
+    let mut upper = true;
+    for c in name.chars() {
+        if upper {
+            out.extend(c.to_uppercase());
+        } else {
+            out.push(c);
+        }
+        upper = c == '-';
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn title_case_names() {
+        assert_eq!(title_case("content-type"), "Content-Type");
+        assert_eq!(title_case("x-playground-exchange"), "X-Playground-Exchange");
+        assert_eq!(title_case("www-authenticate"), "Www-Authenticate");
+    }
+
+    #[test]
+    fn chapter_order() {
+        let r = ordered_response(
+            StatusCode::OK,
+            Some("application/json"),
+            "{}\n".into(),
+            &[(header::VARY, HeaderValue::from_static("Cookie"))],
+        );
+        let names: Vec<&str> = r.headers().keys().map(|k| k.as_str()).collect();
+        assert_eq!(
+            names,
+            ["content-type", "content-length", "vary", "server", "date"]
+        );
+    }
+}
