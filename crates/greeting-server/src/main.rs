@@ -36,6 +36,7 @@ mod tools;
 
 use clap::Parser;
 use cli::{Cli, Command};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -52,6 +53,7 @@ fn run_server(args: cli::ServeArgs) -> ExitCode {
     tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_max_level(tracing::Level::INFO)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
