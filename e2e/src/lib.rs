@@ -49,6 +49,13 @@ fn which(program: &str) -> Option<PathBuf> {
     std::env::split_paths(&path).map(|d| d.join(program)).find(|p| p.is_file())
 }
 
+/// An environment variable naming a path; a relative path is taken from the workspace root
+/// (where `cargo test` is usually typed), not from e2e/ (where the test binaries run).
+fn env_path(var: &str) -> Option<PathBuf> {
+    let p = PathBuf::from(std::env::var_os(var)?);
+    Some(if p.is_relative() { workspace_root().join(p) } else { p })
+}
+
 /// What every scenario needs.
 #[derive(Clone, Debug)]
 pub struct Prereqs {
@@ -85,18 +92,14 @@ fn build_server() -> std::result::Result<PathBuf, String> {
 
 /// Find everything or say what is missing.
 pub fn prereqs() -> std::result::Result<Prereqs, String> {
-    let dist = std::env::var_os("E2E_DIST")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| workspace_root().join("dist"));
+    let dist = env_path("E2E_DIST").unwrap_or_else(|| workspace_root().join("dist"));
     if !dist.join("index.html").is_file() {
         return Err(format!(
             "no built page at {} (run `trunk build --release`, or `cargo xtask test` which does it)",
             dist.join("index.html").display()
         ));
     }
-    let chromedriver = std::env::var_os("CHROMEDRIVER")
-        .map(PathBuf::from)
-        .or_else(|| which("chromedriver"))
+    let chromedriver = env_path("CHROMEDRIVER").or_else(|| which("chromedriver"))
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"));
     if !chromedriver.is_file() {
         return Err(format!(
@@ -104,14 +107,12 @@ pub fn prereqs() -> std::result::Result<Prereqs, String> {
             chromedriver.display()
         ));
     }
-    let chromium = std::env::var_os("CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    let chromium = env_path("CHROMIUM").unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
     if !chromium.is_file() {
         return Err(format!("chromium not found at {} (apt-get install chromium)", chromium.display()));
     }
-    let server_bin = match std::env::var_os("GREETING_SERVER_BIN") {
-        Some(p) => PathBuf::from(p),
+    let server_bin = match env_path("GREETING_SERVER_BIN") {
+        Some(p) => p,
         None => build_server()?,
     };
     if !server_bin.is_file() {
@@ -247,7 +248,7 @@ impl Server {
         if serve_page {
             c.arg("--static").arg(&p.dist);
         }
-        c.args(extra);
+        c.args(extra).env("NO_COLOR", "1");
         let (mut child, log) = spawn_logged(c, "server", false)?;
         let t = Instant::now();
         loop {
@@ -858,12 +859,17 @@ pub async fn scenario(name: &str, body: impl AsyncFnOnce(&mut Ctx) -> Result<()>
             let _ = std::fs::write(dir.join(format!("{n}.log")), log.text());
         }
         ctx.browser.close().await;
-        panic!(
+        let msg = format!(
             "e2e: {name} FAILED after {:.1}s: {e:#}\n  screenshot, console log, page HTML and server output: {}\n  {}",
             t.elapsed().as_secs_f64(),
             dir.display(),
             notes.join("\n  ")
         );
+        // Print it ourselves and unwind without the panic hook: no backtrace noise (CI sets
+        // RUST_BACKTRACE), the message above is the whole story.
+        println!("{msg}");
+        drop(_turn);
+        std::panic::resume_unwind(Box::new(msg));
     }
     ctx.browser.close().await;
     println!("e2e: {name}: ok ({:.1}s)", t.elapsed().as_secs_f64());
