@@ -1,0 +1,605 @@
+//! The playground's API: the side channel, server info, reset, plant, CORS, and who sees what.
+
+mod common;
+
+use common::*;
+use greeting_core::{ExchangeReport, KeySource, ServerInfo, Session, SessionIn};
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::Duration;
+
+/// A subscriber to `GET /playground/api/events`.
+struct Events {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl Events {
+    async fn open(server: &Server, client: &reqwest::Client) -> Events {
+        let response = client
+            .get(server.url("/playground/api/events"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        let mut events = Events {
+            response,
+            buffer: String::new(),
+        };
+        let (name, data) = events.next().await.expect("a hello event");
+        assert_eq!(name, "hello", "{data}");
+        events
+    }
+
+    /// The next event as (name, data), or None after 10 s.
+    async fn next(&mut self) -> Option<(String, String)> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut name = String::from("message");
+                let mut data = Vec::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().to_string();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push(v.strip_prefix(' ').unwrap_or(v).to_string());
+                    }
+                }
+                if data.is_empty() {
+                    continue; // a keep-alive comment
+                }
+                return Some((name, data.join("\n")));
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .ok()?
+                .ok()??;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// The report whose `exchange_id` is `id` (reports before it are skipped; any of them
+    /// listed in `must_not_see` fails the test).
+    async fn report(&mut self, id: &str, must_not_see: &[&str]) -> ExchangeReport {
+        loop {
+            let (name, data) = self
+                .next()
+                .await
+                .unwrap_or_else(|| panic!("no report {id} within 10 s"));
+            if name != "exchange" {
+                continue;
+            }
+            let report: ExchangeReport = serde_json::from_str(&data).unwrap();
+            if let Some(seen) = report.exchange_id.as_deref() {
+                assert!(
+                    !must_not_see.contains(&seen),
+                    "saw {seen}, which belongs to another client"
+                );
+                if seen == id {
+                    return report;
+                }
+            }
+        }
+    }
+}
+
+fn header<'a>(headers: &'a [greeting_core::Header], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str())
+}
+
+#[tokio::test]
+async fn the_side_channel_reports_each_exchange_matched_by_its_id() {
+    let server = Server::start(&["--secret-key", KEY]);
+    let mut events = Events::open(&server, &plain_client()).await;
+    let client = session_client();
+
+    let response = client
+        .get(server.url("/greeting"))
+        .basic_auth("cobra", Some("hiss"))
+        .header("X-Playground-Exchange", "g-1")
+        .send()
+        .await
+        .unwrap();
+    let (cookie, _) = set_cookie(&response).unwrap();
+    // The greeting response carries nothing beyond the chapter's headers.
+    assert_eq!(response.headers().len(), 6);
+    let report = events.report("g-1", &[]).await;
+    assert_eq!(
+        (report.method.as_str(), report.path.as_str(), report.status),
+        ("GET", "/greeting", 200)
+    );
+    assert_eq!(report.user.as_deref(), Some("cobra"));
+    assert_eq!(report.session_in, SessionIn::None);
+    assert_eq!(
+        report.session_out,
+        Some(Session {
+            username: "cobra".into(),
+            visit: 1
+        })
+    );
+    assert_eq!(report.cookie_in, None);
+    assert_eq!(report.cookie_out.as_deref(), Some(cookie.as_str()));
+    assert_eq!(report.body, WELCOME);
+    assert!(report.client.starts_with("127.0.0.1:"));
+    assert!(report.seq >= 1);
+    let names: Vec<&str> = report
+        .response_headers
+        .iter()
+        .map(|h| h.name.as_str())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "Content-Type",
+            "Content-Length",
+            "Vary",
+            "Set-Cookie",
+            "Server",
+            "Date"
+        ]
+    );
+    // On loopback the learner sees their own request as sent, credentials included.
+    assert_eq!(
+        header(&report.request_headers, "Authorization"),
+        Some("Basic Y29icmE6aGlzcw==")
+    );
+    assert_eq!(
+        header(&report.request_headers, "X-Playground-Exchange"),
+        Some("g-1")
+    );
+
+    client
+        .get(server.url("/greeting"))
+        .basic_auth("cobra", Some("hiss"))
+        .header("X-Playground-Exchange", "g-2")
+        .send()
+        .await
+        .unwrap();
+    let report = events.report("g-2", &[]).await;
+    assert_eq!(
+        report.session_in,
+        SessionIn::Continued {
+            username: "cobra".into(),
+            visit: 1
+        }
+    );
+    assert_eq!(report.cookie_in.as_deref(), Some(cookie.as_str()));
+    assert_eq!(report.session_out.unwrap().visit, 2);
+
+    // A tampered cookie: the report says why it was refused; the response does not.
+    plain_client()
+        .get(server.url("/greeting"))
+        .basic_auth("cobra", Some("hiss"))
+        .header(
+            "Cookie",
+            format!(
+                "session={VISIT2_PAYLOAD}.{}",
+                cookie.split_once('.').unwrap().1
+            ),
+        )
+        .header("X-Playground-Exchange", "g-3")
+        .send()
+        .await
+        .unwrap();
+    let report = events.report("g-3", &[]).await;
+    match report.session_in {
+        SessionIn::Rejected { reason } => assert!(reason.contains("signature"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+
+    plain_client()
+        .get(server.url("/user"))
+        .basic_auth("cobra", Some("meow"))
+        .header("X-Playground-Exchange", "u-1")
+        .send()
+        .await
+        .unwrap();
+    let report = events.report("u-1", &[]).await;
+    assert_eq!(
+        (report.status, report.body.as_str(), report.user),
+        (401, "{}\n", None)
+    );
+    assert!(report.notes[0].starts_with("401"), "{:?}", report.notes);
+
+    plain_client()
+        .post(server.url("/greeting"))
+        .header("X-Playground-Exchange", "m-1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(events.report("m-1", &[]).await.status, 405);
+
+    // The log has one line per exchange and never a credential, cookie or key.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let log = server.stderr();
+    assert!(
+        log.lines().filter(|l| l.contains("exchange")).count() >= 5,
+        "{log}"
+    );
+    for secret in ["hiss", "meow", "Y29icmE6", KEY, &cookie] {
+        assert!(!log.contains(secret), "the log holds {secret}:\n{log}");
+    }
+}
+
+#[tokio::test]
+async fn info_reveals_the_key_only_in_teaching_mode() {
+    let client = plain_client();
+    let info = |server: &Server| {
+        let client = client.clone();
+        let url = server.url("/playground/api/info");
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<ServerInfo>()
+                .await
+                .unwrap()
+        }
+    };
+    let server = Server::start(&["--secret-key", KEY]);
+    let i = info(&server).await;
+    assert_eq!(
+        (i.name.as_str(), i.version.as_str()),
+        ("greeting-server", "0.1.0")
+    );
+    assert_eq!(i.users, ["cobra", "nagini", "viper", "anaconda"]);
+    assert_eq!(
+        (i.key_source, i.teaching, i.sees_all_clients),
+        (KeySource::Flag, true, true)
+    );
+    assert_eq!(i.secret_key.as_deref(), Some(KEY));
+    assert_eq!(i.max_age_secs, flask_cookie::DEFAULT_MAX_AGE_SECS);
+
+    let server = Server::start(&["--secret-key", KEY, "--no-teaching"]);
+    let i = info(&server).await;
+    assert_eq!((i.teaching, i.secret_key), (false, None));
+
+    let server = Server::start_with_env(&[], &[("GREETING_SECRET_KEY", "from-env")]);
+    let i = info(&server).await;
+    assert_eq!(
+        (i.key_source, i.secret_key.as_deref()),
+        (KeySource::Env, Some("from-env"))
+    );
+
+    let server = Server::start(&["--user", "a:b"]);
+    let i = info(&server).await;
+    assert_eq!(i.key_source, KeySource::Random);
+    assert_eq!(i.users, ["a"]);
+    // The random key signs this server's cookies.
+    let response = client
+        .get(server.url("/greeting"))
+        .basic_auth("a", Some("b"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = set_cookie(&response).unwrap().0;
+    let key = i.secret_key.unwrap();
+    flask_cookie::verify(&cookie, &[key.as_bytes()], unix_now(), i.max_age_secs).unwrap();
+}
+
+#[tokio::test]
+async fn reset_expires_the_session_cookie() {
+    let server = Server::start(&["--secret-key", KEY]);
+    let client = session_client();
+    for _ in 0..2 {
+        client
+            .get(server.url("/greeting"))
+            .basic_auth("cobra", Some("hiss"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let response = client
+        .post(server.url("/playground/api/reset"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        response.headers()["set-cookie"],
+        "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/"
+    );
+    let response = client
+        .get(server.url("/greeting"))
+        .basic_auth("cobra", Some("hiss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.text().await.unwrap(), WELCOME);
+}
+
+#[tokio::test]
+async fn plant_sets_a_well_formed_cookie_and_refuses_others() {
+    let server = Server::start(&["--secret-key", KEY]);
+    let client = session_client();
+    let mut events = Events::open(&server, &plain_client()).await;
+    let planted = flask_cookie::sign(
+        &serde_json::json!({"username": "cobra", "visit": 41}),
+        KEY.as_bytes(),
+        unix_now(),
+    )
+    .unwrap();
+    let response = client
+        .post(server.url("/playground/api/plant"))
+        .header("X-Playground-Exchange", "p-1")
+        .json(&serde_json::json!({ "cookie": planted }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    assert_eq!(
+        response.headers()["set-cookie"],
+        format!("session={planted}; HttpOnly; Path=/")
+    );
+    let report = events.report("p-1", &[]).await;
+    assert_eq!(report.cookie_out.as_deref(), Some(planted.as_str()));
+    assert_eq!(
+        report.session_out,
+        Some(Session {
+            username: "cobra".into(),
+            visit: 41
+        })
+    );
+    let response = client
+        .get(server.url("/greeting"))
+        .basic_auth("cobra", Some("hiss"))
+        .send()
+        .await
+        .unwrap();
+    assert!(response.text().await.unwrap().contains("visit #42."));
+
+    // A forged cookie is well-formed: it is planted, and then silently refused.
+    let forged = format!("{VISIT3_PAYLOAD}.{}", planted.split_once('.').unwrap().1);
+    let response = client
+        .post(server.url("/playground/api/plant"))
+        .json(&serde_json::json!({ "cookie": forged }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let response = client
+        .get(server.url("/greeting"))
+        .basic_auth("cobra", Some("hiss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.text().await.unwrap(), WELCOME);
+
+    for (body, status) in [
+        (serde_json::json!({"cookie": "garbage"}), 400),
+        (
+            serde_json::json!({"cookie": format!("{planted}; Path=/admin")}),
+            400,
+        ),
+        (serde_json::json!({"cookie": ""}), 400),
+        (serde_json::json!({"cookie": 5}), 400),
+        (serde_json::json!({"biscuit": planted}), 400),
+        (serde_json::json!({"cookie": "A".repeat(5000)}), 400),
+        (serde_json::json!({"cookie": "A".repeat(20_000)}), 413),
+    ] {
+        let response = plain_client()
+            .post(server.url("/playground/api/plant"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status);
+        assert!(response.headers().get("set-cookie").is_none());
+        assert_eq!(response.headers()["content-type"], "application/json");
+        let json: serde_json::Value = response.json().await.unwrap();
+        assert!(json["message"].as_str().unwrap().len() > 10, "{json}");
+    }
+    let response = plain_client()
+        .post(server.url("/playground/api/plant"))
+        .header("Content-Type", "text/plain")
+        .body(format!("{{\"cookie\": \"{planted}\"}}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 415);
+    let response = plain_client()
+        .post(server.url("/playground/api/plant"))
+        .header("Content-Type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 400);
+}
+
+#[tokio::test]
+async fn cors_for_exact_origins_only() {
+    let page = "http://localhost:8080";
+    let server = Server::start(&[
+        "--allow-origin",
+        page,
+        "--allow-origin",
+        "http://127.0.0.1:8080",
+    ]);
+    let client = plain_client();
+
+    // The preflight: no credentials, answered before auth.
+    let response = client
+        .request(reqwest::Method::OPTIONS, server.url("/greeting"))
+        .header("Origin", page)
+        .header("Access-Control-Request-Method", "GET")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization,x-playground-exchange",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 204);
+    let h = response.headers();
+    assert_eq!(h["access-control-allow-origin"], page);
+    assert_eq!(h["access-control-allow-credentials"], "true");
+    assert_eq!(h["access-control-allow-methods"], "GET, POST");
+    let allowed = h["access-control-allow-headers"].to_str().unwrap();
+    assert!(
+        allowed.contains("Authorization") && allowed.contains("X-Playground-Exchange"),
+        "{allowed}"
+    );
+    assert!(!allowed.contains('*'));
+
+    // The request itself.
+    let response = client
+        .get(server.url("/greeting"))
+        .header("Origin", page)
+        .basic_auth("cobra", Some("hiss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["access-control-allow-origin"], page);
+    assert_eq!(
+        response.headers()["access-control-allow-credentials"],
+        "true"
+    );
+    let response = client
+        .get(server.url("/greeting"))
+        .header("Origin", page)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+    assert_eq!(response.headers()["access-control-allow-origin"], page);
+
+    // Any other origin gets no CORS headers at all.
+    for origin in [
+        "http://evil.example",
+        "http://localhost:8081",
+        "http://localhost:8080.evil.example",
+        "null",
+    ] {
+        let response = client
+            .request(reqwest::Method::OPTIONS, server.url("/greeting"))
+            .header("Origin", origin)
+            .header("Access-Control-Request-Method", "GET")
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+        assert!(
+            response
+                .headers()
+                .keys()
+                .all(|k| !k.as_str().starts_with("access-control-")),
+            "{origin}"
+        );
+        let response = client
+            .get(server.url("/greeting"))
+            .header("Origin", origin)
+            .basic_auth("cobra", Some("hiss"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert!(
+            response
+                .headers()
+                .keys()
+                .all(|k| !k.as_str().starts_with("access-control-")),
+            "{origin}"
+        );
+    }
+    // Without --allow-origin, no origin is allowed.
+    let server = Server::start(&[]);
+    let response = client
+        .get(server.url("/greeting"))
+        .header("Origin", page)
+        .send()
+        .await
+        .unwrap();
+    assert!(response
+        .headers()
+        .get("access-control-allow-origin")
+        .is_none());
+}
+
+/// Bound beyond loopback (0.0.0.0, reached here only through loopback addresses), each client
+/// sees only the exchanges of its own IP, credentials are masked and the key is not revealed.
+#[tokio::test]
+async fn beyond_loopback_each_client_sees_only_its_own_exchanges() {
+    let server = Server::start(&["--bind", "0.0.0.0", "--secret-key", KEY]);
+    let url = |path: &str| format!("http://127.0.0.1:{}{path}", server.port());
+    let from = |ip: [u8; 4]| {
+        reqwest::Client::builder()
+            .local_address(IpAddr::V4(Ipv4Addr::from(ip)))
+            .timeout(Duration::from_secs(15))
+            .build()
+            .unwrap()
+    };
+    let me = from([127, 0, 0, 1]);
+    let other = from([127, 0, 0, 2]);
+
+    let info: ServerInfo = me
+        .get(url("/playground/api/info"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        (info.teaching, info.secret_key, info.sees_all_clients),
+        (false, None, false)
+    );
+
+    let response = me.get(url("/playground/api/events")).send().await.unwrap();
+    let mut events = Events {
+        response,
+        buffer: String::new(),
+    };
+    assert_eq!(events.next().await.unwrap().0, "hello");
+
+    let other_response = other
+        .get(url("/greeting"))
+        .basic_auth("cobra", Some("hiss"))
+        .header("X-Playground-Exchange", "theirs")
+        .send()
+        .await;
+    assert_eq!(
+        other_response.expect("a request from 127.0.0.2").status(),
+        200
+    );
+    me.get(url("/greeting"))
+        .basic_auth("cobra", Some("hiss"))
+        .header("X-Playground-Exchange", "mine")
+        .send()
+        .await
+        .unwrap();
+    let report = events.report("mine", &["theirs"]).await;
+    assert_eq!(
+        header(&report.request_headers, "Authorization"),
+        Some("Basic <cobra:***>")
+    );
+
+    // The control: bound to loopback, the same two clients see each other's exchanges.
+    let server = Server::start(&["--secret-key", KEY]);
+    let response = me
+        .get(server.url("/playground/api/events"))
+        .send()
+        .await
+        .unwrap();
+    let mut events = Events {
+        response,
+        buffer: String::new(),
+    };
+    assert_eq!(events.next().await.unwrap().0, "hello");
+    other
+        .get(server.url("/greeting"))
+        .basic_auth("cobra", Some("hiss"))
+        .header("X-Playground-Exchange", "theirs")
+        .send()
+        .await
+        .unwrap();
+    let report = events.report("theirs", &[]).await;
+    assert!(report.client.starts_with("127.0.0.2:"), "{}", report.client);
+}
