@@ -45,7 +45,9 @@ pub enum MalformedCookie {
     #[error("the cookie is empty: a Flask session cookie looks like PAYLOAD.TIMESTAMP.SIGNATURE")]
     Empty,
     /// Longer than [`crate::MAX_COOKIE_LEN`].
-    #[error("the cookie is {len} characters long; at most {max} are accepted (browsers keep about 4096)")]
+    #[error(
+        "the cookie is {len} bytes long; at most {max} are accepted (browsers keep about 4096)"
+    )]
     Oversized { len: usize, max: usize },
     /// Fewer than two dots: the three parts cannot be told apart.
     #[error("a session cookie has three parts, PAYLOAD.TIMESTAMP.SIGNATURE, separated by dots, but this one has {dots} dot(s)")]

@@ -206,3 +206,21 @@ fn the_notes_check_vectors() {
         }
     }
 }
+
+#[test]
+fn the_chapters_own_cookie_decodes_but_its_key_is_unknown() {
+    // From shared/seed/sessions-chapter.txt: the course server's first Set-Cookie.
+    let cookie = "eyJ1c2VybmFtZSI6ImNvYnJhIiwidmlzaXQiOjF9.YZaTHQ.OR2ZuTCLFhYlbq0ne7jdx9CbbpU";
+    let d = decode(cookie).unwrap();
+    assert_eq!(d.json, r#"{"username":"cobra","visit":1}"#);
+    assert_eq!(
+        d.tagged.get("username").and_then(|t| t.as_str()),
+        Some("cobra")
+    );
+    assert_eq!(d.tagged.get("visit").and_then(|t| t.as_i64()), Some(1));
+    assert_eq!(d.signature.len(), 20);
+    assert_eq!(
+        verify(cookie, &[b"playground-demo-secret"], d.timestamp, 60),
+        Err(Rejection::BadSignature)
+    );
+}
