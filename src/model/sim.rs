@@ -151,6 +151,27 @@ impl SimServer {
     }
 }
 
+impl SimServer {
+    /// Requests sent at once, as a browser does with parallel fetches: every one leaves with the
+    /// cookie the jar holds now (no answer has arrived yet), and the jar ends up with the
+    /// cookie of the last answer. The visits counted in between are lost.
+    pub fn handle_parallel(&mut self, reqs: &[SimRequest<'_>]) -> Vec<ExchangeReport> {
+        let snapshot = self.jar.clone();
+        let mut last_set: Option<Option<String>> = None;
+        let mut out = Vec::with_capacity(reqs.len());
+        for r in reqs {
+            self.jar = snapshot.clone();
+            let report = self.handle(r);
+            if r.include_cookies && report.cookie_out.is_some() {
+                last_set = Some(self.jar.clone());
+            }
+            out.push(report);
+        }
+        self.jar = last_set.unwrap_or(snapshot);
+        out
+    }
+}
+
 /// A key for the simulated server from some random bytes: printable, like the keys
 /// `secrets.token_hex` makes.
 pub fn key_from_bytes(bytes: &[u8]) -> String {
@@ -235,6 +256,18 @@ mod tests {
         let r = s.handle(&req(&nagini, true, 1_700_000_000_000));
         assert!(matches!(r.session_in, SessionIn::OtherUser { .. }));
         assert_eq!(r.session_out.unwrap().visit, 1);
+    }
+
+    #[test]
+    fn parallel_requests_all_count_from_the_same_cookie() {
+        let mut s = SimServer::new("k");
+        let auth = basic_auth_header("cobra", "hiss");
+        s.handle(&req(&auth, true, 1_700_000_000_000));
+        let batch: Vec<SimRequest> = (0..5).map(|_| req(&auth, true, 1_700_000_000_000)).collect();
+        let reports = s.handle_parallel(&batch);
+        assert!(reports.iter().all(|r| r.session_out.as_ref().unwrap().visit == 2));
+        let next = s.handle(&req(&auth, true, 1_700_000_000_000));
+        assert_eq!(next.session_out.unwrap().visit, 3);
     }
 
     #[test]

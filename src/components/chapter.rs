@@ -1,0 +1,93 @@
+//! The chapter text (rendered from Markdown at build time) with "Run in playground" beside
+//! its runnable samples.
+
+use leptos::prelude::*;
+
+use crate::app::Pg;
+use crate::content::{scenario, Block, CodeBlock, CHAPTER};
+
+#[component]
+pub fn Chapter() -> impl IntoView {
+    CHAPTER
+        .blocks
+        .iter()
+        .enumerate()
+        .map(|(i, b)| match b {
+            Block::Html(h) => view! { <div class="prose" inner_html=*h></div> }.into_any(),
+            Block::Code(c) => view! { <Code index=i c=*c/> }.into_any(),
+        })
+        .collect_view()
+}
+
+#[component]
+fn Code(index: usize, c: CodeBlock) -> impl IntoView {
+    let pg = expect_context::<Pg>();
+    let runnable = c.run.and_then(scenario).filter(|_| !c.statements.is_empty());
+    let mine = move || pg.run.with(|r| r.as_ref().is_some_and(|r| r.block == index));
+    let running = move || pg.run.with(|r| r.as_ref().is_some_and(|r| r.block == index && r.running));
+    view! {
+        <div class="code-block">
+            <pre class=format!("code lang-{}", c.lang)><code>{c.code}</code></pre>
+            {runnable.map(|s| view! {
+                <div class="run-bar">
+                    <button type="button" class="run" data-testid="run-in-playground"
+                        prop:disabled=running
+                        on:click=move |_| pg.run_block(index, s, c.statements)>
+                        {move || if running() { "Running…" } else { "▶ Run in playground" }}
+                    </button>
+                    <span class="muted small">
+                        {format!(
+                            "{} request{} as {}, {} ",
+                            s.responses.len(),
+                            if s.responses.len() == 1 { "" } else { "s" },
+                            s.username,
+                            if s.session { "in a fresh session" } else { "without a session" },
+                        )}
+                    </span>
+                </div>
+                <Show when=mine>
+                    <RunResult index=index/>
+                </Show>
+            })}
+        </div>
+    }
+}
+
+#[component]
+fn RunResult(index: usize) -> impl IntoView {
+    let pg = expect_context::<Pg>();
+    let outcome = move || pg.run.get().filter(|r| r.block == index);
+    let expected = move || {
+        outcome()
+            .map(|r| r.lines.iter().map(|(e, x, _, _)| format!(">>> {e}\n{x}")).collect::<Vec<_>>().join("\n"))
+            .unwrap_or_default()
+    };
+    let actual = move || {
+        outcome()
+            .map(|r| {
+                r.lines
+                    .iter()
+                    .map(|(e, _, a, same)| view! {
+                        <span class="stmt" class:same=*same>{format!(">>> {e}\n{a}\n")}</span>
+                    })
+                    .collect_view()
+            })
+    };
+    let note = move || outcome().and_then(|r| r.note);
+    view! {
+        <div class="run-result">
+            <div>
+                <h4>"The chapter printed"</h4>
+                <pre class="mono" data-testid="chapter-expected">{expected}</pre>
+            </div>
+            <div>
+                <h4>"You just got"</h4>
+                <pre class="mono" data-testid="chapter-actual">
+                    {move || if outcome().is_some_and(|r| r.running) { None } else { actual() }}
+                </pre>
+            </div>
+            {move || note().map(|n| view! { <p class="small note">{n}</p> })}
+            <p class="muted small full">"Cookie values differ from the chapter's: they carry the time of your request and your server's signature. The messages and the header names are the same."</p>
+        </div>
+    }
+}

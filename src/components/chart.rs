@@ -1,0 +1,59 @@
+//! The visit-count chart: plain SVG, one line per session.
+
+use leptos::prelude::*;
+
+use crate::app::Pg;
+use crate::model::chart::layout;
+
+const W: f64 = 480.0;
+const H: f64 = 200.0;
+
+#[component]
+pub fn VisitChart() -> impl IntoView {
+    let pg = expect_context::<Pg>();
+    let lay = move || pg.timeline.with(|t| layout(&t.chart_points(), W, H));
+    view! {
+        <section class="card chart" aria-label="Visit count chart">
+            <h2>"Visit count"</h2>
+            {move || {
+                let l = lay();
+                let (left, top, right, bottom) = l.plot;
+                let grid = l.y_ticks.iter().map(|t| view! {
+                    <line class="grid" x1=left x2=right y1=t.pos y2=t.pos/>
+                    <text class="tick" x=left - 6.0 y=t.pos + 4.0 text-anchor="end">{t.value}</text>
+                }).collect_view();
+                let xt = l.x_ticks.iter().map(|t| view! {
+                    <text class="tick" x=t.pos y=bottom + 16.0 text-anchor="middle">{format!("#{}", t.value)}</text>
+                }).collect_view();
+                let legend = l.series.iter().map(|s| {
+                    let label = format!("{}{}", if s.user.is_empty() { "?" } else { &s.user }, if s.other { " (other client)" } else { "" });
+                    view! { <li><span class=format!("swatch c{}", s.color)></span>{label}</li> }
+                }).collect_view();
+                let series = l.series.into_iter().map(|s| {
+                    let color = format!("c{}", s.color);
+                    let dots = s.points.iter().map(|p| view! {
+                        <circle data-testid="chart-point" data-visit=p.visit.to_string() data-exchange=p.number.to_string()
+                            class=format!("pt {color}") class:other=p.other cx=p.x cy=p.y r="4">
+                            <title>{format!("#{}: visit {}", p.number, p.visit)}</title>
+                        </circle>
+                    }).collect_view();
+                    view! {
+                        <path class=format!("line {color}") class:other=s.other d=s.path.clone()/>
+                        {dots}
+                    }
+                }).collect_view();
+                view! {
+                    <svg data-testid="visit-chart" viewBox=format!("0 0 {W} {H}") role="img"
+                        aria-label="Visit number of each exchange, one line per session">
+                        {grid}
+                        <line class="axis" x1=left x2=left y1=top y2=bottom/>
+                        <line class="axis" x1=left x2=right y1=bottom y2=bottom/>
+                        {xt}
+                        {series}
+                    </svg>
+                    <ul class="legend small">{legend}</ul>
+                }
+            }}
+        </section>
+    }
+}

@@ -1,0 +1,138 @@
+//! Where requests go, the credentials, the session switch and the send buttons.
+
+use leptos::prelude::*;
+
+use crate::app::{Pg, SideState};
+use crate::model::target::TargetKind;
+
+/// Target choice, timeout and the connection banner.
+#[component]
+pub fn TargetPanel() -> impl IntoView {
+    let pg = expect_context::<Pg>();
+    let kind_text = move || pg.kind.get().map(|k| k.as_str()).unwrap_or("");
+    let is = move |k: TargetKind| pg.kind.get() == Some(k);
+    let side = move || match pg.side.get() {
+        SideState::Live => "side channel: live",
+        SideState::Connecting => "side channel: connecting…",
+        SideState::InPage => "side channel: in the page",
+        SideState::None => "side channel: none (only the response body is visible)",
+    };
+    view! {
+        <section class="card target" aria-label="Where requests go">
+            <div class="row spread">
+                <h2>"Server"</h2>
+                <span class="pill" class:sim=move || is(TargetKind::Simulated)>
+                    <span class="sr-only">"Target: "</span>
+                    <span data-testid="target-kind">{kind_text}</span>
+                </span>
+            </div>
+            <div class="target-choices" role="group" aria-label="Target">
+                <button type="button" data-testid="use-server" class:active=move || is(TargetKind::Server)
+                    on:click=move |_| pg.use_server()>"This page's server"</button>
+                <button type="button" data-testid="use-simulated" class:active=move || is(TargetKind::Simulated)
+                    on:click=move |_| pg.use_simulated()>"Simulated (in this page)"</button>
+            </div>
+            <form class="row custom" on:submit=move |ev| { ev.prevent_default(); pg.use_custom(); }>
+                <label for="target-url">"Other server"</label>
+                <input id="target-url" type="url" data-testid="target-url" placeholder="http://localhost:5000"
+                    prop:value=move || pg.custom_url.get()
+                    on:input=move |ev| pg.custom_url.set(event_target_value(&ev))/>
+                <button type="submit" data-testid="use-custom" class:active=move || is(TargetKind::Custom)>"Use"</button>
+            </form>
+            <div class="row small">
+                <label for="timeout-ms">"Give up after"</label>
+                <input id="timeout-ms" type="number" min="100" max="60000" step="100" data-testid="timeout-ms"
+                    prop:value=move || pg.timeout_ms.get().to_string()
+                    on:input=move |ev| {
+                        if let Ok(v) = event_target_value(&ev).trim().parse::<u32>() { pg.timeout_ms.set(v.clamp(1, 600_000)); }
+                    }/>
+                <span>"ms"</span>
+                <span class="muted side">{side}</span>
+            </div>
+            <div data-testid="banner" role="status" aria-live="polite"
+                class=move || format!("banner {}", pg.banner.with(|b| b.level))>
+                <strong>{move || pg.banner.with(|b| b.title.clone())}</strong>
+                <p>{move || pg.banner.with(|b| b.detail.clone())}</p>
+                <Show when=move || pg.banner.with(|b| b.offer_simulated)>
+                    <button type="button" class="secondary" on:click=move |_| pg.use_simulated()>
+                        "Use the simulated server instead"
+                    </button>
+                </Show>
+            </div>
+        </section>
+    }
+}
+
+/// Credentials, session switch, send buttons.
+#[component]
+pub fn Controls() -> impl IntoView {
+    let pg = expect_context::<Pg>();
+    let header = move || greeting_core::basic_auth_header(&pg.username.get(), &pg.password.get());
+    let decoded = move || {
+        let h = header();
+        let b64 = h.strip_prefix("Basic ").unwrap_or("").to_string();
+        match greeting_core::parse_basic_auth(Some(&h)) {
+            Ok(c) => format!("base64 “{b64}” decodes to “{}:{}”", c.username, c.password),
+            Err(e) => format!("base64 “{b64}”: {e}"),
+        }
+    };
+    let busy = move || pg.in_flight.get() > 0;
+    view! {
+        <section class="card controls" aria-label="Request">
+            <h2>"Request"</h2>
+            <div class="grid2">
+                <label>"Username"
+                    <input type="text" data-testid="username" autocomplete="off" spellcheck="false"
+                        prop:value=move || pg.username.get()
+                        on:input=move |ev| pg.username.set(event_target_value(&ev))/>
+                </label>
+                <label>"Password"
+                    <input type="text" data-testid="password" autocomplete="off" spellcheck="false"
+                        prop:value=move || pg.password.get()
+                        on:input=move |ev| pg.password.set(event_target_value(&ev))/>
+                </label>
+            </div>
+            <p class="mono auth">
+                <span class="muted">"Authorization: "</span>
+                <span data-testid="auth-header">{header}</span>
+            </p>
+            <p class="muted small" data-testid="auth-decoded">{decoded}</p>
+
+            <fieldset class="modes">
+                <legend>"Cookies"</legend>
+                <label class="mode">
+                    <input type="radio" name="mode" data-testid="mode-session"
+                        prop:checked=move || pg.session_mode.get()
+                        on:change=move |_| pg.session_mode.set(true)/>
+                    <span><strong>"Session: keep cookies"</strong>
+                        <span class="muted">" — like a "<code>"requests.Session()"</code>": the cookie from each answer goes back with the next request."</span></span>
+                </label>
+                <label class="mode">
+                    <input type="radio" name="mode" data-testid="mode-no-session"
+                        prop:checked=move || !pg.session_mode.get()
+                        on:change=move |_| pg.session_mode.set(false)/>
+                    <span><strong>"No session"</strong>
+                        <span class="muted">" — like plain "<code>"requests.get(url, auth=...)"</code>" each time: no cookie is sent or kept."</span></span>
+                </label>
+            </fieldset>
+
+            <div class="actions">
+                <button type="button" class="primary" data-testid="send-once" on:click=move |_| pg.send_once()>"Send once"</button>
+                <label class="count">"N = "
+                    <input type="number" min="1" max="50" data-testid="count"
+                        prop:value=move || pg.count.get().to_string()
+                        on:input=move |ev| {
+                            if let Ok(v) = event_target_value(&ev).trim().parse::<u32>() { pg.count.set(v.clamp(1, 50)); }
+                        }/>
+                </label>
+                <button type="button" data-testid="send-sequence" on:click=move |_| pg.send_sequence()>"Send N in a row"</button>
+                <button type="button" data-testid="send-parallel" on:click=move |_| pg.send_parallel()>"Send N at once"</button>
+                <button type="button" class="danger" data-testid="reset-session" on:click=move |_| pg.reset_session()>"Reset session"</button>
+                <span class="muted small" aria-live="polite">{move || if busy() { "sending…" } else { "" }}</span>
+            </div>
+            <Show when=move || pg.note.with(Option::is_some)>
+                <p class="note" data-testid="action-note">{move || pg.note.get().unwrap_or_default()}</p>
+            </Show>
+        </section>
+    }
+}

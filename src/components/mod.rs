@@ -1,0 +1,52 @@
+//! The page's components. `App` lays out the chapter beside the playground.
+
+mod chapter;
+mod chart;
+mod controls;
+mod cookie;
+mod timeline;
+
+use leptos::prelude::*;
+
+use crate::app::{Options, Pg};
+use crate::model::target::TargetKind;
+
+pub use chapter::Chapter;
+pub use chart::VisitChart;
+pub use controls::{Controls, TargetPanel};
+pub use cookie::{CookieJar, CookiePanel};
+pub use timeline::TimelineView;
+
+/// The whole page.
+#[component]
+pub fn App(#[prop(optional)] options: Option<Options>) -> impl IntoView {
+    let options = options.unwrap_or_default();
+    let pg = Pg::new(&options);
+    provide_context(pg);
+    match options.start {
+        Some(TargetKind::Simulated) => pg.use_simulated(),
+        Some(TargetKind::Custom) => pg.use_custom(),
+        Some(TargetKind::Server) | None => pg.use_server(),
+    }
+    view! {
+        <header class="topbar">
+            <span class="brand">"Sessions playground"</span>
+            <span class="tagline">"Read the chapter on the left, send the requests on the right."</span>
+        </header>
+        <main class="layout">
+            <article class="chapter" aria-label="Chapter">
+                <Chapter/>
+            </article>
+            <section class="playground" aria-label="Playground">
+                <TargetPanel/>
+                <Controls/>
+                <TimelineView/>
+                <div class="panels">
+                    <CookiePanel/>
+                    <VisitChart/>
+                </div>
+                <CookieJar/>
+            </section>
+        </main>
+    }
+}
