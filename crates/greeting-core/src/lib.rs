@@ -55,7 +55,8 @@ pub fn set_cookie_header(cookie_value: &str) -> String {
     format!("{SESSION_COOKIE_NAME}={cookie_value}; {SESSION_COOKIE_ATTRIBUTES}")
 }
 
-/// The greeting's message for a user and visit number.
+/// The greeting's message for a user and visit number: visit 1 is a new session ("Welcome"),
+/// later visits continue one ("Welcome back").
 pub fn greeting_message(username: &str, visit: u64) -> String {
     if visit <= 1 {
         format!("Welcome, {username}!")
@@ -360,6 +361,13 @@ impl Greeter {
             }
         };
 
+        // A continued session always says "Welcome back", even from a visit of 0 (as the
+        // course's `session["visit"] += 1` would).
+        let message = if previous_visit.is_some() {
+            format!("Welcome back, {name}! This is visit #{visit}.")
+        } else {
+            format!("Welcome, {name}!")
+        };
         data.insert("username".into(), Value::String(name.clone()));
         data.insert("visit".into(), Value::from(visit));
         let session_out = Session {
@@ -392,7 +400,7 @@ impl Greeter {
 
         GreetingOutcome {
             status: 200,
-            body: flask_pretty(&json!({ "message": greeting_message(&name, visit) })),
+            body: flask_pretty(&json!({ "message": message })),
             set_cookie,
             user: Some(name),
             session_in,

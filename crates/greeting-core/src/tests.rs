@@ -347,6 +347,23 @@ fn a_visit_that_is_not_a_whole_number_starts_over() {
 }
 
 #[test]
+fn a_visit_of_zero_continues_to_visit_one_welcome_back() {
+    let c = sign(json!({"username": "cobra", "visit": 0}), KEY, TS);
+    let o = greeter().greet(Some(COBRA), Some(&cookie(&c)), TS);
+    assert_eq!(
+        o.session_in,
+        SessionIn::Continued {
+            username: "cobra".into(),
+            visit: 0
+        }
+    );
+    assert_eq!(
+        o.body,
+        "{\n  \"message\": \"Welcome back, cobra! This is visit #1.\"\n}\n"
+    );
+}
+
+#[test]
 fn large_visit_counts_keep_counting() {
     let c = sign(
         json!({"username": "cobra", "visit": 1_000_000_000_000u64}),
