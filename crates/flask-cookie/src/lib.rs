@@ -56,11 +56,13 @@ mod pyjson;
 mod tagged;
 mod time;
 
+use base64::Engine as _;
+use hmac::Mac as _;
 use serde::Serialize;
 
 pub use error::{MalformedCookie, Part, Rejection, SignError};
 pub use pyjson::{python_float_repr, write_python_json};
-pub use tagged::Tagged;
+pub use tagged::{Tagged, TAG_KEYS};
 pub use time::{format_age, format_utc};
 
 /// Flask's salt for the session signer (`SecureCookieSessionInterface.salt`).
@@ -329,9 +331,6 @@ fn hmac_sha1(key: &[u8]) -> HmacSha1 {
         Err(_) => unreachable!("HMAC accepts keys of any length"),
     }
 }
-
-use base64::Engine as _;
-use hmac::Mac as _;
 
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
