@@ -107,7 +107,7 @@ pub fn parse_basic_auth(header: Option<&str>) -> Result<Credentials, AuthError> 
     if header.is_empty() {
         return Err(AuthError::Missing);
     }
-    let (scheme, rest) = match header.split_once(|c: char| c == ' ' || c == '\t') {
+    let (scheme, rest) = match header.split_once([' ', '\t']) {
         Some((scheme, rest)) => (scheme, rest.trim()),
         None => {
             // A single word: either a scheme with nothing after it, or credentials without scheme.

@@ -208,13 +208,13 @@ async fn a_live_flask_app_with_the_same_key_continues_our_sessions_and_we_contin
     // One cookie jar for both: cookies are not isolated by port, so the browser (or a
     // requests.Session) sends the session cookie of 127.0.0.1 to both servers.
     let client = session_client();
-    let mut expected_visit = 1;
-    for (who, base) in [
+    let turns = [
         ("rust", &server.base),
         ("flask", &flask.base),
         ("rust", &server.base),
         ("flask", &flask.base),
-    ] {
+    ];
+    for (expected_visit, (who, base)) in (1..).zip(turns) {
         let response = client
             .get(format!("{base}/greeting"))
             .basic_auth("cobra", Some("hiss"))
@@ -243,7 +243,6 @@ async fn a_live_flask_app_with_the_same_key_continues_our_sessions_and_we_contin
         );
         flask_cookie::verify(&cookie, &[KEY.as_bytes()], unix_now(), 60)
             .unwrap_or_else(|e| panic!("{who}: {e}"));
-        expected_visit += 1;
     }
 
     // Byte for byte the same bodies, including the four-key /user record and the 401.

@@ -603,3 +603,56 @@ async fn beyond_loopback_each_client_sees_only_its_own_exchanges() {
     let report = events.report("theirs", &[]).await;
     assert!(report.client.starts_with("127.0.0.2:"), "{}", report.client);
 }
+
+#[tokio::test]
+async fn static_serves_the_page_on_the_same_port_as_the_greeting() {
+    let dir = std::env::temp_dir().join(format!("greeting-static-{}", std::process::id()));
+    std::fs::create_dir_all(dir.join("assets")).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        "<!doctype html><title>playground</title>",
+    )
+    .unwrap();
+    std::fs::write(dir.join("assets/app.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let server = Server::start(&["--static", dir.to_str().unwrap()]);
+    let client = plain_client();
+
+    let response = client.get(server.url("/")).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("text/html"));
+    assert_eq!(response.headers()["server"], "greeting-server/0.1.0");
+    assert!(response.text().await.unwrap().contains("playground"));
+    let response = client
+        .get(server.url("/assets/app.wasm"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.headers()["content-type"], "application/wasm");
+    // Unknown page paths fall back to the page; API paths never do.
+    let response = client.get(server.url("/some/page")).send().await.unwrap();
+    assert!(response.text().await.unwrap().contains("playground"));
+    let response = client
+        .get(server.url("/playground/api/nope"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let response = client
+        .get(server.url("/../../etc/passwd"))
+        .send()
+        .await
+        .unwrap();
+    assert!(!response.text().await.unwrap().contains("root:"));
+    let response = client
+        .get(server.url("/greeting"))
+        .basic_auth("cobra", Some("hiss"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.text().await.unwrap(), WELCOME);
+    let _ = std::fs::remove_dir_all(&dir);
+}
