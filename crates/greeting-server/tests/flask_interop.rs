@@ -261,7 +261,9 @@ async fn a_live_flask_app_with_the_same_key_continues_our_sessions_and_we_contin
             .await
             .unwrap();
         assert_eq!(ours.status(), theirs.status());
-        assert_eq!(ours.text().await.unwrap(), theirs.text().await.unwrap());
+        // Flask before 2.2 ends the lines of a several-key object with ", " (trailing space).
+        let theirs = theirs.text().await.unwrap().replace(", \n", ",\n");
+        assert_eq!(ours.text().await.unwrap(), theirs);
     }
     let ours = plain.get(server.url("/greeting")).send().await.unwrap();
     let theirs = plain
