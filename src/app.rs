@@ -587,8 +587,13 @@ fn server_banner(info: &ServerInfo, origin: &str) -> Banner {
         level: "ok",
         title: format!("Connected to {} {} at {origin}", info.name, info.version),
         detail: format!(
-            "Users: {}. {key} Its side channel reports every exchange, including other clients' (a Python script in a terminal).",
-            info.users.join(", ")
+            "Users: {}. {key} {}",
+            info.users.join(", "),
+            if info.sees_all_clients {
+                "Its side channel reports every exchange, including other clients' (run the chapter's Python code in a terminal and watch)."
+            } else {
+                "Its side channel reports the exchanges of this computer's address only (the server is not bound to loopback)."
+            }
         ),
         offer_simulated: false,
     }

@@ -158,12 +158,13 @@ pub async fn probe(url: &str) -> bool {
 /// `GET {base}/playground/api/info`, parsed.
 pub async fn server_info(base: &str, timeout_ms: u32) -> Result<ServerInfo, String> {
     let url = crate::model::target::join(base, "/playground/api/info");
+    let shown = if base.is_empty() { format!("{}{url}", page_origin()) } else { url.clone() };
     match fetch("GET", &url, &[], false, timeout_ms).await {
         Ok(f) if f.status == 200 => serde_json::from_str::<ServerInfo>(&f.body)
-            .map_err(|_| format!("{url} answered, but not with the greeting server's info")),
-        Ok(f) => Err(format!("{url} answered with status {}", f.status)),
-        Err(Failure::Timeout { after_ms }) => Err(format!("{url} did not answer within {after_ms} ms")),
-        Err(_) => Err(format!("nothing answered at {url}")),
+            .map_err(|_| format!("{shown} answered, but not with the greeting server's info")),
+        Ok(f) => Err(format!("{shown} answered with status {}", f.status)),
+        Err(Failure::Timeout { after_ms }) => Err(format!("{shown} did not answer within {after_ms} ms")),
+        Err(_) => Err(format!("nothing answered at {shown}")),
     }
 }
 

@@ -52,7 +52,7 @@ pub fn TargetPanel() -> impl IntoView {
             <div data-testid="banner" role="status" aria-live="polite"
                 class=move || format!("banner {}", pg.banner.with(|b| b.level))>
                 <strong>{move || pg.banner.with(|b| b.title.clone())}</strong>
-                <p>{move || pg.banner.with(|b| b.detail.clone())}</p>
+                <p>{move || super::rich(pg.banner.with(|b| b.detail.clone()))}</p>
                 <Show when=move || pg.banner.with(|b| b.offer_simulated)>
                     <button type="button" class="secondary" on:click=move |_| pg.use_simulated()>
                         "Use the simulated server instead"

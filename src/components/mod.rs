@@ -50,3 +50,19 @@ pub fn App(#[prop(optional)] options: Option<Options>) -> impl IntoView {
         </main>
     }
 }
+
+/// Text with `backtick` spans shown as code. Everything stays text: a server's message that
+/// contains HTML is displayed, never interpreted.
+pub fn rich(text: String) -> impl IntoView {
+    text.split('`')
+        .enumerate()
+        .map(|(i, part)| {
+            let part = part.to_string();
+            if i % 2 == 1 {
+                view! { <code>{part}</code> }.into_any()
+            } else {
+                part.into_any()
+            }
+        })
+        .collect_view()
+}

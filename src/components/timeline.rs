@@ -122,7 +122,7 @@ fn ExchangeRow(e: Exchange) -> impl IntoView {
                     {move || if expanded() { "hide" } else { "details" }}
                 </button>
             </div>
-            {error.map(|t| view! { <p class="xerror" data-testid="exchange-error">{t}</p> })}
+            {error.map(|t| view! { <p class="xerror" data-testid="exchange-error">{super::rich(t)}</p> })}
             <Show when=expanded>
                 <Details e=details.clone()/>
             </Show>
