@@ -192,7 +192,7 @@ fn start_flask_peer(python: &str, key: &str) -> Result<FlaskPeer, String> {
 
 #[tokio::test]
 async fn a_live_flask_app_with_the_same_key_continues_our_sessions_and_we_continue_its() {
-    let python = match python_with("flask, requests") {
+    let python = match python_with("flask") {
         Ok(python) => python,
         Err(reason) => {
             println!("SKIPPED live Flask interop: {reason}");

@@ -151,7 +151,7 @@ pub fn unix_now() -> u64 {
         .as_secs()
 }
 
-/// A Python interpreter that has `flask` and `requests`, or why not.
+/// A Python interpreter (python3, else /tmp/flaskvenv/bin/python) that can import `modules`, or why not.
 pub fn python_with(modules: &str) -> Result<String, String> {
     let mut reasons = Vec::new();
     for python in ["python3", "/tmp/flaskvenv/bin/python"] {
