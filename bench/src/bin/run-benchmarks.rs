@@ -1,0 +1,936 @@
+//! Runs every benchmark of issue 6 and writes BENCHMARKS.md.
+//!
+//! ```text
+//! cargo run -p benchmarks --release --bin run-benchmarks -- [OPTIONS]
+//!
+//!   --duration SECS        each load run (default 5)
+//!   --repeats N            runs per server and connection count; figures are medians (default 3)
+//!   --connections LIST     connection counts (default 1,16,64)
+//!   --warmup SECS          load each server once before measuring (default 1)
+//!   --client-threads N     the load generator's threads (default 1)
+//!   --gunicorn-workers N   gunicorn sync workers (default 2 × cores + 1, gunicorn's advice)
+//!   --only LIST            any of server, codec, page (default all)
+//!   --python PATH          the Python with Flask, gunicorn and itsdangerous
+//!                          (default .tools/bench-venv, made with pip when missing)
+//!   --build-page           run `trunk build --release` before measuring dist/
+//!   --output FILE          default BENCHMARKS.md at the workspace root
+//! ```
+//!
+//! Every figure is a median over the repeats, and every ratio compares figures measured in this
+//! same run. Nothing fails on a timing: targets are marked met or missed. Missing Python, Flask or
+//! gunicorn skips that peer with a printed reason.
+
+use benchmarks::load::{run_load, Check, LoadResult, LoadSpec};
+use benchmarks::procs::{command_output, free_port, target_dir, workspace_root, ServerProc};
+use benchmarks::stats::median;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+const SECRET_KEY: &str = "benchmark-secret-key";
+const TARGET_VS_FLASK_DEV: f64 = 80.0;
+const TARGET_VS_HYPER: f64 = 0.70;
+const TARGET_VS_ITSDANGEROUS: f64 = 50.0;
+const TARGET_BUNDLE_GZIP_BYTES: u64 = 200_000;
+
+#[derive(Clone, Debug)]
+struct Options {
+    duration: f64,
+    repeats: usize,
+    connections: Vec<usize>,
+    warmup: f64,
+    client_threads: usize,
+    gunicorn_workers: usize,
+    only: Vec<String>,
+    python: Option<PathBuf>,
+    build_page: bool,
+    output: PathBuf,
+}
+
+fn parse_options() -> Result<Options, String> {
+    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let mut o = Options {
+        duration: 5.0,
+        repeats: 3,
+        connections: vec![1, 16, 64],
+        warmup: 1.0,
+        client_threads: 1,
+        gunicorn_workers: 2 * cores + 1,
+        only: vec!["server".into(), "codec".into(), "page".into()],
+        python: None,
+        build_page: false,
+        output: workspace_root().join("BENCHMARKS.md"),
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(a) = args.next() {
+        let mut value = || args.next().ok_or(format!("{a} needs a value"));
+        let bad = |e: &dyn std::fmt::Display| format!("{a}: {e}");
+        match a.as_str() {
+            "--duration" => o.duration = value()?.parse().map_err(|e| bad(&e))?,
+            "--repeats" => o.repeats = value()?.parse::<usize>().map_err(|e| bad(&e))?.max(1),
+            "--connections" => {
+                o.connections = value()?
+                    .split(',')
+                    .map(|c| c.trim().parse::<usize>().map_err(|e| bad(&e)))
+                    .collect::<Result<_, _>>()?
+            }
+            "--warmup" => o.warmup = value()?.parse().map_err(|e| bad(&e))?,
+            "--client-threads" => o.client_threads = value()?.parse().map_err(|e| bad(&e))?,
+            "--gunicorn-workers" => o.gunicorn_workers = value()?.parse().map_err(|e| bad(&e))?,
+            "--only" => o.only = value()?.split(',').map(|s| s.trim().to_string()).collect(),
+            "--python" => o.python = Some(PathBuf::from(value()?)),
+            "--build-page" => o.build_page = true,
+            "--output" => {
+                let p = PathBuf::from(value()?);
+                o.output = if p.is_relative() { std::env::current_dir().map(|d| d.join(&p)).unwrap_or(p) } else { p };
+            }
+            "-h" | "--help" => {
+                println!("{}", include_str!("run-benchmarks.rs").lines().take_while(|l| l.starts_with("//!")).map(|l| l.trim_start_matches("//!").trim_start_matches(' ')).collect::<Vec<_>>().join("\n"));
+                std::process::exit(0);
+            }
+            other => return Err(format!("unknown option {other:?} (try --help)")),
+        }
+    }
+    Ok(o)
+}
+
+fn say(msg: impl AsRef<str>) {
+    eprintln!("bench: {}", msg.as_ref());
+}
+
+fn main() {
+    let options = match parse_options() {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("run-benchmarks: {e}");
+            std::process::exit(2);
+        }
+    };
+    let started = Instant::now();
+    let artifacts = workspace_root().join("bench-artifacts");
+    let _ = std::fs::create_dir_all(&artifacts);
+
+    let machine = machine_facts();
+    let mut report = Report { options: options.clone(), machine, ..Report::default() };
+    report.versions.push(("rustc".into(), command_output("rustc", &["--version"]).unwrap_or_else(|| "?".into())));
+    report.versions.push(("cargo profile".into(), release_profile_summary()));
+
+    let python = find_python(&options, &artifacts);
+    match &python {
+        Ok(py) => {
+            for (name, v) in python_versions(py) {
+                report.versions.push((name, v));
+            }
+        }
+        Err(reason) => {
+            say(format!("Python peers skipped: {reason}"));
+            report.notes.push(format!("Python peers skipped: {reason}"));
+        }
+    }
+
+    if options.only.iter().any(|s| s == "server") {
+        match server_benchmarks(&options, python.as_ref().ok(), &artifacts) {
+            Ok(section) => report.server = Some(section),
+            Err(e) => {
+                say(format!("server benchmarks failed: {e}"));
+                report.notes.push(format!("Server benchmarks did not run: {e}"));
+            }
+        }
+    }
+    if options.only.iter().any(|s| s == "codec") {
+        report.codec = Some(codec_benchmarks(python.as_ref().ok(), python.as_ref().err()));
+    }
+    if options.only.iter().any(|s| s == "page") {
+        report.page = Some(page_benchmarks(&options));
+    }
+    report.total = started.elapsed();
+
+    let text = report.markdown();
+    match std::fs::write(&options.output, &text) {
+        Ok(()) => say(format!("wrote {} ({:.0} s in all)", options.output.display(), report.total.as_secs_f64())),
+        Err(e) => say(format!("cannot write {}: {e}", options.output.display())),
+    }
+    println!("{}", report.summary());
+}
+
+// ---------------------------------------------------------------------------------------------
+// Machine and versions
+
+#[derive(Clone, Debug, Default)]
+struct Machine {
+    cores: usize,
+    cpu: String,
+    memory: String,
+    kernel: String,
+    os: String,
+}
+
+fn machine_facts() -> Machine {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let cpu = cpuinfo
+        .lines()
+        .find(|l| l.starts_with("model name"))
+        .and_then(|l| l.split_once(':'))
+        .map(|(_, v)| v.trim().to_string())
+        .unwrap_or_else(|| std::env::consts::ARCH.to_string());
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let memory = meminfo
+        .lines()
+        .find(|l| l.starts_with("MemTotal"))
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|kb| kb.parse::<f64>().ok())
+        .map(|kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0))
+        .unwrap_or_else(|| "?".into());
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default();
+    let os = std::fs::read_to_string("/etc/os-release")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string()))
+        .unwrap_or_default();
+    Machine { cores: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), cpu, memory, kernel, os }
+}
+
+/// The workspace's [profile.release], which the server, the hello ceiling and the codec bench
+/// are built with.
+fn release_profile_summary() -> String {
+    let toml = std::fs::read_to_string(workspace_root().join("Cargo.toml")).unwrap_or_default();
+    let mut in_release = false;
+    let mut settings = Vec::new();
+    for line in toml.lines() {
+        let t = line.trim();
+        if t.starts_with('[') {
+            in_release = t == "[profile.release]";
+            continue;
+        }
+        if in_release && !t.is_empty() && !t.starts_with('#') {
+            settings.push(t.to_string());
+        }
+    }
+    let mut s = if settings.is_empty() { "release (cargo defaults)".to_string() } else { format!("release: {}", settings.join(", ")) };
+    for var in ["CARGO_PROFILE_RELEASE_OPT_LEVEL", "CARGO_PROFILE_RELEASE_LTO", "CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "RUSTFLAGS"] {
+        if let Ok(v) = std::env::var(var) {
+            let _ = write!(s, "; {var}={v}");
+        }
+    }
+    s
+}
+
+fn find_python(options: &Options, artifacts: &Path) -> Result<PathBuf, String> {
+    if let Some(py) = &options.python {
+        return check_python(py);
+    }
+    let venv = workspace_root().join(".tools/bench-venv");
+    let py = venv.join("bin/python");
+    if check_python(&py).is_ok() {
+        return Ok(py);
+    }
+    let Some(system) = ["python3", "python"].into_iter().find(|p| command_output(p, &["--version"]).is_some()) else {
+        return Err("no python3 on PATH".into());
+    };
+    say(format!("making {} and installing bench/peers/requirements.txt with pip (once)", venv.display()));
+    let log = artifacts.join("pip-install.log");
+    let log_file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
+    let ok = Command::new(system)
+        .args(["-m", "venv"])
+        .arg(&venv)
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log_file.try_clone().map_err(|e| e.to_string())?)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !ok {
+        return Err(format!("`{system} -m venv` failed (see {})", log.display()));
+    }
+    let ok = Command::new(venv.join("bin/pip"))
+        .args(["install", "--quiet", "-r"])
+        .arg(workspace_root().join("bench/peers/requirements.txt"))
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone().map_err(|e| e.to_string())?)
+        .stderr(log_file)
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !ok {
+        return Err(format!("pip could not install flask, gunicorn and itsdangerous (see {})", log.display()));
+    }
+    check_python(&py)
+}
+
+fn check_python(py: &Path) -> Result<PathBuf, String> {
+    let out = Command::new(py)
+        .args(["-c", "import flask, itsdangerous"])
+        .stdin(Stdio::null())
+        .stderr(Stdio::piped())
+        .output()
+        .map_err(|e| format!("{}: {e}", py.display()))?;
+    if out.status.success() {
+        Ok(py.to_path_buf())
+    } else {
+        Err(format!("{} has no Flask/itsdangerous: {}", py.display(), String::from_utf8_lossy(&out.stderr).trim().lines().last().unwrap_or("")))
+    }
+}
+
+fn python_versions(py: &Path) -> Vec<(String, String)> {
+    let script = "import platform, importlib.metadata as m\n\
+                  print('python', platform.python_implementation(), platform.python_version())\n\
+                  for p in ('flask', 'werkzeug', 'itsdangerous', 'gunicorn'):\n    \
+                  try: print(p, m.version(p))\n    except Exception: print(p, 'not installed')";
+    let out = command_output(&py.to_string_lossy(), &["-c", script]).unwrap_or_default();
+    out.lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The servers
+
+#[derive(Clone, Debug)]
+struct ServerUnderTest {
+    key: &'static str,
+    label: String,
+    check: Check,
+    path: &'static str,
+}
+
+#[derive(Clone, Debug, Default)]
+struct ServerSection {
+    /// In the order measured: key, label, what it is.
+    servers: Vec<(String, String)>,
+    skipped: Vec<(String, String)>,
+    /// (server key, connections) -> one result per repeat.
+    runs: BTreeMap<(String, usize), Vec<LoadResult>>,
+}
+
+impl ServerSection {
+    fn med(&self, key: &str, c: usize, f: impl Fn(&LoadResult) -> f64) -> Option<f64> {
+        let runs = self.runs.get(&(key.to_string(), c))?;
+        Some(median(&runs.iter().map(f).collect::<Vec<_>>()))
+    }
+    fn throughput(&self, key: &str, c: usize) -> Option<f64> {
+        self.med(key, c, LoadResult::throughput)
+    }
+}
+
+fn build_binaries() -> Result<(PathBuf, PathBuf), String> {
+    say("building greeting-server and hello-server (cargo build --release)");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(workspace_root())
+        .args(["build", "--release", "-p", "greeting-server", "--bin", "greeting-server", "-p", "benchmarks", "--bin", "hello-server"])
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run cargo: {e}"))?;
+    if !status.success() {
+        return Err(format!("cargo build --release failed ({status})"));
+    }
+    let release = target_dir().join("release");
+    Ok((release.join("greeting-server"), release.join("hello-server")))
+}
+
+fn server_benchmarks(options: &Options, python: Option<&PathBuf>, artifacts: &Path) -> Result<ServerSection, String> {
+    let (greeting_bin, hello_bin) = build_binaries()?;
+    let mut section = ServerSection::default();
+    let mut procs: Vec<(ServerUnderTest, ServerProc)> = Vec::new();
+    let within = Duration::from_secs(30);
+
+    // The Rust greeting server, as shipped.
+    let mut c = Command::new(&greeting_bin);
+    c.args(["--port", "0", "--bind", "127.0.0.1", "--secret-key", SECRET_KEY]);
+    let p = ServerProc::start_announcing("greeting-server", c, within)?;
+    procs.push((
+        ServerUnderTest { key: "greeting", label: "greeting-server (Rust, axum)".into(), check: Check::Greeting, path: "/greeting" },
+        p,
+    ));
+
+    // The ceiling.
+    let mut c = Command::new(&hello_bin);
+    c.args(["--port", "0", "--bind", "127.0.0.1"]);
+    match ServerProc::start_announcing("hello-server", c, within) {
+        Ok(p) => procs.push((
+            ServerUnderTest { key: "hello", label: "hyper hello (ceiling)".into(), check: Check::Status200, path: "/" },
+            p,
+        )),
+        Err(e) => section.skipped.push(("hyper hello".into(), e)),
+    }
+
+    // The Python peers.
+    let peers = workspace_root().join("bench/peers");
+    match python {
+        None => {
+            section.skipped.push(("Flask development server".into(), "no Python with Flask (see the notes)".into()));
+            section.skipped.push(("gunicorn".into(), "no Python with Flask (see the notes)".into()));
+        }
+        Some(py) => {
+            let port = free_port().map_err(|e| e.to_string())?;
+            let mut c = Command::new(py);
+            c.arg(peers.join("flask_app.py")).args(["--port", &port.to_string()]).env("SECRET_KEY", SECRET_KEY);
+            match ServerProc::start_on_port("Flask development server", c, port, within, Some(&artifacts.join("flask-dev.log"))) {
+                Ok(p) => procs.push((
+                    ServerUnderTest {
+                        key: "flask_dev",
+                        label: "Flask development server (Werkzeug, threaded)".into(),
+                        check: Check::Greeting,
+                        path: "/greeting",
+                    },
+                    p,
+                )),
+                Err(e) => section.skipped.push(("Flask development server".into(), e)),
+            }
+            let gunicorn = py.with_file_name("gunicorn");
+            if gunicorn.is_file() {
+                let port = free_port().map_err(|e| e.to_string())?;
+                let mut c = Command::new(&gunicorn);
+                c.args(["--workers", &options.gunicorn_workers.to_string(), "--bind", &format!("127.0.0.1:{port}")])
+                    .args(["--log-level", "warning", "--chdir"])
+                    .arg(&peers)
+                    .arg("flask_app:app")
+                    .env("SECRET_KEY", SECRET_KEY);
+                match ServerProc::start_on_port("gunicorn", c, port, within, Some(&artifacts.join("gunicorn.log"))) {
+                    Ok(p) => procs.push((
+                        ServerUnderTest {
+                            key: "gunicorn",
+                            label: format!("gunicorn ({} sync workers)", options.gunicorn_workers),
+                            check: Check::Greeting,
+                            path: "/greeting",
+                        },
+                        p,
+                    )),
+                    Err(e) => section.skipped.push(("gunicorn".into(), e)),
+                }
+            } else {
+                section.skipped.push(("gunicorn".into(), format!("{} is missing (pip install gunicorn)", gunicorn.display())));
+            }
+        }
+    }
+    for (name, why) in &section.skipped {
+        say(format!("skipped {name}: {why}"));
+    }
+    for (s, p) in &procs {
+        section.servers.push((s.key.to_string(), s.label.clone()));
+        say(format!("{} on {} (pid {})", s.label, p.addr, p.pid().unwrap_or(0)));
+    }
+
+    let spec_for = |s: &ServerUnderTest, p: &ServerProc, connections: usize, secs: f64| {
+        let mut spec = LoadSpec::new(p.addr, s.path, connections, Duration::from_secs_f64(secs), s.check.clone());
+        spec.client_threads = options.client_threads;
+        spec
+    };
+    if options.warmup > 0.0 {
+        for (s, p) in &procs {
+            let c = options.connections.iter().copied().max().unwrap_or(1);
+            let r = run_load(&spec_for(s, p, c, options.warmup)).map_err(|e| e.to_string())?;
+            say(format!("warm-up {}: {:.0} req/s, errors: {}", s.label, r.throughput(), r.error_summary()));
+        }
+    }
+    // Rounds: every server at every connection count, then again; interleaving spreads any drift
+    // of the machine over all servers alike.
+    let planned = options.repeats * procs.len() * options.connections.len();
+    say(format!(
+        "{planned} load runs of {} s each (about {:.0} s)",
+        options.duration,
+        planned as f64 * options.duration
+    ));
+    for round in 1..=options.repeats {
+        for (s, p) in &procs {
+            for &c in &options.connections {
+                let r = run_load(&spec_for(s, p, c, options.duration)).map_err(|e| e.to_string())?;
+                say(format!(
+                    "round {round}/{}: {:<45} {:>3} conn: {:>9.0} req/s, p50 {:>8.0} µs, p99 {:>8.0} µs, errors: {}",
+                    options.repeats,
+                    s.label,
+                    c,
+                    r.throughput(),
+                    r.latency_us(0.5),
+                    r.latency_us(0.99),
+                    r.error_summary()
+                ));
+                section.runs.entry((s.key.to_string(), c)).or_default().push(r);
+            }
+        }
+    }
+    for (_, mut p) in procs {
+        p.stop();
+    }
+    Ok(section)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The codec
+
+#[derive(Clone, Debug, Default)]
+struct CodecSection {
+    /// op -> median ns per op (criterion).
+    rust: BTreeMap<String, f64>,
+    rust_error: Option<String>,
+    /// op -> median ns per op (timeit).
+    python: BTreeMap<String, f64>,
+    python_error: Option<String>,
+}
+
+fn codec_benchmarks(python: Option<&PathBuf>, python_missing: Option<&String>) -> CodecSection {
+    let mut section = CodecSection::default();
+    let criterion_home = target_dir().join("criterion");
+    let _ = std::fs::remove_dir_all(criterion_home.join("codec"));
+    say("codec: cargo bench -p flask-cookie --bench codec (criterion)");
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .current_dir(workspace_root())
+        .args(["bench", "-p", "flask-cookie", "--bench", "codec", "--", "--warm-up-time", "1", "--measurement-time", "3", "--noplot"])
+        .env("CRITERION_HOME", &criterion_home)
+        .stdin(Stdio::null())
+        .status();
+    match status {
+        Ok(st) if st.success() => {
+            for op in ["sign", "verify", "decode", "sign_compressed", "decode_compressed"] {
+                let file = criterion_home.join("codec").join(op).join("new/estimates.json");
+                match std::fs::read_to_string(&file)
+                    .ok()
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
+                    .and_then(|v| v["median"]["point_estimate"].as_f64())
+                {
+                    Some(ns) => {
+                        section.rust.insert(op.to_string(), ns);
+                    }
+                    None => section.rust_error = Some(format!("no estimate in {}", file.display())),
+                }
+            }
+        }
+        Ok(st) => section.rust_error = Some(format!("cargo bench failed ({st})")),
+        Err(e) => section.rust_error = Some(format!("cannot run cargo bench: {e}")),
+    }
+    match python {
+        None => section.python_error = Some(python_missing.cloned().unwrap_or_else(|| "no Python".into())),
+        Some(py) => {
+            say("codec: bench/peers/codec_timeit.py (Flask's serializer, itsdangerous)");
+            let out = Command::new(py)
+                .arg(workspace_root().join("bench/peers/codec_timeit.py"))
+                .args(["--repeat", "5"])
+                .stdin(Stdio::null())
+                .stderr(Stdio::inherit())
+                .output();
+            match out {
+                Ok(out) if out.status.success() => match serde_json::from_slice::<serde_json::Value>(&out.stdout) {
+                    Ok(v) => {
+                        for op in ["sign", "verify", "decode"] {
+                            if let Some(ns) = v["results"][op]["median_ns"].as_f64() {
+                                section.python.insert(op.to_string(), ns);
+                            }
+                        }
+                    }
+                    Err(e) => section.python_error = Some(format!("codec_timeit.py printed no JSON: {e}")),
+                },
+                Ok(out) => section.python_error = Some(format!("codec_timeit.py failed ({})", out.status)),
+                Err(e) => section.python_error = Some(format!("cannot run {}: {e}", py.display())),
+            }
+        }
+    }
+    section
+}
+
+// ---------------------------------------------------------------------------------------------
+// The page
+
+#[derive(Clone, Debug, Default)]
+struct PageSection {
+    /// (path relative to dist/, kind, raw bytes, gzip bytes)
+    files: Vec<(String, String, u64, u64)>,
+    not_built: Option<String>,
+    built_at: Option<SystemTime>,
+    build_note: Option<String>,
+}
+
+fn page_benchmarks(options: &Options) -> PageSection {
+    let mut section = PageSection::default();
+    let root = workspace_root();
+    if options.build_page {
+        say("page: trunk build --release");
+        let ok = Command::new("trunk").current_dir(&root).args(["build", "--release"]).stdin(Stdio::null()).status();
+        match ok {
+            Ok(st) if st.success() => {}
+            Ok(st) => section.build_note = Some(format!("`trunk build --release` failed ({st}); the sizes below are of whatever dist/ held")),
+            Err(e) => section.build_note = Some(format!("cannot run trunk: {e}")),
+        }
+    }
+    let dist = root.join("dist");
+    let mut files = Vec::new();
+    collect_files(&dist, &mut files);
+    if files.is_empty() {
+        section.not_built = Some("not built: dist/ is missing or empty (run `trunk build --release`, or pass --build-page)".into());
+        return section;
+    }
+    section.built_at = files.iter().filter_map(|p| std::fs::metadata(p).ok()?.modified().ok()).max();
+    for path in files {
+        let Ok(bytes) = std::fs::read(&path) else { continue };
+        let rel = path.strip_prefix(&dist).unwrap_or(&path).to_string_lossy().to_string();
+        let kind = match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+            "wasm" => "wasm",
+            "js" | "mjs" => "JS",
+            "css" => "CSS",
+            "html" => "HTML",
+            _ => "other",
+        };
+        section.files.push((rel, kind.to_string(), bytes.len() as u64, gzip_len(&bytes)));
+    }
+    section.files.sort();
+    section
+}
+
+fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            collect_files(&p, out);
+        } else if p.is_file() {
+            out.push(p);
+        }
+    }
+}
+
+/// Bytes after `gzip -9`.
+fn gzip_len(bytes: &[u8]) -> u64 {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    let _ = enc.write_all(bytes);
+    enc.finish().map(|v| v.len() as u64).unwrap_or(0)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The report
+
+#[derive(Debug, Default)]
+struct Report {
+    options: Options,
+    machine: Machine,
+    versions: Vec<(String, String)>,
+    notes: Vec<String>,
+    server: Option<ServerSection>,
+    codec: Option<CodecSection>,
+    page: Option<PageSection>,
+    total: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            duration: 0.0,
+            repeats: 0,
+            connections: vec![],
+            warmup: 0.0,
+            client_threads: 1,
+            gunicorn_workers: 0,
+            only: vec![],
+            python: None,
+            build_page: false,
+            output: PathBuf::new(),
+        }
+    }
+}
+
+fn thousands(x: f64) -> String {
+    let n = x.round() as i64;
+    let s = n.abs().to_string();
+    let mut out = String::new();
+    for (i, ch) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    if n < 0 {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+fn micros(us: f64) -> String {
+    if us >= 10_000.0 {
+        format!("{:.1} ms", us / 1000.0)
+    } else if us >= 1000.0 {
+        format!("{:.2} ms", us / 1000.0)
+    } else {
+        format!("{us:.0} µs")
+    }
+}
+
+fn nanos(ns: f64) -> String {
+    if ns >= 1000.0 {
+        format!("{:.2} µs", ns / 1000.0)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+fn bytes_kb(b: u64) -> String {
+    format!("{:.1} KB", b as f64 / 1000.0)
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met {
+        "**met**"
+    } else {
+        "**missed**"
+    }
+}
+
+impl Report {
+    fn markdown(&self) -> String {
+        let mut md = String::new();
+        let o = &self.options;
+        let _ = writeln!(md, "# Benchmarks\n");
+        let _ = writeln!(
+            md,
+            "Written by `cargo run -p benchmarks --release --bin run-benchmarks` (bench/, issue 6) in {:.0} s. \
+             Every figure is the median of {} runs; every ratio compares figures measured in this same run, on this machine. \
+             Nothing here fails on a timing: targets are marked met or missed.\n",
+            self.total.as_secs_f64(),
+            o.repeats
+        );
+        let _ = writeln!(md, "## Machine\n");
+        let m = &self.machine;
+        let _ = writeln!(md, "| | |\n| --- | --- |");
+        let _ = writeln!(md, "| cores (nproc) | {} |", m.cores);
+        let _ = writeln!(md, "| CPU | {} |", m.cpu);
+        let _ = writeln!(md, "| memory | {} |", m.memory);
+        let _ = writeln!(md, "| OS, kernel | {}, Linux {} |", m.os, m.kernel);
+        let _ = writeln!(md, "\n## Versions\n");
+        let _ = writeln!(md, "| | |\n| --- | --- |");
+        for (k, v) in &self.versions {
+            let _ = writeln!(md, "| {k} | {v} |");
+        }
+        for n in &self.notes {
+            let _ = writeln!(md, "\n{n}");
+        }
+
+        if let Some(s) = &self.server {
+            self.server_markdown(&mut md, s);
+        }
+        if let Some(c) = &self.codec {
+            self.codec_markdown(&mut md, c);
+        }
+        if let Some(p) = &self.page {
+            self.page_markdown(&mut md, p);
+        }
+        md
+    }
+
+    fn server_markdown(&self, md: &mut String, s: &ServerSection) {
+        let o = &self.options;
+        let _ = writeln!(md, "\n## The greeting server under load\n");
+        let _ = writeln!(
+            md,
+            "`GET /greeting` with Basic auth (cobra/hiss); each connection keeps its own session cookie and sends the one it was last \
+             given, so every request verifies a cookie, counts a visit and signs a new cookie. Every answer is checked (status 200, a new \
+             `session` cookie, the visit one more than the last); anything else counts as an error. The load generator \
+             (bench/src/load.rs) runs closed-loop over raw tokio TCP with keep-alive, {} client thread(s), on the same {}-core machine \
+             as the server; each run lasts {} s after a {} s warm-up per server. Servers that close the connection after each answer \
+             (Werkzeug, gunicorn's sync workers) get a new connection per request, and its connect is part of the latency. \
+             The hyper hello answers `GET /` with `Hello, world!` and checks nothing: the ceiling for any HTTP/1.1 server here.\n",
+            o.client_threads, self.machine.cores, o.duration, o.warmup
+        );
+        for (name, why) in &s.skipped {
+            let _ = writeln!(md, "- Skipped: {name}: {why}");
+        }
+        if !s.skipped.is_empty() {
+            md.push('\n');
+        }
+        let _ = writeln!(md, "| server | connections | requests/s | p50 | p99 | errors | TCP connects | keep-alive |");
+        let _ = writeln!(md, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        for (key, label) in &s.servers {
+            for &c in &o.connections {
+                let Some(runs) = s.runs.get(&(key.clone(), c)) else { continue };
+                let errors: u64 = runs.iter().map(|r| r.errors).sum();
+                let _ = writeln!(
+                    md,
+                    "| {label} | {c} | {} | {} | {} | {} | {} | {} |",
+                    thousands(s.throughput(key, c).unwrap_or(0.0)),
+                    micros(s.med(key, c, |r| r.latency_us(0.5)).unwrap_or(0.0)),
+                    micros(s.med(key, c, |r| r.latency_us(0.99)).unwrap_or(0.0)),
+                    errors,
+                    thousands(s.med(key, c, |r| r.connects as f64).unwrap_or(0.0)),
+                    if runs.iter().all(LoadResult::keep_alive) { "yes" } else { "no" },
+                );
+            }
+        }
+        let _ = writeln!(md, "\nErrors are summed over all {} runs; the other columns are medians.\n", o.repeats);
+
+        let _ = writeln!(md, "### Ratios (same run)\n");
+        let _ = writeln!(
+            md,
+            "| connections | vs Flask dev server (target ≥ {TARGET_VS_FLASK_DEV:.0}×) | vs gunicorn | vs hyper hello (target ≥ {:.0}%) |",
+            TARGET_VS_HYPER * 100.0
+        );
+        let _ = writeln!(md, "| ---: | ---: | ---: | ---: |");
+        for &c in &o.connections {
+            let g = s.throughput("greeting", c);
+            let ratio = |other: &str| -> Option<f64> {
+                let x = s.throughput(other, c)?;
+                let g = g?;
+                (x > 0.0).then(|| g / x)
+            };
+            let flask = match ratio("flask_dev") {
+                Some(r) => format!("{r:.1}× {}", verdict(r >= TARGET_VS_FLASK_DEV)),
+                None => "not measured".into(),
+            };
+            let gunicorn = match ratio("gunicorn") {
+                Some(r) => format!("{r:.1}×"),
+                None => "not measured".into(),
+            };
+            let hyper = match ratio("hello") {
+                Some(r) => format!("{:.0}% {}", r * 100.0, verdict(r >= TARGET_VS_HYPER)),
+                None => "not measured".into(),
+            };
+            let _ = writeln!(md, "| {c} | {flask} | {gunicorn} | {hyper} |");
+        }
+
+        let _ = writeln!(md, "\n<details><summary>Every run (requests/s, p50, p99, errors)</summary>\n");
+        for (key, label) in &s.servers {
+            for &c in &o.connections {
+                let Some(runs) = s.runs.get(&(key.clone(), c)) else { continue };
+                let each: Vec<String> = runs
+                    .iter()
+                    .map(|r| {
+                        format!(
+                            "{} ({}, {}, {})",
+                            thousands(r.throughput()),
+                            micros(r.latency_us(0.5)),
+                            micros(r.latency_us(0.99)),
+                            r.error_summary()
+                        )
+                    })
+                    .collect();
+                let visits = runs.iter().map(|r| r.max_visit).max().unwrap_or(0);
+                let _ = writeln!(
+                    md,
+                    "- {label}, {c} conn: {}{}",
+                    each.join("; "),
+                    if key == "hello" { String::new() } else { format!("; highest visit reached: #{visits}") }
+                );
+            }
+        }
+        let _ = writeln!(md, "\n</details>");
+    }
+
+    fn codec_markdown(&self, md: &mut String, c: &CodecSection) {
+        let _ = writeln!(md, "\n## The cookie codec, per operation\n");
+        let _ = writeln!(
+            md,
+            "Rust: `cargo bench -p flask-cookie --bench codec` (criterion, crates/flask-cookie/benches/codec.rs; median per iteration), \
+             built with the workspace's release profile. Python: bench/peers/codec_timeit.py, Flask's own session serializer \
+             (`SecureCookieSessionInterface().get_signing_serializer(app)`: itsdangerous' URLSafeTimedSerializer, tagged JSON, \
+             HMAC-SHA1 with the \"hmac\" key derivation), median of 5 timeit repeats. Both on the session \
+             `{{\"username\": \"cobra\", \"visit\": 42}}`. sign = session to cookie; verify = cookie and key to session, with the max age; \
+             decode = cookie to session without a key (in Python, what flask-unsign does: base64, zlib when compressed, tagged JSON).\n"
+        );
+        if let Some(e) = &c.rust_error {
+            let _ = writeln!(md, "- Rust side: {e}");
+        }
+        if let Some(e) = &c.python_error {
+            let _ = writeln!(md, "- Python side: {e}");
+        }
+        let _ = writeln!(md, "| operation | flask-cookie (Rust) | Flask / itsdangerous (Python) | ratio (target ≥ {TARGET_VS_ITSDANGEROUS:.0}×) |");
+        let _ = writeln!(md, "| --- | ---: | ---: | ---: |");
+        for op in ["sign", "verify", "decode"] {
+            let r = c.rust.get(op).copied();
+            let p = c.python.get(op).copied();
+            let ratio = match (r, p) {
+                (Some(r), Some(p)) if r > 0.0 => format!("{:.0}× {}", p / r, verdict(p / r >= TARGET_VS_ITSDANGEROUS)),
+                _ => "not measured".into(),
+            };
+            let _ = writeln!(
+                md,
+                "| {op} | {} | {} | {ratio} |",
+                r.map(nanos).unwrap_or_else(|| "not measured".into()),
+                p.map(nanos).unwrap_or_else(|| "not measured".into())
+            );
+        }
+        for (op, what) in [("sign_compressed", "sign, a payload zlib shortens"), ("decode_compressed", "decode, a compressed payload")] {
+            if let Some(r) = c.rust.get(op) {
+                let _ = writeln!(md, "| {what} | {} | | |", nanos(*r));
+            }
+        }
+    }
+
+    fn page_markdown(&self, md: &mut String, p: &PageSection) {
+        let _ = writeln!(md, "\n## The page\n");
+        let _ = writeln!(md, "### Release bundle (dist/ after `trunk build --release`)\n");
+        if let Some(note) = &p.build_note {
+            let _ = writeln!(md, "- {note}\n");
+        }
+        if let Some(n) = &p.not_built {
+            let _ = writeln!(md, "{n}.");
+        } else {
+            if let Some(t) = p.built_at.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok()) {
+                let _ = writeln!(md, "dist/ as last written at Unix time {} (newest file). gzip = `gzip -9`; 1 KB = 1,000 bytes.\n", t.as_secs());
+            }
+            let _ = writeln!(md, "| file | kind | raw | gzip |");
+            let _ = writeln!(md, "| --- | --- | ---: | ---: |");
+            let mut by_kind: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+            for (name, kind, raw, gz) in &p.files {
+                let _ = writeln!(md, "| {name} | {kind} | {} | {} |", bytes_kb(*raw), bytes_kb(*gz));
+                let e = by_kind.entry(kind.clone()).or_default();
+                e.0 += raw;
+                e.1 += gz;
+            }
+            for (kind, (raw, gz)) in &by_kind {
+                let _ = writeln!(md, "| all {kind} | | {} | {} |", bytes_kb(*raw), bytes_kb(*gz));
+            }
+            let raw: u64 = p.files.iter().map(|f| f.2).sum();
+            let gz: u64 = p.files.iter().map(|f| f.3).sum();
+            let _ = writeln!(
+                md,
+                "| **whole page** | | **{}** | **{}** (target ≤ {}: {}) |",
+                bytes_kb(raw),
+                bytes_kb(gz),
+                bytes_kb(TARGET_BUNDLE_GZIP_BYTES),
+                verdict(gz <= TARGET_BUNDLE_GZIP_BYTES)
+            );
+        }
+        let _ = writeln!(md, "\n### In the browser\n");
+        let _ = writeln!(
+            md,
+            "Not measured yet: navigation to interactive (target ≤ 150 ms), 100 requests from the page vs a bare fetch loop \
+             (target ≤ 1.2), and one new exchange with 1,000 in the timeline (target < 16 ms) wait for the page (src/) and its \
+             `data-testid` hooks."
+        );
+    }
+
+    /// What the terminal shows at the end.
+    fn summary(&self) -> String {
+        let mut s = String::from("\nsummary\n");
+        if let Some(sv) = &self.server {
+            for &c in &self.options.connections {
+                let g = sv.throughput("greeting", c).unwrap_or(0.0);
+                let _ = write!(s, "  {c:>3} conn: greeting-server {} req/s", thousands(g));
+                for (key, name) in [("flask_dev", "Flask dev"), ("gunicorn", "gunicorn"), ("hello", "hyper hello")] {
+                    if let Some(x) = sv.throughput(key, c) {
+                        let _ = write!(s, ", {name} {} req/s ({:.1}×)", thousands(x), if x > 0.0 { g / x } else { 0.0 });
+                    }
+                }
+                s.push('\n');
+            }
+        }
+        if let Some(c) = &self.codec {
+            for op in ["sign", "verify", "decode"] {
+                if let (Some(r), Some(p)) = (c.rust.get(op), c.python.get(op)) {
+                    let _ = writeln!(s, "  {op}: Rust {} vs Python {} ({:.0}×)", nanos(*r), nanos(*p), p / r);
+                }
+            }
+        }
+        if let Some(p) = &self.page {
+            match &p.not_built {
+                Some(n) => {
+                    let _ = writeln!(s, "  page: {n}");
+                }
+                None => {
+                    let gz: u64 = p.files.iter().map(|f| f.3).sum();
+                    let _ = writeln!(s, "  page: {} gzipped", bytes_kb(gz));
+                }
+            }
+        }
+        s
+    }
+}
