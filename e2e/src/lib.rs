@@ -702,6 +702,12 @@ impl Browser {
             .collect())
     }
 
+    /// Save a PNG of the viewport.
+    pub async fn screenshot_to(&self, path: &Path) -> Result<()> {
+        let png = self.client().screenshot().await.context("screenshot")?;
+        std::fs::write(path, png).with_context(|| format!("write {}", path.display()))
+    }
+
     /// Save screenshot.png, page.html and console.log into `dir`.
     pub async fn save_artifacts(&mut self, dir: &Path) -> Vec<String> {
         let mut notes = Vec::new();

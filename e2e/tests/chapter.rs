@@ -57,6 +57,16 @@ async fn chapter_scenario_with_a_session() {
             .await?;
         ensure!(points == [1, 2, 3], "chart-point data-visit values {points:?}, wanted [1, 2, 3]");
         ensure!(b.exists("visit-chart").await?, "no visit-chart");
+        // E2E_SCREENSHOT=docs/screenshot.png keeps a picture of this state (the README's).
+        if let Some(p) = std::env::var_os("E2E_SCREENSHOT") {
+            let p = std::path::PathBuf::from(p);
+            let p = if p.is_relative() { workspace_root().join(p) } else { p };
+            b.client().set_window_size(1400, 1300).await?;
+            b.js("window.scrollTo(0, 0);", vec![]).await?;
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            b.screenshot_to(&p).await?;
+            println!("e2e: screenshot saved to {}", p.display());
+        }
         Ok(())
     })
     .await;
