@@ -689,8 +689,8 @@ impl Browser {
     }
 
     /// Console entries that are errors the page itself raised (a panic, an uncaught exception,
-    /// console.error). Network errors Chromium logs for failed or 4xx requests are the page's
-    /// subject matter, not its faults, and are left out.
+    /// console.error). Network errors and CORS refusals Chromium logs for failed or 4xx requests
+    /// are the page's subject matter, not its faults, and are left out.
     pub async fn page_errors(&mut self) -> Result<Vec<String>> {
         Ok(self
             .console()
@@ -699,6 +699,9 @@ impl Browser {
             .filter(|e| e.get("level").and_then(|l| l.as_str()) == Some("SEVERE"))
             .filter(|e| e.get("source").and_then(|s| s.as_str()) != Some("network"))
             .map(|e| e.get("message").and_then(|m| m.as_str()).unwrap_or("").to_string())
+            // Chromium's own report of a CORS refusal (logged as "javascript", but the browser's
+            // words, not the page's): the CORS scenarios provoke it on purpose.
+            .filter(|m| !m.contains("has been blocked by CORS policy"))
             .collect())
     }
 
