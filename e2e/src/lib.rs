@@ -960,6 +960,41 @@ pub fn python_requests(script: &str, args: &[&str]) -> Result<Option<String>> {
     Ok(Some(String::from_utf8_lossy(&out.stdout).into_owned()))
 }
 
+/// A Python program listening on a port (a learner's Flask app, say), stopped when dropped.
+pub struct PythonPeer {
+    child: Option<Child>,
+    pub log: LogBuf,
+}
+
+impl PythonPeer {
+    /// `python -c SCRIPT ARGS...`, then wait (30 s at most) until it listens on `port`.
+    pub fn start(python: &str, script: &str, args: &[&str], port: u16) -> Result<PythonPeer> {
+        let mut c = Command::new(python);
+        c.arg("-c").arg(script).args(args).env("PYTHONUNBUFFERED", "1");
+        let (mut child, log) = spawn_logged(c, "python", false)?;
+        let t = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            if let Ok(Some(st)) = child.try_wait() {
+                bail!("the Python peer exited ({st}):\n{}", log.text());
+            }
+            if t.elapsed() > Duration::from_secs(30) {
+                stop_child(&mut child);
+                bail!("the Python peer did not listen on port {port} within 30 s:\n{}", log.text());
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Ok(PythonPeer { child: Some(child), log })
+    }
+}
+
+impl Drop for PythonPeer {
+    fn drop(&mut self) {
+        if let Some(mut c) = self.child.take() {
+            stop_child(&mut c);
+        }
+    }
+}
+
 /// `trunk serve` on a free port, its build output in `dist_dir`; waits until it answers HTTP.
 pub struct TrunkServe {
     child: Option<Child>,

@@ -56,3 +56,71 @@ async fn other_server_without_cors_is_explained() {
     })
     .await;
 }
+
+/// A learner's own Flask app (the course's greeting endpoint) with the README's flask-cors
+/// recipe: the page on another origin keeps the session with it.
+const FLASK_APP: &str = r#"
+import sys
+from flask import Flask, jsonify, request, session
+from flask_cors import CORS
+
+port, origin = int(sys.argv[1]), sys.argv[2]
+app = Flask(__name__)
+app.secret_key = "e2e-own-flask"
+# The README's recipe, verbatim apart from the origin.
+CORS(app, origins=[origin], supports_credentials=True,
+     allow_headers=["Authorization", "X-Playground-Exchange"])
+USERS = {"cobra": "hiss"}
+
+@app.get("/greeting")
+def greeting():
+    auth = request.authorization
+    if auth is None or USERS.get(auth.username) != auth.password:
+        return jsonify({}), 401
+    if session.get("username") == auth.username:
+        session["visit"] += 1
+        return jsonify({"message": f"Welcome back, {auth.username}! This is visit #{session['visit']}."})
+    session["username"], session["visit"] = auth.username, 1
+    return jsonify({"message": f"Welcome, {auth.username}!"})
+
+app.run(host="127.0.0.1", port=port)
+"#;
+
+#[tokio::test]
+async fn own_flask_app_with_flask_cors() {
+    let name = "own_flask_app_with_flask_cors";
+    let py = std::env::var("E2E_PYTHON").unwrap_or_else(|_| "python3".into());
+    let ok = std::process::Command::new(&py)
+        .args(["-c", "import flask, flask_cors"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .map(|s| s.success())
+        .unwrap_or(false);
+    if !ok {
+        return skip(
+            name,
+            &format!("`{py} -c 'import flask, flask_cors'` fails (pip install flask flask-cors, or set E2E_PYTHON)"),
+        );
+    }
+    scenario(name, async |cx| {
+        let page = cx.server(&[])?;
+        let port = free_port()?;
+        let flask = PythonPeer::start(&py, FLASK_APP, &[&port.to_string(), &page.base], port)?;
+        cx.keep_log("flask", &flask.log);
+        cx.open(&page.url("/"), Some("server")).await?;
+        let b = &cx.browser;
+        aim_at(b, &format!("http://127.0.0.1:{port}")).await?;
+        b.click("mode-session").await?;
+        for (i, expected) in CHAPTER.iter().enumerate() {
+            let row = send_once(b).await?;
+            ensure!(
+                row.status == Some(200) && row.message == *expected,
+                "own Flask, send #{}: {row:?} (wanted {expected:?})",
+                i + 1
+            );
+        }
+        Ok(())
+    })
+    .await;
+}

@@ -328,12 +328,17 @@ fn install_chromium() -> Result {
     proc::run(c)
 }
 
-/// Optional: a Python with `requests` for the end-to-end test that runs the chapter's script.
-/// Returns the python to use, or None (that test then skips and says why). Never fails the run.
+/// Python modules the end-to-end tests use as live peers: `requests` runs the chapter's script,
+/// `flask` + `flask_cors` run a learner's own Flask app behind CORS (the README's recipe).
+const PY_MODULES: &str = "import requests, flask, flask_cors";
+const PY_PACKAGES: [&str; 3] = ["requests", "flask", "flask-cors"];
+
+/// Optional: a Python with the peers' modules for the end-to-end tests. Returns the python to
+/// use, or None (those tests then skip and say why). Never fails the run.
 pub fn python_with_requests(install: bool) -> Option<String> {
-    let has = |py: &str| {
+    let has = |py: &str, code: &str| {
         std::process::Command::new(py)
-            .args(["-c", "import requests"])
+            .args(["-c", code])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .status()
@@ -342,30 +347,42 @@ pub fn python_with_requests(install: bool) -> Option<String> {
     };
     let venv_py = tools_dir().join("venv").join("bin").join("python3");
     let venv_py_s = venv_py.to_string_lossy().into_owned();
-    if has("python3") {
-        return Some("python3".into());
-    }
-    if venv_py.exists() && has(&venv_py_s) {
+    if venv_py.exists() && has(&venv_py_s, PY_MODULES) {
         return Some(venv_py_s);
     }
+    if has("python3", PY_MODULES) {
+        return Some("python3".into());
+    }
+    let fallback = || {
+        if venv_py.exists() && has(&venv_py_s, "import requests") {
+            Some(venv_py_s.clone())
+        } else if has("python3", "import requests") {
+            Some("python3".to_string())
+        } else {
+            None
+        }
+    };
     if !install || which("python3").is_none() {
-        return None;
+        return fallback();
     }
     println!(
-        "\n-> Installing Python's `requests` into .tools/venv (pip): one end-to-end test runs the chapter's\n   \
-         requests.Session script against the server. If this fails, that test is skipped, nothing else."
+        "\n-> Installing Python's requests, flask and flask-cors into .tools/venv (pip): end-to-end tests run the\n   \
+         chapter's requests.Session script and a Flask app with CORS against the page. If this fails, those tests\n   \
+         are skipped (they say so), nothing else."
     );
-    let mut v = cmd("python3");
-    v.args(["-m", "venv", &tools_dir().join("venv").to_string_lossy()]);
-    if proc::run(v).is_err() {
-        println!("   (could not create the venv; the Python test will be skipped)");
-        return None;
+    if !venv_py.exists() {
+        let mut v = cmd("python3");
+        v.args(["-m", "venv", &tools_dir().join("venv").to_string_lossy()]);
+        if proc::run(v).is_err() {
+            println!("   (could not create the venv; the Python tests will be skipped)");
+            return fallback();
+        }
     }
     let mut p = cmd(&venv_py);
-    p.args(["-m", "pip", "install", "--quiet", "requests"]);
+    p.args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(PY_PACKAGES);
     if proc::run(p).is_err() {
-        println!("   (pip could not install requests; the Python test will be skipped)");
-        return None;
+        println!("   (pip could not install them; the tests that need them will be skipped)");
+        return fallback();
     }
-    has(&venv_py_s).then_some(venv_py_s)
+    if has(&venv_py_s, "import requests") { Some(venv_py_s) } else { fallback() }
 }
