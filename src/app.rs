@@ -6,7 +6,7 @@ use leptos::task::spawn_local;
 
 use greeting_core::{basic_auth_header, ExchangeReport, Header, ServerInfo};
 
-use crate::model::errors::{classify, Context, Explanation, Failure, Probe};
+use crate::model::errors::{classify, Context, Failure, Probe};
 use crate::model::sim::{key_from_bytes, SimRequest, SimServer};
 use crate::model::target::{join, normalize_base, parse_origin, TargetKind};
 use crate::model::timeline::{message_of, Completion, Timeline};
@@ -570,9 +570,9 @@ fn parallel_note(answered: usize, top: u64, before: Option<u64>, session: bool) 
         format!("{answered} requests answered and the count went from {start} to {top}: nothing lost this time.")
     } else {
         format!(
-            "{answered} requests left at once, all carrying the same cookie (visit {start}), so every answer counted from \
-             that same old number: the count only reached {top}, not {expected}. {} visit(s) lost. The browser keeps \
-             whichever cookie arrived last.",
+            "{answered} requests were sent at once and the count went from {start} to {top}, not {expected}: {} visit(s) \
+             lost. Every request that left before an answer came back carried the same old cookie, so their answers all \
+             counted from the same number; the browser kept whichever cookie arrived last.",
             expected - top
         )
     }
@@ -597,9 +597,4 @@ fn server_banner(info: &ServerInfo, origin: &str) -> Banner {
         ),
         offer_simulated: false,
     }
-}
-
-/// An explanation shown in a row.
-pub fn explanation_text(e: &Explanation) -> String {
-    format!("{}. {}", e.title, e.detail)
 }

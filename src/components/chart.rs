@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::app::Pg;
-use crate::model::chart::layout;
+use crate::model::chart::{layout, px};
 
 const W: f64 = 480.0;
 const H: f64 = 200.0;
@@ -19,11 +19,11 @@ pub fn VisitChart() -> impl IntoView {
                 let l = lay();
                 let (left, top, right, bottom) = l.plot;
                 let grid = l.y_ticks.iter().map(|t| view! {
-                    <line class="grid" x1=left x2=right y1=t.pos y2=t.pos/>
-                    <text class="tick" x=left - 6.0 y=t.pos + 4.0 text-anchor="end">{t.value}</text>
+                    <line class="grid" x1=px(left) x2=px(right) y1=px(t.pos) y2=px(t.pos)/>
+                    <text class="tick" x=px(left - 6.0) y=px(t.pos + 4.0) text-anchor="end">{t.value}</text>
                 }).collect_view();
                 let xt = l.x_ticks.iter().map(|t| view! {
-                    <text class="tick" x=t.pos y=bottom + 16.0 text-anchor="middle">{format!("#{}", t.value)}</text>
+                    <text class="tick" x=px(t.pos) y=px(bottom + 16.0) text-anchor="middle">{format!("#{}", t.value)}</text>
                 }).collect_view();
                 let legend = l.series.iter().map(|s| {
                     let label = format!("{}{}", if s.user.is_empty() { "?" } else { &s.user }, if s.other { " (other client)" } else { "" });
@@ -33,7 +33,7 @@ pub fn VisitChart() -> impl IntoView {
                     let color = format!("c{}", s.color);
                     let dots = s.points.iter().map(|p| view! {
                         <circle data-testid="chart-point" data-visit=p.visit.to_string() data-exchange=p.number.to_string()
-                            class=format!("pt {color}") class:other=p.other cx=p.x cy=p.y r="4">
+                            class=format!("pt {color}") class:other=p.other cx=px(p.x) cy=px(p.y) r="4">
                             <title>{format!("#{}: visit {}", p.number, p.visit)}</title>
                         </circle>
                     }).collect_view();
@@ -43,11 +43,11 @@ pub fn VisitChart() -> impl IntoView {
                     }
                 }).collect_view();
                 view! {
-                    <svg data-testid="visit-chart" viewBox=format!("0 0 {W} {H}") role="img"
+                    <svg data-testid="visit-chart" viewBox=format!("0 0 {} {}", px(W), px(H)) role="img"
                         aria-label="Visit number of each exchange, one line per session">
                         {grid}
-                        <line class="axis" x1=left x2=left y1=top y2=bottom/>
-                        <line class="axis" x1=left x2=right y1=bottom y2=bottom/>
+                        <line class="axis" x1=px(left) x2=px(left) y1=px(top) y2=px(bottom)/>
+                        <line class="axis" x1=px(left) x2=px(right) y1=px(bottom) y2=px(bottom)/>
                         {xt}
                         {series}
                     </svg>

@@ -55,10 +55,7 @@ pub fn CookiePanel() -> impl IntoView {
 fn Decoded(n: usize, v: CookieView, cookie: String, prev: Option<(usize, String)>) -> impl IntoView {
     let diff = prev.as_ref().map(|(pn, p)| (*pn, char_diff(p, &cookie)));
     let verdict_class = format!("verdict {}", v.verdict.code());
-    let pretty = serde_json::from_str::<serde_json::Value>(&v.json)
-        .ok()
-        .and_then(|j| serde_json::to_string_pretty(&j).ok())
-        .unwrap_or_else(|| v.json.clone());
+    let pretty = crate::model::cookie_view::pretty_json(&v.json);
     view! {
         <p class="muted small">{format!("Set by exchange #{n}")}{if v.compressed { " · compressed payload" } else { "" }}</p>
         <div class="segments mono wrap" aria-label="The cookie's three parts">
@@ -80,6 +77,9 @@ fn Decoded(n: usize, v: CookieView, cookie: String, prev: Option<(usize, String)
         </dl>
         <h3>"What changed"</h3>
         {match diff {
+            Some((pn, segs)) if crate::model::diff::changed_chars(&segs) == 0 => view! {
+                <p class="muted small" data-testid="cookie-diff">{format!("Exactly the cookie of exchange #{pn}: same session, same visit, same second, so the same signature.")}</p>
+            }.into_any(),
             Some((pn, segs)) => {
                 let spans = segs
                     .into_iter()

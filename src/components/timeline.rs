@@ -4,7 +4,7 @@ use leptos::prelude::*;
 
 use greeting_core::{Header, SessionIn};
 
-use crate::app::{explanation_text, Pg};
+use crate::app::Pg;
 use crate::model::timeline::{Exchange, Source};
 use crate::net;
 
@@ -53,6 +53,16 @@ pub fn TimelineView() -> impl IntoView {
     }
 }
 
+/// `0.4 ms`, `12 ms` without float formatting.
+fn format_ms(d: f64) -> String {
+    let tenths = (d * 10.0).round().max(0.0) as u64;
+    if tenths < 100 {
+        format!("{}.{} ms", tenths / 10, tenths % 10)
+    } else {
+        format!("{} ms", (tenths + 5) / 10)
+    }
+}
+
 fn status_class(status: Option<u16>) -> &'static str {
     match status {
         Some(200..=299) => "status ok",
@@ -81,7 +91,7 @@ fn ExchangeRow(e: Exchange) -> impl IntoView {
     let visit = e.visit();
     let source = e.source;
     let message = e.message();
-    let error = e.error().map(explanation_text);
+    let error = e.error().cloned();
     let pending = e.is_pending();
     let status_text = match (status, pending) {
         (Some(s), _) => s.to_string(),
@@ -97,7 +107,7 @@ fn ExchangeRow(e: Exchange) -> impl IntoView {
                 .unwrap_or_default(),
         ),
     };
-    let duration = e.duration_ms.map(|d| if d < 10.0 { format!("{d:.1} ms") } else { format!("{d:.0} ms") }).unwrap_or_default();
+    let duration = e.duration_ms.map(format_ms).unwrap_or_default();
     let has_cookie = e.cookie_out().is_some();
     let details = e.clone();
     view! {
@@ -122,7 +132,9 @@ fn ExchangeRow(e: Exchange) -> impl IntoView {
                     {move || if expanded() { "hide" } else { "details" }}
                 </button>
             </div>
-            {error.map(|t| view! { <p class="xerror" data-testid="exchange-error">{super::rich(t)}</p> })}
+            {error.map(|x| view! {
+                <p class="xerror" data-testid="exchange-error"><strong>{format!("{}. ", x.title)}</strong>{super::rich(x.detail)}</p>
+            })}
             <Show when=expanded>
                 <Details e=details.clone()/>
             </Show>

@@ -61,6 +61,12 @@ const MARGIN_RIGHT: f64 = 12.0;
 const MARGIN_TOP: f64 = 10.0;
 const MARGIN_BOTTOM: f64 = 26.0;
 
+/// A coordinate rounded to a whole unit of the view box (integers keep float formatting out
+/// of the wasm).
+pub fn px(v: f64) -> i64 {
+    v.round() as i64
+}
+
 /// A "nice" step (1, 2, 5 × 10^k) so that `span / step` gives at most `max_ticks` intervals.
 pub fn nice_step(span: u64, max_ticks: u64) -> u64 {
     let max_ticks = max_ticks.max(1);
@@ -127,7 +133,7 @@ pub fn layout(points: &[Point], width: f64, height: f64) -> Layout {
             .points
             .iter()
             .enumerate()
-            .map(|(i, p)| format!("{}{:.1} {:.1}", if i == 0 { "M" } else { " L" }, p.x, p.y))
+            .map(|(i, p)| format!("{}{} {}", if i == 0 { "M" } else { " L" }, px(p.x), px(p.y)))
             .collect();
     }
     Layout { width, height, plot, x_ticks, y_ticks, series }

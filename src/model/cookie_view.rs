@@ -80,6 +80,21 @@ pub fn view(cookie: &str, key: Option<&[u8]>, now_secs: u64, max_age_secs: u64) 
     })
 }
 
+/// The session JSON with one top-level key per line (nested values stay compact), for display.
+/// Falls back to the text as it is when it is not a JSON object.
+pub fn pretty_json(json: &str) -> String {
+    match serde_json::from_str::<serde_json::Value>(json) {
+        Ok(serde_json::Value::Object(map)) if !map.is_empty() => {
+            let lines: Vec<String> = map
+                .iter()
+                .map(|(k, v)| format!("  {}: {}", serde_json::Value::String(k.clone()), v))
+                .collect();
+            format!("{{\n{}\n}}", lines.join(",\n"))
+        }
+        _ => json.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,6 +128,14 @@ mod tests {
     fn future_timestamp_is_described() {
         let v = view(V1, None, TS - 10, flask_cookie::DEFAULT_MAX_AGE_SECS).unwrap();
         assert!(v.age.contains("future"));
+    }
+
+    #[test]
+    fn pretty_json_one_key_per_line() {
+        assert_eq!(pretty_json(r#"{"username":"cobra","visit":1}"#), "{\n  \"username\": \"cobra\",\n  \"visit\": 1\n}");
+        assert_eq!(pretty_json(r#"{"a":{"b":[1,2]}}"#), "{\n  \"a\": {\"b\":[1,2]}\n}");
+        assert_eq!(pretty_json("{}"), "{}");
+        assert_eq!(pretty_json("[1]"), "[1]");
     }
 
     #[test]
