@@ -3,6 +3,7 @@
 //! itsdangerous, and the page's bundle size. `run-benchmarks` runs them all and writes
 //! BENCHMARKS.md; `loadgen` and `hello-server` are the pieces, usable alone.
 
+pub mod browser;
 pub mod load;
 pub mod procs;
 pub mod stats;

@@ -12,7 +12,9 @@
 //!   --only LIST            any of server, codec, page (default all)
 //!   --python PATH          the Python with Flask, gunicorn and itsdangerous
 //!                          (default .tools/bench-venv, made with pip when missing)
-//!   --build-page           run `trunk build --release` before measuring dist/
+//!   --page-dist DIR        measure this built page as it is (default: `trunk build --release
+//!                          --dist target/bench-dist`, falling back to dist/ when trunk fails)
+//!   --no-browser           skip the headless Chromium timings of the page
 //!   --output FILE          default BENCHMARKS.md at the workspace root
 //! ```
 //!
@@ -20,6 +22,7 @@
 //! same run. Nothing fails on a timing: targets are marked met or missed. Missing Python, Flask or
 //! gunicorn skips that peer with a printed reason.
 
+use benchmarks::browser::PageTimings;
 use benchmarks::load::{run_load, Check, LoadResult, LoadSpec};
 use benchmarks::procs::{command_output, free_port, target_dir, workspace_root, ServerProc};
 use benchmarks::stats::median;
@@ -46,7 +49,8 @@ struct Options {
     gunicorn_workers: usize,
     only: Vec<String>,
     python: Option<PathBuf>,
-    build_page: bool,
+    page_dist: Option<PathBuf>,
+    browser: bool,
     output: PathBuf,
 }
 
@@ -61,7 +65,8 @@ fn parse_options() -> Result<Options, String> {
         gunicorn_workers: 2 * cores + 1,
         only: vec!["server".into(), "codec".into(), "page".into()],
         python: None,
-        build_page: false,
+        page_dist: None,
+        browser: true,
         output: workspace_root().join("BENCHMARKS.md"),
     };
     let mut args = std::env::args().skip(1);
@@ -82,7 +87,11 @@ fn parse_options() -> Result<Options, String> {
             "--gunicorn-workers" => o.gunicorn_workers = value()?.parse().map_err(|e| bad(&e))?,
             "--only" => o.only = value()?.split(',').map(|s| s.trim().to_string()).collect(),
             "--python" => o.python = Some(PathBuf::from(value()?)),
-            "--build-page" => o.build_page = true,
+            "--page-dist" => {
+                let p = PathBuf::from(value()?);
+                o.page_dist = Some(if p.is_relative() { std::env::current_dir().map(|d| d.join(&p)).unwrap_or(p) } else { p });
+            }
+            "--no-browser" => o.browser = false,
             "--output" => {
                 let p = PathBuf::from(value()?);
                 o.output = if p.is_relative() { std::env::current_dir().map(|d| d.join(&p)).unwrap_or(p) } else { p };
@@ -115,6 +124,7 @@ fn main() {
 
     let machine = machine_facts();
     let mut report = Report { options: options.clone(), machine, ..Report::default() };
+    report.load_before = std::fs::read_to_string("/proc/loadavg").ok().map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
     report.versions.push(("rustc".into(), command_output("rustc", &["--version"]).unwrap_or_else(|| "?".into())));
     report.versions.push(("cargo profile".into(), release_profile_summary()));
 
@@ -131,21 +141,37 @@ fn main() {
         }
     }
 
-    if options.only.iter().any(|s| s == "server") {
-        match server_benchmarks(&options, python.as_ref().ok(), &artifacts) {
-            Ok(section) => report.server = Some(section),
+    let wants = |part: &str| options.only.iter().any(|s| s == part);
+    let binaries = if wants("server") || wants("page") {
+        match build_binaries() {
+            Ok(b) => Some(b),
             Err(e) => {
-                say(format!("server benchmarks failed: {e}"));
-                report.notes.push(format!("Server benchmarks did not run: {e}"));
+                say(format!("cannot build the servers: {e}"));
+                report.notes.push(format!("The servers did not build: {e}"));
+                None
+            }
+        }
+    } else {
+        None
+    };
+    if wants("server") {
+        if let Some((greeting_bin, hello_bin)) = &binaries {
+            match server_benchmarks(&options, greeting_bin, hello_bin, python.as_ref().ok(), &artifacts) {
+                Ok(section) => report.server = Some(section),
+                Err(e) => {
+                    say(format!("server benchmarks failed: {e}"));
+                    report.notes.push(format!("Server benchmarks did not run: {e}"));
+                }
             }
         }
     }
-    if options.only.iter().any(|s| s == "codec") {
+    if wants("codec") {
         report.codec = Some(codec_benchmarks(python.as_ref().ok(), python.as_ref().err()));
     }
-    if options.only.iter().any(|s| s == "page") {
-        report.page = Some(page_benchmarks(&options));
+    if wants("page") {
+        report.page = Some(page_benchmarks(&options, binaries.as_ref().map(|b| b.0.as_path())));
     }
+    report.load_after = std::fs::read_to_string("/proc/loadavg").ok().map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
     report.total = started.elapsed();
 
     let text = report.markdown();
@@ -331,8 +357,13 @@ fn build_binaries() -> Result<(PathBuf, PathBuf), String> {
     Ok((release.join("greeting-server"), release.join("hello-server")))
 }
 
-fn server_benchmarks(options: &Options, python: Option<&PathBuf>, artifacts: &Path) -> Result<ServerSection, String> {
-    let (greeting_bin, hello_bin) = build_binaries()?;
+fn server_benchmarks(
+    options: &Options,
+    greeting_bin: &Path,
+    hello_bin: &Path,
+    python: Option<&PathBuf>,
+    artifacts: &Path,
+) -> Result<ServerSection, String> {
     let mut section = ServerSection::default();
     let mut procs: Vec<(ServerUnderTest, ServerProc)> = Vec::new();
     let within = Duration::from_secs(30);
@@ -535,30 +566,67 @@ fn codec_benchmarks(python: Option<&PathBuf>, python_missing: Option<&String>) -
 
 #[derive(Clone, Debug, Default)]
 struct PageSection {
-    /// (path relative to dist/, kind, raw bytes, gzip bytes)
+    /// The folder measured, as shown in the report.
+    dist_shown: String,
+    /// (path relative to the dist folder, kind, raw bytes, gzip bytes)
     files: Vec<(String, String, u64, u64)>,
     not_built: Option<String>,
     built_at: Option<SystemTime>,
-    build_note: Option<String>,
+    notes: Vec<String>,
+    build_secs: Option<f64>,
+    browser: Option<PageTimings>,
+    browser_skipped: Option<String>,
 }
 
-fn page_benchmarks(options: &Options) -> PageSection {
+/// PATH with the project's tools first (as xtask sets it): Trunk finds wasm-bindgen and wasm-opt there.
+fn tool_path() -> std::ffi::OsString {
+    let mut dirs = vec![workspace_root().join(".tools/node_modules/.bin")];
+    if let Some(home) = std::env::var_os("CARGO_HOME").map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo"))) {
+        dirs.push(home.join("bin"));
+    }
+    if let Some(p) = std::env::var_os("PATH") {
+        dirs.extend(std::env::split_paths(&p));
+    }
+    std::env::join_paths(dirs).unwrap_or_default()
+}
+
+fn page_benchmarks(options: &Options, greeting_bin: Option<&Path>) -> PageSection {
     let mut section = PageSection::default();
     let root = workspace_root();
-    if options.build_page {
-        say("page: trunk build --release");
-        let ok = Command::new("trunk").current_dir(&root).args(["build", "--release"]).stdin(Stdio::null()).status();
-        match ok {
-            Ok(st) if st.success() => {}
-            Ok(st) => section.build_note = Some(format!("`trunk build --release` failed ({st}); the sizes below are of whatever dist/ held")),
-            Err(e) => section.build_note = Some(format!("cannot run trunk: {e}")),
+    let dist = match &options.page_dist {
+        Some(dir) => dir.clone(),
+        None => {
+            let out = target_dir().join("bench-dist");
+            say(format!("page: trunk build --release --dist {}", out.display()));
+            let t = Instant::now();
+            let status = Command::new("trunk")
+                .current_dir(&root)
+                .args(["build", "--release", "--dist"])
+                .arg(&out)
+                .env("PATH", tool_path())
+                .stdin(Stdio::null())
+                .status();
+            match status {
+                Ok(st) if st.success() => {
+                    section.build_secs = Some(t.elapsed().as_secs_f64());
+                    out
+                }
+                Ok(st) => {
+                    section.notes.push(format!("`trunk build --release` failed ({st}); measured dist/ as it was instead"));
+                    root.join("dist")
+                }
+                Err(e) => {
+                    section.notes.push(format!("cannot run trunk ({e}); measured dist/ as it was instead"));
+                    root.join("dist")
+                }
+            }
         }
-    }
-    let dist = root.join("dist");
+    };
+    section.dist_shown = dist.strip_prefix(&root).map(|p| p.display().to_string()).unwrap_or_else(|_| dist.display().to_string());
     let mut files = Vec::new();
     collect_files(&dist, &mut files);
     if files.is_empty() {
-        section.not_built = Some("not built: dist/ is missing or empty (run `trunk build --release`, or pass --build-page)".into());
+        section.not_built = Some(format!("not built: {} is missing or empty (`trunk build --release` first)", section.dist_shown));
         return section;
     }
     section.built_at = files.iter().filter_map(|p| std::fs::metadata(p).ok()?.modified().ok()).max();
@@ -566,7 +634,16 @@ fn page_benchmarks(options: &Options) -> PageSection {
         let Ok(bytes) = std::fs::read(&path) else { continue };
         let rel = path.strip_prefix(&dist).unwrap_or(&path).to_string_lossy().to_string();
         let kind = match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
-            "wasm" => "wasm",
+            "wasm" => {
+                let debug: Vec<String> = wasm_custom_sections(&bytes).into_iter().filter(|n| n.starts_with(".debug")).collect();
+                if !debug.is_empty() {
+                    section.notes.push(format!(
+                        "{rel} carries debug sections ({}): a debug build, not what `trunk build --release` ships",
+                        debug.join(", ")
+                    ));
+                }
+                "wasm"
+            }
             "js" | "mjs" => "JS",
             "css" => "CSS",
             "html" => "HTML",
@@ -575,7 +652,93 @@ fn page_benchmarks(options: &Options) -> PageSection {
         section.files.push((rel, kind.to_string(), bytes.len() as u64, gzip_len(&bytes)));
     }
     section.files.sort();
+
+    if !options.browser {
+        section.browser_skipped = Some("--no-browser".into());
+        return section;
+    }
+    let chromedriver = std::env::var_os("CHROMEDRIVER").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"));
+    let chromium = std::env::var_os("CHROMIUM").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    let Some(greeting_bin) = greeting_bin else {
+        section.browser_skipped = Some("greeting-server did not build".into());
+        return section;
+    };
+    if !chromedriver.is_file() || !chromium.is_file() {
+        section.browser_skipped = Some(format!(
+            "{} or {} is missing (apt-get install chromium chromium-driver)",
+            chromedriver.display(),
+            chromium.display()
+        ));
+        return section;
+    }
+    let mut c = Command::new(greeting_bin);
+    c.args(["--port", "0", "--bind", "127.0.0.1", "--secret-key", SECRET_KEY, "--static"]).arg(&dist);
+    let server = match ServerProc::start_announcing("greeting-server --static", c, Duration::from_secs(30)) {
+        Ok(s) => s,
+        Err(e) => {
+            section.browser_skipped = Some(e);
+            return section;
+        }
+    };
+    say(format!("page: headless Chromium against {}", server.addr));
+    let base = format!("http://{}", server.addr);
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            section.browser_skipped = Some(e.to_string());
+            return section;
+        }
+    };
+    match runtime.block_on(benchmarks::browser::measure(&base, &chromedriver, &chromium, options.repeats.max(3))) {
+        Ok(t) => section.browser = Some(t),
+        Err(e) => {
+            say(format!("page timings failed: {e}"));
+            section.browser_skipped = Some(format!("the browser measurements failed: {e}"));
+        }
+    }
+    drop(server);
     section
+}
+
+/// The names of a wasm module's custom sections.
+fn wasm_custom_sections(bytes: &[u8]) -> Vec<String> {
+    fn leb(bytes: &[u8], at: &mut usize) -> Option<usize> {
+        let mut result = 0usize;
+        let mut shift = 0;
+        loop {
+            let b = *bytes.get(*at)?;
+            *at += 1;
+            result |= ((b & 0x7f) as usize) << shift;
+            if b & 0x80 == 0 {
+                return Some(result);
+            }
+            shift += 7;
+            if shift > 35 {
+                return None;
+            }
+        }
+    }
+    let mut names = Vec::new();
+    if bytes.len() < 8 || &bytes[..4] != b"\0asm" {
+        return names;
+    }
+    let mut at = 8;
+    while at < bytes.len() {
+        let id = bytes[at];
+        at += 1;
+        let Some(size) = leb(bytes, &mut at) else { break };
+        let end = at.saturating_add(size);
+        if id == 0 {
+            let mut p = at;
+            if let Some(len) = leb(bytes, &mut p) {
+                if let Some(name) = bytes.get(p..p + len) {
+                    names.push(String::from_utf8_lossy(name).into_owned());
+                }
+            }
+        }
+        at = end;
+    }
+    names
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -610,6 +773,8 @@ struct Report {
     codec: Option<CodecSection>,
     page: Option<PageSection>,
     total: Duration,
+    load_before: Option<String>,
+    load_after: Option<String>,
 }
 
 impl Default for Options {
@@ -623,7 +788,8 @@ impl Default for Options {
             gunicorn_workers: 0,
             only: vec![],
             python: None,
-            build_page: false,
+            page_dist: None,
+            browser: true,
             output: PathBuf::new(),
         }
     }
@@ -696,6 +862,12 @@ impl Report {
         let _ = writeln!(md, "| CPU | {} |", m.cpu);
         let _ = writeln!(md, "| memory | {} |", m.memory);
         let _ = writeln!(md, "| OS, kernel | {}, Linux {} |", m.os, m.kernel);
+        let _ = writeln!(
+            md,
+            "| load average (1, 5, 15 min) before / after the run | {} / {} |",
+            self.load_before.as_deref().unwrap_or("?"),
+            self.load_after.as_deref().unwrap_or("?")
+        );
         let _ = writeln!(md, "\n## Versions\n");
         let _ = writeln!(md, "| | |\n| --- | --- |");
         for (k, v) in &self.versions {
@@ -856,16 +1028,21 @@ impl Report {
 
     fn page_markdown(&self, md: &mut String, p: &PageSection) {
         let _ = writeln!(md, "\n## The page\n");
-        let _ = writeln!(md, "### Release bundle (dist/ after `trunk build --release`)\n");
-        if let Some(note) = &p.build_note {
-            let _ = writeln!(md, "- {note}\n");
+        let _ = writeln!(md, "### Release bundle\n");
+        for note in &p.notes {
+            let _ = writeln!(md, "- {note}");
+        }
+        if !p.notes.is_empty() {
+            md.push('\n');
         }
         if let Some(n) = &p.not_built {
             let _ = writeln!(md, "{n}.");
         } else {
-            if let Some(t) = p.built_at.and_then(|t| t.duration_since(SystemTime::UNIX_EPOCH).ok()) {
-                let _ = writeln!(md, "dist/ as last written at Unix time {} (newest file). gzip = `gzip -9`; 1 KB = 1,000 bytes.\n", t.as_secs());
-            }
+            let built = match p.build_secs {
+                Some(secs) => format!("built by `trunk build --release --dist {}` in this run ({secs:.0} s)", p.dist_shown),
+                None => format!("as found in {}", p.dist_shown),
+            };
+            let _ = writeln!(md, "{built}; gzip = `gzip -9`; 1 KB = 1,000 bytes.\n");
             let _ = writeln!(md, "| file | kind | raw | gzip |");
             let _ = writeln!(md, "| --- | --- | ---: | ---: |");
             let mut by_kind: BTreeMap<String, (u64, u64)> = BTreeMap::new();
@@ -890,12 +1067,89 @@ impl Report {
             );
         }
         let _ = writeln!(md, "\n### In the browser\n");
+        let Some(t) = &p.browser else {
+            let _ = writeln!(
+                md,
+                "Not measured: {}.",
+                p.browser_skipped.as_deref().unwrap_or("no built page")
+            );
+            return;
+        };
         let _ = writeln!(
             md,
-            "Not measured yet: navigation to interactive (target ≤ 150 ms), 100 requests from the page vs a bare fetch loop \
-             (target ≤ 1.2), and one new exchange with 1,000 in the timeline (target < 16 ms) wait for the page (src/) and its \
-             `data-testid` hooks."
+            "{} headless, driven by chromedriver (bench/src/browser.rs), against greeting-server serving the page above on loopback; \
+             the page aimed at `{}`. Times are taken inside the page with `performance.now()`, so WebDriver's round trips are not in them.\n",
+            if t.chromium.is_empty() { "Chromium" } else { &t.chromium },
+            t.target_kind
         );
+        let ms = |v: f64| if v.is_nan() { "?".to_string() } else if v >= 100.0 { format!("{v:.0} ms") } else { format!("{v:.1} ms") };
+        let _ = writeln!(md, "| measurement | figure | target |");
+        let _ = writeln!(md, "| --- | ---: | --- |");
+        let answered: Vec<f64> = t.nav_warm.iter().map(|n| n.answered_ms).collect();
+        let interactive: Vec<f64> = t.nav_warm.iter().map(|n| n.interactive_ms).collect();
+        let completed: Vec<f64> = t.nav_warm.iter().filter_map(|n| n.completed_ms).collect();
+        let nav = median(&answered);
+        let _ = writeln!(
+            md,
+            "| navigation start to the app answering a click (a row for `send-once`), median of {} | {} | ≤ 150 ms: {} |",
+            answered.len(),
+            ms(nav),
+            verdict(nav <= 150.0)
+        );
+        let _ = writeln!(md, "| … of which until `send-once` exists | {} | |", ms(median(&interactive)));
+        let _ = writeln!(md, "| … until that row shows the server's answer | {} | |", ms(median(&completed)));
+        if let Some(c) = &t.nav_cold {
+            let _ = writeln!(
+                md,
+                "| the same, first load (empty cache, fresh profile): exists / answered / answer shown | {} / {} / {} | |",
+                ms(c.interactive_ms),
+                ms(c.answered_ms),
+                c.completed_ms.map(ms).unwrap_or_else(|| "?".into())
+            );
+        }
+        let page = median(&t.page_100_ms);
+        let bare = median(&t.bare_100_ms);
+        let ratio = if bare > 0.0 { page / bare } else { f64::NAN };
+        let _ = writeln!(md, "| 100 requests in a row from the page (2 × \"Send N in a row\", N = 50), median of {} | {} | |", t.page_100_ms.len(), ms(page));
+        let _ = writeln!(md, "| 100 `fetch('/greeting')` in a row from the same page, median of {} | {} | |", t.bare_100_ms.len(), ms(bare));
+        let _ = writeln!(md, "| the page's overhead (page / bare loop) | {ratio:.2} | ≤ 1.2: {} |", verdict(ratio <= 1.2));
+        let empty = median(&t.one_near_empty_ms);
+        let full = median(&t.one_at_1000_ms);
+        let sim_empty = median(&t.sim_near_empty_ms);
+        let sim_full = median(&t.sim_at_1000_ms);
+        let rows = thousands(t.rows_reached as f64);
+        let _ = writeln!(
+            md,
+            "| one exchange against the server (click to its row showing the answer, plus the next frame), near an empty timeline | {} | |",
+            ms(empty)
+        );
+        let _ = writeln!(md, "| the same with {rows} rows in the timeline | {} | < 16 ms: {} |", ms(full), verdict(full < 16.0 && t.rows_reached >= 1000));
+        let _ = writeln!(md, "| one exchange on the page's simulated server (no network), near an empty timeline | {} | |", ms(sim_empty));
+        let _ = writeln!(
+            md,
+            "| the same with {rows} rows: the page's own cost | {} | < 16 ms: {} |",
+            ms(sim_full),
+            verdict(sim_full < 16.0 && t.rows_reached >= 1000)
+        );
+        let _ = writeln!(
+            md,
+            "\nThe one-exchange figures are medians of {} each. The timeline was filled to {rows} rows with \"Send N at once\" (N = 50) on the simulated server in {:.1} s.",
+            t.one_at_1000_ms.len(),
+            t.fill_secs
+        );
+        for n in &t.notes {
+            let _ = writeln!(md, "- {n}");
+        }
+        let list = |v: &[f64]| v.iter().map(|x| ms(*x)).collect::<Vec<_>>().join(", ");
+        let _ = writeln!(md, "\n<details><summary>Every browser run</summary>\n");
+        let _ = writeln!(md, "- navigation, answered: {}", list(&answered));
+        let _ = writeln!(md, "- page, 100 requests: {}", list(&t.page_100_ms));
+        let _ = writeln!(md, "- bare loop, 100 requests: {}", list(&t.bare_100_ms));
+        let _ = writeln!(md, "- one exchange, server, near-empty timeline: {}", list(&t.one_near_empty_ms));
+        let _ = writeln!(md, "- one exchange, server, {} rows: {}", t.rows_reached, list(&t.one_at_1000_ms));
+        let _ = writeln!(md, "- one exchange, simulated, near-empty timeline: {}", list(&t.sim_near_empty_ms));
+        let _ = writeln!(md, "- one exchange, simulated, {} rows: {}", t.rows_reached, list(&t.sim_at_1000_ms));
+        let _ = writeln!(md, "\n</details>");
     }
 
     /// What the terminal shows at the end.
