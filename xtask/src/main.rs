@@ -22,9 +22,10 @@ use tools::{Mode, Needs};
 const USAGE: &str = "\
 usage: cargo xtask <command> [options]
 
-  run [--port P] [-- SERVER_ARGS...]
-          install what is missing, `trunk build --release` (with wasm-opt), then serve dist/ with the
-          greeting server on http://localhost:5000/ (Ctrl-C stops it). SERVER_ARGS go to greeting-server,
+  run [--port P] [--rebuild] [-- SERVER_ARGS...]
+          install what is missing, `trunk build --release` (with wasm-opt; skipped when dist/ is a release
+          build newer than the page's sources, unless --rebuild), then serve dist/ with the greeting
+          server on http://localhost:5000/ (Ctrl-C stops it). SERVER_ARGS go to greeting-server,
           e.g. `cargo xtask run -- --secret-key teach --allow-origin http://localhost:8000`
   dev [-- SERVER_ARGS...]
           greeting server on :5000 plus `trunk serve` on http://localhost:8080/ with live reload;
@@ -192,15 +193,19 @@ fn start_server(bin: &std::path::Path, args: &[String]) -> Result<(Child, String
 }
 
 fn run(args: &[String]) -> Result {
-    let (port, extra) = parse_run_args(args)?;
+    let rebuild = args.iter().any(|a| a == "--rebuild");
+    let args: Vec<String> = args.iter().filter(|a| *a != "--rebuild").cloned().collect();
+    let (port, extra) = parse_run_args(&args)?;
     let t0 = Instant::now();
     proc::header("tools");
     tools::ensure(Needs::Build, Mode::Install)?;
     check_port_free(port)?;
     proc::header("building the page (trunk build --release, wasm-opt)");
-    let mut t = cmd("trunk");
-    t.args(["build", "--release"]);
-    proc::run(t)?;
+    if !rebuild && release_page_is_fresh() {
+        println!("dist/ holds a release build newer than every input of the page: not rebuilding (--rebuild forces it).");
+    } else {
+        build_release_page()?;
+    }
     proc::header("building the greeting server (release)");
     let bin = build_server(true)?;
     proc::header("serving");
@@ -262,4 +267,82 @@ fn dev(args: &[String]) -> Result {
         }
         std::thread::sleep(Duration::from_millis(200));
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The release page and its freshness stamp
+
+/// What the page is built from: a change to any of these means dist/ is out of date.
+const PAGE_INPUTS: &[&str] = &[
+    "index.html",
+    "Trunk.toml",
+    "Cargo.toml",
+    "Cargo.lock",
+    "build.rs",
+    "src",
+    "style",
+    "content",
+    "crates/flask-cookie/Cargo.toml",
+    "crates/flask-cookie/src",
+    "crates/greeting-core/Cargo.toml",
+    "crates/greeting-core/src",
+];
+
+fn stamp_path() -> std::path::PathBuf {
+    root().join("target").join("xtask-release-page.stamp")
+}
+
+fn newest_mtime(p: &std::path::Path) -> Option<std::time::SystemTime> {
+    let meta = std::fs::metadata(p).ok()?;
+    if meta.is_dir() {
+        std::fs::read_dir(p)
+            .ok()?
+            .filter_map(|e| e.ok())
+            .filter_map(|e| newest_mtime(&e.path()))
+            .max()
+    } else {
+        meta.modified().ok()
+    }
+}
+
+/// dist/index.html's size and modification time, as the stamp records them.
+fn dist_signature() -> Option<String> {
+    let m = std::fs::metadata(root().join("dist").join("index.html")).ok()?;
+    let t = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    Some(format!("{} {}", m.len(), t.as_nanos()))
+}
+
+/// dist/ is the release build this xtask made (the stamp matches dist/index.html, so no other
+/// build replaced it since) and no input of the page changed after it.
+pub fn release_page_is_fresh() -> bool {
+    let (Ok(stamp), Some(sig)) = (std::fs::read_to_string(stamp_path()), dist_signature()) else { return false };
+    let mut lines = stamp.lines();
+    // Line 1: dist/index.html's signature; line 2: when that build started (inputs changed
+    // after that moment may have been missed by it).
+    if lines.next() != Some(sig.as_str()) {
+        return false;
+    }
+    let Some(started) = lines.next().and_then(|l| l.parse::<u64>().ok()) else { return false };
+    let started = std::time::UNIX_EPOCH + Duration::from_nanos(started);
+    PAGE_INPUTS
+        .iter()
+        .filter_map(|p| newest_mtime(&root().join(p)))
+        .all(|t| t < started)
+}
+
+/// `trunk build --release` (wasm-opt runs in release builds), then record the stamp.
+pub fn build_release_page() -> Result {
+    let _ = std::fs::remove_file(stamp_path());
+    let started = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64)
+        .unwrap_or(0);
+    let mut t = cmd("trunk");
+    t.args(["build", "--release"]);
+    proc::run(t)?;
+    if let Some(sig) = dist_signature() {
+        let _ = std::fs::create_dir_all(root().join("target"));
+        let _ = std::fs::write(stamp_path(), format!("{sig}\n{started}\n"));
+    }
+    Ok(())
 }

@@ -127,11 +127,7 @@ pub fn test_all(args: &[String]) -> i32 {
 
     header("4/5 trunk build --release (the page the end-to-end tests load)");
     let built = if tools_ok {
-        let s = step("trunk build --release", || {
-            let mut c = cmd("trunk");
-            c.args(["build", "--release"]);
-            proc::run(c)
-        });
+        let s = step("trunk build --release", crate::build_release_page);
         let ok = s.outcome.is_ok();
         sections.push(s);
         ok
