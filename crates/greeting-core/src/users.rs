@@ -18,11 +18,14 @@ pub struct UserRecord {
     pub user: String,
 }
 
-/// One user: a name, a password and a record.
+/// One user: a name, a password and a record. The password is kept only as its SHA-256 digest
+/// (and the name's digest beside it), computed once, so that checking credentials costs two
+/// digests whatever the number of users.
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {
     pub name: String,
-    password: String,
+    name_digest: [u8; 32],
+    password_digest: [u8; 32],
     pub record: UserRecord,
 }
 
@@ -48,7 +51,8 @@ impl User {
         });
         User {
             name: name.to_string(),
-            password: password.to_string(),
+            name_digest: Sha256::digest(name.as_bytes()).into(),
+            password_digest: Sha256::digest(password.as_bytes()).into(),
             record,
         }
     }
@@ -201,15 +205,14 @@ impl Users {
     ///
     /// Constant time with respect to the secrets: every user is compared, names and passwords
     /// through SHA-256 digests of equal length with `subtle`, so neither the position of a
-    /// matching user nor the length or content of a password shows in the time taken.
+    /// matching user nor the length or content of a stored password shows in the time taken.
     pub fn authenticate(&self, username: &str, password: &str) -> Option<&User> {
-        let name_digest = Sha256::digest(username.as_bytes());
-        let password_digest = Sha256::digest(password.as_bytes());
+        let name_digest: [u8; 32] = Sha256::digest(username.as_bytes()).into();
+        let password_digest: [u8; 32] = Sha256::digest(password.as_bytes()).into();
         let mut found: Option<&User> = None;
         for user in &self.users {
-            let name_ok: Choice = Sha256::digest(user.name.as_bytes()).ct_eq(&name_digest);
-            let password_ok: Choice =
-                Sha256::digest(user.password.as_bytes()).ct_eq(&password_digest);
+            let name_ok: Choice = user.name_digest.ct_eq(&name_digest);
+            let password_ok: Choice = user.password_digest.ct_eq(&password_digest);
             // Names are unique, so at most one user matches; keep looping regardless.
             if bool::from(name_ok & password_ok) {
                 found = Some(user);

@@ -5,7 +5,7 @@ use crate::events::{events, report_exchange, Published};
 use crate::handlers::{greeting, info, not_found, plant, reset, user, MethodsAllowed};
 use crate::http::ensure_server_headers;
 use crate::{cors, handlers};
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::Request;
 use axum::http::HeaderValue;
 use axum::middleware::{self, Next};
 use axum::response::Response;
@@ -17,10 +17,12 @@ use std::ops::Deref;
 use std::path::PathBuf;
 use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
+use std::time::Duration;
 use tokio::sync::{broadcast, watch};
 use tower_http::services::{ServeDir, ServeFile};
 
-/// The largest request body read (only `POST /playground/api/plant` reads one).
+/// The largest request body read (only `POST /playground/api/plant` reads one, in
+/// `handlers::read_body`).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// How many reports the side channel buffers for a slow subscriber before it skips some.
@@ -36,8 +38,13 @@ pub struct Config {
     pub fallback_keys: usize,
     pub www_authenticate: bool,
     pub allowed_origins: Vec<HeaderValue>,
-    /// Bound to loopback: every side-channel subscriber sees every exchange, credentials shown.
+    /// Bound to loopback (and not `--classroom`): every side-channel subscriber sees every
+    /// exchange, credentials shown.
     pub loopback: bool,
+    /// `--classroom`: treated as beyond loopback although bound to a loopback address.
+    pub classroom: bool,
+    /// How long a client may take to send headers or a body; also the idle keep-alive limit.
+    pub read_timeout: Duration,
     /// The secret key is revealed at `/playground/api/info`.
     pub teaching: bool,
     pub static_dir: Option<PathBuf>,
@@ -83,7 +90,7 @@ impl Config {
                 return Err(format!("--static {}: no such directory", dir.display()));
             }
         }
-        let loopback = is_loopback(args.bind);
+        let loopback = is_loopback(args.bind) && !args.classroom;
         let teaching = !args.no_teaching && (loopback || args.reveal_secret_key);
         Ok(Config {
             greeter: Greeter {
@@ -97,6 +104,8 @@ impl Config {
             www_authenticate: args.www_authenticate,
             allowed_origins,
             loopback,
+            classroom: args.classroom,
+            read_timeout: Duration::from_secs(args.read_timeout),
             teaching,
             static_dir: args.static_dir.clone(),
         })
@@ -194,8 +203,7 @@ pub fn router(state: AppState) -> Router {
             "/playground/api/plant",
             post(plant)
                 .options(POST.options())
-                .fallback(POST.fallback())
-                .layer(DefaultBodyLimit::max(MAX_BODY_BYTES)),
+                .fallback(POST.fallback()),
         )
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
@@ -273,6 +281,14 @@ mod tests {
         assert!(!on(&["--no-teaching"]));
         assert!(!on(&["--bind", "0.0.0.0"]));
         assert!(on(&["--bind", "0.0.0.0", "--reveal-secret-key"]));
+        // --classroom on loopback is treated as beyond loopback.
+        assert!(!on(&["--classroom"]));
+        assert!(on(&["--classroom", "--reveal-secret-key"]));
+        let c = Config::from_args_and_env(&args(&["--classroom"]), None).unwrap();
+        assert_eq!(
+            (c.loopback, c.server_info().sees_all_clients),
+            (false, false)
+        );
         let c = Config::from_args_and_env(&args(&["--bind", "0.0.0.0", "--secret-key", "k"]), None)
             .unwrap();
         let info = c.server_info();

@@ -87,6 +87,18 @@ pub struct ServeArgs {
     /// Never reveal the secret key (teaching mode is on by default on loopback).
     #[arg(long)]
     pub no_teaching: bool,
+
+    /// Behave as if bound beyond loopback even on a loopback address: each client sees only
+    /// its own exchanges, credentials are masked on the side channel, and the secret key is not
+    /// revealed (unless --reveal-secret-key). Shows an instructor what learners will see.
+    #[arg(long)]
+    pub classroom: bool,
+
+    /// How long a client may take to send a request's headers or body, and how long an idle
+    /// keep-alive connection stays open, in seconds. A client that goes quiet for longer is
+    /// disconnected (a 408 when it stalls in a body).
+    #[arg(long, value_name = "SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub read_timeout: u64,
 }
 
 #[derive(Debug, Args)]

@@ -18,6 +18,8 @@ pub enum ApiError {
     UnsupportedMediaType { expected: &'static str },
     /// The body is larger than the server reads.
     PayloadTooLarge { limit: usize },
+    /// The client stopped sending its body.
+    RequestTimeout { secs: u64 },
 }
 
 impl ApiError {
@@ -28,6 +30,7 @@ impl ApiError {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
         }
     }
 
@@ -45,6 +48,9 @@ impl ApiError {
             }
             ApiError::PayloadTooLarge { limit } => {
                 format!("The request body is larger than {limit} bytes.")
+            }
+            ApiError::RequestTimeout { secs } => {
+                format!("The request body did not arrive within {secs} s.")
             }
         }
     }

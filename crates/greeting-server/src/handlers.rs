@@ -4,10 +4,9 @@
 use crate::app::{AppState, MAX_BODY_BYTES};
 use crate::error::ApiError;
 use crate::http::{
-    cookie_header, header_text, json_response, ordered_response, unix_now, ExchangeFacts,
+    authorization_header, cookie_header, json_response, ordered_response, unix_now, ExchangeFacts,
 };
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::{Body, Bytes};
 use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
@@ -17,10 +16,11 @@ use greeting_core::{
 };
 use serde::Deserialize;
 use serde_json::Value;
+use std::time::Duration;
 
 /// `GET /greeting`: Basic auth in, the visit counter in the session cookie.
 pub async fn greeting(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    let authorization = header_text(&headers, &header::AUTHORIZATION);
+    let authorization = authorization_header(&headers);
     let cookies = cookie_header(&headers);
     let outcome =
         app.config
@@ -35,7 +35,7 @@ pub async fn greeting(State(app): State<AppState>, headers: HeaderMap) -> Respon
 
 /// `GET /user`: the authenticated user's record.
 pub async fn user(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    let authorization = header_text(&headers, &header::AUTHORIZATION);
+    let authorization = authorization_header(&headers);
     let outcome = app.config.greeter.user(authorization.as_deref());
     let cookie_in = find_session_cookie(cookie_header(&headers).as_deref()).value;
     UserResponse {
@@ -77,8 +77,9 @@ struct PlantRequest {
 /// value set as the `session` cookie (a page script cannot write an HttpOnly cookie itself).
 /// The value must be a well-formed session cookie; it need not verify (forging is the lesson).
 pub async fn plant(
+    State(app): State<AppState>,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Body,
 ) -> Result<Response, ApiError> {
     let is_json = headers
         .get(header::CONTENT_TYPE)
@@ -96,17 +97,7 @@ pub async fn plant(
             expected: "JSON (Content-Type: application/json)",
         });
     }
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ApiError::PayloadTooLarge {
-                limit: MAX_BODY_BYTES,
-            }
-        } else {
-            ApiError::BadRequest {
-                message: format!("The request body could not be read: {rejection}"),
-            }
-        }
-    })?;
+    let body = read_body(body, &headers, app.config.read_timeout).await?;
     let request: PlantRequest =
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
             message: format!("Expected {{\"cookie\": \"PAYLOAD.TIMESTAMP.SIGNATURE\"}}: {e}"),
@@ -146,6 +137,40 @@ pub async fn plant(
         ..ExchangeFacts::default()
     });
     Ok(response)
+}
+
+/// Reads a request body of at most [`MAX_BODY_BYTES`] within `limit`: a client that announces
+/// more gets 413 at once, one that stalls gets 408 (and hyper closes the connection), so a
+/// slow or hung client cannot hold a connection open.
+async fn read_body(body: Body, headers: &HeaderMap, limit: Duration) -> Result<Bytes, ApiError> {
+    let too_large = ApiError::PayloadTooLarge {
+        limit: MAX_BODY_BYTES,
+    };
+    let announced = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<u64>().ok());
+    if announced.is_some_and(|len| len > MAX_BODY_BYTES as u64) {
+        return Err(too_large);
+    }
+    match tokio::time::timeout(limit, axum::body::to_bytes(body, MAX_BODY_BYTES)).await {
+        Err(_) => Err(ApiError::RequestTimeout {
+            secs: limit.as_secs(),
+        }),
+        Ok(Ok(bytes)) => Ok(bytes),
+        Ok(Err(e)) => {
+            let limited = std::error::Error::source(&e)
+                .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                || e.to_string().contains("length limit");
+            if limited {
+                Err(too_large)
+            } else {
+                Err(ApiError::BadRequest {
+                    message: format!("The request body could not be read: {e}"),
+                })
+            }
+        }
+    }
 }
 
 /// `GET /playground/api/info`.

@@ -95,6 +95,22 @@ pub fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
 }
 
+/// The `Authorization` header as Flask sees it: Werkzeug's server joins repeated headers with
+/// `,`, which no Basic credentials survive, so a request carrying two is refused (401) rather
+/// than answered for whichever came first.
+pub fn authorization_header(headers: &HeaderMap) -> Option<String> {
+    let values: Vec<String> = headers
+        .get_all(header::AUTHORIZATION)
+        .iter()
+        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+        .collect();
+    if values.is_empty() {
+        None
+    } else {
+        Some(values.join(","))
+    }
+}
+
 /// All `Cookie` headers joined with `; ` (HTTP/2 clients may split them).
 pub fn cookie_header(headers: &HeaderMap) -> Option<String> {
     let values: Vec<String> = headers

@@ -24,8 +24,6 @@ use tower::ServiceExt;
 pub const MAX_HEAD_BYTES: usize = 16 * 1024;
 /// The most request headers read (hyper answers 431 beyond).
 pub const MAX_HEADERS: usize = 64;
-/// How long a client may take to send its headers.
-const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long the shutdown waits for open connections.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
@@ -39,6 +37,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}:{}: {e}", args.bind, args.port))?;
     let addr = listener.local_addr().map_err(|e| e.to_string())?;
 
+    let read_timeout = config.read_timeout;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
     let app = router(AppState::new(config, shutdown_rx));
 
@@ -47,7 +46,9 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         .max_buf_size(MAX_HEAD_BYTES)
         .max_headers(MAX_HEADERS)
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_READ_TIMEOUT);
+        // Hyper restarts this timer whenever a keep-alive connection goes idle, so it is also
+        // the idle timeout: a quiet client (or a classroom of browsers) can't hold connections.
+        .header_read_timeout(read_timeout);
     let graceful = GracefulShutdown::new();
 
     // Tests parse this line to learn the port.
@@ -117,7 +118,12 @@ fn announce(config: &Config) {
     }
     if !config.loopback {
         tracing::warn!(
-            "bound beyond loopback: each client sees only its own exchanges on the side channel{}",
+            "{}: each client sees only its own exchanges on the side channel{}",
+            if config.classroom {
+                "classroom mode"
+            } else {
+                "bound beyond loopback"
+            },
             if config.teaching {
                 "; the secret key IS revealed (--reveal-secret-key)"
             } else {

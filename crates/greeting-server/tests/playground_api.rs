@@ -523,12 +523,13 @@ async fn cors_for_exact_origins_only() {
         .is_none());
 }
 
-/// Bound beyond loopback (0.0.0.0, reached here only through loopback addresses), each client
-/// sees only the exchanges of its own IP, credentials are masked and the key is not revealed.
+/// Beyond loopback (here `--classroom` on 127.0.0.2, which the server treats exactly as a
+/// non-loopback bind, so that no test listens on every interface), each client sees only the
+/// exchanges of its own IP, credentials are masked and the key is not revealed.
 #[tokio::test]
 async fn beyond_loopback_each_client_sees_only_its_own_exchanges() {
-    let server = Server::start(&["--bind", "0.0.0.0", "--secret-key", KEY]);
-    let url = |path: &str| format!("http://127.0.0.1:{}{path}", server.port());
+    let server = Server::start(&["--bind", "127.0.0.2", "--classroom", "--secret-key", KEY]);
+    let url = |path: &str| format!("http://{}{path}", server.addr);
     let from = |ip: [u8; 4]| {
         reqwest::Client::builder()
             .local_address(IpAddr::V4(Ipv4Addr::from(ip)))

@@ -22,14 +22,17 @@ pub struct Server {
 }
 
 impl Server {
-    /// `greeting-server --port 0 ARGS...` (with `--bind 127.0.0.1` unless ARGS bind elsewhere).
+    /// `greeting-server --port 0 ARGS...` (with `--bind 127.0.0.1` unless ARGS bind elsewhere,
+    /// and `--port 0` unless ARGS give a port).
     pub fn start(args: &[&str]) -> Server {
         Server::start_with_env(args, &[])
     }
 
     pub fn start_with_env(args: &[&str], env: &[(&str, &str)]) -> Server {
         let mut command = Command::new(env!("CARGO_BIN_EXE_greeting-server"));
-        command.args(["--port", "0"]);
+        if !args.contains(&"--port") {
+            command.args(["--port", "0"]);
+        }
         if !args.contains(&"--bind") {
             command.args(["--bind", "127.0.0.1"]);
         }
@@ -217,4 +220,158 @@ pub fn run_with_timeout(command: &mut Command, limit: Duration) -> (bool, String
             format!("timed out after {limit:?}\n{stderr}"),
         ),
     }
+}
+
+/// One HTTP exchange on a fresh TCP connection, as raw bytes: what came back before the server
+/// closed the connection (or `within` ran out).
+#[derive(Debug, Clone)]
+pub struct RawReply {
+    /// The status code, or None when the server closed without a response.
+    pub status: Option<u16>,
+    /// The status line and headers as text.
+    pub head: String,
+    pub body: Vec<u8>,
+    /// The server closed the connection (rather than the time running out).
+    pub closed: bool,
+}
+
+impl RawReply {
+    /// A header's value (name compared case-insensitively), the first if several.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (n, v) = line.split_once(':')?;
+            n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+        })
+    }
+
+    pub fn headers_named(&self, name: &str) -> Vec<&str> {
+        self.head
+            .lines()
+            .skip(1)
+            .filter_map(|line| {
+                let (n, v) = line.split_once(':')?;
+                n.trim().eq_ignore_ascii_case(name).then(|| v.trim())
+            })
+            .collect()
+    }
+
+    pub fn body_text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Sends `request` on a new connection to `addr` and reads until the server closes it (send
+/// `Connection: close`) or `within` passes.
+pub async fn raw_exchange(addr: &str, request: &[u8], within: Duration) -> RawReply {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut buf = Vec::new();
+    let mut closed = false;
+    let io = async {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        // The server may answer and close before it has read everything (e.g. a 431).
+        let _ = stream.write_all(request).await;
+        let mut chunk = [0u8; 8192];
+        loop {
+            match stream.read(&mut chunk).await {
+                Ok(0) | Err(_) => {
+                    closed = true;
+                    break;
+                }
+                Ok(n) => buf.extend_from_slice(&chunk[..n]),
+            }
+        }
+    };
+    let _ = tokio::time::timeout(within, io).await;
+    let (head, body) = match buf.windows(4).position(|w| w == b"\r\n\r\n") {
+        Some(end) => (
+            String::from_utf8_lossy(&buf[..end]).into_owned(),
+            buf[end + 4..].to_vec(),
+        ),
+        None => (String::from_utf8_lossy(&buf).into_owned(), Vec::new()),
+    };
+    let status = head
+        .strip_prefix("HTTP/1.")
+        .and_then(|rest| rest.get(2..5))
+        .and_then(|code| code.parse().ok());
+    RawReply {
+        status,
+        head,
+        body,
+        closed,
+    }
+}
+
+/// A reader of `GET /playground/api/events` (Server-Sent Events).
+pub struct EventStream {
+    response: reqwest::Response,
+    buffer: String,
+}
+
+impl EventStream {
+    /// Subscribes with `client` (give it no overall timeout: the stream outlives any).
+    pub async fn open(client: &reqwest::Client, url: &str) -> EventStream {
+        let response = client.get(url).send().await.expect("subscribe");
+        assert_eq!(response.status(), 200);
+        EventStream {
+            response,
+            buffer: String::new(),
+        }
+    }
+
+    /// The next event as (name, data), or None when `within` passes or the stream ends.
+    pub async fn next(&mut self, within: Duration) -> Option<(String, String)> {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let block: String = self.buffer.drain(..end + 2).collect();
+                let mut name = String::from("message");
+                let mut data = Vec::new();
+                for line in block.lines() {
+                    if let Some(v) = line.strip_prefix("event:") {
+                        name = v.trim().to_string();
+                    } else if let Some(v) = line.strip_prefix("data:") {
+                        data.push(v.strip_prefix(' ').unwrap_or(v).to_string());
+                    }
+                }
+                if data.is_empty() {
+                    continue; // a keep-alive comment
+                }
+                return Some((name, data.join("\n")));
+            }
+            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
+                .await
+                .ok()?
+                .ok()??;
+            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+
+    /// Every `exchange` report up to and including the one with `exchange_id == id`.
+    pub async fn reports_until(&mut self, id: &str) -> Vec<greeting_core::ExchangeReport> {
+        let mut seen = Vec::new();
+        loop {
+            let (name, data) = self
+                .next(Duration::from_secs(10))
+                .await
+                .unwrap_or_else(|| panic!("no report {id} within 10 s"));
+            if name != "exchange" {
+                continue;
+            }
+            let report: greeting_core::ExchangeReport = serde_json::from_str(&data).unwrap();
+            let done = report.exchange_id.as_deref() == Some(id);
+            seen.push(report);
+            if done {
+                return seen;
+            }
+        }
+    }
+}
+
+/// A client with no overall timeout, from a given loopback source address.
+pub fn client_from(ip: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::V4(std::net::Ipv4Addr::from(ip)))
+        .connect_timeout(Duration::from_secs(10))
+        .build()
+        .unwrap()
 }
