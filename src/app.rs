@@ -159,7 +159,22 @@ impl Pg {
                 t.add_report(r, &prefix);
             });
         };
-        let on_state = move |up: bool| pg.side.set(if up { SideState::Live } else { SideState::Connecting });
+        let info_base = base.to_string();
+        let on_state = move |up: bool| {
+            let was_live = pg.side.get_untracked() == SideState::Live;
+            pg.side.set(if up { SideState::Live } else { SideState::Connecting });
+            if up && !was_live && pg.info.with_untracked(Option::is_some) {
+                // (Re)connected: the server may have restarted with another key.
+                let base = info_base.clone();
+                spawn_local(async move {
+                    if let Ok(info) = net::server_info(&base, INFO_TIMEOUT_MS).await {
+                        if pg.info.with_untracked(|i| i.as_ref() != Some(&info)) {
+                            pg.info.set(Some(info));
+                        }
+                    }
+                });
+            }
+        };
         let ch = SideChannel::open(base, with_credentials, on_report, on_state);
         self.side.set(if ch.is_some() { SideState::Connecting } else { SideState::None });
         self.channel.set_value(ch);

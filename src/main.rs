@@ -2,6 +2,9 @@
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
+    // Panic messages in the console while developing; release builds abort without the
+    // formatting machinery (the page has no panics by design).
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     sessions_playground::mount();
 }
