@@ -307,7 +307,7 @@ impl Pg {
         if kind == TargetKind::Simulated {
             // Let the pending row render, as a network request would.
             net::sleep(0).await;
-            let report = self.sim_handle(&[path], &auth, session, &[id.clone()]).remove(0);
+            let report = self.sim_handle(&[path], &auth, session, std::slice::from_ref(&id)).remove(0);
             self.finish_simulated(&id, started, report);
         } else {
             self.fetch_greeting(&id, path, sent, session, started).await;

@@ -368,8 +368,8 @@ impl Timeline {
             .filter(|e| e.cookie_out().is_some())
             .or_else(|| self.entries.iter().rev().find(|e| e.cookie_out().is_some()))?;
         let earlier = self.entries.iter().filter(|e| e.number < current.number && e.cookie_out().is_some());
-        let same_line = earlier.clone().filter(|e| e.session.is_some() && e.session == current.session).last();
-        Some((current, same_line.or_else(|| earlier.last())))
+        let same_line = earlier.clone().rfind(|e| e.session.is_some() && e.session == current.session);
+        Some((current, same_line.or_else(|| earlier.clone().next_back())))
     }
 
     /// Visits lost to parallel requests in a batch: requests answered minus distinct visit numbers.
