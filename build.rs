@@ -1,12 +1,16 @@
-//! Renders `content/chapter.md` and `content/exercises/*.md` into Rust statics
-//! (`$OUT_DIR/content.rs`, included by `src/content.rs`), so the page carries
-//! no Markdown parser. See content/README.md for the format.
+//! Renders `content/chapter.md` into Rust statics (`$OUT_DIR/content.rs`, included by
+//! `src/content.rs`) and `content/exercises/*.md` into `$OUT_DIR/exercises.rs` (build/exercises.rs,
+//! included by `src/model/exercises.rs`), so the page carries no Markdown or TOML parser.
+//! See content/README.md for the formats.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 use std::{env, fs};
 
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
+
+#[path = "build/exercises.rs"]
+mod exercises;
 
 struct Statement {
     expr: String,
@@ -45,33 +49,13 @@ fn main() {
     let mut scenarios = Vec::new();
     let chapter = read_doc(&chapter_path, &mut scenarios);
 
-    let mut exercises = Vec::new();
-    let dir = content.join("exercises");
-    if let Ok(entries) = fs::read_dir(&dir) {
-        let mut paths: Vec<PathBuf> = entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "md"))
-            .filter(|p| {
-                let name = p.file_name().unwrap().to_string_lossy().to_string();
-                !name.starts_with('_') && !name.eq_ignore_ascii_case("README.md")
-            })
-            .collect();
-        paths.sort();
-        for p in paths {
-            println!("cargo:rerun-if-changed={}", p.display());
-            exercises.push(read_doc(&p, &mut scenarios));
-        }
-    }
+    // Exercises: TOML front matter + Markdown, checked and written by build/exercises.rs.
+    let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
+    exercises::generate(&content.join("exercises"), &out_dir.join("exercises.rs"));
 
     let mut out = String::new();
     writeln!(out, "/// The chapter text (content/chapter.md).").unwrap();
     writeln!(out, "pub static CHAPTER: Doc = {};", doc_rs(&chapter)).unwrap();
-    writeln!(out, "/// content/exercises/*.md in file-name order.").unwrap();
-    write!(out, "pub static EXERCISES: &[Doc] = &[").unwrap();
-    for e in &exercises {
-        write!(out, "{},", doc_rs(e)).unwrap();
-    }
-    writeln!(out, "];").unwrap();
     writeln!(out, "/// Every runnable sample's scenario, read from its Python code.").unwrap();
     write!(out, "pub static SCENARIOS: &[Scenario] = &[").unwrap();
     for s in &scenarios {

@@ -5,9 +5,14 @@
 pub mod chapter_run;
 pub mod chart;
 pub mod cookie_view;
+pub mod copy_as;
 pub mod diff;
 pub mod errors;
+pub mod exercises;
+pub mod lab;
+pub mod progress;
 pub mod pyrepr;
+pub mod share;
 pub mod sim;
 pub mod target;
 pub mod timeline;
