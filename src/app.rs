@@ -479,9 +479,12 @@ impl Pg {
         spawn_local(async move {
             let n = pg.timeline.with_untracked(|t| t.len());
             match pg.reset().await {
-                Ok(()) => pg.note.set(Some(format!(
+                Ok(()) => {
+                    pg.timeline.update(|t| t.mark_reset());
+                    pg.note.set(Some(format!(
                     "Session reset after exchange #{n}: the cookie is gone, the next request starts again at visit 1."
-                ))),
+                    )))
+                }
                 Err(e) => pg.note.set(Some(format!("Reset failed: {e}"))),
             }
         });
@@ -500,8 +503,11 @@ impl Pg {
             pg.session_mode.set(scenario.session);
             let mut note = None;
             if scenario.session {
-                if let Err(e) = pg.reset().await {
-                    note = Some(format!("Could not start from an empty cookie jar ({e}); the count may go on from before."));
+                match pg.reset().await {
+                    Ok(()) => pg.timeline.update(|t| t.mark_reset()),
+                    Err(e) => {
+                        note = Some(format!("Could not start from an empty cookie jar ({e}); the count may go on from before."))
+                    }
                 }
             }
             let mut responses = Vec::new();

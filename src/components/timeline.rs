@@ -25,7 +25,10 @@ pub fn TimelineView() -> impl IntoView {
         pg.timeline.with(|t| {
             t.entries
                 .iter()
-                .map(|e| ((e.number, e.is_pending(), e.report.is_some(), e.session, e.error().is_some()), e.clone()))
+                .map(|e| {
+                    let reset = t.reset_before(e.number);
+                    ((e.number, e.is_pending(), e.report.is_some(), e.session, e.error().is_some(), reset), (e.clone(), reset))
+                })
                 .collect::<Vec<_>>()
         })
     };
@@ -44,7 +47,7 @@ pub fn TimelineView() -> impl IntoView {
                 <span>"#"</span><span>"time"</span><span>"status"</span><span>"message"</span><span>"visit"</span><span>"took"</span><span></span>
             </div>
             <ol class="timeline" data-testid="timeline" node_ref=list>
-                <For each=rows key=|(k, _)| *k children=move |(_, e)| view! { <ExchangeRow e=e/> }/>
+                <For each=rows key=|(k, _)| *k children=move |(_, (e, reset))| view! { <ExchangeRow e=e reset_before=reset/> }/>
             </ol>
             <Show when=move || pg.timeline.with(|t| t.is_empty())>
                 <p class="muted small empty">"No exchanges yet. Press “Send once”."</p>
@@ -74,7 +77,7 @@ fn status_class(status: Option<u16>) -> &'static str {
 }
 
 #[component]
-fn ExchangeRow(e: Exchange) -> impl IntoView {
+fn ExchangeRow(e: Exchange, reset_before: bool) -> impl IntoView {
     let pg = expect_context::<Pg>();
     let n = e.number;
     let expanded = move || pg.expanded.with(|v| v.contains(&n));
@@ -116,6 +119,7 @@ fn ExchangeRow(e: Exchange) -> impl IntoView {
             data-status=status.map(|s| s.to_string())
             data-visit=visit.map(|v| v.to_string())
             data-source=source.as_str()>
+            {reset_before.then(|| view! { <div class="reset-divider" role="separator">"session reset: the cookie was expired"</div> })}
             <div class="xrow" on:click=move |_| if has_cookie { pg.selected.set(Some(n)) }>
                 <span class="num">{format!("#{n}")}</span>
                 <span class="time mono">{net::clock(e.at_ms)}</span>

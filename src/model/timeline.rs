@@ -174,6 +174,8 @@ pub struct Timeline {
     next_session: usize,
     /// Reports that named one of our ids before the page registered it (not expected, kept safe).
     early: Vec<ExchangeReport>,
+    /// The session was reset after these many exchanges (shown as a divider before the next).
+    pub resets: Vec<usize>,
 }
 
 /// Only the course's endpoints appear in the timeline; the playground's own API calls do not.
@@ -385,6 +387,19 @@ impl Timeline {
         Some((visits.len(), *distinct.last().unwrap()))
     }
 
+    /// Notes a session reset at this point of the timeline.
+    pub fn mark_reset(&mut self) {
+        let n = self.entries.len();
+        if n > 0 && self.resets.last() != Some(&n) {
+            self.resets.push(n);
+        }
+    }
+
+    /// Whether a reset happened just before exchange `number`.
+    pub fn reset_before(&self, number: usize) -> bool {
+        number > 1 && self.resets.contains(&(number - 1))
+    }
+
     pub fn clear(&mut self) {
         *self = Timeline { next_session: self.next_session, ..Timeline::default() };
     }
@@ -543,6 +558,19 @@ mod tests {
         assert_eq!(t.entries[0].status(), Some(401));
         assert_eq!(t.entries[0].visit(), None);
         assert!(t.chart_points().is_empty());
+    }
+
+    #[test]
+    fn resets_are_remembered_between_exchanges() {
+        let mut t = Timeline::new();
+        t.mark_reset();
+        assert!(t.resets.is_empty(), "nothing to divide yet");
+        t.add_report(report(None, 1, None, "a1", false), "p-");
+        t.mark_reset();
+        t.mark_reset();
+        assert_eq!(t.resets, vec![1]);
+        assert!(t.reset_before(2));
+        assert!(!t.reset_before(1));
     }
 
     #[test]
