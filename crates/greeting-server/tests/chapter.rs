@@ -550,6 +550,7 @@ async fn bad_command_lines_fail_with_a_message() {
         vec!["--allow-origin", "*"],
         vec!["--static", "/no/such/dir"],
         vec!["--secret-key", ""],
+        vec!["--read-timeout", "0"],
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_greeting-server"))
             .args(["--port", "0"])
