@@ -192,8 +192,11 @@ pub fn greet(data: &[u8]) {
     assert!(u.status == 200 || (u.status == 401 && u.body == UNAUTHORIZED_BODY));
 }
 
+/// A target's check.
+pub type Check = fn(&[u8]);
+
 /// The checks by target name (the names of `fuzz/corpus/` directories).
-pub const TARGETS: [(&str, fn(&[u8])); 5] = [
+pub const TARGETS: [(&str, Check); 5] = [
     ("cookie_decode", cookie_decode),
     ("cookie_verify", cookie_verify),
     ("basic_auth", basic_auth),
