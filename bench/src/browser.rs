@@ -104,7 +104,7 @@ const lastDone = (n) => { const rows = pageRows(); return rows.length >= n && fi
 const until = (pred) => new Promise((res) => {
   if (pred()) return res();
   const mo = new MutationObserver(() => { if (pred()) { mo.disconnect(); res(); } });
-  mo.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-status'] });
+  mo.observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['data-status'] });
 });
 const frame = () => new Promise((res) => requestAnimationFrame(() => setTimeout(res, 0)));
 const setCount = (n) => { const i = $('count'); i.value = String(n); i.dispatchEvent(new Event('input', { bubbles: true })); };
@@ -151,7 +151,11 @@ const ONE_EXCHANGE: &str = r#"
   await frame();
   const t0 = performance.now();
   $('send-once').click();
-  await until(() => lastDone(n + 1));
+  const stalled = new Promise((res) => setTimeout(() => res('stalled'), 10000));
+  if (await Promise.race([stalled, until(() => lastDone(n + 1))]) === 'stalled') {
+    const rows = pageRows(); const last = rows[rows.length - 1];
+    return done({ error: 'no finished new row within 10 s: ' + n + ' rows before, ' + rows.length + ' now; last row: ' + (last ? last.outerHTML.slice(0, 300) : 'none') });
+  }
   await frame();
   done({ ms: performance.now() - t0, rows: pageRows().length });
 })().catch((e) => done({ error: String(e) }));
@@ -164,12 +168,18 @@ const FILL: &str = r#"
   const want = arguments[0];
   setCount(50);
   await frame();
-  while (pageRows().length < want) {
+  const t0 = performance.now();
+  const batches = [];
+  while (pageRows().length < want && performance.now() - t0 < 60000) {
     const n = pageRows().length;
+    const tb = performance.now();
     $('send-parallel').click();
-    await until(() => { const rows = pageRows(); if (rows.length < n + 50) return false; for (let i = n; i < rows.length; i++) if (!finished(rows[i])) return false; return true; });
+    const stalled = new Promise((res) => setTimeout(() => res('stalled'), 15000));
+    const r = await Promise.race([stalled, until(() => { const rows = pageRows(); if (rows.length < n + 50) return false; for (let i = n; i < rows.length; i++) if (!finished(rows[i])) return false; return true; })]);
+    if (r === 'stalled') return done({ rows: pageRows().length, stalled: true, all: document.querySelectorAll('[data-testid="exchange-row"]').length, batches });
+    batches.push(Math.round(performance.now() - tb));
   }
-  done({ rows: pageRows().length });
+  done({ rows: pageRows().length, batches });
 })().catch((e) => done({ error: String(e) }));
 "#;
 
@@ -179,7 +189,10 @@ const AIM: &str = r#"
   const kind = arguments[0];
   const now = () => ($('target-kind') || {}).textContent;
   if (now() !== kind) $(kind === 'server' ? 'use-server' : 'use-simulated').click();
-  await until(() => now() === kind);
+  const stalled = new Promise((res) => setTimeout(() => res('stalled'), 15000));
+  if (await Promise.race([stalled, until(() => now() === kind)]) === 'stalled') {
+    return done({ error: 'the page did not aim at ' + kind + ' within 15 s: target-kind is ' + JSON.stringify(now()) + ', banner: ' + ($('banner') || {}).textContent });
+  }
   await frame();
   done({ kind: now() });
 })().catch((e) => done({ error: String(e) }));
@@ -335,12 +348,14 @@ async fn measure_with(client: &Client, base: &str, repeats: usize, t: &mut PageT
         .await
         .map_err(|e| format!("DevTools Page.addScriptToEvaluateOnNewDocument: {e}"))?;
 
+    eprintln!("bench: page: navigation");
     // Navigation: the first one with an empty cache, then warm ones.
     t.nav_cold = Some(navigation(client, base).await?);
     for _ in 0..repeats.max(3) {
         t.nav_warm.push(navigation(client, base).await?);
     }
 
+    eprintln!("bench: page: 100 requests, page vs bare fetch loop");
     // 100 requests: the page's own sequence vs a bare fetch loop, alternating.
     let url = format!("{base}/");
     for _ in 0..repeats {
@@ -357,6 +372,7 @@ async fn measure_with(client: &Client, base: &str, repeats: usize, t: &mut PageT
         t.bare_100_ms.push(v["ms"].as_f64().unwrap_or(f64::NAN));
     }
 
+    eprintln!("bench: page: one exchange, near-empty timeline");
     // One exchange near an empty timeline, then with 1,000 rows: against the server, and on the
     // page's simulated server (no network: the page's own cost alone).
     reload_fresh(client, &url).await?;
@@ -369,8 +385,14 @@ async fn measure_with(client: &Client, base: &str, repeats: usize, t: &mut PageT
     for _ in 0..n {
         t.sim_near_empty_ms.push(in_page(client, ONE_EXCHANGE, vec![]).await?["ms"].as_f64().unwrap_or(f64::NAN));
     }
+    eprintln!("bench: page: filling the timeline to 1,000 rows (simulated server)");
     let fill_started = Instant::now();
-    let v = in_page(client, FILL, vec![json!(1000)]).await?;
+    let want: u64 = std::env::var("BENCH_PAGE_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let v = in_page(client, FILL, vec![json!(want)]).await?;
+    eprintln!("bench: page: filled to {} rows; each batch of 50 took (ms): {}", v["rows"], v["batches"]);
+    if v["stalled"].as_bool() == Some(true) {
+        t.notes.push(format!("filling the timeline stalled at {} of the page's rows ({} rows in all)", v["rows"], v["all"]));
+    }
     t.fill_secs = fill_started.elapsed().as_secs_f64();
     t.rows_reached = v["rows"].as_u64().unwrap_or(0) as usize;
     for _ in 0..n {
