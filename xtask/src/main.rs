@@ -5,6 +5,7 @@
 //!           greeting server at http://localhost:5000/
 //!   dev     greeting server on :5000 + `trunk serve` (live reload, proxy to :5000) on :8080
 //!   test    every test suite: native, wasm in headless Chromium, release build, end-to-end
+//!   bench   the benchmarks (bench/, issue 6): writes BENCHMARKS.md
 //!   setup   install the tools only
 //!   doctor  check the tools and report, install nothing
 
@@ -32,6 +33,9 @@ usage: cargo xtask <command> [options]
           Trunk.toml's [[proxy]] forwards the API to :5000. Ctrl-C stops both.
   test    ensure tools, then: native tests, the page's wasm tests in headless Chromium,
           `trunk build --release`, end-to-end tests. Ends with `xtask: N passed, M failed`.
+  bench [-- ARGS...]
+          ensure the tools, then `cargo run -p benchmarks --release --bin run-benchmarks -- ARGS`
+          (bench/src/bin/run-benchmarks.rs lists its options); writes BENCHMARKS.md
   setup   install the tools only (rust wasm32 target, trunk, wasm-bindgen-cli, wasm-opt, chromium)
   doctor  show which tools are there and which are missing; installs nothing
 ";
@@ -61,6 +65,7 @@ fn dispatch(args: &[String]) -> Result<i32> {
         "run" => run(rest).map(|_| 0),
         "dev" => dev(rest).map(|_| 0),
         "test" => Ok(testing::test_all(rest)),
+        "bench" => bench(rest).map(|_| 0),
         "setup" => {
             tools::ensure(Needs::Test, Mode::Install)?;
             tools::python_with_requests(true);
@@ -223,6 +228,19 @@ fn run(args: &[String]) -> Result {
     } else {
         Err(format!("greeting-server stopped ({})", proc::show_status(st)))
     }
+}
+
+fn bench(args: &[String]) -> Result {
+    let args = match args.first().map(String::as_str) {
+        Some("--") => &args[1..],
+        _ => args,
+    };
+    proc::header("tools");
+    tools::ensure(Needs::Test, Mode::Install)?;
+    proc::header("benchmarks (bench/, issue 6)");
+    let mut c = cmd("cargo");
+    c.args(["run", "-p", "benchmarks", "--release", "--bin", "run-benchmarks", "--"]).args(args);
+    proc::run(c)
 }
 
 fn dev(args: &[String]) -> Result {

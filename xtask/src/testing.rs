@@ -108,7 +108,8 @@ pub fn test_all(args: &[String]) -> i32 {
 
     header("2/5 native tests: cargo test --workspace --exclude e2e-tests");
     let mut c = cmd("cargo");
-    c.args(["test", "--workspace", "--exclude", "e2e-tests"]);
+    // --no-fail-fast: one failing test binary must not hide the results of the others.
+    c.args(["test", "--workspace", "--exclude", "e2e-tests", "--no-fail-fast"]);
     sections.push(test_suite("native tests", c));
 
     header("3/5 the page's wasm-bindgen tests in headless Chromium");
@@ -119,7 +120,7 @@ pub fn test_all(args: &[String]) -> i32 {
         let mut c = cmd("cargo");
         c.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
             .env("CHROMEDRIVER", &chromedriver)
-            .args(["test", "--target", "wasm32-unknown-unknown", "--tests", "-p", "sessions-playground"]);
+            .args(["test", "--target", "wasm32-unknown-unknown", "--tests", "-p", "sessions-playground", "--no-fail-fast"]);
         sections.push(test_suite("wasm tests", c));
     } else {
         sections.push(skipped("wasm tests", "the tools step failed".into()));
@@ -151,7 +152,7 @@ pub fn test_all(args: &[String]) -> i32 {
                     }
                     None => println!("xtask: no Python with `requests`: the Python e2e test will say it skips"),
                 }
-                c.args(["test", "-p", "e2e-tests", "--", "--nocapture", "--test-threads=1"]);
+                c.args(["test", "-p", "e2e-tests", "--no-fail-fast", "--", "--nocapture", "--test-threads=1"]);
                 c.args(&extra);
                 sections.push(test_suite("end-to-end tests", c));
             }
