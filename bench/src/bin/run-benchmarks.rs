@@ -15,6 +15,7 @@
 //!   --page-dist DIR        measure this built page as it is (default: `trunk build --release
 //!                          --dist target/bench-dist`, falling back to dist/ when trunk fails)
 //!   --no-browser           skip the headless Chromium timings of the page
+//!   --no-diagnostics       skip the diagnostic server run (greeting-server, heap trimming off)
 //!   --output FILE          default BENCHMARKS.md at the workspace root
 //! ```
 //!
@@ -38,6 +39,8 @@ const TARGET_VS_FLASK_DEV: f64 = 80.0;
 const TARGET_VS_HYPER: f64 = 0.70;
 const TARGET_VS_ITSDANGEROUS: f64 = 50.0;
 const TARGET_BUNDLE_GZIP_BYTES: u64 = 200_000;
+/// glibc tunables that stop it from giving freed heap back to the kernel (diagnostic run only).
+const NO_TRIM_TUNABLES: &str = "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=268435456";
 
 #[derive(Clone, Debug)]
 struct Options {
@@ -51,6 +54,7 @@ struct Options {
     python: Option<PathBuf>,
     page_dist: Option<PathBuf>,
     browser: bool,
+    diagnostics: bool,
     output: PathBuf,
 }
 
@@ -67,6 +71,7 @@ fn parse_options() -> Result<Options, String> {
         python: None,
         page_dist: None,
         browser: true,
+        diagnostics: true,
         output: workspace_root().join("BENCHMARKS.md"),
     };
     let mut args = std::env::args().skip(1);
@@ -92,6 +97,7 @@ fn parse_options() -> Result<Options, String> {
                 o.page_dist = Some(if p.is_relative() { std::env::current_dir().map(|d| d.join(&p)).unwrap_or(p) } else { p });
             }
             "--no-browser" => o.browser = false,
+            "--no-diagnostics" => o.diagnostics = false,
             "--output" => {
                 let p = PathBuf::from(value()?);
                 o.output = if p.is_relative() { std::env::current_dir().map(|d| d.join(&p)).unwrap_or(p) } else { p };
@@ -376,6 +382,26 @@ fn server_benchmarks(
         ServerUnderTest { key: "greeting", label: "greeting-server (Rust, axum)".into(), check: Check::Greeting, path: "/greeting" },
         p,
     ));
+
+    // A diagnostic, not the shipped configuration: the same binary with glibc's heap trimming
+    // off, which shows how much of its time goes to the kernel faulting freed memory back in
+    // (see the profile notes).
+    if options.diagnostics {
+        let mut c = Command::new(&greeting_bin);
+        c.args(["--port", "0", "--bind", "127.0.0.1", "--secret-key", SECRET_KEY]).env("GLIBC_TUNABLES", NO_TRIM_TUNABLES);
+        match ServerProc::start_announcing("greeting-server (no heap trim)", c, within) {
+            Ok(p) => procs.push((
+                ServerUnderTest {
+                    key: "greeting_notrim",
+                    label: "diagnostic: greeting-server, glibc heap trimming off".into(),
+                    check: Check::Greeting,
+                    path: "/greeting",
+                },
+                p,
+            )),
+            Err(e) => section.skipped.push(("diagnostic greeting-server".into(), e)),
+        }
+    }
 
     // The ceiling.
     let mut c = Command::new(&hello_bin);
@@ -790,6 +816,7 @@ impl Default for Options {
             python: None,
             page_dist: None,
             browser: true,
+            diagnostics: true,
             output: PathBuf::new(),
         }
     }
@@ -886,6 +913,12 @@ impl Report {
         if let Some(p) = &self.page {
             self.page_markdown(&mut md, p);
         }
+        // The hand-written analysis (profiles, causes, fixes) that goes with these figures.
+        if let Ok(notes) = std::fs::read_to_string(workspace_root().join("bench/PROFILE-NOTES.md")) {
+            md.push('\n');
+            md.push_str(notes.trim_end());
+            md.push('\n');
+        }
         md
     }
 
@@ -927,7 +960,16 @@ impl Report {
                 );
             }
         }
-        let _ = writeln!(md, "\nErrors are summed over all {} runs; the other columns are medians.\n", o.repeats);
+        let _ = writeln!(md, "\nErrors are summed over all {} runs; the other columns are medians.", o.repeats);
+        if s.servers.iter().any(|(k, _)| k == "greeting_notrim") {
+            let _ = writeln!(
+                md,
+                "The diagnostic row is the same greeting-server binary started with `GLIBC_TUNABLES={NO_TRIM_TUNABLES}` \
+                 (glibc keeps freed heap instead of handing it back to the kernel): not how it ships, and not in the ratios; \
+                 see the profile notes."
+            );
+        }
+        md.push('\n');
 
         let _ = writeln!(md, "### Ratios (same run)\n");
         let _ = writeln!(
@@ -1113,6 +1155,13 @@ impl Report {
         let _ = writeln!(md, "| 100 requests in a row from the page (2 × \"Send N in a row\", N = 50), median of {} | {} | |", t.page_100_ms.len(), ms(page));
         let _ = writeln!(md, "| 100 `fetch('/greeting')` in a row from the same page, median of {} | {} | |", t.bare_100_ms.len(), ms(bare));
         let _ = writeln!(md, "| the page's overhead (page / bare loop) | {ratio:.2} | ≤ 1.2: {} |", verdict(ratio <= 1.2));
+        let no_app = median(&t.bare_no_app_100_ms);
+        let _ = writeln!(
+            md,
+            "| for comparison: the bare loop in a same-origin document without the app (`/playground/api/info`); page / that | {} ({:.2}) | |",
+            ms(no_app),
+            if no_app > 0.0 { page / no_app } else { f64::NAN }
+        );
         let empty = median(&t.one_near_empty_ms);
         let full = median(&t.one_at_1000_ms);
         let sim_empty = median(&t.sim_near_empty_ms);
@@ -1120,7 +1169,7 @@ impl Report {
         let rows = thousands(t.rows_reached as f64);
         let _ = writeln!(
             md,
-            "| one exchange against the server (click to its row showing the answer, plus the next frame), near an empty timeline | {} | |",
+            "| one exchange against the server (click to its row showing the answer, style and layout included), near an empty timeline | {} | |",
             ms(empty)
         );
         let _ = writeln!(md, "| the same with {rows} rows in the timeline | {} | < 16 ms: {} |", ms(full), verdict(full < 16.0 && t.rows_reached >= 1000));
@@ -1145,6 +1194,7 @@ impl Report {
         let _ = writeln!(md, "- navigation, answered: {}", list(&answered));
         let _ = writeln!(md, "- page, 100 requests: {}", list(&t.page_100_ms));
         let _ = writeln!(md, "- bare loop, 100 requests: {}", list(&t.bare_100_ms));
+        let _ = writeln!(md, "- bare loop without the app, 100 requests: {}", list(&t.bare_no_app_100_ms));
         let _ = writeln!(md, "- one exchange, server, near-empty timeline: {}", list(&t.one_near_empty_ms));
         let _ = writeln!(md, "- one exchange, server, {} rows: {}", t.rows_reached, list(&t.one_at_1000_ms));
         let _ = writeln!(md, "- one exchange, simulated, near-empty timeline: {}", list(&t.sim_near_empty_ms));
