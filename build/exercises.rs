@@ -83,9 +83,9 @@ pub fn generate(dir: &Path, out: &Path) {
 
     let mut s = String::from("/// content/exercises/*.md, in `order`.\npub static EXERCISES: &[Exercise] = &[\n");
     for x in &exercises {
-        write!(
+        writeln!(
             s,
-            "    Exercise {{ id: {:?}, file: {:?}, title: {:?}, order: {}, check: {}, hints: &[{}], task_html: {:?}, explanation_html: {:?} }},\n",
+            "    Exercise {{ id: {:?}, file: {:?}, title: {:?}, order: {}, check: {}, hints: &[{}], task_html: {:?}, explanation_html: {:?} }},",
             x.id,
             x.file,
             x.title,

@@ -4,6 +4,10 @@ mod chapter;
 mod chart;
 mod controls;
 mod cookie;
+mod cookie_lab;
+mod copy_as;
+mod exercises;
+pub mod reach;
 mod timeline;
 
 use leptos::prelude::*;
@@ -15,6 +19,9 @@ pub use chapter::Chapter;
 pub use chart::VisitChart;
 pub use controls::{Controls, TargetPanel};
 pub use cookie::{CookieJar, CookiePanel};
+pub use cookie_lab::CookieLab;
+pub use copy_as::CopyAs;
+pub use exercises::Exercises;
 pub use timeline::TimelineView;
 
 /// The whole page.
@@ -23,7 +30,9 @@ pub fn App(#[prop(optional)] options: Option<Options>) -> impl IntoView {
     let options = options.unwrap_or_default();
     let pg = Pg::new(&options);
     provide_context(pg);
-    match options.start {
+    // A shared link (?user=&session=&n=&target=) sets the page up.
+    let start = reach::apply_link(pg, options.start);
+    match start {
         Some(TargetKind::Simulated) => pg.use_simulated(),
         Some(TargetKind::Custom) => pg.use_custom(),
         Some(TargetKind::Server) | None => pg.use_server(),
@@ -36,6 +45,7 @@ pub fn App(#[prop(optional)] options: Option<Options>) -> impl IntoView {
         <main class="layout">
             <article class="chapter" aria-label="Chapter">
                 <Chapter/>
+                <Exercises/>
             </article>
             <section class="playground" aria-label="Playground">
                 <TargetPanel/>
@@ -46,6 +56,8 @@ pub fn App(#[prop(optional)] options: Option<Options>) -> impl IntoView {
                     <VisitChart/>
                 </div>
                 <CookieJar/>
+                <CopyAs/>
+                <CookieLab/>
             </section>
         </main>
     }

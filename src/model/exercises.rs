@@ -163,7 +163,7 @@ impl Check {
                     && e.report.as_ref().is_some_and(|r| matches!(r.session_in, SessionIn::Rejected { .. }))
             }),
             Check::ForgedVisit { visit } => page.iter().enumerate().any(|(i, e)| {
-                if !e.visit().is_some_and(|v| v >= visit) {
+                if e.visit().is_none_or(|v| v < visit) {
                     return false;
                 }
                 match &e.report {
