@@ -34,6 +34,8 @@ pub struct PageTimings {
     pub nav_warm: Vec<NavTiming>,
     pub page_100_ms: Vec<f64>,
     pub bare_100_ms: Vec<f64>,
+    /// Rows the page drew from its side channel for the bare loop's requests (last run).
+    pub bare_other_rows: usize,
     /// The bare loop in a same-origin document without the app.
     pub bare_no_app_100_ms: Vec<f64>,
     pub one_near_empty_ms: Vec<f64>,
@@ -143,7 +145,10 @@ const BARE_100: &str = r#"
     await r.text();
     if (r.status !== 200) bad++;
   }
-  done({ ms: performance.now() - t0, bad });
+  const ms = performance.now() - t0;
+  // Rows the page drew for these requests from its side channel (another client's, to the page).
+  await new Promise((res) => setTimeout(res, 200));
+  done({ ms, bad, other: document.querySelectorAll('[data-testid="exchange-row"][data-source="other"]').length });
 })().catch((e) => done({ error: String(e) }));
 "#;
 
@@ -374,6 +379,7 @@ async fn measure_with(client: &Client, base: &str, repeats: usize, t: &mut PageT
             t.notes.push(format!("the bare fetch loop had {} answers other than 200", v["bad"]));
         }
         t.bare_100_ms.push(v["ms"].as_f64().unwrap_or(f64::NAN));
+        t.bare_other_rows = v["other"].as_u64().unwrap_or(0) as usize;
         // The same loop in a same-origin document without the app (no side channel, no rendering).
         client.goto(&format!("{base}/playground/api/info")).await.map_err(|e| e.to_string())?;
         let v = in_page(client, BARE_100, vec![]).await?;

@@ -1154,14 +1154,16 @@ impl Report {
         let ratio = if bare > 0.0 { page / bare } else { f64::NAN };
         let _ = writeln!(md, "| 100 requests in a row from the page (2 × \"Send N in a row\", N = 50), median of {} | {} | |", t.page_100_ms.len(), ms(page));
         let _ = writeln!(md, "| 100 `fetch('/greeting')` in a row from the same page, median of {} | {} | |", t.bare_100_ms.len(), ms(bare));
-        let _ = writeln!(md, "| the page's overhead (page / bare loop) | {ratio:.2} | ≤ 1.2: {} |", verdict(ratio <= 1.2));
         let no_app = median(&t.bare_no_app_100_ms);
+        let ratio_no_app = if no_app > 0.0 { page / no_app } else { f64::NAN };
+        let _ = writeln!(md, "| the page's overhead: page / bare loop in the same page | {ratio:.2} | ≤ 1.2: {} (see below) |", verdict(ratio <= 1.2));
         let _ = writeln!(
             md,
-            "| for comparison: the bare loop in a same-origin document without the app (`/playground/api/info`); page / that | {} ({:.2}) | |",
-            ms(no_app),
-            if no_app > 0.0 { page / no_app } else { f64::NAN }
+            "| 100 `fetch('/greeting')` in a row from a same-origin document without the app (`/playground/api/info`), median of {} | {} | |",
+            t.bare_no_app_100_ms.len(),
+            ms(no_app)
         );
+        let _ = writeln!(md, "| the page's overhead: page / bare loop without the app | {ratio_no_app:.2} | ≤ 1.2: {} |", verdict(ratio_no_app <= 1.2));
         let empty = median(&t.one_near_empty_ms);
         let full = median(&t.one_at_1000_ms);
         let sim_empty = median(&t.sim_near_empty_ms);
@@ -1179,6 +1181,13 @@ impl Report {
             "| the same with {rows} rows: the page's own cost | {} | < 16 ms: {} |",
             ms(sim_full),
             verdict(sim_full < 16.0 && t.rows_reached >= 1000)
+        );
+        let _ = writeln!(
+            md,
+            "\nThe bare loop in the same page is not bare: the server reports its requests on the side channel and the page draws \
+             each as another client's row ({} such rows after the last loop), so the app slows that loop down too, and the same-page \
+             ratio flatters the page. The app-less loop is the network's own cost.",
+            t.bare_other_rows
         );
         let _ = writeln!(
             md,
