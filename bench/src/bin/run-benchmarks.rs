@@ -861,6 +861,15 @@ fn bytes_kb(b: u64) -> String {
     format!("{:.1} KB", b as f64 / 1000.0)
 }
 
+/// A ratio: one decimal below 10×.
+fn times(x: f64) -> String {
+    if x < 10.0 {
+        format!("{x:.1}×")
+    } else {
+        format!("{x:.0}×")
+    }
+}
+
 fn verdict(met: bool) -> &'static str {
     if met {
         "**met**"
@@ -1051,7 +1060,7 @@ impl Report {
             let r = c.rust.get(op).copied();
             let p = c.python.get(op).copied();
             let ratio = match (r, p) {
-                (Some(r), Some(p)) if r > 0.0 => format!("{:.0}× {}", p / r, verdict(p / r >= TARGET_VS_ITSDANGEROUS)),
+                (Some(r), Some(p)) if r > 0.0 => format!("{} {}", times(p / r), verdict(p / r >= TARGET_VS_ITSDANGEROUS)),
                 _ => "not measured".into(),
             };
             let _ = writeln!(
@@ -1229,7 +1238,7 @@ impl Report {
         if let Some(c) = &self.codec {
             for op in ["sign", "verify", "decode"] {
                 if let (Some(r), Some(p)) = (c.rust.get(op), c.python.get(op)) {
-                    let _ = writeln!(s, "  {op}: Rust {} vs Python {} ({:.0}×)", nanos(*r), nanos(*p), p / r);
+                    let _ = writeln!(s, "  {op}: Rust {} vs Python {} ({})", nanos(*r), nanos(*p), times(p / r));
                 }
             }
         }
