@@ -61,7 +61,7 @@ use hmac::Mac as _;
 use serde::Serialize;
 
 pub use error::{MalformedCookie, Part, Rejection, SignError};
-pub use pyjson::{python_float_repr, write_python_json};
+pub use pyjson::{python_float_repr, write_python_json, write_python_json_indented};
 pub use tagged::{Tagged, TAG_KEYS};
 pub use time::{format_age, format_utc};
 

@@ -5,11 +5,24 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-/// Append the Python-compatible JSON of `value` to `out`.
+/// Append the Python-compatible JSON of `value` to `out`, compact (`separators=(",", ":")`).
 ///
 /// Keys are sorted by code point (as Python sorts `str`), whatever order the map keeps; every
 /// character outside `' '..='~'` is escaped; floats are written as Python's `repr` writes them.
 pub fn write_python_json(value: &Value, out: &mut String) {
+    write_value(value, out, None, 0);
+}
+
+/// The same JSON as Flask's pretty `jsonify` (`json.dumps(obj, indent=2, sort_keys=True,
+/// ensure_ascii=True)`, Flask 2.2 and later): one item a line, two spaces a level, `": "` after
+/// keys, empty containers as `{}` and `[]`. No trailing newline (Flask adds that itself).
+pub fn write_python_json_indented(value: &Value, out: &mut String) {
+    write_value(value, out, Some(2), 0);
+}
+
+/// One writer for both layouts, so escaping, number formatting and key order cannot drift
+/// apart between the session cookie and the response bodies.
+fn write_value(value: &Value, out: &mut String, indent: Option<usize>, level: usize) {
     match value {
         Value::Null => out.push_str("null"),
         Value::Bool(true) => out.push_str("true"),
@@ -17,32 +30,52 @@ pub fn write_python_json(value: &Value, out: &mut String) {
         Value::Number(n) => write_number(n, out),
         Value::String(s) => write_string(s, out),
         Value::Array(items) => {
-            out.push('[');
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_python_json(item, out);
-            }
-            out.push(']');
+            let items = items.iter().map(|item| (None, item));
+            write_container(items, ('[', ']'), out, indent, level);
         }
         Value::Object(map) => {
             // serde_json's Map is sorted unless someone in the build enables `preserve_order`;
             // sort anyway so that the output never depends on that feature.
             let mut entries: Vec<(&String, &Value)> = map.iter().collect();
             entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push('{');
-            for (i, (key, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push(',');
-                }
-                write_string(key, out);
-                out.push(':');
-                write_python_json(item, out);
-            }
-            out.push('}');
+            let entries = entries.into_iter().map(|(key, item)| (Some(key), item));
+            write_container(entries, ('{', '}'), out, indent, level);
         }
     }
+}
+
+fn write_container<'a>(
+    entries: impl ExactSizeIterator<Item = (Option<&'a String>, &'a Value)>,
+    (open, close): (char, char),
+    out: &mut String,
+    indent: Option<usize>,
+    level: usize,
+) {
+    out.push(open);
+    let empty = entries.len() == 0;
+    for (i, (key, item)) in entries.enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if let Some(width) = indent {
+            out.push('\n');
+            push_spaces(out, width * (level + 1));
+        }
+        if let Some(key) = key {
+            write_string(key, out);
+            out.push_str(if indent.is_some() { ": " } else { ":" });
+        }
+        write_value(item, out, indent, level + 1);
+    }
+    if let (Some(width), false) = (indent, empty) {
+        out.push('\n');
+        push_spaces(out, width * level);
+    }
+    out.push(close);
+}
+
+fn push_spaces(out: &mut String, n: usize) {
+    out.extend(std::iter::repeat_n(' ', n));
 }
 
 fn write_number(n: &serde_json::Number, out: &mut String) {

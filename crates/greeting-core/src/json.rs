@@ -23,90 +23,13 @@
 use serde_json::Value;
 
 /// `value` as Flask's pretty `jsonify` writes it: indent 2, `": "` after keys, sorted keys,
-/// non-ASCII escaped, and a trailing newline.
+/// non-ASCII escaped, and a trailing newline. The writer itself is the codec's, so the bodies
+/// and the session cookie escape and order JSON the same way.
 pub fn flask_pretty(value: &Value) -> String {
     let mut out = String::new();
-    write_value(&mut out, value, 0);
+    flask_cookie::write_python_json_indented(value, &mut out);
     out.push('\n');
     out
-}
-
-fn indent(out: &mut String, level: usize) {
-    for _ in 0..level {
-        out.push_str("  ");
-    }
-}
-
-fn write_value(out: &mut String, value: &Value, level: usize) {
-    match value {
-        Value::Null => out.push_str("null"),
-        Value::Bool(true) => out.push_str("true"),
-        Value::Bool(false) => out.push_str("false"),
-        Value::Number(n) => out.push_str(&n.to_string()),
-        Value::String(s) => write_string(out, s),
-        Value::Array(items) => {
-            if items.is_empty() {
-                out.push_str("[]");
-                return;
-            }
-            out.push_str("[\n");
-            for (i, item) in items.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(",\n");
-                }
-                indent(out, level + 1);
-                write_value(out, item, level + 1);
-            }
-            out.push('\n');
-            indent(out, level);
-            out.push(']');
-        }
-        Value::Object(map) => {
-            if map.is_empty() {
-                out.push_str("{}");
-                return;
-            }
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            out.push_str("{\n");
-            for (i, (key, item)) in entries.into_iter().enumerate() {
-                if i > 0 {
-                    out.push_str(",\n");
-                }
-                indent(out, level + 1);
-                write_string(out, key);
-                out.push_str(": ");
-                write_value(out, item, level + 1);
-            }
-            out.push('\n');
-            indent(out, level);
-            out.push('}');
-        }
-    }
-}
-
-/// A JSON string literal escaped like Python's `json.dumps(..., ensure_ascii=True)`.
-pub fn write_string(out: &mut String, s: &str) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{08}' => out.push_str("\\b"),
-            '\u{0c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            _ => {
-                let mut units = [0u16; 2];
-                for unit in c.encode_utf16(&mut units) {
-                    out.push_str(&format!("\\u{:04x}", unit));
-                }
-            }
-        }
-    }
-    out.push('"');
 }
 
 #[cfg(test)]
@@ -121,6 +44,11 @@ mod tests {
         assert_eq!(first.len(), 35);
         let second = flask_pretty(&json!({"message": "Welcome back, cobra! This is visit #2."}));
         assert_eq!(second.len(), 58);
+    }
+
+    #[test]
+    fn floats_like_python() {
+        assert_eq!(flask_pretty(&json!({"x": 1e16})), "{\n  \"x\": 1e+16\n}\n");
     }
 
     #[test]
@@ -141,8 +69,10 @@ mod tests {
 
     #[test]
     fn non_ascii_escaped_like_python() {
-        let mut s = String::new();
-        write_string(&mut s, "é\u{7f}\u{1f}\"\\\n😀/");
-        assert_eq!(s, "\"\\u00e9\\u007f\\u001f\\\"\\\\\\n\\ud83d\\ude00/\"");
+        let s = flask_pretty(&json!("é\u{7f}\u{1f}\"\\\n😀/"));
+        assert_eq!(
+            s.trim_end(),
+            "\"\\u00e9\\u007f\\u001f\\\"\\\\\\n\\ud83d\\ude00/\""
+        );
     }
 }
