@@ -99,30 +99,22 @@ pub fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
 /// `,`, which no Basic credentials survive, so a request carrying two is refused (401) rather
 /// than answered for whichever came first.
 pub fn authorization_header(headers: &HeaderMap) -> Option<String> {
-    let values: Vec<String> = headers
-        .get_all(header::AUTHORIZATION)
-        .iter()
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .collect();
-    if values.is_empty() {
-        None
-    } else {
-        Some(values.join(","))
-    }
+    joined_header(headers, header::AUTHORIZATION, ",")
 }
 
 /// All `Cookie` headers joined with `; ` (HTTP/2 clients may split them).
 pub fn cookie_header(headers: &HeaderMap) -> Option<String> {
+    joined_header(headers, header::COOKIE, "; ")
+}
+
+/// Every value of a repeated header, joined; `None` when the header is absent.
+fn joined_header(headers: &HeaderMap, name: HeaderName, separator: &str) -> Option<String> {
     let values: Vec<String> = headers
-        .get_all(header::COOKIE)
+        .get_all(name)
         .iter()
         .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
         .collect();
-    if values.is_empty() {
-        None
-    } else {
-        Some(values.join("; "))
-    }
+    (!values.is_empty()).then(|| values.join(separator))
 }
 
 /// `content-type` -> `Content-Type`, as the names go on the wire (hyper writes title case here).
