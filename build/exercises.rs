@@ -33,7 +33,7 @@ const CHECKS: &[(&str, &str)] = &[
     ("always-first-visit", "count = 3"),
     ("unauthorized-then-ok", ""),
     ("restart-after-reset", "from_visit = 2"),
-    ("user-switch", "to = \"nagini\" (optional)"),
+    ("user-switch", "optional: to = \"nagini\""),
     ("tampered-restart", ""),
     ("forged-visit", "visit = 100"),
     ("parallel-lost", "count = 5"),
@@ -248,7 +248,8 @@ fn split_explanation(body: &str) -> (&str, Option<&str>) {
 fn block_html(md: &str) -> String {
     let mut out = String::new();
     html::push_html(&mut out, Parser::new_ext(md, Options::ENABLE_TABLES));
-    out
+    // A code block may scroll sideways on a phone: keyboard users must be able to reach it.
+    out.replace("<pre>", "<pre tabindex=\"0\">")
 }
 
 /// One line of Markdown as inline HTML (no surrounding `<p>`).

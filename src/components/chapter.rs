@@ -27,7 +27,8 @@ fn Code(index: usize, c: CodeBlock) -> impl IntoView {
     let running = move || pg.run.with(|r| r.as_ref().is_some_and(|r| r.block == index && r.running));
     view! {
         <div class="code-block">
-            <pre class=format!("code lang-{}", c.lang)><code>{c.code}</code></pre>
+            // tabindex: a code block that scrolls sideways (on a phone) must be reachable by keyboard.
+            <pre class=format!("code lang-{}", c.lang) tabindex="0"><code>{c.code}</code></pre>
             {runnable.map(|s| view! {
                 <div class="run-bar">
                     <button type="button" class="run" data-testid="run-in-playground"
