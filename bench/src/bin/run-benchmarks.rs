@@ -904,6 +904,9 @@ impl Report {
             self.load_before.as_deref().unwrap_or("?"),
             self.load_after.as_deref().unwrap_or("?")
         );
+        if let Some(note) = self.busy_note() {
+            let _ = writeln!(md, "\n{note}");
+        }
         let _ = writeln!(md, "\n## Versions\n");
         let _ = writeln!(md, "| | |\n| --- | --- |");
         for (k, v) in &self.versions {
@@ -1218,6 +1221,20 @@ impl Report {
         let _ = writeln!(md, "- one exchange, simulated, near-empty timeline: {}", list(&t.sim_near_empty_ms));
         let _ = writeln!(md, "- one exchange, simulated, {} rows: {}", t.rows_reached, list(&t.sim_at_1000_ms));
         let _ = writeln!(md, "\n</details>");
+    }
+
+    /// A warning when the machine ran other work during the run (load average above its cores).
+    fn busy_note(&self) -> Option<String> {
+        let first = |l: &Option<String>| l.as_deref().and_then(|s| s.split_whitespace().next()).and_then(|v| v.parse::<f64>().ok());
+        let busiest = first(&self.load_before).into_iter().chain(first(&self.load_after)).fold(0.0f64, f64::max);
+        (busiest > self.machine.cores as f64).then(|| {
+            format!(
+                "> The machine was busy with other work during this run (load average up to {busiest:.1} on {} cores). Absolute \
+                 figures are low and noisy; the ratios compare servers loaded side by side in interleaved rounds, but they are noisy \
+                 too. The instruction counts in the profile notes do not depend on load.",
+                self.machine.cores
+            )
+        })
     }
 
     /// What the terminal shows at the end.
