@@ -101,6 +101,7 @@ pub fn CookieLab() -> impl IntoView {
             .or_else(|| if pg.kind.get() == Some(TargetKind::Simulated) { pg.sim_jar.get() } else { None })
     };
     let key_source = move || match (pg.kind.get(), pg.verify_key()) {
+        (_, Some(k)) if k != key.get() => "Not the server's key: the line “Server's key” above says what the server makes of the cookie.",
         (Some(TargetKind::Simulated), _) => "Prefilled with the simulated server's key.",
         (_, Some(_)) => "Prefilled with the server's key: it runs in teaching mode and told the page.",
         _ => "This server keeps its key to itself: type one to verify or sign with.",
