@@ -375,7 +375,7 @@ fn server_benchmarks(
     let within = Duration::from_secs(30);
 
     // The Rust greeting server, as shipped.
-    let mut c = Command::new(&greeting_bin);
+    let mut c = Command::new(greeting_bin);
     c.args(["--port", "0", "--bind", "127.0.0.1", "--secret-key", SECRET_KEY]);
     let p = ServerProc::start_announcing("greeting-server", c, within)?;
     procs.push((
@@ -387,7 +387,7 @@ fn server_benchmarks(
     // off, which shows how much of its time goes to the kernel faulting freed memory back in
     // (see the profile notes).
     if options.diagnostics {
-        let mut c = Command::new(&greeting_bin);
+        let mut c = Command::new(greeting_bin);
         c.args(["--port", "0", "--bind", "127.0.0.1", "--secret-key", SECRET_KEY]).env("GLIBC_TUNABLES", NO_TRIM_TUNABLES);
         match ServerProc::start_announcing("greeting-server (no heap trim)", c, within) {
             Ok(p) => procs.push((
@@ -404,7 +404,7 @@ fn server_benchmarks(
     }
 
     // The ceiling.
-    let mut c = Command::new(&hello_bin);
+    let mut c = Command::new(hello_bin);
     c.args(["--port", "0", "--bind", "127.0.0.1"]);
     match ServerProc::start_announcing("hello-server", c, within) {
         Ok(p) => procs.push((
@@ -827,7 +827,7 @@ fn thousands(x: f64) -> String {
     let s = n.abs().to_string();
     let mut out = String::new();
     for (i, ch) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(ch);
