@@ -387,16 +387,40 @@ fn zlib_compress(input: &[u8]) -> Vec<u8> {
     }
 }
 
-fn deflate_zlib(mut input: &[u8], strategy: i32) -> Option<Vec<u8>> {
-    use miniz_oxide::deflate::core::{
-        compress, create_comp_flags_from_zip_params, CompressorOxide, TDEFLFlush, TDEFLStatus,
-    };
-    let mut compressor = CompressorOxide::new(create_comp_flags_from_zip_params(6, 1, strategy));
+fn deflate_zlib(input: &[u8], strategy: i32) -> Option<Vec<u8>> {
+    use miniz_oxide::deflate::core::{create_comp_flags_from_zip_params, CompressorOxide};
+    use std::cell::RefCell;
+    thread_local! {
+        // A compressor holds over 300 KB of tables. Allocating two per signed cookie made the
+        // allocator hand memory back to the kernel and take it again on every request (the
+        // server's main cost under load, BENCHMARKS.md); one of each kind per thread, reset
+        // before each use, keeps signing allocation-light. (Index 0: default, 1: fixed.)
+        static COMPRESSORS: RefCell<[Option<Box<CompressorOxide>>; 2]> = const { RefCell::new([None, None]) };
+    }
+    let slot =
+        usize::from(strategy != miniz_oxide::deflate::core::CompressionStrategy::Default as i32);
+    COMPRESSORS.with(|cell| {
+        let mut compressors = cell.try_borrow_mut().ok()?;
+        let compressor = compressors.get_mut(slot)?.get_or_insert_with(|| {
+            Box::new(CompressorOxide::new(create_comp_flags_from_zip_params(
+                6, 1, strategy,
+            )))
+        });
+        compressor.reset();
+        run_deflate(compressor, input)
+    })
+}
+
+fn run_deflate(
+    compressor: &mut miniz_oxide::deflate::core::CompressorOxide,
+    mut input: &[u8],
+) -> Option<Vec<u8>> {
+    use miniz_oxide::deflate::core::{compress, TDEFLFlush, TDEFLStatus};
     let mut output = vec![0u8; input.len() + input.len() / 4 + 64];
     let mut used = 0;
     loop {
         let (status, consumed, written) = compress(
-            &mut compressor,
+            compressor,
             input,
             output.get_mut(used..)?,
             TDEFLFlush::Finish,
