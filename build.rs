@@ -19,7 +19,12 @@ struct Statement {
 
 enum Block {
     Html(String),
-    Code { lang: String, code: String, run: Option<String>, statements: Vec<Statement> },
+    Code {
+        lang: String,
+        code: String,
+        run: Option<String>,
+        statements: Vec<Statement>,
+    },
 }
 
 struct Doc {
@@ -56,7 +61,11 @@ fn main() {
     let mut out = String::new();
     writeln!(out, "/// The chapter text (content/chapter.md).").unwrap();
     writeln!(out, "pub static CHAPTER: Doc = {};", doc_rs(&chapter)).unwrap();
-    writeln!(out, "/// Every runnable sample's scenario, read from its Python code.").unwrap();
+    writeln!(
+        out,
+        "/// Every runnable sample's scenario, read from its Python code."
+    )
+    .unwrap();
     write!(out, "pub static SCENARIOS: &[Scenario] = &[").unwrap();
     for s in &scenarios {
         write!(
@@ -77,7 +86,10 @@ fn main() {
 }
 
 fn doc_rs(d: &Doc) -> String {
-    let mut s = format!("Doc {{ slug: {:?}, title: {:?}, front_matter: &[", d.slug, d.title);
+    let mut s = format!(
+        "Doc {{ slug: {:?}, title: {:?}, front_matter: &[",
+        d.slug, d.title
+    );
     for (k, v) in &d.front {
         write!(s, "({k:?}, {v:?}),").unwrap();
     }
@@ -85,10 +97,20 @@ fn doc_rs(d: &Doc) -> String {
     for b in &d.blocks {
         match b {
             Block::Html(h) => write!(s, "Block::Html({h:?}),").unwrap(),
-            Block::Code { lang, code, run, statements } => {
+            Block::Code {
+                lang,
+                code,
+                run,
+                statements,
+            } => {
                 write!(s, "Block::Code(CodeBlock {{ lang: {lang:?}, code: {code:?}, run: {run:?}, statements: &[").unwrap();
                 for st in statements {
-                    write!(s, "Statement {{ expr: {:?}, expected: {:?} }},", st.expr, st.expected).unwrap();
+                    write!(
+                        s,
+                        "Statement {{ expr: {:?}, expected: {:?} }},",
+                        st.expr, st.expected
+                    )
+                    .unwrap();
                 }
                 s.push_str("] }),");
             }
@@ -99,7 +121,8 @@ fn doc_rs(d: &Doc) -> String {
 }
 
 fn read_doc(path: &Path, scenarios: &mut Vec<Scenario>) -> Doc {
-    let text = fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
+    let text =
+        fs::read_to_string(path).unwrap_or_else(|e| panic!("reading {}: {e}", path.display()));
     let slug = path.file_stem().unwrap().to_string_lossy().to_string();
     let (front, body) = split_front_matter(&text);
 
@@ -127,19 +150,31 @@ fn read_doc(path: &Path, scenarios: &mut Vec<Scenario>) -> Doc {
                 };
                 let mut words = info.split_whitespace();
                 let lang = words.next().unwrap_or("text").to_string();
-                let run = words.filter_map(|w| w.strip_prefix("run=")).map(str::to_string).next();
+                let run = words
+                    .filter_map(|w| w.strip_prefix("run="))
+                    .map(str::to_string)
+                    .next();
                 code = Some((lang, run, String::new()));
             }
             Event::Text(t) if code.is_some() => code.as_mut().unwrap().2.push_str(&t),
             Event::End(TagEnd::CodeBlock) => {
                 let (lang, run, text) = code.take().unwrap();
-                let statements = if lang == "pycon" { pycon_statements(&text) } else { Vec::new() };
+                let statements = if lang == "pycon" {
+                    pycon_statements(&text)
+                } else {
+                    Vec::new()
+                };
                 if lang == "python" {
                     if let Some(id) = &run {
                         scenarios.push(parse_scenario(id, &text, path));
                     }
                 }
-                blocks.push(Block::Code { lang, code: text.trim_end().to_string(), run, statements });
+                blocks.push(Block::Code {
+                    lang,
+                    code: text.trim_end().to_string(),
+                    run,
+                    statements,
+                });
             }
             Event::Start(Tag::Heading { .. }) if title.is_empty() => {
                 in_title = true;
@@ -161,7 +196,13 @@ fn read_doc(path: &Path, scenarios: &mut Vec<Scenario>) -> Doc {
     // A runnable python block shows what the pycon blocks of the same run print.
     let mut by_run: Vec<(String, Vec<(String, String)>)> = Vec::new();
     for b in &blocks {
-        if let Block::Code { lang, run: Some(id), statements, .. } = b {
+        if let Block::Code {
+            lang,
+            run: Some(id),
+            statements,
+            ..
+        } = b
+        {
             if lang == "pycon" {
                 let entry = match by_run.iter_mut().find(|(k, _)| k == id) {
                     Some(e) => e,
@@ -170,33 +211,63 @@ fn read_doc(path: &Path, scenarios: &mut Vec<Scenario>) -> Doc {
                         by_run.last_mut().unwrap()
                     }
                 };
-                entry.1.extend(statements.iter().map(|s| (s.expr.clone(), s.expected.clone())));
+                entry.1.extend(
+                    statements
+                        .iter()
+                        .map(|s| (s.expr.clone(), s.expected.clone())),
+                );
             }
         }
     }
     for b in &mut blocks {
-        if let Block::Code { lang, run: Some(id), statements, .. } = b {
+        if let Block::Code {
+            lang,
+            run: Some(id),
+            statements,
+            ..
+        } = b
+        {
             if lang == "python" {
                 if let Some((_, sts)) = by_run.iter().find(|(k, _)| k == id) {
-                    *statements = sts.iter().map(|(e, x)| Statement { expr: e.clone(), expected: x.clone() }).collect();
+                    *statements = sts
+                        .iter()
+                        .map(|(e, x)| Statement {
+                            expr: e.clone(),
+                            expected: x.clone(),
+                        })
+                        .collect();
                 }
             }
         }
     }
     for b in &blocks {
-        if let Block::Code { lang, run: Some(id), .. } = b {
+        if let Block::Code {
+            lang,
+            run: Some(id),
+            ..
+        } = b
+        {
             if lang == "pycon" && !scenarios.iter().any(|s| &s.id == id) {
                 println!("cargo:warning={}: pycon block run={id} has no python block with the same run id before it", path.display());
             }
         }
     }
-    Doc { slug, title, front, blocks }
+    Doc {
+        slug,
+        title,
+        front,
+        blocks,
+    }
 }
 
 /// `+++` fenced `key: value` lines at the top of a file (used by exercises).
 fn split_front_matter(text: &str) -> (Vec<(String, String)>, &str) {
-    let Some(rest) = text.strip_prefix("+++\n") else { return (Vec::new(), text) };
-    let Some(end) = rest.find("\n+++") else { return (Vec::new(), text) };
+    let Some(rest) = text.strip_prefix("+++\n") else {
+        return (Vec::new(), text);
+    };
+    let Some(end) = rest.find("\n+++") else {
+        return (Vec::new(), text);
+    };
     let front = rest[..end]
         .lines()
         .filter_map(|l| l.split_once(':'))
@@ -211,7 +282,10 @@ fn pycon_statements(text: &str) -> Vec<Statement> {
     let mut out: Vec<Statement> = Vec::new();
     for line in text.lines() {
         if let Some(expr) = line.strip_prefix(">>> ") {
-            out.push(Statement { expr: expr.trim().to_string(), expected: String::new() });
+            out.push(Statement {
+                expr: expr.trim().to_string(),
+                expected: String::new(),
+            });
         } else if let Some(cont) = line.strip_prefix("... ") {
             if let Some(last) = out.last_mut() {
                 last.expr.push('\n');
@@ -237,7 +311,12 @@ fn parse_scenario(id: &str, code: &str, path: &Path) -> Scenario {
     let strings = string_assignments(code);
     let lookup = |tok: &str| -> Option<String> {
         let tok = tok.trim();
-        unquote(tok).or_else(|| strings.iter().find(|(k, _)| k == tok).map(|(_, v)| v.clone()))
+        unquote(tok).or_else(|| {
+            strings
+                .iter()
+                .find(|(k, _)| k == tok)
+                .map(|(_, v)| v.clone())
+        })
     };
     let session = code.contains("Session()");
     let mut username = String::from("cobra");
@@ -253,7 +332,10 @@ fn parse_scenario(id: &str, code: &str, path: &Path) -> Scenario {
                             username = u;
                             password = p;
                         }
-                        _ => println!("cargo:warning={}: run={id}: could not read the credentials", path.display()),
+                        _ => println!(
+                            "cargo:warning={}: run={id}: could not read the credentials",
+                            path.display()
+                        ),
                     }
                 }
             }
@@ -263,7 +345,9 @@ fn parse_scenario(id: &str, code: &str, path: &Path) -> Scenario {
     let mut url_path = String::from("/greeting");
     for line in code.lines() {
         let line = line.split('#').next().unwrap_or("").trim();
-        let Some((lhs, rhs)) = line.split_once('=') else { continue };
+        let Some((lhs, rhs)) = line.split_once('=') else {
+            continue;
+        };
         let lhs = lhs.trim();
         let rhs = rhs.trim();
         if is_ident(lhs) && (rhs.contains(".get(") || rhs.starts_with("get(")) {
@@ -276,9 +360,19 @@ fn parse_scenario(id: &str, code: &str, path: &Path) -> Scenario {
         }
     }
     if responses.is_empty() {
-        println!("cargo:warning={}: run={id}: no `name = ....get(url)` line found", path.display());
+        println!(
+            "cargo:warning={}: run={id}: no `name = ....get(url)` line found",
+            path.display()
+        );
     }
-    Scenario { id: id.to_string(), session, username, password, path: url_path, responses }
+    Scenario {
+        id: id.to_string(),
+        session,
+        username,
+        password,
+        path: url_path,
+        responses,
+    }
 }
 
 fn string_assignments(code: &str) -> Vec<(String, String)> {
@@ -303,7 +397,9 @@ fn unquote(s: &str) -> Option<String> {
 }
 
 fn is_ident(s: &str) -> bool {
-    !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') && !s.starts_with(|c: char| c.is_ascii_digit())
+    !s.is_empty()
+        && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && !s.starts_with(|c: char| c.is_ascii_digit())
 }
 
 fn url_path_of(url: &str) -> String {

@@ -37,7 +37,10 @@ const CHECKS: &[(&str, &str)] = &[
     ("tampered-restart", ""),
     ("forged-visit", "visit = 100"),
     ("parallel-lost", "count = 5"),
-    ("other-client", "user_agent = \"python-requests\", min_visit = 1"),
+    (
+        "other-client",
+        "user_agent = \"python-requests\", min_visit = 1",
+    ),
 ];
 
 /// Reads every exercise in `dir` and writes `out` (Rust source).
@@ -47,7 +50,11 @@ pub fn generate(dir: &Path, out: &Path) {
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|x| x == "md"))
             .filter(|p| {
-                let name = p.file_name().unwrap_or_default().to_string_lossy().to_string();
+                let name = p
+                    .file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .to_string();
                 !name.starts_with('_') && !name.eq_ignore_ascii_case("README.md")
             })
             .collect(),
@@ -65,7 +72,11 @@ pub fn generate(dir: &Path, out: &Path) {
                 continue;
             }
         };
-        let file = p.file_name().unwrap_or_default().to_string_lossy().to_string();
+        let file = p
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .to_string();
         match parse(&file, &text) {
             Ok(x) => exercises.push(x),
             Err(e) => errors.push(format!("content/exercises/{file}: {e}")),
@@ -73,15 +84,23 @@ pub fn generate(dir: &Path, out: &Path) {
     }
     for (i, a) in exercises.iter().enumerate() {
         if let Some(b) = exercises[..i].iter().find(|b| b.id == a.id) {
-            errors.push(format!("content/exercises/{} and {}: both have id = {:?}; ids must differ", b.file, a.file, a.id));
+            errors.push(format!(
+                "content/exercises/{} and {}: both have id = {:?}; ids must differ",
+                b.file, a.file, a.id
+            ));
         }
     }
     if !errors.is_empty() {
-        panic!("\n\nThe course exercises have mistakes:\n  {}\n", errors.join("\n  "));
+        panic!(
+            "\n\nThe course exercises have mistakes:\n  {}\n",
+            errors.join("\n  ")
+        );
     }
     exercises.sort_by(|a, b| a.order.cmp(&b.order).then_with(|| a.file.cmp(&b.file)));
 
-    let mut s = String::from("/// content/exercises/*.md, in `order`.\npub static EXERCISES: &[Exercise] = &[\n");
+    let mut s = String::from(
+        "/// content/exercises/*.md, in `order`.\npub static EXERCISES: &[Exercise] = &[\n",
+    );
     for x in &exercises {
         writeln!(
             s,
@@ -103,20 +122,38 @@ pub fn generate(dir: &Path, out: &Path) {
 
 fn parse(file: &str, text: &str) -> Result<Exercise, String> {
     let text = text.replace("\r\n", "\n");
-    let rest = text.strip_prefix("+++\n").ok_or("must start with a `+++` line (the TOML front matter)")?;
-    let end = rest.find("\n+++").ok_or("the front matter has no closing `+++` line")?;
-    let front: Table = rest[..end].parse().map_err(|e: toml::de::Error| format!("front matter: {}", e.to_string().trim()))?;
+    let rest = text
+        .strip_prefix("+++\n")
+        .ok_or("must start with a `+++` line (the TOML front matter)")?;
+    let end = rest
+        .find("\n+++")
+        .ok_or("the front matter has no closing `+++` line")?;
+    let front: Table = rest[..end]
+        .parse()
+        .map_err(|e: toml::de::Error| format!("front matter: {}", e.to_string().trim()))?;
     let body = rest[end + 4..].trim_start_matches(['\n', '+']);
 
     let known = ["id", "title", "order", "check", "hints"];
     if let Some(k) = front.keys().find(|k| !known.contains(&k.as_str())) {
-        return Err(format!("unknown front matter key `{k}` (known: {})", known.join(", ")));
+        return Err(format!(
+            "unknown front matter key `{k}` (known: {})",
+            known.join(", ")
+        ));
     }
     let id = match front.get("id") {
         Some(Value::String(s)) if is_id(s) => s.clone(),
-        Some(Value::String(s)) => return Err(format!("id = {s:?}: use lowercase letters, digits and dashes")),
+        Some(Value::String(s)) => {
+            return Err(format!(
+                "id = {s:?}: use lowercase letters, digits and dashes"
+            ))
+        }
         Some(_) => return Err("id must be a string".into()),
-        None => return Err("no `id` (a short name such as \"three-visits\"; progress is saved under it)".into()),
+        None => {
+            return Err(
+                "no `id` (a short name such as \"three-visits\"; progress is saved under it)"
+                    .into(),
+            )
+        }
     };
     let title = match front.get("title") {
         Some(Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
@@ -127,7 +164,11 @@ fn parse(file: &str, text: &str) -> Result<Exercise, String> {
         None => 0,
         Some(_) => return Err("order must be a whole number".into()),
     };
-    let check = check_rs(front.get("check").ok_or_else(|| format!("no `check`; one of: {}", check_list()))?)?;
+    let check = check_rs(
+        front
+            .get("check")
+            .ok_or_else(|| format!("no `check`; one of: {}", check_list()))?,
+    )?;
     let hints = match front.get("hints") {
         None => Vec::new(),
         Some(Value::Array(items)) => items
@@ -156,13 +197,22 @@ fn parse(file: &str, text: &str) -> Result<Exercise, String> {
 }
 
 fn is_id(s: &str) -> bool {
-    !s.is_empty() && s.len() <= 64 && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+    !s.is_empty()
+        && s.len() <= 64
+        && s.chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
 fn check_list() -> String {
     CHECKS
         .iter()
-        .map(|(k, p)| if p.is_empty() { k.to_string() } else { format!("{k} ({p})") })
+        .map(|(k, p)| {
+            if p.is_empty() {
+                k.to_string()
+            } else {
+                format!("{k} ({p})")
+            }
+        })
         .collect::<Vec<_>>()
         .join(", ")
 }
@@ -185,19 +235,33 @@ fn check_rs(v: &Value) -> Result<String, String> {
         "user-switch" => &["to"],
         "other-client" => &["user_agent", "min_visit"],
         "unauthorized-then-ok" | "tampered-restart" => &[],
-        other => return Err(format!("unknown check {other:?}; the checks are: {}", check_list())),
+        other => {
+            return Err(format!(
+                "unknown check {other:?}; the checks are: {}",
+                check_list()
+            ))
+        }
     };
-    if let Some(k) = params.keys().find(|k| k.as_str() != "kind" && !allowed.contains(&k.as_str())) {
+    if let Some(k) = params
+        .keys()
+        .find(|k| k.as_str() != "kind" && !allowed.contains(&k.as_str()))
+    {
         return Err(format!(
             "check {kind:?} has no parameter `{k}`{}",
-            if allowed.is_empty() { String::from(" (it takes none)") } else { format!(" (it takes {})", allowed.join(", ")) }
+            if allowed.is_empty() {
+                String::from(" (it takes none)")
+            } else {
+                format!(" (it takes {})", allowed.join(", "))
+            }
         ));
     }
     let int = |name: &str, default: i64, min: i64| -> Result<i64, String> {
         match params.get(name) {
             None => Ok(default),
             Some(Value::Integer(n)) if *n >= min && *n <= 1_000_000 => Ok(*n),
-            Some(_) => Err(format!("check {kind:?}: {name} must be a whole number from {min} to 1000000")),
+            Some(_) => Err(format!(
+                "check {kind:?}: {name} must be a whole number from {min} to 1000000"
+            )),
         }
     };
     let string = |name: &str| -> Result<Option<String>, String> {
@@ -209,9 +273,15 @@ fn check_rs(v: &Value) -> Result<String, String> {
     };
     Ok(match kind {
         "visit-reached" => format!("Check::VisitReached {{ visit: {} }}", int("visit", 3, 1)?),
-        "always-first-visit" => format!("Check::AlwaysFirstVisit {{ count: {} }}", int("count", 3, 1)?),
+        "always-first-visit" => format!(
+            "Check::AlwaysFirstVisit {{ count: {} }}",
+            int("count", 3, 1)?
+        ),
         "unauthorized-then-ok" => "Check::UnauthorizedThenOk".into(),
-        "restart-after-reset" => format!("Check::RestartAfterReset {{ from_visit: {} }}", int("from_visit", 2, 2)?),
+        "restart-after-reset" => format!(
+            "Check::RestartAfterReset {{ from_visit: {} }}",
+            int("from_visit", 2, 2)?
+        ),
         "user-switch" => format!("Check::UserSwitch {{ to: {:?} }}", string("to")?),
         "tampered-restart" => "Check::TamperedRestart".into(),
         "forged-visit" => format!("Check::ForgedVisit {{ visit: {} }}", int("visit", 100, 2)?),
@@ -237,7 +307,10 @@ fn split_explanation(body: &str) -> (&str, Option<&str>) {
             }
         } else if t.starts_with("```") || t.starts_with("~~~") {
             fence = Some(&t[..3]);
-        } else if t.strip_prefix("## ").is_some_and(|h| h.trim().eq_ignore_ascii_case("explanation")) {
+        } else if t
+            .strip_prefix("## ")
+            .is_some_and(|h| h.trim().eq_ignore_ascii_case("explanation"))
+        {
             return (&body[..offset], Some(&body[offset + line.len()..]));
         }
         offset += line.len();

@@ -87,7 +87,10 @@ const INFO_TIMEOUT_MS: u32 = 3000;
 
 impl Pg {
     pub fn new(options: &Options) -> Pg {
-        let key = options.sim_key.clone().unwrap_or_else(|| key_from_bytes(&net::random_bytes(16)));
+        let key = options
+            .sim_key
+            .clone()
+            .unwrap_or_else(|| key_from_bytes(&net::random_bytes(16)));
         let sim = SimServer::new(key);
         let prefix = format!("pg{}", key_from_bytes(&net::random_bytes(4)));
         Pg {
@@ -121,7 +124,10 @@ impl Pg {
     }
 
     pub fn authorization(&self) -> String {
-        basic_auth_header(&self.username.get_untracked(), &self.password.get_untracked())
+        basic_auth_header(
+            &self.username.get_untracked(),
+            &self.password.get_untracked(),
+        )
     }
 
     fn new_id(&self) -> String {
@@ -135,7 +141,9 @@ impl Pg {
     pub fn verify_key(&self) -> Option<String> {
         match self.kind.get()? {
             TargetKind::Simulated => Some(self.sim.with_value(|s| s.secret_key().to_string())),
-            TargetKind::Server | TargetKind::Custom => self.info.with(|i| i.as_ref().and_then(|i| i.secret_key.clone())),
+            TargetKind::Server | TargetKind::Custom => self
+                .info
+                .with(|i| i.as_ref().and_then(|i| i.secret_key.clone())),
         }
     }
 
@@ -162,7 +170,11 @@ impl Pg {
         let info_base = base.to_string();
         let on_state = move |up: bool| {
             let was_live = pg.side.get_untracked() == SideState::Live;
-            pg.side.set(if up { SideState::Live } else { SideState::Connecting });
+            pg.side.set(if up {
+                SideState::Live
+            } else {
+                SideState::Connecting
+            });
             if up && !was_live && pg.info.with_untracked(Option::is_some) {
                 // (Re)connected: the server may have restarted with another key.
                 let base = info_base.clone();
@@ -176,7 +188,11 @@ impl Pg {
             }
         };
         let ch = SideChannel::open(base, with_credentials, on_report, on_state);
-        self.side.set(if ch.is_some() { SideState::Connecting } else { SideState::None });
+        self.side.set(if ch.is_some() {
+            SideState::Connecting
+        } else {
+            SideState::None
+        });
         self.channel.set_value(ch);
     }
 
@@ -188,7 +204,11 @@ impl Pg {
         let pg = *self;
         pg.kind.set(None);
         pg.close_channel();
-        pg.banner.set(Banner { level: "info", title: "Looking for the greeting server…".into(), ..Banner::default() });
+        pg.banner.set(Banner {
+            level: "info",
+            title: "Looking for the greeting server…".into(),
+            ..Banner::default()
+        });
         spawn_local(async move {
             match net::server_info("", INFO_TIMEOUT_MS).await {
                 Ok(info) => {
@@ -223,7 +243,8 @@ impl Pg {
         self.base.set(String::new());
         self.kind.set(Some(TargetKind::Simulated));
         self.side.set(SideState::InPage);
-        self.sim_jar.set(self.sim.with_value(|s| s.jar().map(str::to_string)));
+        self.sim_jar
+            .set(self.sim.with_value(|s| s.jar().map(str::to_string)));
         self.banner.set(Banner {
             level: "info",
             title: "Simulated server (in this page)".into(),
@@ -239,7 +260,12 @@ impl Pg {
         let base = match normalize_base(&pg.custom_url.get_untracked()) {
             Ok(b) => b,
             Err(e) => {
-                pg.banner.set(Banner { level: "error", title: "Not an address".into(), detail: e, offer_simulated: false });
+                pg.banner.set(Banner {
+                    level: "error",
+                    title: "Not an address".into(),
+                    detail: e,
+                    offer_simulated: false,
+                });
                 return;
             }
         };
@@ -285,7 +311,11 @@ impl Pg {
         let base = self.base.get_untracked();
         Context {
             kind,
-            target: if base.is_empty() { page.clone() } else { parse_origin(&base) },
+            target: if base.is_empty() {
+                page.clone()
+            } else {
+                parse_origin(&base)
+            },
             page,
             session: self.session_mode.get_untracked(),
             probe,
@@ -300,14 +330,22 @@ impl Pg {
         let auth = self.authorization();
         let session = self.session_mode.get_untracked();
         let kind = self.kind.get_untracked().unwrap_or(TargetKind::Simulated);
-        let sent = vec![Header::new("Authorization", auth.clone()), Header::new("X-Playground-Exchange", id.clone())];
-        let number = self.timeline.try_update(|t| t.begin(&id, net::now_ms(), path, sent.clone(), session, batch)).unwrap_or(0);
+        let sent = vec![
+            Header::new("Authorization", auth.clone()),
+            Header::new("X-Playground-Exchange", id.clone()),
+        ];
+        let number = self
+            .timeline
+            .try_update(|t| t.begin(&id, net::now_ms(), path, sent.clone(), session, batch))
+            .unwrap_or(0);
         self.in_flight.update(|n| *n += 1);
         let started = net::perf_now();
         if kind == TargetKind::Simulated {
             // Let the pending row render, as a network request would.
             net::sleep(0).await;
-            let report = self.sim_handle(&[path], &auth, session, std::slice::from_ref(&id)).remove(0);
+            let report = self
+                .sim_handle(&[path], &auth, session, std::slice::from_ref(&id))
+                .remove(0);
             self.finish_simulated(&id, started, report);
         } else {
             self.fetch_greeting(&id, path, sent, session, started).await;
@@ -316,7 +354,13 @@ impl Pg {
         number
     }
 
-    fn sim_handle(&self, paths: &[&str], auth: &str, include: bool, ids: &[String]) -> Vec<ExchangeReport> {
+    fn sim_handle(
+        &self,
+        paths: &[&str],
+        auth: &str,
+        include: bool,
+        ids: &[String],
+    ) -> Vec<ExchangeReport> {
         let now = net::now_ms();
         let date = net::http_date(now);
         let ua = net::user_agent();
@@ -343,13 +387,20 @@ impl Pg {
         for r in &mut reports {
             r.duration_micros = micros;
         }
-        self.sim_jar.set(self.sim.with_value(|s| s.jar().map(str::to_string)));
+        self.sim_jar
+            .set(self.sim.with_value(|s| s.jar().map(str::to_string)));
         reports
     }
 
     fn finish_simulated(&self, id: &str, started: f64, report: ExchangeReport) {
         let headers = report.response_headers.clone();
-        let completion = completion_for(report.status, report.body.clone(), headers, None, &self.context(Probe::NotTried));
+        let completion = completion_for(
+            report.status,
+            report.body.clone(),
+            headers,
+            None,
+            &self.context(Probe::NotTried),
+        );
         let prefix = self.prefix.get_value();
         self.timeline.update(|t| {
             t.add_report(report, &prefix);
@@ -357,14 +408,27 @@ impl Pg {
         });
     }
 
-    async fn fetch_greeting(&self, id: &str, path: &str, sent: Vec<Header>, session: bool, started: f64) {
+    async fn fetch_greeting(
+        &self,
+        id: &str,
+        path: &str,
+        sent: Vec<Header>,
+        session: bool,
+        started: f64,
+    ) {
         let base = self.base.get_untracked();
         let url = join(&base, path);
         let timeout = self.timeout_ms.get_untracked().max(1);
         let result = net::fetch("GET", &url, &sent, session, timeout).await;
         let elapsed = net::perf_now() - started;
         let completion = match result {
-            Ok(f) => completion_for(f.status, f.body, f.headers, f.content_type, &self.context(Probe::NotTried)),
+            Ok(f) => completion_for(
+                f.status,
+                f.body,
+                f.headers,
+                f.content_type,
+                &self.context(Probe::NotTried),
+            ),
             Err(failure) => {
                 let mut ctx = self.context(Probe::NotTried);
                 let cross = match (&ctx.page, &ctx.target) {
@@ -372,7 +436,11 @@ impl Pg {
                     _ => false,
                 };
                 if matches!(failure, Failure::Network { .. }) && cross {
-                    ctx.probe = if net::probe(&url).await { Probe::Reachable } else { Probe::Unreachable };
+                    ctx.probe = if net::probe(&url).await {
+                        Probe::Reachable
+                    } else {
+                        Probe::Unreachable
+                    };
                 }
                 let explanation = classify(&failure, &ctx);
                 if matches!(explanation.code, "server-down") && ctx.kind == TargetKind::Server {
@@ -383,10 +451,16 @@ impl Pg {
                         offer_simulated: true,
                     });
                 }
-                Completion::Failure { explanation, status: None, body: None, headers: Vec::new() }
+                Completion::Failure {
+                    explanation,
+                    status: None,
+                    body: None,
+                    headers: Vec::new(),
+                }
             }
         };
-        self.timeline.update(|t| t.complete(id, elapsed, completion));
+        self.timeline
+            .update(|t| t.complete(id, elapsed, completion));
     }
 
     pub fn send_once(&self) {
@@ -414,16 +488,25 @@ impl Pg {
         let batch = pg.new_id();
         spawn_local(async move {
             pg.note.set(None);
-            let before = pg.timeline.with_untracked(|t| t.entries.iter().rev().find_map(|e| e.visit()));
+            let before = pg
+                .timeline
+                .with_untracked(|t| t.entries.iter().rev().find_map(|e| e.visit()));
             if pg.kind.get_untracked() == Some(TargetKind::Simulated) {
                 pg.sim_parallel(n, &batch).await;
             } else {
-                let futures: Vec<_> = (0..n).map(|_| pg.send("/greeting", Some(batch.clone()))).collect();
+                let futures: Vec<_> = (0..n)
+                    .map(|_| pg.send("/greeting", Some(batch.clone())))
+                    .collect();
                 futures::future::join_all(futures).await;
             }
             let summary = pg.timeline.with_untracked(|t| t.lost_in_batch(&batch));
             if let Some((answered, top)) = summary {
-                pg.note.set(Some(parallel_note(answered, top, before, pg.session_mode.get_untracked())));
+                pg.note.set(Some(parallel_note(
+                    answered,
+                    top,
+                    before,
+                    pg.session_mode.get_untracked(),
+                )));
             }
         });
     }
@@ -434,9 +517,19 @@ impl Pg {
         let ids: Vec<String> = (0..n).map(|_| self.new_id()).collect();
         let started = net::perf_now();
         for id in &ids {
-            let sent = vec![Header::new("Authorization", auth.clone()), Header::new("X-Playground-Exchange", id.clone())];
+            let sent = vec![
+                Header::new("Authorization", auth.clone()),
+                Header::new("X-Playground-Exchange", id.clone()),
+            ];
             self.timeline.update(|t| {
-                t.begin(id, net::now_ms(), "/greeting", sent, session, Some(batch.to_string()));
+                t.begin(
+                    id,
+                    net::now_ms(),
+                    "/greeting",
+                    sent,
+                    session,
+                    Some(batch.to_string()),
+                );
             });
         }
         net::sleep(0).await;
@@ -493,10 +586,20 @@ impl Pg {
     /// "Run in playground" for a chapter code block: a fresh session (as a new
     /// `requests.Session()` has an empty jar), then the sample's requests, then its `>>>` lines
     /// recomputed from what came back.
-    pub fn run_block(&self, block: usize, scenario: &'static crate::content::Scenario, statements: &'static [crate::content::Statement]) {
+    pub fn run_block(
+        &self,
+        block: usize,
+        scenario: &'static crate::content::Scenario,
+        statements: &'static [crate::content::Statement],
+    ) {
         use crate::model::chapter_run::{eval, same_story, RunResponse};
         let pg = *self;
-        pg.run.set(Some(RunOutcome { block, running: true, lines: Vec::new(), note: None }));
+        pg.run.set(Some(RunOutcome {
+            block,
+            running: true,
+            lines: Vec::new(),
+            note: None,
+        }));
         spawn_local(async move {
             pg.username.set(scenario.username.to_string());
             pg.password.set(scenario.password.to_string());
@@ -514,7 +617,10 @@ impl Pg {
             for name in scenario.responses {
                 let number = pg.send(scenario.path, None).await;
                 let r = wait_for_report(pg, number).await;
-                responses.push(RunResponse { name: name.to_string(), ..r });
+                responses.push(RunResponse {
+                    name: name.to_string(),
+                    ..r
+                });
             }
             let lines = statements
                 .iter()
@@ -524,7 +630,12 @@ impl Pg {
                     (s.expr.to_string(), s.expected.to_string(), actual, same)
                 })
                 .collect();
-            pg.run.set(Some(RunOutcome { block, running: false, lines, note }));
+            pg.run.set(Some(RunOutcome {
+                block,
+                running: false,
+                lines,
+                note,
+            }));
         });
     }
 }
@@ -533,21 +644,37 @@ impl Pg {
 /// reported it (or after a short wait, with what the page itself saw).
 async fn wait_for_report(pg: Pg, number: usize) -> crate::model::chapter_run::RunResponse {
     use crate::model::chapter_run::RunResponse;
-    let waits = if pg.side.get_untracked() == SideState::None { 0 } else { 20 };
+    let waits = if pg.side.get_untracked() == SideState::None {
+        0
+    } else {
+        20
+    };
     for _ in 0..waits {
-        if pg.timeline.with_untracked(|t| t.get(number).is_some_and(|e| e.report.is_some())) {
+        if pg
+            .timeline
+            .with_untracked(|t| t.get(number).is_some_and(|e| e.report.is_some()))
+        {
             break;
         }
         net::sleep(50).await;
     }
     pg.timeline.with_untracked(|t| {
-        let Some(e) = t.get(number) else { return RunResponse { error: Some("lost".into()), ..Default::default() } };
+        let Some(e) = t.get(number) else {
+            return RunResponse {
+                error: Some("lost".into()),
+                ..Default::default()
+            };
+        };
         RunResponse {
             name: String::new(),
             status: e.status(),
             body: e.body().map(str::to_string),
             response_headers: e.response_headers().to_vec(),
-            request_headers: e.report.as_ref().map(|r| r.request_headers.clone()).unwrap_or_default(),
+            request_headers: e
+                .report
+                .as_ref()
+                .map(|r| r.request_headers.clone())
+                .unwrap_or_default(),
             headers_from_server: e.report.is_some(),
             error: match (e.error(), e.status()) {
                 (Some(x), None) => Some(x.title.clone()),
@@ -559,31 +686,63 @@ async fn wait_for_report(pg: Pg, number: usize) -> crate::model::chapter_run::Ru
 
 /// A 2xx with the greeting JSON is an answer; anything else is an explained failure (that keeps
 /// the status and body for the details).
-fn completion_for(status: u16, body: String, headers: Vec<Header>, content_type: Option<String>, ctx: &Context) -> Completion {
+fn completion_for(
+    status: u16,
+    body: String,
+    headers: Vec<Header>,
+    content_type: Option<String>,
+    ctx: &Context,
+) -> Completion {
     let failure = if !(200..300).contains(&status) {
-        Some(Failure::Status { status, body: body.clone() })
+        Some(Failure::Status {
+            status,
+            body: body.clone(),
+        })
     } else if message_of(&body).is_none() {
         let content_type = content_type.or_else(|| {
-            headers.iter().find(|h| h.name.eq_ignore_ascii_case("content-type")).map(|h| h.value.clone())
+            headers
+                .iter()
+                .find(|h| h.name.eq_ignore_ascii_case("content-type"))
+                .map(|h| h.value.clone())
         });
-        Some(Failure::NotJson { status, body: body.clone(), content_type })
+        Some(Failure::NotJson {
+            status,
+            body: body.clone(),
+            content_type,
+        })
     } else {
         None
     };
     match failure {
-        None => Completion::Answer { status, body, headers },
+        None => Completion::Answer {
+            status,
+            body,
+            headers,
+        },
         Some(f) => {
             let mut ctx = ctx.clone();
-            ctx.via_dev_proxy = matches!(f, Failure::Status { status: 502..=504, .. })
-                || matches!(&f, Failure::Status { status: 500, body } if serde_json::from_str::<serde_json::Value>(body).is_err() && body.len() < 400);
-            Completion::Failure { explanation: classify(&f, &ctx), status: Some(status), body: Some(body), headers }
+            ctx.via_dev_proxy = matches!(
+                f,
+                Failure::Status {
+                    status: 502..=504,
+                    ..
+                }
+            ) || matches!(&f, Failure::Status { status: 500, body } if serde_json::from_str::<serde_json::Value>(body).is_err() && body.len() < 400);
+            Completion::Failure {
+                explanation: classify(&f, &ctx),
+                status: Some(status),
+                body: Some(body),
+                headers,
+            }
         }
     }
 }
 
 fn parallel_note(answered: usize, top: u64, before: Option<u64>, session: bool) -> String {
     if !session {
-        return format!("{answered} requests answered, all without a cookie: each one is a first visit.");
+        return format!(
+            "{answered} requests answered, all without a cookie: each one is a first visit."
+        );
     }
     let start = before.unwrap_or(0);
     let expected = start + answered as u64;
@@ -601,7 +760,9 @@ fn parallel_note(answered: usize, top: u64, before: Option<u64>, session: bool) 
 
 fn server_banner(info: &ServerInfo, origin: &str) -> Banner {
     let key = match (info.teaching, &info.secret_key) {
-        (true, Some(_)) => "Teaching mode: the server told the page its secret key, so cookies are verified here.",
+        (true, Some(_)) => {
+            "Teaching mode: the server told the page its secret key, so cookies are verified here."
+        }
         _ => "The server keeps its secret key to itself: cookies are decoded but not verified.",
     };
     Banner {

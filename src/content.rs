@@ -83,8 +83,14 @@ mod tests {
             })
             .collect();
         assert!(runnable.len() >= 2, "the chapter's samples are runnable");
-        let python = runnable.iter().find(|c| c.lang == "python").expect("python sample");
-        assert!(python.statements.iter().any(|s| s.expected.contains("visit #3")));
+        let python = runnable
+            .iter()
+            .find(|c| c.lang == "python")
+            .expect("python sample");
+        assert!(python
+            .statements
+            .iter()
+            .any(|s| s.expected.contains("visit #3")));
     }
 
     #[test]
@@ -107,9 +113,14 @@ mod tests {
             })
             .flatten()
             .collect();
-        let first = all.iter().find(|s| s.expr == "r1.json()").expect("r1.json()");
+        let first = all
+            .iter()
+            .find(|s| s.expr == "r1.json()")
+            .expect("r1.json()");
         assert_eq!(first.expected, "{'message': 'Welcome, cobra!'}");
-        assert!(all.iter().any(|s| s.expr == "r2.request.headers" && s.expected.contains("Basic Y29icmE6aGlzcw==")));
+        assert!(all.iter().any(
+            |s| s.expr == "r2.request.headers" && s.expected.contains("Basic Y29icmE6aGlzcw==")
+        ));
     }
 
     #[test]

@@ -28,11 +28,19 @@ pub fn mount() {
 /// `?target=simulated` starts on the simulated server without looking for one.
 #[cfg(target_arch = "wasm32")]
 fn options_from_url() -> Options {
-    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
-    let start = search.trim_start_matches('?').split('&').find_map(|kv| match kv {
-        "target=simulated" => Some(model::target::TargetKind::Simulated),
-        "target=server" => Some(model::target::TargetKind::Server),
-        _ => None,
-    });
-    Options { start, ..Options::default() }
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
+    let start = search
+        .trim_start_matches('?')
+        .split('&')
+        .find_map(|kv| match kv {
+            "target=simulated" => Some(model::target::TargetKind::Simulated),
+            "target=server" => Some(model::target::TargetKind::Server),
+            _ => None,
+        });
+    Options {
+        start,
+        ..Options::default()
+    }
 }

@@ -8,7 +8,10 @@ use gloo_net::http::{Request, Response};
 use greeting_core::{ExchangeReport, Header, ServerInfo};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{AbortController, EventSource, EventSourceInit, MessageEvent, RequestCache, RequestCredentials, RequestMode};
+use web_sys::{
+    AbortController, EventSource, EventSourceInit, MessageEvent, RequestCache, RequestCredentials,
+    RequestMode,
+};
 
 use crate::model::errors::Failure;
 
@@ -19,18 +22,29 @@ pub fn now_ms() -> u64 {
 
 /// A monotonic clock in milliseconds, for durations.
 pub fn perf_now() -> f64 {
-    web_sys::window().and_then(|w| w.performance()).map(|p| p.now()).unwrap_or_else(js_sys::Date::now)
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or_else(js_sys::Date::now)
 }
 
 /// `Date.toUTCString()`: the HTTP date format (`Wed, 17 Nov 2021 20:42:27 GMT`).
 pub fn http_date(ms: u64) -> String {
-    js_sys::Date::new(&JsValue::from_f64(ms as f64)).to_utc_string().into()
+    js_sys::Date::new(&JsValue::from_f64(ms as f64))
+        .to_utc_string()
+        .into()
 }
 
 /// Local wall-clock time `HH:MM:SS.mmm`.
 pub fn clock(ms: u64) -> String {
     let d = js_sys::Date::new(&JsValue::from_f64(ms as f64));
-    format!("{:02}:{:02}:{:02}.{:03}", d.get_hours(), d.get_minutes(), d.get_seconds(), d.get_milliseconds())
+    format!(
+        "{:02}:{:02}:{:02}.{:03}",
+        d.get_hours(),
+        d.get_minutes(),
+        d.get_seconds(),
+        d.get_milliseconds()
+    )
 }
 
 pub fn user_agent() -> Option<String> {
@@ -39,12 +53,16 @@ pub fn user_agent() -> Option<String> {
 
 /// The page's origin, `http://host:port`.
 pub fn page_origin() -> String {
-    web_sys::window().and_then(|w| w.location().origin().ok()).unwrap_or_default()
+    web_sys::window()
+        .and_then(|w| w.location().origin().ok())
+        .unwrap_or_default()
 }
 
 /// Random bytes from `Math.random` (enough for a simulated server's key and exchange ids).
 pub fn random_bytes(n: usize) -> Vec<u8> {
-    (0..n).map(|_| (js_sys::Math::random() * 256.0) as u8).collect()
+    (0..n)
+        .map(|_| (js_sys::Math::random() * 256.0) as u8)
+        .collect()
 }
 
 /// Resolves after `ms` milliseconds.
@@ -67,9 +85,15 @@ impl Timer {
     pub fn new(ms: u32, f: impl FnMut() + 'static) -> Option<Timer> {
         let closure = Closure::<dyn FnMut()>::new(f);
         let id = web_sys::window()?
-            .set_timeout_with_callback_and_timeout_and_arguments_0(closure.as_ref().unchecked_ref(), ms as i32)
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                closure.as_ref().unchecked_ref(),
+                ms as i32,
+            )
             .ok()?;
-        Some(Timer { id, _closure: closure })
+        Some(Timer {
+            id,
+            _closure: closure,
+        })
     }
 }
 
@@ -90,7 +114,10 @@ pub struct Fetched {
 }
 
 fn headers_of(resp: &Response) -> Vec<Header> {
-    resp.headers().entries().map(|(n, v)| Header::new(n, v)).collect()
+    resp.headers()
+        .entries()
+        .map(|(n, v)| Header::new(n, v))
+        .collect()
 }
 
 /// GET (or POST) with the given headers, credentials mode and timeout.
@@ -115,7 +142,11 @@ pub async fn fetch(
         "POST" => Request::post(url),
         _ => Request::get(url),
     }
-    .credentials(if include_credentials { RequestCredentials::Include } else { RequestCredentials::Omit })
+    .credentials(if include_credentials {
+        RequestCredentials::Include
+    } else {
+        RequestCredentials::Omit
+    })
     .cache(RequestCache::NoStore);
     for h in headers {
         builder = builder.header(&h.name, &h.value);
@@ -124,9 +155,13 @@ pub async fn fetch(
     builder = builder.abort_signal(signal.as_ref());
     let network = |e: gloo_net::Error, timed_out: &Cell<bool>| {
         if timed_out.get() {
-            Failure::Timeout { after_ms: timeout_ms }
+            Failure::Timeout {
+                after_ms: timeout_ms,
+            }
         } else {
-            Failure::Network { message: e.to_string() }
+            Failure::Network {
+                message: e.to_string(),
+            }
         }
     };
     let resp = builder.send().await.map_err(|e| network(e, &timed_out))?;
@@ -134,7 +169,12 @@ pub async fn fetch(
     let headers = headers_of(&resp);
     let content_type = resp.headers().get("content-type");
     let body = resp.text().await.map_err(|e| network(e, &timed_out))?;
-    Ok(Fetched { status, headers, body, content_type })
+    Ok(Fetched {
+        status,
+        headers,
+        body,
+        content_type,
+    })
 }
 
 /// A `mode: "no-cors"` GET: an opaque answer means a server listens there.
@@ -158,12 +198,18 @@ pub async fn probe(url: &str) -> bool {
 /// `GET {base}/playground/api/info`, parsed.
 pub async fn server_info(base: &str, timeout_ms: u32) -> Result<ServerInfo, String> {
     let url = crate::model::target::join(base, "/playground/api/info");
-    let shown = if base.is_empty() { format!("{}{url}", page_origin()) } else { url.clone() };
+    let shown = if base.is_empty() {
+        format!("{}{url}", page_origin())
+    } else {
+        url.clone()
+    };
     match fetch("GET", &url, &[], false, timeout_ms).await {
         Ok(f) if f.status == 200 => serde_json::from_str::<ServerInfo>(&f.body)
             .map_err(|_| format!("{shown} answered, but not with the greeting server's info")),
         Ok(f) => Err(format!("{shown} answered with status {}", f.status)),
-        Err(Failure::Timeout { after_ms }) => Err(format!("{shown} did not answer within {after_ms} ms")),
+        Err(Failure::Timeout { after_ms }) => {
+            Err(format!("{shown} did not answer within {after_ms} ms"))
+        }
         Err(_) => Err(format!("nothing answered at {shown}")),
     }
 }
@@ -191,7 +237,9 @@ impl SideChannel {
             if let Some(text) = ev.data().as_string() {
                 match serde_json::from_str::<ExchangeReport>(&text) {
                     Ok(r) => on_report(r),
-                    Err(e) => web_sys::console::log_1(&format!("side channel: unreadable report ({e})").into()),
+                    Err(e) => web_sys::console::log_1(
+                        &format!("side channel: unreadable report ({e})").into(),
+                    ),
                 }
             }
         });
@@ -200,10 +248,17 @@ impl SideChannel {
         let on_open = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| (s1.borrow_mut())(true));
         let s2 = state;
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| (s2.borrow_mut())(false));
-        source.add_event_listener_with_callback("exchange", on_exchange.as_ref().unchecked_ref()).ok()?;
+        source
+            .add_event_listener_with_callback("exchange", on_exchange.as_ref().unchecked_ref())
+            .ok()?;
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
-        Some(SideChannel { source, _on_exchange: on_exchange, _on_open: on_open, _on_error: on_error })
+        Some(SideChannel {
+            source,
+            _on_exchange: on_exchange,
+            _on_open: on_open,
+            _on_error: on_error,
+        })
     }
 }
 

@@ -39,9 +39,15 @@ fn mount_with(start: Option<TargetKind>) -> Page {
     let doc = web_sys::window().unwrap().document().unwrap();
     let div: HtmlElement = doc.create_element("div").unwrap().dyn_into().unwrap();
     doc.body().unwrap().append_child(&div).unwrap();
-    let options = Options { start, sim_key: Some(KEY.into()) };
+    let options = Options {
+        start,
+        sim_key: Some(KEY.into()),
+    };
     let handle = leptos::mount::mount_to(div.clone(), move || view! { <App options=options/> });
-    Page { root: div.into(), _handle: Box::new(handle) }
+    Page {
+        root: div.into(),
+        _handle: Box::new(handle),
+    }
 }
 
 fn mount() -> Page {
@@ -49,12 +55,19 @@ fn mount() -> Page {
 }
 
 fn all(root: &Element, testid: &str) -> Vec<Element> {
-    let list = root.query_selector_all(&format!("[data-testid=\"{testid}\"]")).unwrap();
-    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<Element>().ok()).collect()
+    let list = root
+        .query_selector_all(&format!("[data-testid=\"{testid}\"]"))
+        .unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+        .collect()
 }
 
 fn one(root: &Element, testid: &str) -> Element {
-    all(root, testid).into_iter().next().unwrap_or_else(|| panic!("no element with data-testid={testid}"))
+    all(root, testid)
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| panic!("no element with data-testid={testid}"))
 }
 
 fn text(root: &Element, testid: &str) -> String {
@@ -63,11 +76,17 @@ fn text(root: &Element, testid: &str) -> String {
 
 /// The text of the first element with this test id, or "" while there is none (for waits).
 fn text_now(root: &Element, testid: &str) -> String {
-    all(root, testid).first().and_then(|e| e.text_content()).unwrap_or_default()
+    all(root, testid)
+        .first()
+        .and_then(|e| e.text_content())
+        .unwrap_or_default()
 }
 
 fn value(root: &Element, testid: &str) -> String {
-    js_sys::Reflect::get(&one(root, testid), &"value".into()).unwrap().as_string().unwrap_or_default()
+    js_sys::Reflect::get(&one(root, testid), &"value".into())
+        .unwrap()
+        .as_string()
+        .unwrap_or_default()
 }
 
 fn click_el(e: &Element) {
@@ -82,11 +101,14 @@ fn click(root: &Element, testid: &str) {
 fn fill(root: &Element, testid: &str, v: &str) {
     let el = one(root, testid);
     js_sys::Reflect::set(&el, &"value".into(), &v.into()).unwrap();
-    el.dispatch_event(&web_sys::Event::new("input").unwrap()).unwrap();
+    el.dispatch_event(&web_sys::Event::new("input").unwrap())
+        .unwrap();
 }
 
 fn exercise(root: &Element, id: &str) -> Element {
-    root.query_selector(&format!("[data-testid=exercise][data-id=\"{id}\"]")).unwrap().unwrap_or_else(|| panic!("no exercise {id}"))
+    root.query_selector(&format!("[data-testid=exercise][data-id=\"{id}\"]"))
+        .unwrap()
+        .unwrap_or_else(|| panic!("no exercise {id}"))
 }
 
 fn solved(root: &Element, id: &str) -> bool {
@@ -95,7 +117,10 @@ fn solved(root: &Element, id: &str) -> bool {
 
 async fn sleep(ms: i32) {
     let p = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window().unwrap().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms).unwrap();
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
     });
     wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
 }
@@ -111,13 +136,19 @@ async fn until(what: &str, mut f: impl FnMut() -> bool) {
 }
 
 fn visits(root: &Element) -> Vec<String> {
-    all(root, "exchange-row").into_iter().map(|r| r.get_attribute("data-visit").unwrap_or_default()).collect()
+    all(root, "exchange-row")
+        .into_iter()
+        .map(|r| r.get_attribute("data-visit").unwrap_or_default())
+        .collect()
 }
 
 async fn rows_settled(root: &Element, n: usize) {
     until(&format!("{n} finished rows"), || {
         let r = all(root, "exchange-row");
-        r.len() == n && r.iter().all(|r| r.get_attribute("data-status").is_some() || !all(r, "exchange-error").is_empty())
+        r.len() == n
+            && r.iter().all(|r| {
+                r.get_attribute("data-status").is_some() || !all(r, "exchange-error").is_empty()
+            })
     })
     .await;
 }
@@ -130,7 +161,10 @@ async fn send_once(root: &Element) -> String {
 }
 
 async fn ready(root: &Element) {
-    until("the simulated server", || text_now(root, "target-kind") == "simulated").await;
+    until("the simulated server", || {
+        text_now(root, "target-kind") == "simulated"
+    })
+    .await;
 }
 
 fn storage() -> web_sys::Storage {
@@ -166,7 +200,10 @@ async fn an_exercise_is_solved_with_hints_and_explanation() {
     assert_eq!(text(root, "exercise-count"), "0 of 9 solved");
     let ex = exercise(root, "three-visits");
     assert!(!solved(root, "three-visits"));
-    assert!(all(&ex, "exercise-explanation").is_empty(), "no explanation before it is solved");
+    assert!(
+        all(&ex, "exercise-explanation").is_empty(),
+        "no explanation before it is solved"
+    );
 
     // Hints one at a time.
     assert!(all(&ex, "exercise-hint").is_empty());
@@ -191,7 +228,12 @@ async fn an_exercise_is_solved_with_hints_and_explanation() {
     assert!(!solved(root, "no-session") && !solved(root, "forge"));
     let s = stored_json();
     assert_eq!(s["version"], 2);
-    assert!(s["exercises"]["three-visits"]["solved_at_ms"].as_u64().unwrap() > 0);
+    assert!(
+        s["exercises"]["three-visits"]["solved_at_ms"]
+            .as_u64()
+            .unwrap()
+            > 0
+    );
 
     // Saved: a new page load shows it solved, with its hints.
     drop(page);
@@ -199,7 +241,10 @@ async fn an_exercise_is_solved_with_hints_and_explanation() {
     let root = &page.root;
     ready(root).await;
     assert!(solved(root, "three-visits"));
-    assert_eq!(all(&exercise(root, "three-visits"), "exercise-hint").len(), 2);
+    assert_eq!(
+        all(&exercise(root, "three-visits"), "exercise-hint").len(),
+        2
+    );
 
     // Reset progress: unsolved, and the exchanges made before do not count again.
     click(root, "progress-reset");
@@ -239,9 +284,17 @@ async fn corrupt_progress_is_reset_not_a_crash() {
     let root = &page.root;
     ready(root).await;
     until("the notice", || all(root, "progress-notice").len() == 1).await;
-    assert!(text(root, "progress-notice").contains("starts afresh"), "{}", text(root, "progress-notice"));
+    assert!(
+        text(root, "progress-notice").contains("starts afresh"),
+        "{}",
+        text(root, "progress-notice")
+    );
     assert_eq!(all(root, "exercise").len(), 9);
-    assert_eq!(stored_json(), serde_json::json!({"version": 2, "exercises": {}}), "the bad entry was replaced");
+    assert_eq!(
+        stored_json(),
+        serde_json::json!({"version": 2, "exercises": {}}),
+        "the bad entry was replaced"
+    );
     // The page works: send, solve, save.
     fill(root, "password", "meow");
     send_once(root).await;
@@ -272,8 +325,15 @@ async fn older_progress_is_migrated_and_newer_is_not_overwritten() {
     assert!(solved(root, "forge"));
     assert!(text(root, "progress-notice").contains("newer version"));
     click_el(&all(&exercise(root, "reset"), "exercise-hint-next")[0]);
-    until("a hint", || all(&exercise(root, "reset"), "exercise-hint").len() == 1).await;
-    assert_eq!(stored().as_deref(), Some(newer), "a newer page's progress is left alone");
+    until("a hint", || {
+        all(&exercise(root, "reset"), "exercise-hint").len() == 1
+    })
+    .await;
+    assert_eq!(
+        stored().as_deref(),
+        Some(newer),
+        "a newer page's progress is left alone"
+    );
     set_stored(None);
 }
 
@@ -287,24 +347,40 @@ async fn blocked_storage_still_works() {
         "Object.defineProperty(w, 'localStorage', { configurable: true, get() { throw new DOMException('The operation is insecure.', 'SecurityError'); } });",
     );
     block.call1(&JsValue::NULL, &window).unwrap();
-    assert!(window.local_storage().is_err(), "storage is blocked for the test");
+    assert!(
+        window.local_storage().is_err(),
+        "storage is blocked for the test"
+    );
 
     let page = mount();
     let root = &page.root;
     ready(root).await;
-    assert!(text(root, "progress-notice").contains("blocks"), "{}", text(root, "progress-notice"));
+    assert!(
+        text(root, "progress-notice").contains("blocks"),
+        "{}",
+        text(root, "progress-notice")
+    );
     for _ in 0..3 {
         send_once(root).await;
     }
     until("three-visits solved", || solved(root, "three-visits")).await;
     click_el(&all(&exercise(root, "forge"), "exercise-hint-next")[0]);
-    until("a hint", || all(&exercise(root, "forge"), "exercise-hint").len() == 1).await;
+    until("a hint", || {
+        all(&exercise(root, "forge"), "exercise-hint").len() == 1
+    })
+    .await;
     drop(page);
 
     if original.is_undefined() {
-        js("w", "delete w.localStorage;").call1(&JsValue::NULL, &window).unwrap();
+        js("w", "delete w.localStorage;")
+            .call1(&JsValue::NULL, &window)
+            .unwrap();
     } else {
-        js_sys::Object::define_property(&window, &"localStorage".into(), &original.unchecked_into());
+        js_sys::Object::define_property(
+            &window,
+            &"localStorage".into(),
+            &original.unchecked_into(),
+        );
     }
     assert!(window.local_storage().is_ok());
     assert_eq!(stored(), None, "nothing was written while blocked");
@@ -316,7 +392,10 @@ async fn cookie_lab_decodes_verifies_resigns_and_forges() {
     let page = mount();
     let root = &page.root;
     ready(root).await;
-    until("the key prefilled from the simulated server", || value(root, "lab-key") == KEY).await;
+    until("the key prefilled from the simulated server", || {
+        value(root, "lab-key") == KEY
+    })
+    .await;
     let resources = || {
         let p = web_sys::window().unwrap().performance().unwrap();
         js_sys::Reflect::get(&p, &"getEntriesByType".into())
@@ -330,25 +409,52 @@ async fn cookie_lab_decodes_verifies_resigns_and_forges() {
     let before = resources();
 
     // Paste a whole Set-Cookie line.
-    fill(root, "lab-input", &format!("Set-Cookie: session={V1}; HttpOnly; Path=/"));
+    fill(
+        root,
+        "lab-input",
+        &format!("Set-Cookie: session={V1}; HttpOnly; Path=/"),
+    );
     until("decoded", || !all(root, "lab-payload").is_empty()).await;
     let payload = text(root, "lab-payload");
-    assert!(payload.contains("\"username\": \"cobra\"") && payload.contains("\"visit\": 1"), "{payload}");
+    assert!(
+        payload.contains("\"username\": \"cobra\"") && payload.contains("\"visit\": 1"),
+        "{payload}"
+    );
     assert!(text(root, "lab-compression").contains("not compressed"));
     assert!(text(root, "lab-date").contains("2021-11-18 17:53:33 UTC"));
     assert_eq!(text(root, "lab-signature").len(), 40);
     let tags = text(root, "lab-tags");
-    assert!(tags.contains("username") && tags.contains("str") && tags.contains("int"), "{tags}");
+    assert!(
+        tags.contains("username") && tags.contains("str") && tags.contains("int"),
+        "{tags}"
+    );
     // Right key, but signed in 2021: older than 31 days.
-    assert!(text(root, "lab-expiry").contains("expired"), "{}", text(root, "lab-expiry"));
-    assert!(text(root, "lab-verdict").contains("expired"), "{}", text(root, "lab-verdict"));
+    assert!(
+        text(root, "lab-expiry").contains("expired"),
+        "{}",
+        text(root, "lab-expiry")
+    );
+    assert!(
+        text(root, "lab-verdict").contains("expired"),
+        "{}",
+        text(root, "lab-verdict")
+    );
     fill(root, "lab-key", "another-key");
-    until("wrong key", || text_now(root, "lab-verdict").contains("signature")).await;
+    until("wrong key", || {
+        text_now(root, "lab-verdict").contains("signature")
+    })
+    .await;
     fill(root, "lab-key", "");
-    until("no key", || text_now(root, "lab-verdict").starts_with("not checked")).await;
+    until("no key", || {
+        text_now(root, "lab-verdict").starts_with("not checked")
+    })
+    .await;
 
     fill(root, "lab-input", COMPRESSED);
-    until("compressed", || text_now(root, "lab-compression").contains("zlib")).await;
+    until("compressed", || {
+        text_now(root, "lab-compression").contains("zlib")
+    })
+    .await;
     assert!(text(root, "lab-payload").contains("hiss hiss"));
     fill(root, "lab-input", "not a cookie");
     until("an explained error", || !all(root, "lab-error").is_empty()).await;
@@ -359,15 +465,31 @@ async fn cookie_lab_decodes_verifies_resigns_and_forges() {
     fill(root, "lab-key", KEY);
     send_once(root).await;
     click(root, "lab-use-latest");
-    until("the latest cookie", || text_now(root, "lab-payload").contains("\"visit\": 1")).await;
-    until("the editor", || value(root, "lab-edit").contains("\"visit\": 1")).await;
+    until("the latest cookie", || {
+        text_now(root, "lab-payload").contains("\"visit\": 1")
+    })
+    .await;
+    until("the editor", || {
+        value(root, "lab-edit").contains("\"visit\": 1")
+    })
+    .await;
     let edited = value(root, "lab-edit").replace("\"visit\": 1", "\"visit\": 99");
     fill(root, "lab-edit", &edited);
     click(root, "lab-resign");
-    until("re-signed", || text_now(root, "lab-payload").contains("\"visit\": 99")).await;
-    assert!(text(root, "lab-verdict").starts_with("verifies"), "{}", text(root, "lab-verdict"));
+    until("re-signed", || {
+        text_now(root, "lab-payload").contains("\"visit\": 99")
+    })
+    .await;
+    assert!(
+        text(root, "lab-verdict").starts_with("verifies"),
+        "{}",
+        text(root, "lab-verdict")
+    );
     click(root, "lab-plant");
-    until("planted", || text_now(root, "cookie-jar").contains(&value(root, "lab-input"))).await;
+    until("planted", || {
+        text_now(root, "cookie-jar").contains(&value(root, "lab-input"))
+    })
+    .await;
     click(root, "lab-send");
     rows_settled(root, 2).await;
     assert_eq!(visits(root), ["1", "100"]);
@@ -379,9 +501,19 @@ async fn cookie_lab_decodes_verifies_resigns_and_forges() {
     let edited = value(root, "lab-edit").replace("\"visit\": 99", "\"visit\": 500");
     fill(root, "lab-edit", &edited);
     click(root, "lab-resign");
-    until("signed with the guess", || text_now(root, "lab-payload").contains("500")).await;
-    assert!(text(root, "lab-verdict").starts_with("verifies"), "with the typed key, it does");
-    assert!(text(root, "lab-server-verdict").starts_with("does not verify"), "{}", text(root, "lab-server-verdict"));
+    until("signed with the guess", || {
+        text_now(root, "lab-payload").contains("500")
+    })
+    .await;
+    assert!(
+        text(root, "lab-verdict").starts_with("verifies"),
+        "with the typed key, it does"
+    );
+    assert!(
+        text(root, "lab-server-verdict").starts_with("does not verify"),
+        "{}",
+        text(root, "lab-server-verdict")
+    );
     click(root, "lab-plant");
     until("planted", || !all(root, "lab-send").is_empty()).await;
     assert_eq!(send_once(root).await, "1");
@@ -390,7 +522,10 @@ async fn cookie_lab_decodes_verifies_resigns_and_forges() {
     // Planting something that is not a cookie is refused with a reason.
     fill(root, "lab-input", "a b");
     click(root, "lab-plant");
-    until("refused", || text_now(root, "lab-message").contains("Cannot plant")).await;
+    until("refused", || {
+        text_now(root, "lab-message").contains("Cannot plant")
+    })
+    .await;
     set_stored(None);
 }
 
@@ -412,21 +547,43 @@ async fn ctrl_enter_sends_and_copy_as_follows_what_was_done() {
     meta.call1(&JsValue::NULL, &username).unwrap();
     rows_settled(root, 4).await;
 
-    until("the summary", || text_now(root, "copy-summary").contains("4 requests in a row in one session")).await;
+    until("the summary", || {
+        text_now(root, "copy-summary").contains("4 requests in a row in one session")
+    })
+    .await;
     let py = text(root, "copy-python");
-    assert!(py.contains("with requests.Session() as s:") && py.contains("range(4)") && py.contains("s.auth = (\"cobra\", \"hiss\")"), "{py}");
-    assert!(py.contains("URL = \"http://localhost:5000/greeting\""), "simulated: the real server's default address\n{py}");
+    assert!(
+        py.contains("with requests.Session() as s:")
+            && py.contains("range(4)")
+            && py.contains("s.auth = (\"cobra\", \"hiss\")"),
+        "{py}"
+    );
+    assert!(
+        py.contains("URL = \"http://localhost:5000/greeting\""),
+        "simulated: the real server's default address\n{py}"
+    );
     let sh = text(root, "copy-curl");
-    assert!(sh.contains("curl -sS -u 'cobra:hiss' -b jar.txt -c jar.txt 'http://localhost:5000/greeting'") && sh.contains("seq 4"), "{sh}");
+    assert!(
+        sh.contains(
+            "curl -sS -u 'cobra:hiss' -b jar.txt -c jar.txt 'http://localhost:5000/greeting'"
+        ) && sh.contains("seq 4"),
+        "{sh}"
+    );
 
     click(root, "mode-no-session");
     fill(root, "count", "5");
     click(root, "send-parallel");
     rows_settled(root, 9).await;
-    until("the parallel recipe", || text_now(root, "copy-python").contains("ThreadPoolExecutor(max_workers=5)")).await;
+    until("the parallel recipe", || {
+        text_now(root, "copy-python").contains("ThreadPoolExecutor(max_workers=5)")
+    })
+    .await;
     assert!(!text(root, "copy-python").contains("Session()"));
     let sh = text(root, "copy-curl");
-    assert!(!sh.contains("-b jar.txt") && sh.contains(" &\ndone\nwait"), "{sh}");
+    assert!(
+        !sh.contains("-b jar.txt") && sh.contains(" &\ndone\nwait"),
+        "{sh}"
+    );
 
     let link = value(root, "share-link");
     for want in ["user=cobra", "session=none", "n=5", "target=simulated"] {
@@ -436,7 +593,10 @@ async fn ctrl_enter_sends_and_copy_as_follows_what_was_done() {
 
     // Copy: the clipboard, or (when the browser refuses) the text shown to copy by hand.
     click(root, "copy-python-button");
-    until("copied or shown", || !text_now(root, "copy-status").is_empty()).await;
+    until("copied or shown", || {
+        !text_now(root, "copy-status").is_empty()
+    })
+    .await;
     if !text(root, "copy-status").starts_with("Copied") {
         assert_eq!(value(root, "copy-fallback"), text(root, "copy-python"));
     }
@@ -448,20 +608,34 @@ async fn a_shared_link_sets_the_page_up_without_a_password() {
     set_stored(None);
     let replace = js("u", "history.replaceState(null, '', u)");
     let before = web_sys::window().unwrap().location().href().unwrap();
-    replace.call1(&JsValue::NULL, &"?user=nagini&session=none&n=7&target=simulated&password=crawl".into()).unwrap();
+    replace
+        .call1(
+            &JsValue::NULL,
+            &"?user=nagini&session=none&n=7&target=simulated&password=crawl".into(),
+        )
+        .unwrap();
     let page = mount_with(None);
     let root = &page.root;
     ready(root).await;
     replace.call1(&JsValue::NULL, &before.into()).unwrap();
     let input = |t: &str| one(root, t).dyn_into::<HtmlInputElement>().unwrap();
     until("the link's user", || input("username").value() == "nagini").await;
-    assert_eq!(input("password").value(), "", "a link never carries the password");
+    assert_eq!(
+        input("password").value(),
+        "",
+        "a link never carries the password"
+    );
     assert!(input("mode-no-session").checked());
     assert_eq!(input("count").value(), "7");
     assert!(text(root, "action-note").contains("user nagini"));
     fill(root, "password", "crawl");
     send_once(root).await;
-    assert!(all(root, "exchange-message").pop().unwrap().text_content().unwrap().contains("Welcome, nagini!"));
+    assert!(all(root, "exchange-message")
+        .pop()
+        .unwrap()
+        .text_content()
+        .unwrap()
+        .contains("Welcome, nagini!"));
 }
 
 /// Every control on the page has an accessible name (a label, aria-label(ledby) or text).
@@ -475,21 +649,34 @@ async fn every_control_is_labelled() {
     fill(root, "lab-input", V1);
     until("decoded", || !all(root, "lab-payload").is_empty()).await;
     let doc = web_sys::window().unwrap().document().unwrap();
-    let controls = root.query_selector_all("input, textarea, select, button, summary").unwrap();
+    let controls = root
+        .query_selector_all("input, textarea, select, button, summary")
+        .unwrap();
     let mut unnamed = Vec::new();
     for i in 0..controls.length() {
         let el: Element = controls.item(i).unwrap().dyn_into().unwrap();
         let tag = el.tag_name().to_lowercase();
         let id = el.id();
-        let named = el.get_attribute("aria-label").is_some_and(|s| !s.trim().is_empty())
+        let named = el
+            .get_attribute("aria-label")
+            .is_some_and(|s| !s.trim().is_empty())
             || el.get_attribute("aria-labelledby").is_some()
-            || (!id.is_empty() && doc.query_selector(&format!("label[for=\"{id}\"]")).unwrap().is_some())
+            || (!id.is_empty()
+                && doc
+                    .query_selector(&format!("label[for=\"{id}\"]"))
+                    .unwrap()
+                    .is_some())
             || el.closest("label").unwrap().is_some()
-            || (matches!(tag.as_str(), "button" | "summary") && !el.text_content().unwrap_or_default().trim().is_empty());
+            || (matches!(tag.as_str(), "button" | "summary")
+                && !el.text_content().unwrap_or_default().trim().is_empty());
         if !named {
             unnamed.push(el.outer_html().chars().take(160).collect::<String>());
         }
     }
-    assert!(unnamed.is_empty(), "controls without a name:\n{}", unnamed.join("\n"));
+    assert!(
+        unnamed.is_empty(),
+        "controls without a name:\n{}",
+        unnamed.join("\n")
+    );
     set_stored(None);
 }

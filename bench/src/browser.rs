@@ -68,11 +68,21 @@ struct Cdp {
 }
 
 impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> Result<url::Url, url::ParseError> {
-        base.join(&format!("session/{}/goog/cdp/execute", session.unwrap_or_default()))
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!(
+            "session/{}/goog/cdp/execute",
+            session.unwrap_or_default()
+        ))
     }
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(json!({"cmd": self.cmd, "params": self.params}).to_string()))
+        (
+            http::Method::POST,
+            Some(json!({"cmd": self.cmd, "params": self.params}).to_string()),
+        )
     }
 }
 
@@ -208,7 +218,9 @@ const AIM: &str = r#"
 "#;
 
 fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
+        .local_addr()?
+        .port())
 }
 
 struct Driver {
@@ -226,7 +238,10 @@ impl Drop for Driver {
 
 async fn in_page(client: &Client, body: &str, args: Vec<Json>) -> Result<Json, String> {
     let script = format!("{HELPERS}\n{body}");
-    let v = client.execute_async(&script, args).await.map_err(|e| format!("in-page script: {e}"))?;
+    let v = client
+        .execute_async(&script, args)
+        .await
+        .map_err(|e| format!("in-page script: {e}"))?;
     if let Some(e) = v.get("error").and_then(Json::as_str) {
         return Err(format!("in-page script failed: {e}"));
     }
@@ -234,12 +249,18 @@ async fn in_page(client: &Client, body: &str, args: Vec<Json>) -> Result<Json, S
 }
 
 async fn reload_fresh(client: &Client, url: &str) -> Result<(), String> {
-    client.goto("about:blank").await.map_err(|e| e.to_string())?;
+    client
+        .goto("about:blank")
+        .await
+        .map_err(|e| e.to_string())?;
     client.goto(url).await.map_err(|e| e.to_string())?;
     let until = Instant::now() + Duration::from_secs(20);
     loop {
         let ok = client
-            .execute("return !!document.querySelector('[data-testid=\"send-once\"]');", vec![])
+            .execute(
+                "return !!document.querySelector('[data-testid=\"send-once\"]');",
+                vec![],
+            )
             .await
             .map_err(|e| e.to_string())?;
         if ok.as_bool() == Some(true) {
@@ -259,27 +280,49 @@ async fn reload_fresh(client: &Client, url: &str) -> Result<(), String> {
 }
 
 async fn navigation(client: &Client, base: &str) -> Result<NavTiming, String> {
-    client.goto("about:blank").await.map_err(|e| e.to_string())?;
-    client.goto(&format!("{base}/#bench-nav")).await.map_err(|e| e.to_string())?;
+    client
+        .goto("about:blank")
+        .await
+        .map_err(|e| e.to_string())?;
+    client
+        .goto(&format!("{base}/#bench-nav"))
+        .await
+        .map_err(|e| e.to_string())?;
     let until = Instant::now() + Duration::from_secs(20);
     loop {
-        let v = client.execute("return window.__bench || null;", vec![]).await.map_err(|e| e.to_string())?;
+        let v = client
+            .execute("return window.__bench || null;", vec![])
+            .await
+            .map_err(|e| e.to_string())?;
         let answered = v.get("answered").and_then(Json::as_f64);
         let completed = v.get("completed").and_then(Json::as_f64);
-        if let (Some(interactive), Some(answered)) = (v.get("interactive").and_then(Json::as_f64), answered) {
+        if let (Some(interactive), Some(answered)) =
+            (v.get("interactive").and_then(Json::as_f64), answered)
+        {
             if completed.is_some() || Instant::now() > until {
-                return Ok(NavTiming { interactive_ms: interactive, answered_ms: answered, completed_ms: completed });
+                return Ok(NavTiming {
+                    interactive_ms: interactive,
+                    answered_ms: answered,
+                    completed_ms: completed,
+                });
             }
         }
         if Instant::now() > until {
-            return Err(format!("no answer to the click within 20 s (probe state: {v})"));
+            return Err(format!(
+                "no answer to the click within 20 s (probe state: {v})"
+            ));
         }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
 /// Runs every page measurement against `base` (the greeting server serving the release page).
-pub async fn measure(base: &str, chromedriver: &Path, chromium: &Path, repeats: usize) -> Result<PageTimings, String> {
+pub async fn measure(
+    base: &str,
+    chromedriver: &Path,
+    chromium: &Path,
+    repeats: usize,
+) -> Result<PageTimings, String> {
     let mut t = PageTimings {
         chromium: std::process::Command::new(chromium)
             .arg("--version")
@@ -300,7 +343,10 @@ pub async fn measure(base: &str, chromedriver: &Path, chromium: &Path, repeats: 
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| format!("cannot start {}: {e}", chromedriver.display()))?;
-    let _driver = Driver { child, profile: profile.clone() };
+    let _driver = Driver {
+        child,
+        profile: profile.clone(),
+    };
     let until = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         if Instant::now() > until {
@@ -331,7 +377,9 @@ pub async fn measure(base: &str, chromedriver: &Path, chromium: &Path, repeats: 
         "browserName": "chrome",
         "goog:chromeOptions": { "binary": chromium, "args": args },
     });
-    let Json::Object(caps) = caps else { unreachable!() };
+    let Json::Object(caps) = caps else {
+        unreachable!()
+    };
     let connector = hyper_util::client::legacy::connect::HttpConnector::new();
     let client = ClientBuilder::new(connector)
         .capabilities(caps)
@@ -343,7 +391,12 @@ pub async fn measure(base: &str, chromedriver: &Path, chromium: &Path, repeats: 
     result.map(|()| t)
 }
 
-async fn measure_with(client: &Client, base: &str, repeats: usize, t: &mut PageTimings) -> Result<(), String> {
+async fn measure_with(
+    client: &Client,
+    base: &str,
+    repeats: usize,
+    t: &mut PageTimings,
+) -> Result<(), String> {
     client
         .update_timeouts(fantoccini::wd::TimeoutConfiguration::new(
             Some(Duration::from_secs(120)),
@@ -353,7 +406,10 @@ async fn measure_with(client: &Client, base: &str, repeats: usize, t: &mut PageT
         .await
         .map_err(|e| e.to_string())?;
     client
-        .issue_cmd(Cdp { cmd: "Page.addScriptToEvaluateOnNewDocument", params: json!({ "source": NAV_PROBE }) })
+        .issue_cmd(Cdp {
+            cmd: "Page.addScriptToEvaluateOnNewDocument",
+            params: json!({ "source": NAV_PROBE }),
+        })
         .await
         .map_err(|e| format!("DevTools Page.addScriptToEvaluateOnNewDocument: {e}"))?;
 
@@ -371,50 +427,88 @@ async fn measure_with(client: &Client, base: &str, repeats: usize, t: &mut PageT
         reload_fresh(client, &url).await?;
         let v = in_page(client, PAGE_100, vec![]).await?;
         if v["bad"].as_u64().unwrap_or(0) > 0 {
-            t.notes.push(format!("the page's 100 requests had {} answers other than 200: {}", v["bad"], v["why"]));
+            t.notes.push(format!(
+                "the page's 100 requests had {} answers other than 200: {}",
+                v["bad"], v["why"]
+            ));
         }
         t.page_100_ms.push(v["ms"].as_f64().unwrap_or(f64::NAN));
         let v = in_page(client, BARE_100, vec![]).await?;
         if v["bad"].as_u64().unwrap_or(0) > 0 {
-            t.notes.push(format!("the bare fetch loop had {} answers other than 200", v["bad"]));
+            t.notes.push(format!(
+                "the bare fetch loop had {} answers other than 200",
+                v["bad"]
+            ));
         }
         t.bare_100_ms.push(v["ms"].as_f64().unwrap_or(f64::NAN));
         t.bare_other_rows = v["other"].as_u64().unwrap_or(0) as usize;
         // The same loop in a same-origin document without the app (no side channel, no rendering).
-        client.goto(&format!("{base}/playground/api/info")).await.map_err(|e| e.to_string())?;
+        client
+            .goto(&format!("{base}/playground/api/info"))
+            .await
+            .map_err(|e| e.to_string())?;
         let v = in_page(client, BARE_100, vec![]).await?;
-        t.bare_no_app_100_ms.push(v["ms"].as_f64().unwrap_or(f64::NAN));
+        t.bare_no_app_100_ms
+            .push(v["ms"].as_f64().unwrap_or(f64::NAN));
     }
 
     eprintln!("bench: page: one exchange, near-empty timeline");
     // One exchange near an empty timeline, then with 1,000 rows: against the server, and on the
     // page's simulated server (no network: the page's own cost alone).
     reload_fresh(client, &url).await?;
-    t.target_kind = in_page(client, AIM, vec![json!("server")]).await?["kind"].as_str().unwrap_or_default().to_string();
+    t.target_kind = in_page(client, AIM, vec![json!("server")]).await?["kind"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string();
     let n = repeats.max(5);
     for _ in 0..n {
-        t.one_near_empty_ms.push(in_page(client, ONE_EXCHANGE, vec![]).await?["ms"].as_f64().unwrap_or(f64::NAN));
+        t.one_near_empty_ms.push(
+            in_page(client, ONE_EXCHANGE, vec![]).await?["ms"]
+                .as_f64()
+                .unwrap_or(f64::NAN),
+        );
     }
     in_page(client, AIM, vec![json!("simulated")]).await?;
     for _ in 0..n {
-        t.sim_near_empty_ms.push(in_page(client, ONE_EXCHANGE, vec![]).await?["ms"].as_f64().unwrap_or(f64::NAN));
+        t.sim_near_empty_ms.push(
+            in_page(client, ONE_EXCHANGE, vec![]).await?["ms"]
+                .as_f64()
+                .unwrap_or(f64::NAN),
+        );
     }
     eprintln!("bench: page: filling the timeline to 1,000 rows (simulated server)");
     let fill_started = Instant::now();
-    let want: u64 = std::env::var("BENCH_PAGE_ROWS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000);
+    let want: u64 = std::env::var("BENCH_PAGE_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1000);
     let v = in_page(client, FILL, vec![json!(want)]).await?;
-    eprintln!("bench: page: filled to {} rows; each batch of 50 took (ms): {}", v["rows"], v["batches"]);
+    eprintln!(
+        "bench: page: filled to {} rows; each batch of 50 took (ms): {}",
+        v["rows"], v["batches"]
+    );
     if v["stalled"].as_bool() == Some(true) {
-        t.notes.push(format!("filling the timeline stalled at {} of the page's rows ({} rows in all)", v["rows"], v["all"]));
+        t.notes.push(format!(
+            "filling the timeline stalled at {} of the page's rows ({} rows in all)",
+            v["rows"], v["all"]
+        ));
     }
     t.fill_secs = fill_started.elapsed().as_secs_f64();
     t.rows_reached = v["rows"].as_u64().unwrap_or(0) as usize;
     for _ in 0..n {
-        t.sim_at_1000_ms.push(in_page(client, ONE_EXCHANGE, vec![]).await?["ms"].as_f64().unwrap_or(f64::NAN));
+        t.sim_at_1000_ms.push(
+            in_page(client, ONE_EXCHANGE, vec![]).await?["ms"]
+                .as_f64()
+                .unwrap_or(f64::NAN),
+        );
     }
     in_page(client, AIM, vec![json!("server")]).await?;
     for _ in 0..n {
-        t.one_at_1000_ms.push(in_page(client, ONE_EXCHANGE, vec![]).await?["ms"].as_f64().unwrap_or(f64::NAN));
+        t.one_at_1000_ms.push(
+            in_page(client, ONE_EXCHANGE, vec![]).await?["ms"]
+                .as_f64()
+                .unwrap_or(f64::NAN),
+        );
     }
     Ok(())
 }

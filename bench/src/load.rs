@@ -48,7 +48,13 @@ pub struct LoadSpec {
 }
 
 impl LoadSpec {
-    pub fn new(addr: SocketAddr, path: &str, connections: usize, duration: Duration, check: Check) -> LoadSpec {
+    pub fn new(
+        addr: SocketAddr,
+        path: &str,
+        connections: usize,
+        duration: Duration,
+        check: Check,
+    ) -> LoadSpec {
         LoadSpec {
             addr,
             path: path.to_string(),
@@ -105,7 +111,11 @@ impl LoadResult {
         if self.error_kinds.is_empty() {
             return "none".into();
         }
-        self.error_kinds.iter().map(|(k, n)| format!("{n}× {k}")).collect::<Vec<_>>().join(", ")
+        self.error_kinds
+            .iter()
+            .map(|(k, n)| format!("{n}× {k}"))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
 }
 
@@ -121,7 +131,9 @@ pub fn percentile_sorted(sorted: &[u64], q: f64) -> u64 {
 /// Runs the load on a runtime of its own (so it can be called from plain threads).
 pub fn run_load(spec: &LoadSpec) -> std::io::Result<LoadResult> {
     let runtime = if spec.client_threads <= 1 {
-        tokio::runtime::Builder::new_current_thread().enable_all().build()?
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
     } else {
         tokio::runtime::Builder::new_multi_thread()
             .worker_threads(spec.client_threads)
@@ -142,7 +154,10 @@ pub async fn load(spec: LoadSpec) -> LoadResult {
             tokio::spawn(async move { connection_loop(&spec, deadline).await })
         })
         .collect();
-    let mut result = LoadResult { connections: spec.connections, ..LoadResult::default() };
+    let mut result = LoadResult {
+        connections: spec.connections,
+        ..LoadResult::default()
+    };
     for task in tasks {
         match task.await {
             Ok(conn) => {
@@ -157,7 +172,10 @@ pub async fn load(spec: LoadSpec) -> LoadResult {
             }
             Err(e) => {
                 result.errors += 1;
-                *result.error_kinds.entry(format!("load task failed: {e}")).or_default() += 1;
+                *result
+                    .error_kinds
+                    .entry(format!("load task failed: {e}"))
+                    .or_default() += 1;
             }
         }
     }
@@ -208,10 +226,14 @@ struct Conn {
 }
 
 async fn connection_loop(spec: &LoadSpec, deadline: Instant) -> ConnStats {
-    let mut stats = ConnStats { latencies_ns: Vec::with_capacity(4096), ..ConnStats::default() };
+    let mut stats = ConnStats {
+        latencies_ns: Vec::with_capacity(4096),
+        ..ConnStats::default()
+    };
     let auth = format!(
         "Basic {}",
-        base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", spec.user.0, spec.user.1))
+        base64::engine::general_purpose::STANDARD
+            .encode(format!("{}:{}", spec.user.0, spec.user.1))
     );
     let mut conn: Option<Conn> = None;
     let mut cookie: Option<String> = None;
@@ -231,10 +253,18 @@ async fn connection_loop(spec: &LoadSpec, deadline: Instant) -> ConnStats {
         request.extend_from_slice(b"\r\n");
 
         let started = Instant::now();
-        let mut outcome = tokio::time::timeout(spec.request_timeout, exchange(spec, &mut conn, &request, &mut stats)).await;
+        let mut outcome = tokio::time::timeout(
+            spec.request_timeout,
+            exchange(spec, &mut conn, &request, &mut stats),
+        )
+        .await;
         if matches!(outcome, Ok(Err(ExchangeError::StaleConnection))) {
             conn = None;
-            outcome = tokio::time::timeout(spec.request_timeout, exchange(spec, &mut conn, &request, &mut stats)).await;
+            outcome = tokio::time::timeout(
+                spec.request_timeout,
+                exchange(spec, &mut conn, &request, &mut stats),
+            )
+            .await;
         }
         let answer = match outcome {
             Ok(Ok(answer)) => answer,
@@ -298,11 +328,17 @@ async fn connection_loop(spec: &LoadSpec, deadline: Instant) -> ConnStats {
 pub fn visit_in_body(body: &[u8]) -> Option<u64> {
     const MARK: &[u8] = b"visit #";
     if let Some(at) = body.windows(MARK.len()).position(|w| w == MARK) {
-        let digits: Vec<u8> = body[at + MARK.len()..].iter().copied().take_while(u8::is_ascii_digit).collect();
+        let digits: Vec<u8> = body[at + MARK.len()..]
+            .iter()
+            .copied()
+            .take_while(u8::is_ascii_digit)
+            .collect();
         return std::str::from_utf8(&digits).ok()?.parse().ok();
     }
     let welcome = b"\"Welcome, ";
-    body.windows(welcome.len()).any(|w| w == welcome).then_some(1)
+    body.windows(welcome.len())
+        .any(|w| w == welcome)
+        .then_some(1)
 }
 
 async fn exchange(
@@ -312,16 +348,26 @@ async fn exchange(
     stats: &mut ConnStats,
 ) -> Result<Answer, ExchangeError> {
     if conn.is_none() {
-        let stream = TcpStream::connect(spec.addr).await.map_err(|e| ExchangeError::Io(format!("connect: {}", e.kind())))?;
+        let stream = TcpStream::connect(spec.addr)
+            .await
+            .map_err(|e| ExchangeError::Io(format!("connect: {}", e.kind())))?;
         let _ = stream.set_nodelay(true);
         stats.connects += 1;
-        *conn = Some(Conn { stream, buf: Vec::with_capacity(4096), used: false });
+        *conn = Some(Conn {
+            stream,
+            buf: Vec::with_capacity(4096),
+            used: false,
+        });
     }
     let c = conn.as_mut().expect("connected above");
     let reused = c.used;
     c.used = true;
     if let Err(e) = c.stream.write_all(request).await {
-        return Err(if reused { ExchangeError::StaleConnection } else { ExchangeError::Io(format!("write: {}", e.kind())) });
+        return Err(if reused {
+            ExchangeError::StaleConnection
+        } else {
+            ExchangeError::Io(format!("write: {}", e.kind()))
+        });
     }
     read_answer(c, reused).await
 }
@@ -343,10 +389,13 @@ async fn read_answer(c: &mut Conn, reused: bool) -> Result<Answer, ExchangeError
                     if h.name.eq_ignore_ascii_case("set-cookie") {
                         if let Some(rest) = h.value.strip_prefix(b"session=") {
                             let end = rest.iter().position(|&b| b == b';').unwrap_or(rest.len());
-                            session_cookie = Some(String::from_utf8_lossy(&rest[..end]).into_owned());
+                            session_cookie =
+                                Some(String::from_utf8_lossy(&rest[..end]).into_owned());
                         }
                     } else if h.name.eq_ignore_ascii_case("content-length") {
-                        content_length = std::str::from_utf8(h.value).ok().and_then(|v| v.trim().parse::<usize>().ok());
+                        content_length = std::str::from_utf8(h.value)
+                            .ok()
+                            .and_then(|v| v.trim().parse::<usize>().ok());
                     } else if h.name.eq_ignore_ascii_case("connection") {
                         let v = String::from_utf8_lossy(h.value).to_ascii_lowercase();
                         if v.contains("close") {
@@ -355,15 +404,27 @@ async fn read_answer(c: &mut Conn, reused: bool) -> Result<Answer, ExchangeError
                             connection_close = false;
                         }
                     } else if h.name.eq_ignore_ascii_case("transfer-encoding") {
-                        return Err(ExchangeError::Protocol("chunked answers are not supported by this load generator".into()));
+                        return Err(ExchangeError::Protocol(
+                            "chunked answers are not supported by this load generator".into(),
+                        ));
                     }
                 }
-                break (head_len, status, session_cookie, content_length, connection_close);
+                break (
+                    head_len,
+                    status,
+                    session_cookie,
+                    content_length,
+                    connection_close,
+                );
             }
             Ok(httparse::Status::Partial) => {}
             Err(e) => return Err(ExchangeError::Protocol(format!("bad answer: {e}"))),
         }
-        let n = c.stream.read(&mut chunk).await.map_err(|e| ExchangeError::Io(format!("read: {}", e.kind())))?;
+        let n = c
+            .stream
+            .read(&mut chunk)
+            .await
+            .map_err(|e| ExchangeError::Io(format!("read: {}", e.kind())))?;
         if n == 0 {
             return Err(if reused && c.buf.is_empty() {
                 ExchangeError::StaleConnection
@@ -377,9 +438,15 @@ async fn read_answer(c: &mut Conn, reused: bool) -> Result<Answer, ExchangeError
     let body = match content_length {
         Some(len) => {
             while c.buf.len() < head_len + len {
-                let n = c.stream.read(&mut chunk).await.map_err(|e| ExchangeError::Io(format!("read: {}", e.kind())))?;
+                let n = c
+                    .stream
+                    .read(&mut chunk)
+                    .await
+                    .map_err(|e| ExchangeError::Io(format!("read: {}", e.kind())))?;
                 if n == 0 {
-                    return Err(ExchangeError::Io("connection closed in the middle of a body".into()));
+                    return Err(ExchangeError::Io(
+                        "connection closed in the middle of a body".into(),
+                    ));
                 }
                 c.buf.extend_from_slice(&chunk[..n]);
             }
@@ -389,7 +456,11 @@ async fn read_answer(c: &mut Conn, reused: bool) -> Result<Answer, ExchangeError
         }
         None if close => {
             loop {
-                let n = c.stream.read(&mut chunk).await.map_err(|e| ExchangeError::Io(format!("read: {}", e.kind())))?;
+                let n = c
+                    .stream
+                    .read(&mut chunk)
+                    .await
+                    .map_err(|e| ExchangeError::Io(format!("read: {}", e.kind())))?;
                 if n == 0 {
                     break;
                 }
@@ -399,9 +470,18 @@ async fn read_answer(c: &mut Conn, reused: bool) -> Result<Answer, ExchangeError
             c.buf.clear();
             body
         }
-        None => return Err(ExchangeError::Protocol("an answer without Content-Length on a kept-alive connection".into())),
+        None => {
+            return Err(ExchangeError::Protocol(
+                "an answer without Content-Length on a kept-alive connection".into(),
+            ))
+        }
     };
-    Ok(Answer { status, session_cookie, close, body })
+    Ok(Answer {
+        status,
+        session_cookie,
+        close,
+        body,
+    })
 }
 
 #[cfg(test)]
@@ -410,8 +490,14 @@ mod tests {
 
     #[test]
     fn visits_from_bodies() {
-        assert_eq!(visit_in_body(b"{\n  \"message\": \"Welcome, cobra!\"\n}\n"), Some(1));
-        assert_eq!(visit_in_body(b"{\n  \"message\": \"Welcome back, cobra! This is visit #42.\"\n}\n"), Some(42));
+        assert_eq!(
+            visit_in_body(b"{\n  \"message\": \"Welcome, cobra!\"\n}\n"),
+            Some(1)
+        );
+        assert_eq!(
+            visit_in_body(b"{\n  \"message\": \"Welcome back, cobra! This is visit #42.\"\n}\n"),
+            Some(42)
+        );
         assert_eq!(visit_in_body(b"{}"), None);
     }
 

@@ -44,9 +44,18 @@ pub struct ServerProc {
 impl ServerProc {
     /// Starts a program that prints `... listening on http://ADDR` on stdout (greeting-server,
     /// hello-server) and waits for that line.
-    pub fn start_announcing(name: &str, mut command: Command, within: Duration) -> Result<ServerProc, String> {
-        command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::null());
-        let mut child = command.spawn().map_err(|e| format!("{name}: cannot start {:?}: {e}", command.get_program()))?;
+    pub fn start_announcing(
+        name: &str,
+        mut command: Command,
+        within: Duration,
+    ) -> Result<ServerProc, String> {
+        command
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null());
+        let mut child = command
+            .spawn()
+            .map_err(|e| format!("{name}: cannot start {:?}: {e}", command.get_program()))?;
         let stdout = child.stdout.take().expect("piped");
         let (tx, rx) = mpsc::channel::<String>();
         std::thread::spawn(move || {
@@ -55,7 +64,10 @@ impl ServerProc {
                 let Ok(line) = line else { break };
                 if !sent {
                     if let Some(at) = line.find("listening on http://") {
-                        let addr = line[at + "listening on http://".len()..].trim().trim_end_matches('/').to_string();
+                        let addr = line[at + "listening on http://".len()..]
+                            .trim()
+                            .trim_end_matches('/')
+                            .to_string();
                         let _ = tx.send(addr);
                         sent = true;
                     }
@@ -63,47 +75,83 @@ impl ServerProc {
                 // Keep draining so the server never blocks on a full pipe.
             }
         });
-        let mut proc = ServerProc { name: name.to_string(), addr: SocketAddr::from(([127, 0, 0, 1], 0)), child: Some(child) };
+        let mut proc = ServerProc {
+            name: name.to_string(),
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            child: Some(child),
+        };
         let addr = match rx.recv_timeout(within) {
             Ok(addr) => addr,
             Err(_) => {
-                let status = proc.child.as_mut().and_then(|c| c.try_wait().ok().flatten());
+                let status = proc
+                    .child
+                    .as_mut()
+                    .and_then(|c| c.try_wait().ok().flatten());
                 return Err(match status {
                     Some(st) => format!("{name} exited before it listened ({st})"),
-                    None => format!("{name} printed no `listening on http://...` line within {within:?}"),
+                    None => format!(
+                        "{name} printed no `listening on http://...` line within {within:?}"
+                    ),
                 });
             }
         };
-        proc.addr = addr.parse().map_err(|e| format!("{name}: cannot parse the address {addr:?}: {e}"))?;
+        proc.addr = addr
+            .parse()
+            .map_err(|e| format!("{name}: cannot parse the address {addr:?}: {e}"))?;
         Ok(proc)
     }
 
     /// Starts a program told to listen on `port` (the Python peers) and waits until the port
     /// accepts connections.
-    pub fn start_on_port(name: &str, mut command: Command, port: u16, within: Duration, log: Option<&Path>) -> Result<ServerProc, String> {
+    pub fn start_on_port(
+        name: &str,
+        mut command: Command,
+        port: u16,
+        within: Duration,
+        log: Option<&Path>,
+    ) -> Result<ServerProc, String> {
         command.stdin(Stdio::null());
         match log.and_then(|p| std::fs::File::create(p).ok()) {
             Some(file) => {
-                let err = file.try_clone().map(Stdio::from).unwrap_or_else(|_| Stdio::null());
+                let err = file
+                    .try_clone()
+                    .map(Stdio::from)
+                    .unwrap_or_else(|_| Stdio::null());
                 command.stdout(Stdio::from(file)).stderr(err);
             }
             None => {
                 command.stdout(Stdio::null()).stderr(Stdio::null());
             }
         }
-        let child = command.spawn().map_err(|e| format!("{name}: cannot start {:?}: {e}", command.get_program()))?;
+        let child = command
+            .spawn()
+            .map_err(|e| format!("{name}: cannot start {:?}: {e}", command.get_program()))?;
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let mut proc = ServerProc { name: name.to_string(), addr, child: Some(child) };
+        let mut proc = ServerProc {
+            name: name.to_string(),
+            addr,
+            child: Some(child),
+        };
         let until = Instant::now() + within;
         loop {
             if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
                 return Ok(proc);
             }
-            if let Some(st) = proc.child.as_mut().and_then(|c| c.try_wait().ok().flatten()) {
-                return Err(format!("{name} exited before it listened ({st}){}", log.map(|p| format!("; see {}", p.display())).unwrap_or_default()));
+            if let Some(st) = proc
+                .child
+                .as_mut()
+                .and_then(|c| c.try_wait().ok().flatten())
+            {
+                return Err(format!(
+                    "{name} exited before it listened ({st}){}",
+                    log.map(|p| format!("; see {}", p.display()))
+                        .unwrap_or_default()
+                ));
             }
             if Instant::now() > until {
-                return Err(format!("{name} did not accept connections on {addr} within {within:?}"));
+                return Err(format!(
+                    "{name} did not accept connections on {addr} within {within:?}"
+                ));
             }
             std::thread::sleep(Duration::from_millis(50));
         }
@@ -115,7 +163,9 @@ impl ServerProc {
 
     /// SIGTERM, up to 5 s for a clean exit, then SIGKILL.
     pub fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else { return };
+        let Some(mut child) = self.child.take() else {
+            return;
+        };
         if let Ok(Some(_)) = child.try_wait() {
             return;
         }
@@ -149,10 +199,18 @@ impl Drop for ServerProc {
 
 /// Runs a command and returns its trimmed stdout (or stderr when stdout is empty), if it ran.
 pub fn command_output(program: &str, args: &[&str]) -> Option<String> {
-    let out = Command::new(program).args(args).stdin(Stdio::null()).output().ok()?;
+    let out = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .output()
+        .ok()?;
     if !out.status.success() {
         return None;
     }
-    let text = if out.stdout.is_empty() { out.stderr } else { out.stdout };
+    let text = if out.stdout.is_empty() {
+        out.stderr
+    } else {
+        out.stdout
+    };
     Some(String::from_utf8_lossy(&text).trim().to_string())
 }

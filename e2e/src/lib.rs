@@ -40,20 +40,29 @@ pub fn under_ci() -> bool {
 }
 
 pub fn timeout() -> Duration {
-    let secs = std::env::var("E2E_TIMEOUT_SECS").ok().and_then(|s| s.parse().ok()).unwrap_or(20);
+    let secs = std::env::var("E2E_TIMEOUT_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20);
     Duration::from_secs(secs)
 }
 
 fn which(program: &str) -> Option<PathBuf> {
     let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path).map(|d| d.join(program)).find(|p| p.is_file())
+    std::env::split_paths(&path)
+        .map(|d| d.join(program))
+        .find(|p| p.is_file())
 }
 
 /// An environment variable naming a path; a relative path is taken from the workspace root
 /// (where `cargo test` is usually typed), not from e2e/ (where the test binaries run).
 fn env_path(var: &str) -> Option<PathBuf> {
     let p = PathBuf::from(std::env::var_os(var)?);
-    Some(if p.is_relative() { workspace_root().join(p) } else { p })
+    Some(if p.is_relative() {
+        workspace_root().join(p)
+    } else {
+        p
+    })
 }
 
 /// What every scenario needs.
@@ -72,7 +81,14 @@ fn build_server() -> std::result::Result<PathBuf, String> {
             eprintln!("e2e: building greeting-server (set GREETING_SERVER_BIN to skip this)");
             let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
                 .current_dir(workspace_root())
-                .args(["build", "-p", "greeting-server", "--bin", "greeting-server", "--message-format=json"])
+                .args([
+                    "build",
+                    "-p",
+                    "greeting-server",
+                    "--bin",
+                    "greeting-server",
+                    "--message-format=json",
+                ])
                 .stdin(Stdio::null())
                 .stderr(Stdio::inherit())
                 .output()
@@ -83,7 +99,11 @@ fn build_server() -> std::result::Result<PathBuf, String> {
             String::from_utf8_lossy(&out.stdout)
                 .lines()
                 .filter_map(|l| serde_json::from_str::<Json>(l).ok())
-                .filter_map(|v| v.get("executable").and_then(|e| e.as_str()).map(PathBuf::from))
+                .filter_map(|v| {
+                    v.get("executable")
+                        .and_then(|e| e.as_str())
+                        .map(PathBuf::from)
+                })
                 .find(|p| p.file_name().is_some_and(|n| n == "greeting-server"))
                 .ok_or_else(|| "cargo built greeting-server but named no executable".into())
         })
@@ -99,7 +119,8 @@ pub fn prereqs() -> std::result::Result<Prereqs, String> {
             dist.join("index.html").display()
         ));
     }
-    let chromedriver = env_path("CHROMEDRIVER").or_else(|| which("chromedriver"))
+    let chromedriver = env_path("CHROMEDRIVER")
+        .or_else(|| which("chromedriver"))
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"));
     if !chromedriver.is_file() {
         return Err(format!(
@@ -109,16 +130,27 @@ pub fn prereqs() -> std::result::Result<Prereqs, String> {
     }
     let chromium = env_path("CHROMIUM").unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
     if !chromium.is_file() {
-        return Err(format!("chromium not found at {} (apt-get install chromium)", chromium.display()));
+        return Err(format!(
+            "chromium not found at {} (apt-get install chromium)",
+            chromium.display()
+        ));
     }
     let server_bin = match env_path("GREETING_SERVER_BIN") {
         Some(p) => p,
         None => build_server()?,
     };
     if !server_bin.is_file() {
-        return Err(format!("greeting-server binary not found at {}", server_bin.display()));
+        return Err(format!(
+            "greeting-server binary not found at {}",
+            server_bin.display()
+        ));
     }
-    Ok(Prereqs { dist, server_bin, chromedriver, chromium })
+    Ok(Prereqs {
+        dist,
+        server_bin,
+        chromedriver,
+        chromium,
+    })
 }
 
 /// A skip that is allowed everywhere (e.g. Python's `requests` missing): prints why.
@@ -159,7 +191,11 @@ impl LogBuf {
         q.iter().map(|l| format!("{l}\n")).collect()
     }
     pub fn contains(&self, s: &str) -> bool {
-        self.0.lock().unwrap_or_else(|e| e.into_inner()).iter().any(|l| l.contains(s))
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .any(|l| l.contains(s))
     }
     fn follow(&self, r: impl Read + Send + 'static, tag: &'static str, echo: bool) {
         let me = self.clone();
@@ -244,7 +280,8 @@ impl Server {
 
     pub fn start_on(p: &Prereqs, port: u16, serve_page: bool, extra: &[&str]) -> Result<Server> {
         let mut c = Command::new(&p.server_bin);
-        c.current_dir(workspace_root()).args(["--bind", "127.0.0.1", "--port", &port.to_string()]);
+        c.current_dir(workspace_root())
+            .args(["--bind", "127.0.0.1", "--port", &port.to_string()]);
         if serve_page {
             c.arg("--static").arg(&p.dist);
         }
@@ -254,7 +291,11 @@ impl Server {
         loop {
             let found = {
                 let q = log.0.lock().unwrap_or_else(|e| e.into_inner());
-                q.iter().find_map(|l| l.split("listening on ").nth(1).map(|s| s.trim().to_string()))
+                q.iter().find_map(|l| {
+                    l.split("listening on ")
+                        .nth(1)
+                        .map(|s| s.trim().to_string())
+                })
             };
             if let Some(url) = found {
                 let port: u16 = url
@@ -263,14 +304,25 @@ impl Server {
                     .next()
                     .and_then(|p| p.parse().ok())
                     .with_context(|| format!("cannot read a port from `listening on {url}`"))?;
-                return Ok(Server { child: Some(child), port, base: format!("http://127.0.0.1:{port}"), log });
+                return Ok(Server {
+                    child: Some(child),
+                    port,
+                    base: format!("http://127.0.0.1:{port}"),
+                    log,
+                });
             }
             if let Ok(Some(st)) = child.try_wait() {
-                bail!("greeting-server exited ({st}) before listening; it printed:\n{}", log.text());
+                bail!(
+                    "greeting-server exited ({st}) before listening; it printed:\n{}",
+                    log.text()
+                );
             }
             if t.elapsed() > Duration::from_secs(30) {
                 stop_child(&mut child);
-                bail!("greeting-server printed no `listening on` line in 30 s; it printed:\n{}", log.text());
+                bail!(
+                    "greeting-server printed no `listening on` line in 30 s; it printed:\n{}",
+                    log.text()
+                );
             }
             std::thread::sleep(Duration::from_millis(25));
         }
@@ -320,7 +372,11 @@ impl StaticServer {
                 });
             }
         });
-        Ok(StaticServer { base: format!("http://127.0.0.1:{port}"), stop, port })
+        Ok(StaticServer {
+            base: format!("http://127.0.0.1:{port}"),
+            stop,
+            port,
+        })
     }
 }
 
@@ -346,7 +402,11 @@ fn serve_static(mut conn: TcpStream, dir: &Path) -> std::io::Result<()> {
     let method = parts.next().unwrap_or("");
     let path = parts.next().unwrap_or("/").split('?').next().unwrap_or("/");
     let rel = path.trim_start_matches('/');
-    let file = if rel.is_empty() || rel.contains("..") { dir.join("index.html") } else { dir.join(rel) };
+    let file = if rel.is_empty() || rel.contains("..") {
+        dir.join("index.html")
+    } else {
+        dir.join(rel)
+    };
     let (status, body, ctype) = match (method, std::fs::read(&file)) {
         ("GET", Ok(b)) => ("200 OK", b, content_type(&file)),
         _ => ("404 Not Found", b"not found".to_vec(), "text/plain"),
@@ -382,11 +442,18 @@ fn content_type(p: &Path) -> &'static str {
 struct GetBrowserLog;
 
 impl fantoccini::wd::WebDriverCompatibleCommand for GetBrowserLog {
-    fn endpoint(&self, base: &url::Url, session: Option<&str>) -> std::result::Result<url::Url, url::ParseError> {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> std::result::Result<url::Url, url::ParseError> {
         base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
     }
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (http::Method::POST, Some(r#"{"type":"browser"}"#.to_string()))
+        (
+            http::Method::POST,
+            Some(r#"{"type":"browser"}"#.to_string()),
+        )
     }
 }
 
@@ -430,7 +497,10 @@ impl Browser {
         let (mut driver, driver_log) = spawn_logged(c, "chromedriver", false)?;
         if !wait_port(port, Duration::from_secs(20)) {
             stop_child(&mut driver);
-            bail!("chromedriver did not listen on port {port} within 20 s:\n{}", driver_log.text());
+            bail!(
+                "chromedriver did not listen on port {port} within 20 s:\n{}",
+                driver_log.text()
+            );
         }
         static N: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
         let profile = std::env::temp_dir().join(format!(
@@ -472,10 +542,19 @@ impl Browser {
             Ok(c) => c,
             Err(e) => {
                 stop_child(&mut driver);
-                bail!("could not start Chromium through chromedriver: {e}\n{}", driver_log.text());
+                bail!(
+                    "could not start Chromium through chromedriver: {e}\n{}",
+                    driver_log.text()
+                );
             }
         };
-        Ok(Browser { client: Some(client), driver, driver_log, profile, console: Vec::new() })
+        Ok(Browser {
+            client: Some(client),
+            driver,
+            driver_log,
+            profile,
+            console: Vec::new(),
+        })
     }
 
     pub fn client(&self) -> &Client {
@@ -483,11 +562,17 @@ impl Browser {
     }
 
     pub async fn goto(&self, url: &str) -> Result<()> {
-        self.client().goto(url).await.with_context(|| format!("open {url}"))
+        self.client()
+            .goto(url)
+            .await
+            .with_context(|| format!("open {url}"))
     }
 
     pub async fn js(&self, script: &str, args: Vec<Json>) -> Result<Json> {
-        self.client().execute(script, args).await.context("run script in page")
+        self.client()
+            .execute(script, args)
+            .await
+            .context("run script in page")
     }
 
     /// Visible text of the first element with this data-testid, None if there is none.
@@ -512,7 +597,11 @@ impl Browser {
             )
             .await?;
         Ok(v.as_array()
-            .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+            .map(|a| {
+                a.iter()
+                    .filter_map(|x| x.as_str().map(String::from))
+                    .collect()
+            })
             .unwrap_or_default())
     }
 
@@ -553,11 +642,17 @@ impl Browser {
     pub async fn click(&self, testid: &str) -> Result<()> {
         let css = Self::css(testid);
         let el = self
-            .wait(&format!("{testid} to be clickable"), timeout(), async || {
-                let Ok(el) = self.client().find(Locator::Css(&css)).await else { return Ok(None) };
-                let enabled = el.is_enabled().await.unwrap_or(false);
-                Ok(enabled.then_some(el))
-            })
+            .wait(
+                &format!("{testid} to be clickable"),
+                timeout(),
+                async || {
+                    let Ok(el) = self.client().find(Locator::Css(&css)).await else {
+                        return Ok(None);
+                    };
+                    let enabled = el.is_enabled().await.unwrap_or(false);
+                    Ok(enabled.then_some(el))
+                },
+            )
             .await?;
         // Scroll it into view first: chromedriver refuses clicks on elements outside the viewport
         // in some layouts.
@@ -578,8 +673,12 @@ impl Browser {
                 Ok(self.client().find(Locator::Css(&css)).await.ok())
             })
             .await?;
-        el.clear().await.with_context(|| format!("clear {testid}"))?;
-        el.send_keys(value).await.with_context(|| format!("type into {testid}"))?;
+        el.clear()
+            .await
+            .with_context(|| format!("clear {testid}"))?;
+        el.send_keys(value)
+            .await
+            .with_context(|| format!("type into {testid}"))?;
         self.js(
             "const e = document.querySelector(arguments[0]); if (e) { \
                if (e.value !== arguments[1]) { e.value = arguments[1]; e.dispatchEvent(new Event('input', {bubbles: true})); } \
@@ -609,7 +708,13 @@ impl Browser {
             .map(|a| {
                 a.iter()
                     .map(|r| {
-                        let s = |k: &str| r.get(k).and_then(|x| x.as_str()).unwrap_or("").trim().to_string();
+                        let s = |k: &str| {
+                            r.get(k)
+                                .and_then(|x| x.as_str())
+                                .unwrap_or("")
+                                .trim()
+                                .to_string()
+                        };
                         Row {
                             status: s("status").parse().ok(),
                             visit: s("visit").parse().ok(),
@@ -643,7 +748,10 @@ impl Browser {
             }
             if t.elapsed() > within {
                 return Err(match last_err {
-                    Some(e) => anyhow!("timed out after {:?} waiting for {what}; last error: {e:#}", within),
+                    Some(e) => anyhow!(
+                        "timed out after {:?} waiting for {what}; last error: {e:#}",
+                        within
+                    ),
                     None => anyhow!("timed out after {:?} waiting for {what}", within),
                 });
             }
@@ -666,7 +774,12 @@ impl Browser {
     }
 
     /// Wait until the text of `testid` satisfies `pred`; the error shows the text last seen.
-    pub async fn wait_text(&self, testid: &str, what: &str, pred: impl Fn(&str) -> bool) -> Result<String> {
+    pub async fn wait_text(
+        &self,
+        testid: &str,
+        what: &str,
+        pred: impl Fn(&str) -> bool,
+    ) -> Result<String> {
         let mut last = None;
         let r = self
             .wait(what, timeout(), async || {
@@ -680,8 +793,13 @@ impl Browser {
 
     /// Console entries since the start (chromedriver's `browser` log).
     pub async fn console(&mut self) -> Result<Vec<Json>> {
-        let Some(c) = self.client.as_ref() else { return Ok(self.console.clone()) };
-        let v = c.issue_cmd(GetBrowserLog).await.context("read the browser console log")?;
+        let Some(c) = self.client.as_ref() else {
+            return Ok(self.console.clone());
+        };
+        let v = c
+            .issue_cmd(GetBrowserLog)
+            .await
+            .context("read the browser console log")?;
         if let Some(a) = v.as_array() {
             self.console.extend(a.iter().cloned());
         }
@@ -698,7 +816,12 @@ impl Browser {
             .iter()
             .filter(|e| e.get("level").and_then(|l| l.as_str()) == Some("SEVERE"))
             .filter(|e| e.get("source").and_then(|s| s.as_str()) != Some("network"))
-            .map(|e| e.get("message").and_then(|m| m.as_str()).unwrap_or("").to_string())
+            .map(|e| {
+                e.get("message")
+                    .and_then(|m| m.as_str())
+                    .unwrap_or("")
+                    .to_string()
+            })
             // Chromium's own report of a CORS refusal (logged as "javascript", but the browser's
             // words, not the page's): the CORS scenarios provoke it on purpose.
             .filter(|m| !m.contains("has been blocked by CORS policy"))
@@ -714,7 +837,9 @@ impl Browser {
     /// Save screenshot.png, page.html and console.log into `dir`.
     pub async fn save_artifacts(&mut self, dir: &Path) -> Vec<String> {
         let mut notes = Vec::new();
-        let Some(c) = self.client.as_ref() else { return notes };
+        let Some(c) = self.client.as_ref() else {
+            return notes;
+        };
         match c.screenshot().await {
             Ok(png) => {
                 let _ = std::fs::write(dir.join("screenshot.png"), png);
@@ -796,7 +921,8 @@ impl Ctx {
     /// Start a greeting server serving the release page; its log joins the failure report.
     pub fn server(&mut self, extra: &[&str]) -> Result<Server> {
         let s = Server::start(&self.p, extra)?;
-        self.logs.push((format!("server-{}", s.port), s.log.clone()));
+        self.logs
+            .push((format!("server-{}", s.port), s.log.clone()));
         Ok(s)
     }
 
@@ -813,12 +939,19 @@ impl Ctx {
     pub async fn open(&self, url: &str, kind: Option<&str>) -> Result<()> {
         self.browser.goto(url).await?;
         let b = &self.browser;
-        b.wait("the page to start (data-testid=send-once)", timeout(), async || {
-            Ok(b.exists("send-once").await?.then_some(()))
-        })
+        b.wait(
+            "the page to start (data-testid=send-once)",
+            timeout(),
+            async || Ok(b.exists("send-once").await?.then_some(())),
+        )
         .await?;
         if let Some(kind) = kind {
-            b.wait_text("target-kind", &format!("target-kind to be \"{kind}\""), |t| t == kind).await?;
+            b.wait_text(
+                "target-kind",
+                &format!("target-kind to be \"{kind}\""),
+                |t| t == kind,
+            )
+            .await?;
         }
         Ok(())
     }
@@ -848,13 +981,21 @@ pub async fn scenario(name: &str, body: impl AsyncFnOnce(&mut Ctx) -> Result<()>
         Ok(b) => b,
         Err(e) => panic!("e2e: {name}: {e:#}"),
     };
-    let mut ctx = Ctx { p, browser, logs: Vec::new(), name: name.to_string() };
+    let mut ctx = Ctx {
+        p,
+        browser,
+        logs: Vec::new(),
+        name: name.to_string(),
+    };
     let mut result = body(&mut ctx).await;
     if result.is_ok() {
         // The page's console must show nothing but logs (no panic, no uncaught error).
         match ctx.browser.page_errors().await {
             Ok(errs) if !errs.is_empty() => {
-                result = Err(anyhow!("the browser console shows errors:\n  {}", errs.join("\n  ")))
+                result = Err(anyhow!(
+                    "the browser console shows errors:\n  {}",
+                    errs.join("\n  ")
+                ))
             }
             _ => {}
         }
@@ -893,7 +1034,8 @@ pub async fn send_once(b: &Browser) -> Result<Row> {
     b.click("send-once").await?;
     let rows = b
         .wait_rows("one more exchange-row with a status or an error", |rows| {
-            rows.len() > before && newest(rows, before).is_some_and(|r| r.status.is_some() || !r.error.is_empty())
+            rows.len() > before
+                && newest(rows, before).is_some_and(|r| r.status.is_some() || !r.error.is_empty())
         })
         .await?;
     Ok(newest(&rows, before).cloned().unwrap_or_default())
@@ -904,7 +1046,11 @@ fn newest(rows: &[Row], before: usize) -> Option<&Row> {
     if rows.len() <= before {
         return None;
     }
-    if newest_first(rows) { rows.first() } else { rows.last() }
+    if newest_first(rows) {
+        rows.first()
+    } else {
+        rows.last()
+    }
 }
 
 /// Whether the timeline lists the newest exchange first: read from the page's own numbering
@@ -970,7 +1116,10 @@ impl PythonPeer {
     /// `python -c SCRIPT ARGS...`, then wait (30 s at most) until it listens on `port`.
     pub fn start(python: &str, script: &str, args: &[&str], port: u16) -> Result<PythonPeer> {
         let mut c = Command::new(python);
-        c.arg("-c").arg(script).args(args).env("PYTHONUNBUFFERED", "1");
+        c.arg("-c")
+            .arg(script)
+            .args(args)
+            .env("PYTHONUNBUFFERED", "1");
         let (mut child, log) = spawn_logged(c, "python", false)?;
         let t = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
@@ -979,11 +1128,17 @@ impl PythonPeer {
             }
             if t.elapsed() > Duration::from_secs(30) {
                 stop_child(&mut child);
-                bail!("the Python peer did not listen on port {port} within 30 s:\n{}", log.text());
+                bail!(
+                    "the Python peer did not listen on port {port} within 30 s:\n{}",
+                    log.text()
+                );
             }
             std::thread::sleep(Duration::from_millis(100));
         }
-        Ok(PythonPeer { child: Some(child), log })
+        Ok(PythonPeer {
+            child: Some(child),
+            log,
+        })
     }
 }
 
@@ -1009,7 +1164,14 @@ impl TrunkServe {
         let trunk = std::env::var("TRUNK").unwrap_or_else(|_| "trunk".into());
         let mut c = Command::new(&trunk);
         c.current_dir(workspace_root())
-            .args(["serve", "--address", "127.0.0.1", "--port", &port.to_string(), "--no-autoreload"])
+            .args([
+                "serve",
+                "--address",
+                "127.0.0.1",
+                "--port",
+                &port.to_string(),
+                "--no-autoreload",
+            ])
             .arg("--dist")
             .arg(dist_dir)
             .args(extra);
@@ -1024,11 +1186,19 @@ impl TrunkServe {
             }
             if t.elapsed() > build_within {
                 stop_child(&mut child);
-                bail!("trunk serve did not serve the page within {build_within:?}:\n{}", log.text());
+                bail!(
+                    "trunk serve did not serve the page within {build_within:?}:\n{}",
+                    log.text()
+                );
             }
             std::thread::sleep(Duration::from_millis(250));
         }
-        Ok(TrunkServe { child: Some(child), port, base: format!("http://127.0.0.1:{port}"), log })
+        Ok(TrunkServe {
+            child: Some(child),
+            port,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        })
     }
 }
 
@@ -1042,9 +1212,16 @@ impl Drop for TrunkServe {
 
 /// A plain `GET path` on loopback answered 200.
 pub fn http_ok(port: u16, path: &str) -> bool {
-    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else { return false };
+    let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) else {
+        return false;
+    };
     let _ = s.set_read_timeout(Some(Duration::from_secs(5)));
-    if write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n").is_err() {
+    if write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+    )
+    .is_err()
+    {
         return false;
     }
     let mut first = String::new();

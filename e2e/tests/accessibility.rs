@@ -26,7 +26,10 @@ fn axe_source() -> std::result::Result<String, String> {
             let dir = workspace_root().join(".tools").join("axe");
             let file = dir.join("node_modules/axe-core/axe.min.js");
             if !file.is_file() {
-                println!("e2e: installing axe-core from npm into {} (once)", dir.display());
+                println!(
+                    "e2e: installing axe-core from npm into {} (once)",
+                    dir.display()
+                );
                 let status = Command::new("npm")
                     .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
                     .arg(&dir)
@@ -35,13 +38,17 @@ fn axe_source() -> std::result::Result<String, String> {
                     .status()
                     .map_err(|e| format!("axe-core is not installed and npm could not run ({e}); install Node.js and npm"))?;
                 if !status.success() {
-                    return Err(format!("`npm install --prefix {} axe-core@4` failed ({status})", dir.display()));
+                    return Err(format!(
+                        "`npm install --prefix {} axe-core@4` failed ({status})",
+                        dir.display()
+                    ));
                 }
             }
             file
         }
     };
-    std::fs::read_to_string(&path).map_err(|e| format!("cannot read axe-core at {}: {e}", path.display()))
+    std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read axe-core at {}: {e}", path.display()))
 }
 
 #[derive(Debug)]
@@ -55,7 +62,11 @@ struct Violation {
 /// Injects axe-core (once per page load) and runs it on the whole document.
 async fn audit(b: &Browser, axe: &str) -> Result<Vec<Violation>> {
     b.client()
-        .update_timeouts(TimeoutConfiguration::new(Some(Duration::from_secs(120)), None, None))
+        .update_timeouts(TimeoutConfiguration::new(
+            Some(Duration::from_secs(120)),
+            None,
+            None,
+        ))
         .await
         .context("set the script timeout")?;
     b.js(
@@ -86,7 +97,14 @@ async fn audit(b: &Browser, axe: &str) -> Result<Vec<Violation>> {
             id: v["id"].as_str().unwrap_or("").into(),
             impact: v["impact"].as_str().unwrap_or("").into(),
             help: v["help"].as_str().unwrap_or("").into(),
-            nodes: v["nodes"].as_array().map(|a| a.iter().filter_map(|n| n.as_str().map(String::from)).collect()).unwrap_or_default(),
+            nodes: v["nodes"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter_map(|n| n.as_str().map(String::from))
+                        .collect()
+                })
+                .unwrap_or_default(),
         })
         .collect())
 }
@@ -95,15 +113,33 @@ async fn audit(b: &Browser, axe: &str) -> Result<Vec<Violation>> {
 fn judge(state: &str, found: &[Violation]) -> Result<()> {
     let mut bad = Vec::new();
     for v in found {
-        let line = format!("[{}] {} ({}): {}", v.impact, v.id, v.help, v.nodes.iter().take(5).cloned().collect::<Vec<_>>().join(" | "));
+        let line = format!(
+            "[{}] {} ({}): {}",
+            v.impact,
+            v.id,
+            v.help,
+            v.nodes
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(" | ")
+        );
         if matches!(v.impact.as_str(), "serious" | "critical") {
             bad.push(line);
         } else {
             println!("e2e: axe, {state}: {line}");
         }
     }
-    ensure!(bad.is_empty(), "axe found serious violations ({state}):\n  {}", bad.join("\n  "));
-    println!("e2e: axe, {state}: no serious or critical violations ({} lesser)", found.len());
+    ensure!(
+        bad.is_empty(),
+        "axe found serious violations ({state}):\n  {}",
+        bad.join("\n  ")
+    );
+    println!(
+        "e2e: axe, {state}: no serious or critical violations ({} lesser)",
+        found.len()
+    );
     Ok(())
 }
 
@@ -118,7 +154,11 @@ async fn fill(b: &Browser, testid: &str, value: &str) -> Result<()> {
 }
 
 async fn js_click(b: &Browser, css: &str) -> Result<()> {
-    b.js("document.querySelector(arguments[0]).click();", vec![json!(css)]).await?;
+    b.js(
+        "document.querySelector(arguments[0]).click();",
+        vec![json!(css)],
+    )
+    .await?;
     Ok(())
 }
 
@@ -143,27 +183,50 @@ async fn axe_finds_no_serious_violations() {
         b.click("exchange-toggle").await?;
         js_click(b, "[data-id=three-visits] [data-testid=exercise-hint-next]").await?;
         b.wait("three-visits to be solved", timeout(), async || {
-            let v = b.js("return document.querySelector('[data-id=three-visits]').dataset.solved", vec![]).await?;
+            let v = b
+                .js(
+                    "return document.querySelector('[data-id=three-visits]').dataset.solved",
+                    vec![],
+                )
+                .await?;
             Ok((v == json!("true")).then_some(()))
         })
         .await?;
         b.click("lab-use-latest").await?;
         fill(b, "lab-key", "not-the-key").await?;
-        b.wait_text("lab-verdict", "the wrong key's verdict", |t| t.contains("does not verify")).await?;
-        b.wait_text("lab-server-verdict", "the server's verdict", |t| t.starts_with("verifies")).await?;
+        b.wait_text("lab-verdict", "the wrong key's verdict", |t| {
+            t.contains("does not verify")
+        })
+        .await?;
+        b.wait_text("lab-server-verdict", "the server's verdict", |t| {
+            t.starts_with("verifies")
+        })
+        .await?;
         b.click("copy-python-button").await?;
-        b.wait_text("copy-status", "the copy status", |t| !t.is_empty()).await?;
+        b.wait_text("copy-status", "the copy status", |t| !t.is_empty())
+            .await?;
         judge("after a session", &audit(b, &axe).await?)?;
 
         // The simulated server (its cookie jar shows) at a phone's width.
         b.click("use-simulated").await?;
-        b.wait_text("target-kind", "simulated", |t| t == "simulated").await?;
+        b.wait_text("target-kind", "simulated", |t| t == "simulated")
+            .await?;
         send_once(b).await?;
-        b.client().set_window_size(390, 844).await.context("phone width")?;
+        b.client()
+            .set_window_size(390, 844)
+            .await
+            .context("phone width")?;
         // An exercise with a code sample open too (it scrolls sideways on a phone).
-        b.js("document.querySelector('[data-id=python-terminal]').open = true;", vec![]).await?;
+        b.js(
+            "document.querySelector('[data-id=python-terminal]').open = true;",
+            vec![],
+        )
+        .await?;
         judge("simulated, phone width", &audit(b, &axe).await?)?;
-        b.client().set_window_size(1400, 1000).await.context("desktop width")?;
+        b.client()
+            .set_window_size(1400, 1000)
+            .await
+            .context("desktop width")?;
         Ok(())
     })
     .await;

@@ -15,52 +15,103 @@ async fn chapter_scenario_with_a_session() {
         cx.open(&server.url("/"), Some("server")).await?;
         let b = &cx.browser;
         // The default credentials and the header the page will send.
-        ensure!(b.value("username").await?.as_deref() == Some("cobra"), "username is not cobra by default");
-        ensure!(b.value("password").await?.as_deref() == Some("hiss"), "password is not hiss by default");
-        b.wait_text("auth-header", "the Authorization header for cobra:hiss", |t| {
-            t.contains("Basic Y29icmE6aGlzcw==")
+        ensure!(
+            b.value("username").await?.as_deref() == Some("cobra"),
+            "username is not cobra by default"
+        );
+        ensure!(
+            b.value("password").await?.as_deref() == Some("hiss"),
+            "password is not hiss by default"
+        );
+        b.wait_text(
+            "auth-header",
+            "the Authorization header for cobra:hiss",
+            |t| t.contains("Basic Y29icmE6aGlzcw=="),
+        )
+        .await?;
+        b.wait_text("auth-decoded", "the decoded header cobra:hiss", |t| {
+            t.contains("cobra:hiss")
         })
         .await?;
-        b.wait_text("auth-decoded", "the decoded header cobra:hiss", |t| t.contains("cobra:hiss")).await?;
 
         b.click("mode-session").await?;
         for (i, expected) in CHAPTER.iter().enumerate() {
             let visit = i as u32 + 1;
             let row = send_once(b).await?;
-            ensure!(row.status == Some(200), "send #{visit}: status {:?}, row: {row:?}", row.status);
-            ensure!(row.message == *expected, "send #{visit}: message {:?}, wanted {expected:?}", row.message);
-            ensure!(row.visit == Some(visit), "send #{visit}: data-visit {:?}", row.visit);
-            ensure!(row.source == "page", "send #{visit}: data-source {:?}, wanted \"page\"", row.source);
+            ensure!(
+                row.status == Some(200),
+                "send #{visit}: status {:?}, row: {row:?}",
+                row.status
+            );
+            ensure!(
+                row.message == *expected,
+                "send #{visit}: message {:?}, wanted {expected:?}",
+                row.message
+            );
+            ensure!(
+                row.visit == Some(visit),
+                "send #{visit}: data-visit {:?}",
+                row.visit
+            );
+            ensure!(
+                row.source == "page",
+                "send #{visit}: data-source {:?}, wanted \"page\"",
+                row.source
+            );
             // The decoded session cookie shows this visit.
             let want = format!("\"visit\":{visit}");
-            b.wait(&format!("a cookie-payload with {want}"), timeout(), async || {
-                let all = b.texts("cookie-payload").await?;
-                Ok(all.iter().any(|t| compact(t).contains(&want) && t.contains("cobra")).then_some(()))
-            })
+            b.wait(
+                &format!("a cookie-payload with {want}"),
+                timeout(),
+                async || {
+                    let all = b.texts("cookie-payload").await?;
+                    Ok(all
+                        .iter()
+                        .any(|t| compact(t).contains(&want) && t.contains("cobra"))
+                        .then_some(()))
+                },
+            )
             .await?;
         }
         let rows = chronological(b.rows().await?);
         let visits: Vec<_> = rows.iter().map(|r| r.visit).collect();
-        ensure!(visits == [Some(1), Some(2), Some(3)], "timeline visits {visits:?}\n{}", show_rows(&rows));
+        ensure!(
+            visits == [Some(1), Some(2), Some(3)],
+            "timeline visits {visits:?}\n{}",
+            show_rows(&rows)
+        );
 
         // What changed between the last two cookies is shown.
-        b.wait_text("cookie-diff", "a cookie diff", |t| !t.is_empty()).await?;
+        b.wait_text("cookie-diff", "a cookie diff", |t| !t.is_empty())
+            .await?;
 
         // The chart: one point per exchange, at visits 1, 2, 3.
         let points = b
             .wait("three chart points", timeout(), async || {
-                let mut v: Vec<u32> =
-                    b.attrs("chart-point", "data-visit").await?.into_iter().flatten().filter_map(|s| s.parse().ok()).collect();
+                let mut v: Vec<u32> = b
+                    .attrs("chart-point", "data-visit")
+                    .await?
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|s| s.parse().ok())
+                    .collect();
                 v.sort();
                 Ok((v.len() >= 3).then_some(v))
             })
             .await?;
-        ensure!(points == [1, 2, 3], "chart-point data-visit values {points:?}, wanted [1, 2, 3]");
+        ensure!(
+            points == [1, 2, 3],
+            "chart-point data-visit values {points:?}, wanted [1, 2, 3]"
+        );
         ensure!(b.exists("visit-chart").await?, "no visit-chart");
         // E2E_SCREENSHOT=docs/screenshot.png keeps a picture of this state (the README's).
         if let Some(p) = std::env::var_os("E2E_SCREENSHOT") {
             let p = std::path::PathBuf::from(p);
-            let p = if p.is_relative() { workspace_root().join(p) } else { p };
+            let p = if p.is_relative() {
+                workspace_root().join(p)
+            } else {
+                p
+            };
             b.client().set_window_size(1400, 1300).await?;
             b.js("window.scrollTo(0, 0);", vec![]).await?;
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -80,11 +131,16 @@ async fn run_in_playground_matches_the_chapter() {
         let server = cx.server(&[])?;
         cx.open(&server.url("/"), Some("server")).await?;
         let b = &cx.browser;
-        ensure!(b.exists("run-in-playground").await?, "no run-in-playground action");
+        ensure!(
+            b.exists("run-in-playground").await?,
+            "no run-in-playground action"
+        );
         b.click("run-in-playground").await?;
-        b.wait_text("chapter-actual", "the obtained lines to be the chapter's three", |t| {
-            CHAPTER.iter().all(|l| t.contains(l))
-        })
+        b.wait_text(
+            "chapter-actual",
+            "the obtained lines to be the chapter's three",
+            |t| CHAPTER.iter().all(|l| t.contains(l)),
+        )
         .await?;
         let expected = b.text("chapter-expected").await?.unwrap_or_default();
         ensure!(
@@ -108,10 +164,18 @@ async fn no_session_every_request_is_a_first_visit() {
         b.click("send-sequence").await?;
         let rows = b
             .wait_rows("three finished exchanges", |rows| {
-                rows.len() >= 3 && rows.iter().all(|r| r.status.is_some() || !r.error.is_empty())
+                rows.len() >= 3
+                    && rows
+                        .iter()
+                        .all(|r| r.status.is_some() || !r.error.is_empty())
             })
             .await?;
-        ensure!(rows.len() == 3, "{} rows, wanted 3:\n{}", rows.len(), show_rows(&rows));
+        ensure!(
+            rows.len() == 3,
+            "{} rows, wanted 3:\n{}",
+            rows.len(),
+            show_rows(&rows)
+        );
         for r in &rows {
             ensure!(
                 r.status == Some(200) && r.message == "Welcome, cobra!" && r.visit == Some(1),
@@ -133,16 +197,32 @@ async fn wrong_password_then_corrected() {
         let b = &cx.browser;
         b.click("mode-session").await?;
         b.fill("password", "wrong").await?;
-        b.wait_text("auth-decoded", "the decoded header to show cobra:wrong", |t| t.contains("cobra:wrong")).await?;
+        b.wait_text(
+            "auth-decoded",
+            "the decoded header to show cobra:wrong",
+            |t| t.contains("cobra:wrong"),
+        )
+        .await?;
         let row = send_once(b).await?;
-        ensure!(row.status == Some(401), "wrong password: status {:?}, row {row:?}", row.status);
+        ensure!(
+            row.status == Some(401),
+            "wrong password: status {:?}, row {row:?}",
+            row.status
+        );
         let explained = format!("{} {}", row.message, row.error).to_lowercase();
         ensure!(
-            explained.contains("password") || explained.contains("credential") || explained.contains("username"),
+            explained.contains("password")
+                || explained.contains("credential")
+                || explained.contains("username"),
             "the 401 is not explained (no word about the username/password): {row:?}"
         );
         b.fill("password", "hiss").await?;
-        b.wait_text("auth-decoded", "the decoded header to show cobra:hiss", |t| t.contains("cobra:hiss")).await?;
+        b.wait_text(
+            "auth-decoded",
+            "the decoded header to show cobra:hiss",
+            |t| t.contains("cobra:hiss"),
+        )
+        .await?;
         let row = send_once(b).await?;
         ensure!(
             row.status == Some(200) && row.message == "Welcome, cobra!",

@@ -38,18 +38,28 @@ async fn python_requests_session_shows_up_live() {
         let own = send_once(b).await?;
         ensure!(own.status == Some(200), "the page's own request: {own:?}");
 
-        let out = python_requests(SCRIPT, &[&server.base])?.context("python with requests vanished")?;
+        let out =
+            python_requests(SCRIPT, &[&server.base])?.context("python with requests vanished")?;
         let printed: Vec<&str> = out.lines().collect();
         ensure!(
-            printed == ["Welcome, nagini!", "Welcome back, nagini! This is visit #2.", "Welcome back, nagini! This is visit #3."],
+            printed
+                == [
+                    "Welcome, nagini!",
+                    "Welcome back, nagini! This is visit #2.",
+                    "Welcome back, nagini! This is visit #3."
+                ],
             "the Python script printed {printed:?}"
         );
         let rows = b
-            .wait_rows("three exchanges from the Python script (data-source=other)", |rows| {
-                rows.iter().filter(|r| r.source == "other").count() >= 3
-            })
+            .wait_rows(
+                "three exchanges from the Python script (data-source=other)",
+                |rows| rows.iter().filter(|r| r.source == "other").count() >= 3,
+            )
             .await?;
-        let others: Vec<Row> = chronological(rows).into_iter().filter(|r| r.source == "other").collect();
+        let others: Vec<Row> = chronological(rows)
+            .into_iter()
+            .filter(|r| r.source == "other")
+            .collect();
         let visits: Vec<Option<u32>> = others.iter().map(|r| r.visit).collect();
         ensure!(
             visits == [Some(1), Some(2), Some(3)],
@@ -57,7 +67,9 @@ async fn python_requests_session_shows_up_live() {
             show_rows(&others)
         );
         ensure!(
-            others.iter().all(|r| r.status == Some(200) && r.text.contains("nagini")),
+            others
+                .iter()
+                .all(|r| r.status == Some(200) && r.text.contains("nagini")),
             "the script's exchanges should be nagini's 200s:\n{}",
             show_rows(&others)
         );

@@ -13,25 +13,48 @@ async fn server_stopped_then_simulated() {
         let b = &cx.browser;
         b.click("mode-session").await?;
         let row = send_once(b).await?;
-        ensure!(row.status == Some(200), "before stopping the server: {row:?}");
+        ensure!(
+            row.status == Some(200),
+            "before stopping the server: {row:?}"
+        );
 
         server.stop();
         let row = send_once(b).await?;
-        ensure!(row.status.is_none() || row.status == Some(0), "with the server stopped the row has a status: {row:?}");
-        let said = format!("{} {} {}", row.error, row.message, b.text("banner").await?.unwrap_or_default());
-        let low = said.to_lowercase();
-        ensure!(!row.error.trim().eq_ignore_ascii_case("failed to fetch"), "a bare \"Failed to fetch\": {row:?}");
         ensure!(
-            low.contains("not running") || low.contains("no server") || low.contains("could not reach") || low.contains("cannot reach") || low.contains("unreachable"),
+            row.status.is_none() || row.status == Some(0),
+            "with the server stopped the row has a status: {row:?}"
+        );
+        let said = format!(
+            "{} {} {}",
+            row.error,
+            row.message,
+            b.text("banner").await?.unwrap_or_default()
+        );
+        let low = said.to_lowercase();
+        ensure!(
+            !row.error.trim().eq_ignore_ascii_case("failed to fetch"),
+            "a bare \"Failed to fetch\": {row:?}"
+        );
+        ensure!(
+            low.contains("not running")
+                || low.contains("no server")
+                || low.contains("could not reach")
+                || low.contains("cannot reach")
+                || low.contains("unreachable"),
             "the page does not say the server is unreachable: {said:?}"
         );
         ensure!(
-            low.contains("cargo xtask run") || low.contains("greeting-server") || low.contains("cargo run"),
+            low.contains("cargo xtask run")
+                || low.contains("greeting-server")
+                || low.contains("cargo run"),
             "the page does not say how to start the server: {said:?}"
         );
 
         b.click("use-simulated").await?;
-        b.wait_text("target-kind", "target-kind to be \"simulated\"", |t| t == "simulated").await?;
+        b.wait_text("target-kind", "target-kind to be \"simulated\"", |t| {
+            t == "simulated"
+        })
+        .await?;
         let before = b.rows().await?.len();
         for (i, expected) in CHAPTER.iter().enumerate() {
             let row = send_once(b).await?;
@@ -41,7 +64,10 @@ async fn server_stopped_then_simulated() {
                 i + 1
             );
         }
-        ensure!(b.rows().await?.len() == before + 3, "expected three more rows");
+        ensure!(
+            b.rows().await?.len() == before + 3,
+            "expected three more rows"
+        );
         Ok(())
     })
     .await;
@@ -65,20 +91,28 @@ async fn simulated_with_no_server_at_all() {
         if kind != "simulated" {
             b.click("use-simulated").await?;
         }
-        b.wait_text("target-kind", "target-kind to be \"simulated\"", |t| t == "simulated").await?;
+        b.wait_text("target-kind", "target-kind to be \"simulated\"", |t| {
+            t == "simulated"
+        })
+        .await?;
         b.click("mode-session").await?;
         for (i, expected) in CHAPTER.iter().enumerate() {
             let row = send_once(b).await?;
             ensure!(
-                row.status == Some(200) && row.message == *expected && row.visit == Some(i as u32 + 1),
+                row.status == Some(200)
+                    && row.message == *expected
+                    && row.visit == Some(i as u32 + 1),
                 "simulated send #{}: {row:?} (wanted {expected:?})",
                 i + 1
             );
         }
-        let jar = b.wait_text("cookie-jar", "the simulated cookie jar to show the session cookie", |t| {
-            t.contains("session")
-        })
-        .await?;
+        let jar = b
+            .wait_text(
+                "cookie-jar",
+                "the simulated cookie jar to show the session cookie",
+                |t| t.contains("session"),
+            )
+            .await?;
         ensure!(jar.contains("session"), "cookie-jar: {jar:?}");
         Ok(())
     })

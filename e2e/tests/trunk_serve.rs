@@ -14,11 +14,12 @@ fn trunk_and_port_5000() -> std::result::Result<(), String> {
     if std::net::TcpListener::bind("127.0.0.1:5000").is_err() {
         return Err("port 5000 is in use (Trunk.toml's [[proxy]] targets it); stop what holds it (`ss -ltnp 'sport = :5000'`)".into());
     }
-    let has_trunk = std::process::Command::new(std::env::var("TRUNK").unwrap_or_else(|_| "trunk".into()))
-        .arg("--version")
-        .output()
-        .map(|o| o.status.success())
-        .unwrap_or(false);
+    let has_trunk =
+        std::process::Command::new(std::env::var("TRUNK").unwrap_or_else(|_| "trunk".into()))
+            .arg("--version")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
     if !has_trunk {
         return Err("trunk is not on PATH (`cargo xtask setup` installs it)".into());
     }
@@ -50,7 +51,9 @@ async fn chapter_scenario_through_trunk_serve_proxy() {
         for (i, expected) in CHAPTER.iter().enumerate() {
             let row = send_once(b).await?;
             ensure!(
-                row.status == Some(200) && row.message == *expected && row.visit == Some(i as u32 + 1),
+                row.status == Some(200)
+                    && row.message == *expected
+                    && row.visit == Some(i as u32 + 1),
                 "through the proxy, send #{}: {row:?} (wanted {expected:?})",
                 i + 1
             );
@@ -97,7 +100,10 @@ async fn own_flask_through_trunk_serve_proxy() {
         .map(|s| s.success())
         .unwrap_or(false);
     if !has_flask {
-        return skip(name, &format!("`{py} -c 'import flask'` fails (pip install flask, or set E2E_PYTHON)"));
+        return skip(
+            name,
+            &format!("`{py} -c 'import flask'` fails (pip install flask, or set E2E_PYTHON)"),
+        );
     }
     let _port = PORT_5000.lock().unwrap_or_else(|e| e.into_inner());
     if let Err(why) = trunk_and_port_5000() {
@@ -113,7 +119,10 @@ async fn own_flask_through_trunk_serve_proxy() {
         // simulated server. Aim it at its own address instead: Trunk forwards /greeting to Flask.
         b.fill("target-url", &trunk.base).await?;
         b.click("use-custom").await?;
-        b.wait_text("target-kind", "target-kind to be \"custom\"", |t| t == "custom").await?;
+        b.wait_text("target-kind", "target-kind to be \"custom\"", |t| {
+            t == "custom"
+        })
+        .await?;
         b.click("mode-session").await?;
         for (i, expected) in CHAPTER.iter().enumerate() {
             let row = send_once(b).await?;
@@ -123,7 +132,11 @@ async fn own_flask_through_trunk_serve_proxy() {
                 i + 1
             );
         }
-        ensure!(flask.log.contains("GET /greeting"), "Flask logged no GET /greeting:\n{}", flask.log.text());
+        ensure!(
+            flask.log.contains("GET /greeting"),
+            "Flask logged no GET /greeting:\n{}",
+            flask.log.text()
+        );
         Ok(())
     })
     .await;

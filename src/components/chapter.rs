@@ -22,9 +22,18 @@ pub fn Chapter() -> impl IntoView {
 #[component]
 fn Code(index: usize, c: CodeBlock) -> impl IntoView {
     let pg = expect_context::<Pg>();
-    let runnable = c.run.and_then(scenario).filter(|_| !c.statements.is_empty());
-    let mine = move || pg.run.with(|r| r.as_ref().is_some_and(|r| r.block == index));
-    let running = move || pg.run.with(|r| r.as_ref().is_some_and(|r| r.block == index && r.running));
+    let runnable = c
+        .run
+        .and_then(scenario)
+        .filter(|_| !c.statements.is_empty());
+    let mine = move || {
+        pg.run
+            .with(|r| r.as_ref().is_some_and(|r| r.block == index))
+    };
+    let running = move || {
+        pg.run
+            .with(|r| r.as_ref().is_some_and(|r| r.block == index && r.running))
+    };
     view! {
         <div class="code-block">
             // tabindex: a code block that scrolls sideways (on a phone) must be reachable by keyboard.
@@ -60,19 +69,26 @@ fn RunResult(index: usize) -> impl IntoView {
     let outcome = move || pg.run.get().filter(|r| r.block == index);
     let expected = move || {
         outcome()
-            .map(|r| r.lines.iter().map(|(e, x, _, _)| format!(">>> {e}\n{x}")).collect::<Vec<_>>().join("\n"))
-            .unwrap_or_default()
-    };
-    let actual = move || {
-        outcome()
             .map(|r| {
                 r.lines
                     .iter()
-                    .map(|(e, _, a, same)| view! {
-                        <span class="stmt" class:same=*same>{format!(">>> {e}\n{a}\n")}</span>
-                    })
-                    .collect_view()
+                    .map(|(e, x, _, _)| format!(">>> {e}\n{x}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             })
+            .unwrap_or_default()
+    };
+    let actual = move || {
+        outcome().map(|r| {
+            r.lines
+                .iter()
+                .map(|(e, _, a, same)| {
+                    view! {
+                        <span class="stmt" class:same=*same>{format!(">>> {e}\n{a}\n")}</span>
+                    }
+                })
+                .collect_view()
+        })
     };
     let note = move || outcome().and_then(|r| r.note);
     view! {

@@ -27,14 +27,21 @@ pub fn CookiePanel() -> impl IntoView {
     let decoded = move || {
         let (_, cookie, _) = pair()?;
         let key = pg.verify_key();
-        Some(decode_view(&cookie, key.as_deref().map(str::as_bytes), net::now_ms() / 1000, pg.max_age_secs()))
+        Some(decode_view(
+            &cookie,
+            key.as_deref().map(str::as_bytes),
+            net::now_ms() / 1000,
+            pg.max_age_secs(),
+        ))
     };
-    let empty_text = move || match pg.kind.get() {
+    let empty_text = move || {
+        match pg.kind.get() {
         Some(TargetKind::Custom) if pg.info.with(Option::is_none) => {
             "This server has no side channel, and a page script can never read Set-Cookie or an HttpOnly cookie: \
              its cookies stay invisible here (the browser still sends them)."
         }
         _ => "No session cookie yet: send a request.",
+    }
     };
     view! {
         <section class="card cookie" aria-label="Session cookie">
@@ -52,7 +59,12 @@ pub fn CookiePanel() -> impl IntoView {
 }
 
 #[component]
-fn Decoded(n: usize, v: CookieView, cookie: String, prev: Option<(usize, String)>) -> impl IntoView {
+fn Decoded(
+    n: usize,
+    v: CookieView,
+    cookie: String,
+    prev: Option<(usize, String)>,
+) -> impl IntoView {
     let diff = prev.as_ref().map(|(pn, p)| (*pn, char_diff(p, &cookie)));
     let verdict_class = format!("verdict {}", v.verdict.code());
     let pretty = crate::model::cookie_view::pretty_json(&v.json);

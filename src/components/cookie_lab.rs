@@ -93,18 +93,38 @@ pub fn CookieLab() -> impl IntoView {
             return None;
         }
         let value = clean_input(&input.get());
-        crate::model::cookie_view::view(&value, Some(known.as_bytes()), now_secs(), pg.max_age_secs()).ok().map(|v| v.verdict)
+        crate::model::cookie_view::view(
+            &value,
+            Some(known.as_bytes()),
+            now_secs(),
+            pg.max_age_secs(),
+        )
+        .ok()
+        .map(|v| v.verdict)
     };
     let latest = move || {
         pg.timeline
-            .with(|t| t.entries.iter().rev().find_map(|e| e.cookie_out().map(str::to_string)))
-            .or_else(|| if pg.kind.get() == Some(TargetKind::Simulated) { pg.sim_jar.get() } else { None })
+            .with(|t| {
+                t.entries
+                    .iter()
+                    .rev()
+                    .find_map(|e| e.cookie_out().map(str::to_string))
+            })
+            .or_else(|| {
+                if pg.kind.get() == Some(TargetKind::Simulated) {
+                    pg.sim_jar.get()
+                } else {
+                    None
+                }
+            })
     };
-    let key_source = move || match (pg.kind.get(), pg.verify_key()) {
+    let key_source = move || {
+        match (pg.kind.get(), pg.verify_key()) {
         (_, Some(k)) if k != key.get() => "Not the server's key: the line “Server's key” above says what the server makes of the cookie.",
         (Some(TargetKind::Simulated), _) => "Prefilled with the simulated server's key.",
         (_, Some(_)) => "Prefilled with the server's key: it runs in teaching mode and told the page.",
         _ => "This server keeps its key to itself: type one to verify or sign with.",
+    }
     };
 
     let do_resign = move || {
@@ -123,14 +143,20 @@ pub fn CookieLab() -> impl IntoView {
                     },
                 }));
             }
-            Err(e) => said.set(Some(Said { level: "error", text: e })),
+            Err(e) => said.set(Some(Said {
+                level: "error",
+                text: e,
+            })),
         }
     };
 
     let do_plant = move || {
         let value = clean_input(&input.get_untracked());
         if let Err(e) = plantable(&value) {
-            said.set(Some(Said { level: "error", text: format!("Cannot plant that: {e}") }));
+            said.set(Some(Said {
+                level: "error",
+                text: format!("Cannot plant that: {e}"),
+            }));
             return;
         }
         let session_note = if pg.session_mode.get_untracked() {
@@ -151,7 +177,10 @@ pub fn CookieLab() -> impl IntoView {
             }
             Some(_) => {
                 let base = pg.base.get_untracked();
-                said.set(Some(Said { level: "ok", text: "Planting…".into() }));
+                said.set(Some(Said {
+                    level: "ok",
+                    text: "Planting…".into(),
+                }));
                 spawn_local(async move {
                     match plant_on_server(&base, &value).await {
                         Ok(()) => {
@@ -163,7 +192,10 @@ pub fn CookieLab() -> impl IntoView {
                                 ),
                             }));
                         }
-                        Err(e) => said.set(Some(Said { level: "error", text: format!("Not planted: {e}") })),
+                        Err(e) => said.set(Some(Said {
+                            level: "error",
+                            text: format!("Not planted: {e}"),
+                        })),
                     }
                 });
             }

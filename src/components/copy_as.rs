@@ -31,12 +31,23 @@ fn describe(r: &Recipe, done: bool) -> String {
         (n, false) => format!("{n} requests in a row"),
         (n, true) => format!("{n} requests at once"),
     };
-    let how = if r.session { "in one session (cookies kept)" } else { "without a session (no cookies)" };
-    let user = if r.username.is_empty() { String::from("without credentials") } else { format!("as {}", r.username) };
+    let how = if r.session {
+        "in one session (cookies kept)"
+    } else {
+        "without a session (no cookies)"
+    };
+    let user = if r.username.is_empty() {
+        String::from("without credentials")
+    } else {
+        format!("as {}", r.username)
+    };
     if done {
         format!("What you just did: {what} {how}, {user}, to {}.", r.url)
     } else {
-        format!("Nothing sent yet. This is what “Send once” does now: {what} {how}, {user}, to {}.", r.url)
+        format!(
+            "Nothing sent yet. This is what “Send once” does now: {what} {how}, {user}, to {}.",
+            r.url
+        )
     }
 }
 
@@ -74,7 +85,9 @@ pub fn CopyAs() -> impl IntoView {
                     status.set(format!("Copied the {what} to the clipboard."));
                 }
                 Err(e) => {
-                    status.set(format!("Could not copy ({e}): select the text below and press Ctrl+C (⌘C)."));
+                    status.set(format!(
+                        "Could not copy ({e}): select the text below and press Ctrl+C (⌘C)."
+                    ));
                     fallback.set(Some((what.to_string(), text)));
                 }
             }

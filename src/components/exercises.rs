@@ -21,7 +21,10 @@ fn read_stored() -> Result<Option<String>, ()> {
 }
 
 fn write_stored(text: &str) -> Result<(), ()> {
-    storage().ok_or(())?.set_item(STORAGE_KEY, text).map_err(|_| ())
+    storage()
+        .ok_or(())?
+        .set_item(STORAGE_KEY, text)
+        .map_err(|_| ())
 }
 
 /// The exercises' shared state.
@@ -69,7 +72,9 @@ impl State {
         }
         let text = self.progress.with_untracked(Progress::to_json);
         if write_stored(&text).is_err() && self.notice.with_untracked(Option::is_none) {
-            self.notice.set(Some("Progress could not be saved (the browser refused the storage write).".into()));
+            self.notice.set(Some(
+                "Progress could not be saved (the browser refused the storage write).".into(),
+            ));
         }
     }
 }
@@ -88,7 +93,8 @@ pub fn Exercises() -> impl IntoView {
                 st.from.set(0);
                 return Vec::new();
             }
-            st.progress.with_untracked(|p| newly_solved(&t.entries[from..], |id| p.is_solved(id)))
+            st.progress
+                .with_untracked(|p| newly_solved(&t.entries[from..], |id| p.is_solved(id)))
         });
         if !solved.is_empty() {
             let now = net::now_ms();
@@ -99,7 +105,8 @@ pub fn Exercises() -> impl IntoView {
             });
             st.save();
             let titles: Vec<&str> = solved.iter().map(|x| x.title).collect();
-            st.announce.set(format!("Exercise solved: {}.", titles.join("; ")));
+            st.announce
+                .set(format!("Exercise solved: {}.", titles.join("; ")));
         }
     });
 
@@ -107,7 +114,9 @@ pub fn Exercises() -> impl IntoView {
     let total = ids.len();
     let count = move || st.progress.with(|p| p.solved_count(&ids));
     // The first unsolved exercise starts open.
-    let first_open = st.progress.with_untracked(|p| EXERCISES.iter().position(|x| !p.is_solved(x.id)));
+    let first_open = st
+        .progress
+        .with_untracked(|p| EXERCISES.iter().position(|x| !p.is_solved(x.id)));
 
     view! {
         <section class="exercises" id="exercises" aria-labelledby="exercises-h">
@@ -149,7 +158,11 @@ fn ExerciseItem(x: &'static Exercise, st: State, open: bool, number: usize) -> i
     let pg = expect_context::<Pg>();
     let id = x.id;
     let solved = move || st.progress.with(|p| p.is_solved(id));
-    let shown = move || st.progress.with(|p| p.get(id).hints_shown as usize).min(x.hints.len());
+    let shown = move || {
+        st.progress
+            .with(|p| p.get(id).hints_shown as usize)
+            .min(x.hints.len())
+    };
     let needs_note = move || {
         let kind = pg.kind.get();
         match (x.check.needs(), kind) {

@@ -17,7 +17,8 @@ pub fn install_shortcuts(pg: Pg, anchor: NodeRef<leptos::html::Section>) {
         if !mounted || pg.username.try_get_untracked().is_none() {
             return;
         }
-        if (e.ctrl_key() || e.meta_key()) && e.key() == "Enter" && !e.repeat() && !e.is_composing() {
+        if (e.ctrl_key() || e.meta_key()) && e.key() == "Enter" && !e.repeat() && !e.is_composing()
+        {
             e.prevent_default();
             pg.send_once();
         }
@@ -53,7 +54,9 @@ pub fn current_setup(pg: &Pg) -> Setup {
 /// Applies the setup in the page's URL (`?user=...&session=...&n=...&target=...`) and returns
 /// the target to start on. An explicit `start` (tests, the caller) wins over the link's target.
 pub fn apply_link(pg: Pg, start: Option<TargetKind>) -> Option<TargetKind> {
-    let search = web_sys::window().and_then(|w| w.location().search().ok()).unwrap_or_default();
+    let search = web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .unwrap_or_default();
     let setup = share::parse(&search);
     if setup.is_empty() {
         return start;
@@ -64,12 +67,18 @@ pub fn apply_link(pg: Pg, start: Option<TargetKind>) -> Option<TargetKind> {
             pg.username.set(u.clone());
             // The link never carries a password: the default one belongs to the default user.
             pg.password.set(String::new());
-            said.push(format!("user {u} (type the password: links never carry it)"));
+            said.push(format!(
+                "user {u} (type the password: links never carry it)"
+            ));
         }
     }
     if let Some(k) = setup.session {
         pg.session_mode.set(k);
-        said.push(if k { "session: keep cookies".into() } else { "no session".into() });
+        said.push(if k {
+            "session: keep cookies".into()
+        } else {
+            "no session".into()
+        });
     }
     if let Some(n) = setup.count {
         pg.count.set(n);
@@ -87,7 +96,8 @@ pub fn apply_link(pg: Pg, start: Option<TargetKind>) -> Option<TargetKind> {
         (None, None) => None,
     };
     if !said.is_empty() {
-        pg.note.set(Some(format!("Set up from the link: {}.", said.join(", "))));
+        pg.note
+            .set(Some(format!("Set up from the link: {}.", said.join(", "))));
     }
     target
 }
@@ -97,9 +107,12 @@ pub fn apply_link(pg: Pg, start: Option<TargetKind>) -> Option<TargetKind> {
 /// by hand.
 pub async fn copy_text(text: &str) -> Result<(), String> {
     let window = web_sys::window().ok_or("no window")?;
-    let clipboard = js_sys::Reflect::get(&window.navigator(), &JsValue::from_str("clipboard")).map_err(|_| "no clipboard")?;
+    let clipboard = js_sys::Reflect::get(&window.navigator(), &JsValue::from_str("clipboard"))
+        .map_err(|_| "no clipboard")?;
     if clipboard.is_undefined() || clipboard.is_null() {
-        return Err("this browser gives the page no clipboard here (it needs https or localhost)".into());
+        return Err(
+            "this browser gives the page no clipboard here (it needs https or localhost)".into(),
+        );
     }
     let write = js_sys::Reflect::get(&clipboard, &JsValue::from_str("writeText"))
         .ok()
@@ -113,5 +126,8 @@ pub async fn copy_text(text: &str) -> Result<(), String> {
     wasm_bindgen_futures::JsFuture::from(promise)
         .await
         .map(|_| ())
-        .map_err(|e| e.as_string().unwrap_or_else(|| "the browser refused to copy".into()))
+        .map_err(|e| {
+            e.as_string()
+                .unwrap_or_else(|| "the browser refused to copy".into())
+        })
 }

@@ -27,7 +27,17 @@ pub fn TimelineView() -> impl IntoView {
                 .iter()
                 .map(|e| {
                     let reset = t.reset_before(e.number);
-                    ((e.number, e.is_pending(), e.report.is_some(), e.session, e.error().is_some(), reset), (e.clone(), reset))
+                    (
+                        (
+                            e.number,
+                            e.is_pending(),
+                            e.report.is_some(),
+                            e.session,
+                            e.error().is_some(),
+                            reset,
+                        ),
+                        (e.clone(), reset),
+                    )
                 })
                 .collect::<Vec<_>>()
         })
@@ -106,7 +116,13 @@ fn ExchangeRow(e: Exchange, reset_before: bool) -> impl IntoView {
         Source::Other => Some(
             e.report
                 .as_ref()
-                .map(|r| format!("{} from {}", r.user_agent.clone().unwrap_or_else(|| "a client".into()), r.client))
+                .map(|r| {
+                    format!(
+                        "{} from {}",
+                        r.user_agent.clone().unwrap_or_else(|| "a client".into()),
+                        r.client
+                    )
+                })
                 .unwrap_or_default(),
         ),
     };
@@ -160,14 +176,18 @@ fn header_list(headers: &[Header]) -> impl IntoView + use<> {
 fn session_in_text(s: &SessionIn) -> String {
     match s {
         SessionIn::None => "The request carried no session cookie.".into(),
-        SessionIn::Continued { username, visit } => format!("The cookie held {username}'s session at visit {visit}; the server counted on."),
+        SessionIn::Continued { username, visit } => {
+            format!("The cookie held {username}'s session at visit {visit}; the server counted on.")
+        }
         SessionIn::OtherUser { username, visit } if username.is_empty() => {
             format!("The cookie held a session without a user name (visit {visit}); the count starts over.")
         }
         SessionIn::OtherUser { username, visit } => {
             format!("The cookie held {username}'s session (visit {visit}), another user: the count starts over.")
         }
-        SessionIn::Rejected { reason } => format!("The server refused the cookie ({reason}) and silently started a new session."),
+        SessionIn::Rejected { reason } => {
+            format!("The server refused the cookie ({reason}) and silently started a new session.")
+        }
     }
 }
 
@@ -178,16 +198,30 @@ fn Details(e: Exchange) -> impl IntoView {
         _ => ("Request headers the page set (the browser adds Cookie and others, which a page cannot see)", e.sent_headers.clone()),
     };
     let (resp_title, resp) = match &e.report {
-        Some(r) if !r.response_headers.is_empty() => ("Response headers, as the server sent them", r.response_headers.clone()),
-        _ => ("Response headers the browser let the page read (never Set-Cookie)", e.visible_response_headers.clone()),
+        Some(r) if !r.response_headers.is_empty() => (
+            "Response headers, as the server sent them",
+            r.response_headers.clone(),
+        ),
+        _ => (
+            "Response headers the browser let the page read (never Set-Cookie)",
+            e.visible_response_headers.clone(),
+        ),
     };
     let mode = if e.source == crate::model::timeline::Source::Page {
-        Some(if e.session_mode { "Sent with credentials: \"include\" (session)." } else { "Sent with credentials: \"omit\" (no session)." })
+        Some(if e.session_mode {
+            "Sent with credentials: \"include\" (session)."
+        } else {
+            "Sent with credentials: \"omit\" (no session)."
+        })
     } else {
         None
     };
     let session = e.report.as_ref().map(|r| session_in_text(&r.session_in));
-    let notes = e.report.as_ref().map(|r| r.notes.clone()).unwrap_or_default();
+    let notes = e
+        .report
+        .as_ref()
+        .map(|r| r.notes.clone())
+        .unwrap_or_default();
     let body = e.body().map(str::to_string);
     view! {
         <div class="details" data-testid="exchange-details">

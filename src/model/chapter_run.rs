@@ -22,14 +22,19 @@ pub struct RunResponse {
 /// Strips one `print( ... )` around an expression.
 fn unwrap_print(expr: &str) -> &str {
     let e = expr.trim();
-    e.strip_prefix("print(").and_then(|r| r.strip_suffix(')')).map(str::trim).unwrap_or(e)
+    e.strip_prefix("print(")
+        .and_then(|r| r.strip_suffix(')'))
+        .map(str::trim)
+        .unwrap_or(e)
 }
 
 /// What the statement prints in Python, computed from `responses`; `Err` explains when the page
 /// cannot reproduce it.
 pub fn eval(expr: &str, responses: &[RunResponse]) -> Result<String, String> {
     let e = unwrap_print(expr);
-    let (name, attr) = e.split_once('.').ok_or_else(|| format!("`{e}` is not reproduced in the playground"))?;
+    let (name, attr) = e
+        .split_once('.')
+        .ok_or_else(|| format!("`{e}` is not reproduced in the playground"))?;
     let r = responses
         .iter()
         .find(|r| r.name == name)
@@ -41,23 +46,49 @@ pub fn eval(expr: &str, responses: &[RunResponse]) -> Result<String, String> {
     match attr {
         "json()" => serde_json::from_str::<serde_json::Value>(body)
             .map(|v| value_repr(&v))
-            .map_err(|_| format!("requests.exceptions.JSONDecodeError: the body is not JSON: {}", super::errors::excerpt(body, 80))),
+            .map_err(|_| {
+                format!(
+                    "requests.exceptions.JSONDecodeError: the body is not JSON: {}",
+                    super::errors::excerpt(body, 80)
+                )
+            }),
         "text" => Ok(str_repr(body)),
-        "status_code" => r.status.map(|s| s.to_string()).ok_or_else(|| "no status".to_string()),
-        "ok" => Ok(if r.status.is_some_and(|s| s < 400) { "True" } else { "False" }.to_string()),
+        "status_code" => r
+            .status
+            .map(|s| s.to_string())
+            .ok_or_else(|| "no status".to_string()),
+        "ok" => Ok(if r.status.is_some_and(|s| s < 400) {
+            "True"
+        } else {
+            "False"
+        }
+        .to_string()),
         "headers" => {
-            let text = headers_repr(r.response_headers.iter().map(|h| (h.name.as_str(), h.value.as_str())));
+            let text = headers_repr(
+                r.response_headers
+                    .iter()
+                    .map(|h| (h.name.as_str(), h.value.as_str())),
+            );
             if r.headers_from_server {
                 Ok(text)
             } else {
-                Ok(format!("{text}\n# only the headers the browser lets a page read; Set-Cookie never is"))
+                Ok(format!(
+                    "{text}\n# only the headers the browser lets a page read; Set-Cookie never is"
+                ))
             }
         }
         "request.headers" => {
             if r.request_headers.is_empty() {
-                return Err("the page cannot see the request headers the browser sent (no side channel)".into());
+                return Err(
+                    "the page cannot see the request headers the browser sent (no side channel)"
+                        .into(),
+                );
             }
-            Ok(headers_repr(r.request_headers.iter().map(|h| (h.name.as_str(), h.value.as_str()))))
+            Ok(headers_repr(
+                r.request_headers
+                    .iter()
+                    .map(|h| (h.name.as_str(), h.value.as_str())),
+            ))
         }
         other => Err(format!("`.{other}` is not reproduced in the playground")),
     }
@@ -94,12 +125,18 @@ pub fn same_story(expected: &str, actual: &str) -> bool {
         Some(
             s.trim_matches(|c| c == '{' || c == '}')
                 .split(", '")
-                .filter_map(|kv| kv.split_once("': ").map(|(k, _)| k.trim_start_matches('\'').to_ascii_lowercase()))
+                .filter_map(|kv| {
+                    kv.split_once("': ")
+                        .map(|(k, _)| k.trim_start_matches('\'').to_ascii_lowercase())
+                })
                 .collect(),
         )
     };
     match (names(expected), names(actual)) {
-        (Some(a), Some(b)) if a.len() > 1 => a.iter().filter(|n| b.contains(n)).count() * 2 >= a.len() && expected.contains("session="),
+        (Some(a), Some(b)) if a.len() > 1 => {
+            a.iter().filter(|n| b.contains(n)).count() * 2 >= a.len()
+                && expected.contains("session=")
+        }
         _ => false,
     }
 }
@@ -113,7 +150,10 @@ mod tests {
             name: name.into(),
             status: Some(200),
             body: Some(body.into()),
-            response_headers: vec![Header::new("Content-Type", "application/json"), Header::new("Set-Cookie", "session=a.b.c; HttpOnly; Path=/")],
+            response_headers: vec![
+                Header::new("Content-Type", "application/json"),
+                Header::new("Set-Cookie", "session=a.b.c; HttpOnly; Path=/"),
+            ],
             request_headers: vec![Header::new("Authorization", "Basic Y29icmE6aGlzcw==")],
             headers_from_server: true,
             error: None,
@@ -123,8 +163,14 @@ mod tests {
     #[test]
     fn json_like_python_prints_it() {
         let rs = [resp("r1", "{\n  \"message\": \"Welcome, cobra!\"\n}\n")];
-        assert_eq!(eval("r1.json()", &rs).unwrap(), "{'message': 'Welcome, cobra!'}");
-        assert_eq!(eval("print(r1.json())", &rs).unwrap(), "{'message': 'Welcome, cobra!'}");
+        assert_eq!(
+            eval("r1.json()", &rs).unwrap(),
+            "{'message': 'Welcome, cobra!'}"
+        );
+        assert_eq!(
+            eval("print(r1.json())", &rs).unwrap(),
+            "{'message': 'Welcome, cobra!'}"
+        );
         assert_eq!(eval("r1.status_code", &rs).unwrap(), "200");
     }
 
@@ -135,10 +181,15 @@ mod tests {
             eval("r2.headers", &rs).unwrap(),
             "{'Content-Type': 'application/json', 'Set-Cookie': 'session=a.b.c; HttpOnly; Path=/'}"
         );
-        assert_eq!(eval("r2.request.headers", &rs).unwrap(), "{'Authorization': 'Basic Y29icmE6aGlzcw=='}");
+        assert_eq!(
+            eval("r2.request.headers", &rs).unwrap(),
+            "{'Authorization': 'Basic Y29icmE6aGlzcw=='}"
+        );
         let mut limited = resp("r2", "{}");
         limited.headers_from_server = false;
-        assert!(eval("r2.headers", &[limited]).unwrap().contains("Set-Cookie never is"));
+        assert!(eval("r2.headers", &[limited])
+            .unwrap()
+            .contains("Set-Cookie never is"));
     }
 
     #[test]
@@ -148,19 +199,34 @@ mod tests {
         assert!(eval("r9.json()", &rs).is_err());
         assert!(eval("r1.cookies", &rs).is_err());
         assert!(eval("len(x)", &rs).is_err());
-        let failed = RunResponse { name: "r1".into(), error: Some("server down".into()), ..Default::default() };
-        assert!(eval("r1.json()", &[failed]).unwrap_err().contains("server down"));
+        let failed = RunResponse {
+            name: "r1".into(),
+            error: Some("server down".into()),
+            ..Default::default()
+        };
+        assert!(eval("r1.json()", &[failed])
+            .unwrap_err()
+            .contains("server down"));
     }
 
     #[test]
     fn transcripts() {
-        assert_eq!(transcript([("a", "1".to_string()), ("b", "2".to_string())]), ">>> a\n1\n>>> b\n2");
+        assert_eq!(
+            transcript([("a", "1".to_string()), ("b", "2".to_string())]),
+            ">>> a\n1\n>>> b\n2"
+        );
     }
 
     #[test]
     fn same_story_ignores_cookie_values_but_not_messages() {
-        assert!(same_story("{'message': 'Welcome, cobra!'}", "{'message': 'Welcome, cobra!'}"));
-        assert!(!same_story("{'message': 'Welcome, cobra!'}", "{'message': 'Welcome back, cobra! This is visit #2.'}"));
+        assert!(same_story(
+            "{'message': 'Welcome, cobra!'}",
+            "{'message': 'Welcome, cobra!'}"
+        ));
+        assert!(!same_story(
+            "{'message': 'Welcome, cobra!'}",
+            "{'message': 'Welcome back, cobra! This is visit #2.'}"
+        ));
         let a = "{'Content-Type': 'application/json', 'Vary': 'Cookie', 'Set-Cookie': 'session=x.y.z; HttpOnly; Path=/'}";
         let b = "{'Content-Type': 'application/json', 'Vary': 'Cookie', 'Set-Cookie': 'session=p.q.r; HttpOnly; Path=/'}";
         assert!(same_story(a, b));

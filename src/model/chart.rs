@@ -87,31 +87,56 @@ pub fn nice_step(span: u64, max_ticks: u64) -> u64 {
 
 /// Lays the points out in a `width` × `height` box.
 pub fn layout(points: &[Point], width: f64, height: f64) -> Layout {
-    let plot = (MARGIN_LEFT, MARGIN_TOP, width - MARGIN_RIGHT, height - MARGIN_BOTTOM);
+    let plot = (
+        MARGIN_LEFT,
+        MARGIN_TOP,
+        width - MARGIN_RIGHT,
+        height - MARGIN_BOTTOM,
+    );
     let (left, top, right, bottom) = plot;
 
     let max_visit = points.iter().map(|p| p.visit).max().unwrap_or(0).max(3);
     let y_step = nice_step(max_visit, 5);
     let y_max = max_visit.div_ceil(y_step) * y_step;
     let min_n = points.iter().map(|p| p.number).min().unwrap_or(1);
-    let max_n = points.iter().map(|p| p.number).max().unwrap_or(1).max(min_n + 1);
+    let max_n = points
+        .iter()
+        .map(|p| p.number)
+        .max()
+        .unwrap_or(1)
+        .max(min_n + 1);
 
     let x_of = |n: usize| left + (right - left) * (n - min_n) as f64 / (max_n - min_n) as f64;
     let y_of = |v: u64| bottom - (bottom - top) * v as f64 / y_max as f64;
 
-    let y_ticks = (0..=y_max / y_step).map(|i| i * y_step).map(|v| Tick { value: v, pos: y_of(v) }).collect();
+    let y_ticks = (0..=y_max / y_step)
+        .map(|i| i * y_step)
+        .map(|v| Tick {
+            value: v,
+            pos: y_of(v),
+        })
+        .collect();
     let x_span = (max_n - min_n) as u64;
     let x_step = nice_step(x_span, 8) as usize;
     let first = min_n.div_ceil(x_step) * x_step;
     let x_ticks = (first..=max_n)
         .step_by(x_step)
         .filter(|&n| n >= min_n)
-        .map(|n| Tick { value: n as u64, pos: x_of(n) })
+        .map(|n| Tick {
+            value: n as u64,
+            pos: x_of(n),
+        })
         .collect();
 
     let mut series: Vec<Series> = Vec::new();
     for p in points {
-        let placed = PlacedPoint { x: x_of(p.number), y: y_of(p.visit), number: p.number, visit: p.visit, other: p.other };
+        let placed = PlacedPoint {
+            x: x_of(p.number),
+            y: y_of(p.visit),
+            number: p.number,
+            visit: p.visit,
+            other: p.other,
+        };
         match series.iter_mut().find(|s| s.session == p.session) {
             Some(s) => s.points.push(placed),
             None => {
@@ -136,7 +161,14 @@ pub fn layout(points: &[Point], width: f64, height: f64) -> Layout {
             .map(|(i, p)| format!("{}{} {}", if i == 0 { "M" } else { " L" }, px(p.x), px(p.y)))
             .collect();
     }
-    Layout { width, height, plot, x_ticks, y_ticks, series }
+    Layout {
+        width,
+        height,
+        plot,
+        x_ticks,
+        y_ticks,
+        series,
+    }
 }
 
 #[cfg(test)]
@@ -144,7 +176,13 @@ mod tests {
     use super::*;
 
     fn pt(number: usize, visit: u64, session: usize) -> Point {
-        Point { number, visit, session, user: "cobra".into(), other: false }
+        Point {
+            number,
+            visit,
+            session,
+            user: "cobra".into(),
+            other: false,
+        }
     }
 
     #[test]
@@ -161,7 +199,10 @@ mod tests {
         let l = layout(&[pt(1, 1, 0), pt(2, 2, 0), pt(3, 3, 0)], 400.0, 200.0);
         assert_eq!(l.series.len(), 1);
         let ys: Vec<f64> = l.series[0].points.iter().map(|p| p.y).collect();
-        assert!(ys[0] > ys[1] && ys[1] > ys[2], "higher visit is higher up (smaller y): {ys:?}");
+        assert!(
+            ys[0] > ys[1] && ys[1] > ys[2],
+            "higher visit is higher up (smaller y): {ys:?}"
+        );
         let (left, top, right, bottom) = l.plot;
         for p in &l.series[0].points {
             assert!(p.x >= left && p.x <= right && p.y >= top && p.y <= bottom);
@@ -175,7 +216,11 @@ mod tests {
 
     #[test]
     fn one_series_per_session() {
-        let l = layout(&[pt(1, 1, 0), pt(2, 1, 1), pt(3, 2, 0), pt(4, 1, 2)], 400.0, 200.0);
+        let l = layout(
+            &[pt(1, 1, 0), pt(2, 1, 1), pt(3, 2, 0), pt(4, 1, 2)],
+            400.0,
+            200.0,
+        );
         assert_eq!(l.series.len(), 3);
         assert_eq!(l.series[0].points.len(), 2);
         assert_ne!(l.series[0].color, l.series[1].color);

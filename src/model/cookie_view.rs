@@ -18,7 +18,9 @@ impl Verdict {
         match self {
             Verdict::Verified => "verifies: signed with the server's key".into(),
             Verdict::Rejected { reason, .. } => format!("does not verify: {reason}"),
-            Verdict::KeyUnknown => "not checked: the page does not know this server's secret key".into(),
+            Verdict::KeyUnknown => {
+                "not checked: the page does not know this server's secret key".into()
+            }
         }
     }
     pub fn code(&self) -> &'static str {
@@ -51,7 +53,12 @@ pub struct CookieView {
 
 /// Decodes `cookie` (the value after `session=`); verifies it when `key` is given.
 /// `Err` carries the codec's reason when the value is not a Flask session cookie at all.
-pub fn view(cookie: &str, key: Option<&[u8]>, now_secs: u64, max_age_secs: u64) -> Result<CookieView, String> {
+pub fn view(
+    cookie: &str,
+    key: Option<&[u8]>,
+    now_secs: u64,
+    max_age_secs: u64,
+) -> Result<CookieView, String> {
     let d = decode(cookie).map_err(|e| e.to_string())?;
     let age = if d.timestamp > now_secs {
         format!("{} in the future", format_age(d.timestamp - now_secs))
@@ -62,7 +69,10 @@ pub fn view(cookie: &str, key: Option<&[u8]>, now_secs: u64, max_age_secs: u64) 
         None => Verdict::KeyUnknown,
         Some(k) => match verify(cookie, &[k], now_secs, max_age_secs) {
             Ok(_) => Verdict::Verified,
-            Err(r) => Verdict::Rejected { kind: r.kind(), reason: r.to_string() },
+            Err(r) => Verdict::Rejected {
+                kind: r.kind(),
+                reason: r.to_string(),
+            },
         },
     };
     Ok(CookieView {
@@ -105,7 +115,13 @@ mod tests {
 
     #[test]
     fn decodes_the_check_vector() {
-        let v = view(V1, Some(SECRET), TS + 60, flask_cookie::DEFAULT_MAX_AGE_SECS).unwrap();
+        let v = view(
+            V1,
+            Some(SECRET),
+            TS + 60,
+            flask_cookie::DEFAULT_MAX_AGE_SECS,
+        )
+        .unwrap();
         assert_eq!(v.json, r#"{"username":"cobra","visit":1}"#);
         assert_eq!(v.timestamp, TS);
         assert_eq!(v.date, "2021-11-18 17:53:33 UTC");
@@ -118,7 +134,13 @@ mod tests {
     #[test]
     fn wrong_key_and_unknown_key() {
         let v = view(V1, Some(b"other"), TS, flask_cookie::DEFAULT_MAX_AGE_SECS).unwrap();
-        assert!(matches!(v.verdict, Verdict::Rejected { kind: "bad_signature", .. }));
+        assert!(matches!(
+            v.verdict,
+            Verdict::Rejected {
+                kind: "bad_signature",
+                ..
+            }
+        ));
         assert!(v.verdict.label().starts_with("does not verify"));
         let v = view(V1, None, TS, flask_cookie::DEFAULT_MAX_AGE_SECS).unwrap();
         assert_eq!(v.verdict, Verdict::KeyUnknown);
@@ -132,8 +154,14 @@ mod tests {
 
     #[test]
     fn pretty_json_one_key_per_line() {
-        assert_eq!(pretty_json(r#"{"username":"cobra","visit":1}"#), "{\n  \"username\": \"cobra\",\n  \"visit\": 1\n}");
-        assert_eq!(pretty_json(r#"{"a":{"b":[1,2]}}"#), "{\n  \"a\": {\"b\":[1,2]}\n}");
+        assert_eq!(
+            pretty_json(r#"{"username":"cobra","visit":1}"#),
+            "{\n  \"username\": \"cobra\",\n  \"visit\": 1\n}"
+        );
+        assert_eq!(
+            pretty_json(r#"{"a":{"b":[1,2]}}"#),
+            "{\n  \"a\": {\"b\":[1,2]}\n}"
+        );
         assert_eq!(pretty_json("{}"), "{}");
         assert_eq!(pretty_json("[1]"), "[1]");
     }

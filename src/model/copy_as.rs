@@ -26,7 +26,10 @@ pub struct Recipe {
 /// session, from the session's first visit). `base` is the target's base URL, joined with the
 /// request's path. `None` when the page has sent nothing.
 pub fn last_action(entries: &[Exchange], base: &str) -> Option<Recipe> {
-    let page: Vec<&Exchange> = entries.iter().filter(|e| e.source == Source::Page).collect();
+    let page: Vec<&Exchange> = entries
+        .iter()
+        .filter(|e| e.source == Source::Page)
+        .collect();
     let last = *page.last()?;
     let auth = authorization(last);
     let (username, password) = match parse_basic_auth(auth.as_deref()) {
@@ -34,11 +37,18 @@ pub fn last_action(entries: &[Exchange], base: &str) -> Option<Recipe> {
         Err(_) => (String::new(), String::new()),
     };
     let (count, parallel) = match &last.batch {
-        Some(b) => (page.iter().filter(|e| e.batch.as_ref() == Some(b)).count(), true),
+        Some(b) => (
+            page.iter().filter(|e| e.batch.as_ref() == Some(b)).count(),
+            true,
+        ),
         None => {
             let mut n = 0;
             for e in page.iter().rev() {
-                if e.batch.is_some() || e.session_mode != last.session_mode || authorization(e) != auth || e.path != last.path {
+                if e.batch.is_some()
+                    || e.session_mode != last.session_mode
+                    || authorization(e) != auth
+                    || e.path != last.path
+                {
                     break;
                 }
                 n += 1;
@@ -60,7 +70,10 @@ pub fn last_action(entries: &[Exchange], base: &str) -> Option<Recipe> {
 }
 
 fn authorization(e: &Exchange) -> Option<String> {
-    e.sent_headers.iter().find(|h| h.name.eq_ignore_ascii_case("authorization")).map(|h| h.value.clone())
+    e.sent_headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("authorization"))
+        .map(|h| h.value.clone())
 }
 
 /// A Python string literal in double quotes.
@@ -73,7 +86,9 @@ pub fn py_str(s: &str) -> String {
             '\n' => out.push_str("\\n"),
             '\r' => out.push_str("\\r"),
             '\t' => out.push_str("\\t"),
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -103,30 +118,44 @@ pub fn python(r: &Recipe) -> String {
             if n == 1 {
                 s.push_str(&format!("    r = s.get(URL)\n    {show}\n"));
             } else {
-                s.push_str(&format!("    for _ in range({n}):\n        r = s.get(URL)\n        {show}\n"));
+                s.push_str(&format!(
+                    "    for _ in range({n}):\n        r = s.get(URL)\n        {show}\n"
+                ));
             }
         }
         (false, false) => {
             s.push_str(&format!("AUTH = {auth}\n\n"));
-            s.push_str("# No Session: each call starts with an empty cookie jar, like \"No session\".\n");
+            s.push_str(
+                "# No Session: each call starts with an empty cookie jar, like \"No session\".\n",
+            );
             if n == 1 {
                 s.push_str(&format!("r = requests.get(URL, auth=AUTH)\n{show}\n"));
             } else {
-                s.push_str(&format!("for _ in range({n}):\n    r = requests.get(URL, auth=AUTH)\n    {show}\n"));
+                s.push_str(&format!(
+                    "for _ in range({n}):\n    r = requests.get(URL, auth=AUTH)\n    {show}\n"
+                ));
             }
         }
         (true, true) => {
             s.push_str("with requests.Session() as s:\n");
             s.push_str(&format!("    s.auth = {auth}\n"));
             s.push_str("    # A new Session starts with an empty jar; add an s.get(URL) here to begin from visit 1.\n");
-            s.push_str(&format!("    # The {n} requests leave together, each with the cookie the jar holds now.\n"));
-            s.push_str(&format!("    with ThreadPoolExecutor(max_workers={n}) as pool:\n"));
-            s.push_str(&format!("        replies = list(pool.map(lambda _: s.get(URL), range({n})))\n"));
+            s.push_str(&format!(
+                "    # The {n} requests leave together, each with the cookie the jar holds now.\n"
+            ));
+            s.push_str(&format!(
+                "    with ThreadPoolExecutor(max_workers={n}) as pool:\n"
+            ));
+            s.push_str(&format!(
+                "        replies = list(pool.map(lambda _: s.get(URL), range({n})))\n"
+            ));
             s.push_str(&format!("    for r in replies:\n        {show}\n"));
         }
         (false, true) => {
             s.push_str(&format!("AUTH = {auth}\n\n"));
-            s.push_str(&format!("with ThreadPoolExecutor(max_workers={n}) as pool:\n"));
+            s.push_str(&format!(
+                "with ThreadPoolExecutor(max_workers={n}) as pool:\n"
+            ));
             s.push_str(&format!("    replies = list(pool.map(lambda _: requests.get(URL, auth=AUTH), range({n})))\n"));
             s.push_str(&format!("for r in replies:\n    {show}\n"));
         }
@@ -137,7 +166,10 @@ pub fn python(r: &Recipe) -> String {
 /// The curl commands (a cookie jar file `jar.txt` plays the session).
 pub fn curl(r: &Recipe) -> String {
     let n = r.count.max(1);
-    let mut cmd = format!("curl -sS -u {}", sh_quote(&format!("{}:{}", r.username, r.password)));
+    let mut cmd = format!(
+        "curl -sS -u {}",
+        sh_quote(&format!("{}:{}", r.username, r.password))
+    );
     if r.session {
         cmd.push_str(" -b jar.txt -c jar.txt");
     }
@@ -145,7 +177,9 @@ pub fn curl(r: &Recipe) -> String {
     cmd.push_str(&sh_quote(&r.url));
     let mut s = String::new();
     if r.session {
-        s.push_str("# jar.txt is the session: -b sends its cookie, -c stores the new Set-Cookie.\n");
+        s.push_str(
+            "# jar.txt is the session: -b sends its cookie, -c stores the new Set-Cookie.\n",
+        );
         s.push_str("rm -f jar.txt  # a new session starts with an empty jar\n");
     } else {
         s.push_str("# No cookie jar: curl keeps no cookies between calls, like \"No session\".\n");
@@ -154,7 +188,9 @@ pub fn curl(r: &Recipe) -> String {
         (1, _) => s.push_str(&format!("{cmd}\n")),
         (_, false) => s.push_str(&format!("for i in $(seq {n}); do\n  {cmd}\ndone\n")),
         (_, true) => {
-            s.push_str(&format!("# {n} at once: each reads the jar before any answer is written back.\n"));
+            s.push_str(&format!(
+                "# {n} at once: each reads the jar before any answer is written back.\n"
+            ));
             s.push_str(&format!("for i in $(seq {n}); do\n  {cmd} &\ndone\nwait\n"));
         }
     }
@@ -185,9 +221,27 @@ mod tests {
     fn sent(t: &mut Timeline, user: &str, session: bool, visit: u64, batch: Option<&str>) {
         let id = format!("p-{}", t.len() + 1);
         let auth = basic_auth_header(user, "pw");
-        t.begin(&id, 0, "/greeting", vec![Header::new("Authorization", auth)], session, batch.map(str::to_string));
-        let body = format!("{{\n  \"message\": \"{}\"\n}}\n", greeting_message(user, visit));
-        t.complete(&id, 1.0, Completion::Answer { status: 200, body, headers: vec![] });
+        t.begin(
+            &id,
+            0,
+            "/greeting",
+            vec![Header::new("Authorization", auth)],
+            session,
+            batch.map(str::to_string),
+        );
+        let body = format!(
+            "{{\n  \"message\": \"{}\"\n}}\n",
+            greeting_message(user, visit)
+        );
+        t.complete(
+            &id,
+            1.0,
+            Completion::Answer {
+                status: 200,
+                body,
+                headers: vec![],
+            },
+        );
     }
 
     #[test]
@@ -229,7 +283,10 @@ mod tests {
         r.username = "o\"brien".into();
         r.password = "back\\slash\n".into();
         let p = python(&r);
-        assert!(p.contains(r#"s.auth = ("o\"brien", "back\\slash\n")"#), "{p}");
+        assert!(
+            p.contains(r#"s.auth = ("o\"brien", "back\\slash\n")"#),
+            "{p}"
+        );
         assert_eq!(py_str("\u{1}é"), "\"\\x01é\"");
     }
 
@@ -253,7 +310,10 @@ mod tests {
     #[test]
     fn curl_parallel_backgrounds_and_waits() {
         let c = curl(&recipe(true, 5, true));
-        assert!(c.contains("-c jar.txt 'http://127.0.0.1:5000/greeting' &\ndone\nwait\n"), "{c}");
+        assert!(
+            c.contains("-c jar.txt 'http://127.0.0.1:5000/greeting' &\ndone\nwait\n"),
+            "{c}"
+        );
     }
 
     #[test]

@@ -27,7 +27,12 @@ pub fn char_diff(old: &str, new: &str) -> Vec<Segment> {
     let b: Vec<char> = new.chars().collect();
     // Common prefix and suffix first: cheap, and keeps the table small.
     let prefix = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
-    let suffix = a[prefix..].iter().rev().zip(b[prefix..].iter().rev()).take_while(|(x, y)| x == y).count();
+    let suffix = a[prefix..]
+        .iter()
+        .rev()
+        .zip(b[prefix..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
     let (am, bm) = (&a[prefix..a.len() - suffix], &b[prefix..b.len() - suffix]);
 
     let mut ops: Vec<(Op, char)> = a[..prefix].iter().map(|&c| (Op::Same, c)).collect();
@@ -43,7 +48,10 @@ pub fn char_diff(old: &str, new: &str) -> Vec<Segment> {
     for (op, c) in ops {
         match out.last_mut() {
             Some(seg) if seg.op == op => seg.text.push(c),
-            _ => out.push(Segment { op, text: c.to_string() }),
+            _ => out.push(Segment {
+                op,
+                text: c.to_string(),
+            }),
         }
     }
     out
@@ -56,8 +64,11 @@ fn lcs_ops(a: &[char], b: &[char]) -> Vec<(Op, char)> {
     let mut len = vec![0u32; (n + 1) * w];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            len[i * w + j] =
-                if a[i] == b[j] { len[(i + 1) * w + j + 1] + 1 } else { len[(i + 1) * w + j].max(len[i * w + j + 1]) };
+            len[i * w + j] = if a[i] == b[j] {
+                len[(i + 1) * w + j + 1] + 1
+            } else {
+                len[(i + 1) * w + j].max(len[i * w + j + 1])
+            };
         }
     }
     let (mut i, mut j) = (0, 0);
@@ -82,17 +93,29 @@ fn lcs_ops(a: &[char], b: &[char]) -> Vec<(Op, char)> {
 
 /// How many characters changed (added plus removed).
 pub fn changed_chars(segments: &[Segment]) -> usize {
-    segments.iter().filter(|s| s.op != Op::Same).map(|s| s.text.chars().count()).sum()
+    segments
+        .iter()
+        .filter(|s| s.op != Op::Same)
+        .map(|s| s.text.chars().count())
+        .sum()
 }
 
 /// The old string, rebuilt from a diff (for tests and sanity checks).
 pub fn old_side(segments: &[Segment]) -> String {
-    segments.iter().filter(|s| s.op != Op::Added).map(|s| s.text.as_str()).collect()
+    segments
+        .iter()
+        .filter(|s| s.op != Op::Added)
+        .map(|s| s.text.as_str())
+        .collect()
 }
 
 /// The new string, rebuilt from a diff.
 pub fn new_side(segments: &[Segment]) -> String {
-    segments.iter().filter(|s| s.op != Op::Removed).map(|s| s.text.as_str()).collect()
+    segments
+        .iter()
+        .filter(|s| s.op != Op::Removed)
+        .map(|s| s.text.as_str())
+        .collect()
 }
 
 #[cfg(test)]
@@ -119,15 +142,38 @@ mod tests {
                 pos += s.text.len();
             }
         }
-        assert_eq!(payload_changes, vec![(Op::Removed, "F".into()), (Op::Added, "J".into())]);
-        assert!(d.first().unwrap().op == Op::Same && d.first().unwrap().text.starts_with("eyJ1c2Vy"));
+        assert_eq!(
+            payload_changes,
+            vec![(Op::Removed, "F".into()), (Op::Added, "J".into())]
+        );
+        assert!(
+            d.first().unwrap().op == Op::Same && d.first().unwrap().text.starts_with("eyJ1c2Vy")
+        );
     }
 
     #[test]
     fn identical_and_empty() {
-        assert_eq!(char_diff("abc", "abc"), vec![Segment { op: Op::Same, text: "abc".into() }]);
-        assert_eq!(char_diff("", "ab"), vec![Segment { op: Op::Added, text: "ab".into() }]);
-        assert_eq!(char_diff("ab", ""), vec![Segment { op: Op::Removed, text: "ab".into() }]);
+        assert_eq!(
+            char_diff("abc", "abc"),
+            vec![Segment {
+                op: Op::Same,
+                text: "abc".into()
+            }]
+        );
+        assert_eq!(
+            char_diff("", "ab"),
+            vec![Segment {
+                op: Op::Added,
+                text: "ab".into()
+            }]
+        );
+        assert_eq!(
+            char_diff("ab", ""),
+            vec![Segment {
+                op: Op::Removed,
+                text: "ab".into()
+            }]
+        );
         assert!(char_diff("", "").is_empty());
     }
 
@@ -150,7 +196,19 @@ mod tests {
     fn runs_are_merged() {
         let d = char_diff("aaaXXXbbb", "aaaYYYbbb");
         assert_eq!(d.len(), 4);
-        assert_eq!(d[1], Segment { op: Op::Removed, text: "XXX".into() });
-        assert_eq!(d[2], Segment { op: Op::Added, text: "YYY".into() });
+        assert_eq!(
+            d[1],
+            Segment {
+                op: Op::Removed,
+                text: "XXX".into()
+            }
+        );
+        assert_eq!(
+            d[2],
+            Segment {
+                op: Op::Added,
+                text: "YYY".into()
+            }
+        );
     }
 }

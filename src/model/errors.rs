@@ -15,7 +15,11 @@ pub enum Failure {
     /// An answer with a status other than 2xx.
     Status { status: u16, body: String },
     /// A 2xx answer whose body is not the greeting's JSON.
-    NotJson { status: u16, body: String, content_type: Option<String> },
+    NotJson {
+        status: u16,
+        body: String,
+        content_type: Option<String>,
+    },
 }
 
 /// What a second, `mode: "no-cors"` request to the same address found out: an opaque answer
@@ -49,10 +53,17 @@ impl Context {
         }
     }
     fn target_url(&self) -> String {
-        self.target.as_ref().or(self.page.as_ref()).map(Origin::to_url).unwrap_or_else(|| "this page's server".into())
+        self.target
+            .as_ref()
+            .or(self.page.as_ref())
+            .map(Origin::to_url)
+            .unwrap_or_else(|| "this page's server".into())
     }
     fn page_url(&self) -> String {
-        self.page.as_ref().map(Origin::to_url).unwrap_or_else(|| "this page's origin".into())
+        self.page
+            .as_ref()
+            .map(Origin::to_url)
+            .unwrap_or_else(|| "this page's origin".into())
     }
     fn loopback_hint(&self) -> Option<String> {
         let (p, t) = (self.page.as_ref()?, self.target.as_ref()?);
@@ -74,7 +85,8 @@ pub struct Explanation {
     pub detail: String,
 }
 
-const START_SERVER: &str = "Start it with `cargo xtask run` in the project folder (or `cargo run -p greeting-server`).";
+const START_SERVER: &str =
+    "Start it with `cargo xtask run` in the project folder (or `cargo run -p greeting-server`).";
 
 /// At most `n` characters of a body, for quoting in a message (shown as text, never as HTML).
 pub fn excerpt(body: &str, n: usize) -> String {
@@ -164,7 +176,10 @@ fn classify_network(message: &str, ctx: &Context) -> Explanation {
     let target = ctx.target_url();
     let page = ctx.page_url();
     let mixed = ctx.page.as_ref().is_some_and(|p| p.scheme == "https")
-        && ctx.target.as_ref().is_some_and(|t| t.scheme == "http" && !t.is_loopback());
+        && ctx
+            .target
+            .as_ref()
+            .is_some_and(|t| t.scheme == "http" && !t.is_loopback());
     if mixed {
         return Explanation {
             code: "mixed-content",
@@ -172,10 +187,21 @@ fn classify_network(message: &str, ctx: &Context) -> Explanation {
             detail: format!("The browser blocks requests from {page} to {target}. Serve both over the same scheme."),
         };
     }
-    let hint = ctx.loopback_hint().map(|h| format!(" {h}")).unwrap_or_default();
-    let raw = if message.trim().is_empty() { String::new() } else { format!(" (The browser only said: {})", excerpt(message, 120)) };
+    let hint = ctx
+        .loopback_hint()
+        .map(|h| format!(" {h}"))
+        .unwrap_or_default();
+    let raw = if message.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" (The browser only said: {})", excerpt(message, 120))
+    };
     if !ctx.cross_origin() {
-        let proxy = if ctx.via_dev_proxy { " This page runs under `trunk serve`; its proxy forwards to port 5000." } else { "" };
+        let proxy = if ctx.via_dev_proxy {
+            " This page runs under `trunk serve`; its proxy forwards to port 5000."
+        } else {
+            ""
+        };
         return Explanation {
             code: "server-down",
             title: "The server is not answering".into(),
@@ -222,7 +248,11 @@ mod tests {
 
     fn ctx(page: &str, target: Option<&str>, probe: Probe) -> Context {
         Context {
-            kind: if target.is_some() { TargetKind::Custom } else { TargetKind::Server },
+            kind: if target.is_some() {
+                TargetKind::Custom
+            } else {
+                TargetKind::Server
+            },
             page: parse_origin(page),
             target: target.and_then(parse_origin),
             session: true,
@@ -232,7 +262,9 @@ mod tests {
     }
 
     fn net() -> Failure {
-        Failure::Network { message: "TypeError: Failed to fetch".into() }
+        Failure::Network {
+            message: "TypeError: Failed to fetch".into(),
+        }
     }
 
     #[test]
@@ -245,7 +277,14 @@ mod tests {
 
     #[test]
     fn cross_origin_with_listener_is_cors() {
-        let e = classify(&net(), &ctx("http://localhost:8080", Some("http://localhost:5000"), Probe::Reachable));
+        let e = classify(
+            &net(),
+            &ctx(
+                "http://localhost:8080",
+                Some("http://localhost:5000"),
+                Probe::Reachable,
+            ),
+        );
         assert_eq!(e.code, "cors");
         assert!(e.detail.contains("--allow-origin http://localhost:8080"));
         assert!(e.detail.contains("Access-Control-Allow-Credentials: true"));
@@ -254,43 +293,122 @@ mod tests {
 
     #[test]
     fn cross_origin_without_listener_is_down() {
-        let e = classify(&net(), &ctx("http://localhost:8080", Some("http://localhost:5999"), Probe::Unreachable));
+        let e = classify(
+            &net(),
+            &ctx(
+                "http://localhost:8080",
+                Some("http://localhost:5999"),
+                Probe::Unreachable,
+            ),
+        );
         assert_eq!(e.code, "server-down");
         assert!(e.title.contains("localhost:5999"));
     }
 
     #[test]
     fn localhost_and_127_are_pointed_out() {
-        let e = classify(&net(), &ctx("http://localhost:8080", Some("http://127.0.0.1:5000"), Probe::Reachable));
+        let e = classify(
+            &net(),
+            &ctx(
+                "http://localhost:8080",
+                Some("http://127.0.0.1:5000"),
+                Probe::Reachable,
+            ),
+        );
         assert_eq!(e.code, "cors");
-        assert!(e.detail.contains("localhost and 127.0.0.1 are different sites"));
+        assert!(e
+            .detail
+            .contains("localhost and 127.0.0.1 are different sites"));
     }
 
     #[test]
     fn unknown_cross_origin_mentions_both_causes() {
-        let e = classify(&net(), &ctx("http://localhost:8080", Some("http://localhost:5000"), Probe::NotTried));
+        let e = classify(
+            &net(),
+            &ctx(
+                "http://localhost:8080",
+                Some("http://localhost:5000"),
+                Probe::NotTried,
+            ),
+        );
         assert_eq!(e.code, "unreachable-or-cors");
         assert!(e.detail.contains("cargo xtask run") && e.detail.contains("CORS"));
     }
 
     #[test]
     fn mixed_content() {
-        let e = classify(&net(), &ctx("https://course.example", Some("http://example.org:5000"), Probe::NotTried));
+        let e = classify(
+            &net(),
+            &ctx(
+                "https://course.example",
+                Some("http://example.org:5000"),
+                Probe::NotTried,
+            ),
+        );
         assert_eq!(e.code, "mixed-content");
     }
 
     #[test]
     fn statuses() {
         let c = ctx("http://localhost:5000", None, Probe::NotTried);
-        assert_eq!(classify(&Failure::Status { status: 401, body: "{}\n".into() }, &c).code, "unauthorized");
-        let e = classify(&Failure::Status { status: 500, body: "<h1>Internal Server Error</h1>".into() }, &c);
+        assert_eq!(
+            classify(
+                &Failure::Status {
+                    status: 401,
+                    body: "{}\n".into()
+                },
+                &c
+            )
+            .code,
+            "unauthorized"
+        );
+        let e = classify(
+            &Failure::Status {
+                status: 500,
+                body: "<h1>Internal Server Error</h1>".into(),
+            },
+            &c,
+        );
         assert_eq!(e.code, "server-error");
-        assert!(e.detail.contains("<h1>Internal Server Error</h1>"), "HTML is quoted as text, the view escapes it");
-        assert_eq!(classify(&Failure::Status { status: 404, body: String::new() }, &c).code, "not-found");
-        assert_eq!(classify(&Failure::Status { status: 418, body: String::new() }, &c).code, "client-error");
+        assert!(
+            e.detail.contains("<h1>Internal Server Error</h1>"),
+            "HTML is quoted as text, the view escapes it"
+        );
+        assert_eq!(
+            classify(
+                &Failure::Status {
+                    status: 404,
+                    body: String::new()
+                },
+                &c
+            )
+            .code,
+            "not-found"
+        );
+        assert_eq!(
+            classify(
+                &Failure::Status {
+                    status: 418,
+                    body: String::new()
+                },
+                &c
+            )
+            .code,
+            "client-error"
+        );
         let mut p = c.clone();
         p.via_dev_proxy = true;
-        assert_eq!(classify(&Failure::Status { status: 502, body: "connection refused".into() }, &p).code, "proxy-backend-down");
+        assert_eq!(
+            classify(
+                &Failure::Status {
+                    status: 502,
+                    body: "connection refused".into()
+                },
+                &p
+            )
+            .code,
+            "proxy-backend-down"
+        );
     }
 
     #[test]
@@ -300,7 +418,11 @@ mod tests {
         assert_eq!(e.code, "timeout");
         assert!(e.title.contains("3000 ms"));
         let e = classify(
-            &Failure::NotJson { status: 200, body: "<!doctype html><html>".into(), content_type: Some("text/html".into()) },
+            &Failure::NotJson {
+                status: 200,
+                body: "<!doctype html><html>".into(),
+                content_type: Some("text/html".into()),
+            },
             &c,
         );
         assert_eq!(e.code, "not-json");

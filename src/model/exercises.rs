@@ -54,7 +54,10 @@ pub enum Check {
     ParallelLost { count: u32 },
     /// `other-client`: another client (its `User-Agent` contains `user_agent`) was greeted at
     /// visit `min_visit` or more, seen on the side channel.
-    OtherClient { user_agent: &'static str, min_visit: u64 },
+    OtherClient {
+        user_agent: &'static str,
+        min_visit: u64,
+    },
 }
 
 /// What a check needs to see, beyond the page's own answers.
@@ -101,11 +104,14 @@ impl Check {
 
     /// Whether the exchanges show the exercise done.
     pub fn passes(&self, exchanges: &[Exchange]) -> bool {
-        let page: Vec<&Exchange> = exchanges.iter().filter(|e| e.source == Source::Page && !e.is_pending()).collect();
+        let page: Vec<&Exchange> = exchanges
+            .iter()
+            .filter(|e| e.source == Source::Page && !e.is_pending())
+            .collect();
         match *self {
-            Check::VisitReached { visit } => {
-                page.iter().any(|e| e.session_mode && e.visit().is_some_and(|v| v >= visit))
-            }
+            Check::VisitReached { visit } => page
+                .iter()
+                .any(|e| e.session_mode && e.visit().is_some_and(|v| v >= visit)),
             Check::AlwaysFirstVisit { count } => {
                 // Runs of consecutive page greetings (200s) made without a session.
                 let mut run = 0u32;
@@ -124,7 +130,9 @@ impl Check {
             Check::UnauthorizedThenOk => page.iter().enumerate().any(|(i, e)| {
                 e.status() == Some(401) && {
                     let who = sent_user(e);
-                    page[i + 1..].iter().any(|l| l.status() == Some(200) && l.visit().is_some() && sent_user(l) == who)
+                    page[i + 1..].iter().any(|l| {
+                        l.status() == Some(200) && l.visit().is_some() && sent_user(l) == who
+                    })
                 }
             }),
             Check::RestartAfterReset { from_visit } => page.iter().enumerate().any(|(i, e)| {
@@ -141,7 +149,10 @@ impl Check {
                     })
             }),
             Check::UserSwitch { to } => page.iter().enumerate().any(|(i, e)| {
-                let Some(first) = e.user().filter(|_| e.session_mode && e.visit().is_some_and(|v| v >= 2)) else {
+                let Some(first) = e
+                    .user()
+                    .filter(|_| e.session_mode && e.visit().is_some_and(|v| v >= 2))
+                else {
                     return false;
                 };
                 page[i + 1..].iter().any(|l| {
@@ -160,7 +171,9 @@ impl Check {
             Check::TamperedRestart => page.iter().any(|e| {
                 e.visit() == Some(1)
                     && e.cookie_in().is_some()
-                    && e.report.as_ref().is_some_and(|r| matches!(r.session_in, SessionIn::Rejected { .. }))
+                    && e.report
+                        .as_ref()
+                        .is_some_and(|r| matches!(r.session_in, SessionIn::Rejected { .. }))
             }),
             Check::ForgedVisit { visit } => page.iter().enumerate().any(|(i, e)| {
                 if e.visit().is_none_or(|v| v < visit) {
@@ -168,21 +181,30 @@ impl Check {
                 }
                 match &e.report {
                     Some(r) => {
-                        let Some(cin) = r.cookie_in.as_deref() else { return false };
+                        let Some(cin) = r.cookie_in.as_deref() else {
+                            return false;
+                        };
                         // Verified, and not a cookie any earlier answer set.
                         matches!(r.session_in, SessionIn::Continued { .. })
-                            && !exchanges.iter().take_while(|o| o.number != e.number).any(|o| o.cookie_out() == Some(cin))
+                            && !exchanges
+                                .iter()
+                                .take_while(|o| o.number != e.number)
+                                .any(|o| o.cookie_out() == Some(cin))
                     }
                     // No report (a server without side channel): a jump in the count.
                     None => {
                         let user = e.user();
-                        let before = page[..i].iter().rev().find(|o| o.user() == user && o.visit().is_some());
+                        let before = page[..i]
+                            .iter()
+                            .rev()
+                            .find(|o| o.user() == user && o.visit().is_some());
                         before.is_none_or(|o| o.visit().unwrap_or(0) + 1 < e.visit().unwrap_or(0))
                     }
                 }
             }),
             Check::ParallelLost { count } => {
-                let mut batches: Vec<&str> = page.iter().filter_map(|e| e.batch.as_deref()).collect();
+                let mut batches: Vec<&str> =
+                    page.iter().filter_map(|e| e.batch.as_deref()).collect();
                 batches.dedup();
                 batches.iter().any(|b| {
                     let visits: Vec<u64> = page
@@ -196,7 +218,10 @@ impl Check {
                     visits.len() >= count as usize && distinct.len() < visits.len()
                 })
             }
-            Check::OtherClient { user_agent, min_visit } => exchanges.iter().any(|e| {
+            Check::OtherClient {
+                user_agent,
+                min_visit,
+            } => exchanges.iter().any(|e| {
                 e.source == Source::Other
                     && e.visit().is_some_and(|v| v >= min_visit)
                     && e.report.as_ref().is_some_and(|r| {
@@ -210,13 +235,22 @@ impl Check {
 
 /// The user name in the `Authorization` header a page request was sent with.
 fn sent_user(e: &Exchange) -> Option<String> {
-    let h = e.sent_headers.iter().find(|h| h.name.eq_ignore_ascii_case("authorization"))?;
+    let h = e
+        .sent_headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("authorization"))?;
     parse_basic_auth(Some(&h.value)).ok().map(|c| c.username)
 }
 
 /// The exercises newly passed by `exchanges`, among those not yet in `solved`.
-pub fn newly_solved(exchanges: &[Exchange], solved: impl Fn(&str) -> bool) -> Vec<&'static Exercise> {
-    EXERCISES.iter().filter(|x| !solved(x.id) && x.check.passes(exchanges)).collect()
+pub fn newly_solved(
+    exchanges: &[Exchange],
+    solved: impl Fn(&str) -> bool,
+) -> Vec<&'static Exercise> {
+    EXERCISES
+        .iter()
+        .filter(|x| !solved(x.id) && x.check.passes(exchanges))
+        .collect()
 }
 
 #[cfg(test)]
@@ -282,15 +316,37 @@ mod tests {
                     date: "Tue, 14 Nov 2023 22:13:20 GMT",
                 })
                 .collect();
-            let reports = if k == 1 { vec![self.sim.handle(&reqs[0])] } else { self.sim.handle_parallel(&reqs) };
+            let reports = if k == 1 {
+                vec![self.sim.handle(&reqs[0])]
+            } else {
+                self.sim.handle_parallel(&reqs)
+            };
             for (id, r) in ids.iter().zip(reports) {
-                let sent = vec![Header::new("Authorization", auth.clone()), Header::new("X-Playground-Exchange", id.clone())];
-                self.t.begin(id, NOW_MS, "/greeting", sent, self.session, batch.map(str::to_string));
+                let sent = vec![
+                    Header::new("Authorization", auth.clone()),
+                    Header::new("X-Playground-Exchange", id.clone()),
+                ];
+                self.t.begin(
+                    id,
+                    NOW_MS,
+                    "/greeting",
+                    sent,
+                    self.session,
+                    batch.map(str::to_string),
+                );
                 let completion = if r.status == 200 {
-                    Completion::Answer { status: 200, body: r.body.clone(), headers: vec![] }
+                    Completion::Answer {
+                        status: 200,
+                        body: r.body.clone(),
+                        headers: vec![],
+                    }
                 } else {
                     Completion::Failure {
-                        explanation: Explanation { code: "unauthorized", title: "401".into(), detail: String::new() },
+                        explanation: Explanation {
+                            code: "unauthorized",
+                            title: "401".into(),
+                            detail: String::new(),
+                        },
                         status: Some(r.status),
                         body: Some(r.body.clone()),
                         headers: vec![],
@@ -373,20 +429,42 @@ mod tests {
         ids.sort_unstable();
         ids.dedup();
         assert_eq!(ids.len(), EXERCISES.len(), "ids are unique");
-        assert!(EXERCISES.windows(2).all(|w| w[0].order <= w[1].order), "sorted by order");
+        assert!(
+            EXERCISES.windows(2).all(|w| w[0].order <= w[1].order),
+            "sorted by order"
+        );
         for x in EXERCISES {
             assert!(!x.title.is_empty() && !x.task_html.is_empty(), "{}", x.file);
             assert!(!x.hints.is_empty(), "{} has hints", x.file);
-            assert!(!x.explanation_html.is_empty(), "{} has an explanation", x.file);
-            assert!(!x.task_html.contains("Explanation</h2>"), "{}: the explanation is split off", x.file);
-            assert!(x.hints.iter().all(|h| !h.starts_with("<p>")), "{}: hints are inline", x.file);
+            assert!(
+                !x.explanation_html.is_empty(),
+                "{} has an explanation",
+                x.file
+            );
+            assert!(
+                !x.task_html.contains("Explanation</h2>"),
+                "{}: the explanation is split off",
+                x.file
+            );
+            assert!(
+                x.hints.iter().all(|h| !h.starts_with("<p>")),
+                "{}: hints are inline",
+                x.file
+            );
         }
-        assert_eq!(exercise("forge").map(|x| x.check), Some(Check::ForgedVisit { visit: 100 }));
+        assert_eq!(
+            exercise("forge").map(|x| x.check),
+            Some(Check::ForgedVisit { visit: 100 })
+        );
         assert_eq!(
             exercise("python-terminal").map(|x| x.check),
-            Some(Check::OtherClient { user_agent: "python-requests", min_visit: 3 })
+            Some(Check::OtherClient {
+                user_agent: "python-requests",
+                min_visit: 3
+            })
         );
-        assert!(exercise("three-visits").unwrap().hints[0].contains("<strong>Session: keep cookies</strong>"));
+        assert!(exercise("three-visits").unwrap().hints[0]
+            .contains("<strong>Session: keep cookies</strong>"));
     }
 
     #[test]
@@ -511,7 +589,13 @@ mod tests {
         l.sim.plant(Some(bad));
         l.send(1);
         assert!(matches!(
-            l.t.entries.last().unwrap().report.as_ref().unwrap().session_in,
+            l.t.entries
+                .last()
+                .unwrap()
+                .report
+                .as_ref()
+                .unwrap()
+                .session_in,
             SessionIn::Rejected { .. }
         ));
         assert_eq!(l.visits().last(), Some(&Some(1)));
@@ -580,7 +664,10 @@ mod tests {
 
     #[test]
     fn other_client() {
-        let c = Check::OtherClient { user_agent: "python-requests", min_visit: 3 };
+        let c = Check::OtherClient {
+            user_agent: "python-requests",
+            min_visit: 3,
+        };
         let mut t = Timeline::new();
         script_session(&mut t, "curl/8.5.0", 3);
         assert!(!c.passes(&t.entries));
@@ -591,8 +678,15 @@ mod tests {
         // The page's own requests are not another client.
         let mut l = Learner::new();
         l.send(3);
-        assert!(!l.passes(Check::OtherClient { user_agent: "", min_visit: 1 }));
-        assert!(Check::OtherClient { user_agent: "", min_visit: 1 }.passes(&t.entries));
+        assert!(!l.passes(Check::OtherClient {
+            user_agent: "",
+            min_visit: 1
+        }));
+        assert!(Check::OtherClient {
+            user_agent: "",
+            min_visit: 1
+        }
+        .passes(&t.entries));
     }
 
     #[test]
@@ -609,7 +703,10 @@ mod tests {
     fn newly_solved_skips_the_solved() {
         let mut l = Learner::new();
         l.send(3);
-        let ids: Vec<&str> = newly_solved(&l.t.entries, |_| false).iter().map(|x| x.id).collect();
+        let ids: Vec<&str> = newly_solved(&l.t.entries, |_| false)
+            .iter()
+            .map(|x| x.id)
+            .collect();
         assert_eq!(ids, ["three-visits"]);
         assert!(newly_solved(&l.t.entries, |id| id == "three-visits").is_empty());
     }
@@ -617,7 +714,14 @@ mod tests {
     #[test]
     fn needs() {
         assert_eq!(Check::TamperedRestart.needs(), Needs::Reports);
-        assert_eq!(Check::OtherClient { user_agent: "x", min_visit: 1 }.needs(), Needs::OtherClients);
+        assert_eq!(
+            Check::OtherClient {
+                user_agent: "x",
+                min_visit: 1
+            }
+            .needs(),
+            Needs::OtherClients
+        );
         assert_eq!(Check::VisitReached { visit: 3 }.needs(), Needs::Nothing);
     }
 }

@@ -16,11 +16,18 @@ pub fn clean_input(input: &str) -> String {
         }
     }
     // `a=1; session=VALUE; HttpOnly` -> VALUE
-    let value = match s.split(';').map(str::trim).find_map(|part| part.strip_prefix("session=")) {
+    let value = match s
+        .split(';')
+        .map(str::trim)
+        .find_map(|part| part.strip_prefix("session="))
+    {
         Some(v) => v,
         None => s.split(';').next().unwrap_or(""),
     };
-    value.chars().filter(|c| !c.is_whitespace() && *c != '"' && *c != '\'').collect()
+    value
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '"' && *c != '\'')
+        .collect()
 }
 
 /// One value inside the session, for the table of types and tags.
@@ -57,7 +64,12 @@ fn walk(path: String, t: &Tagged, rows: &mut Vec<TagRow>) {
         return;
     }
     let (python, tag) = python_type(t);
-    rows.push(TagRow { path: path.clone(), python, tag, value: short(t) });
+    rows.push(TagRow {
+        path: path.clone(),
+        python,
+        tag,
+        value: short(t),
+    });
     match t {
         Tagged::Array(items) | Tagged::Tuple(items) => {
             for (i, v) in items.iter().enumerate() {
@@ -106,7 +118,9 @@ fn short(t: &Tagged) -> String {
         Tagged::Bool(b) => if *b { "True" } else { "False" }.into(),
         Tagged::Number(n) => n.to_string(),
         Tagged::String(s) | Tagged::Markup(s) => serde_json::Value::String(s.clone()).to_string(),
-        Tagged::Array(v) | Tagged::Tuple(v) => format!("{} item{}", v.len(), if v.len() == 1 { "" } else { "s" }),
+        Tagged::Array(v) | Tagged::Tuple(v) => {
+            format!("{} item{}", v.len(), if v.len() == 1 { "" } else { "s" })
+        }
         Tagged::Object(v) => format!("{} key{}", v.len(), if v.len() == 1 { "" } else { "s" }),
         Tagged::Bytes(b) => {
             let mut s = String::from("b'");
@@ -122,7 +136,14 @@ fn short(t: &Tagged) -> String {
             s
         }
         Tagged::Uuid(u) if u.len() == 32 && u.is_ascii() => {
-            format!("UUID('{}-{}-{}-{}-{}')", &u[0..8], &u[8..12], &u[12..16], &u[16..20], &u[20..32])
+            format!(
+                "UUID('{}-{}-{}-{}-{}')",
+                &u[0..8],
+                &u[8..12],
+                &u[12..16],
+                &u[16..20],
+                &u[20..32]
+            )
         }
         Tagged::Uuid(u) => format!("UUID('{u}')"),
         Tagged::DateTime(d) => d.clone(),
@@ -145,7 +166,12 @@ pub struct LabView {
 
 /// Takes a pasted cookie apart; verifies it when `key` is not empty. `Err`: why it is not a
 /// Flask session cookie.
-pub fn inspect(input: &str, key: &str, now_secs: u64, max_age_secs: u64) -> Result<LabView, String> {
+pub fn inspect(
+    input: &str,
+    key: &str,
+    now_secs: u64,
+    max_age_secs: u64,
+) -> Result<LabView, String> {
     let value = clean_input(input);
     if value.is_empty() {
         return Err("Paste a session cookie: PAYLOAD.TIMESTAMP.SIGNATURE".into());
@@ -156,11 +182,22 @@ pub fn inspect(input: &str, key: &str, now_secs: u64, max_age_secs: u64) -> Resu
     let until = d.timestamp.saturating_add(max_age_secs);
     let expired = now_secs > until;
     let expiry = if d.timestamp > now_secs {
-        format!("signed in the future: a server rejects it until {}", format_utc(d.timestamp))
+        format!(
+            "signed in the future: a server rejects it until {}",
+            format_utc(d.timestamp)
+        )
     } else if expired {
-        format!("expired {} ago ({}): a server starts a new session instead", format_age(now_secs - until), format_utc(until))
+        format!(
+            "expired {} ago ({}): a server starts a new session instead",
+            format_age(now_secs - until),
+            format_utc(until)
+        )
     } else {
-        format!("a server accepts it until {} (in {})", format_utc(until), format_age(until - now_secs))
+        format!(
+            "a server accepts it until {} (in {})",
+            format_utc(until),
+            format_age(until - now_secs)
+        )
     };
     Ok(LabView {
         rows: tag_rows(&d.tagged),
@@ -180,7 +217,10 @@ pub fn resign(edited: &str, key: &str, now_secs: u64) -> Result<String, String> 
     let value: serde_json::Value =
         serde_json::from_str(edited.trim()).map_err(|e| format!("The payload is not JSON: {e}"))?;
     if !value.is_object() {
-        return Err("The payload must be a JSON object, such as {\"username\": \"cobra\", \"visit\": 99}".into());
+        return Err(
+            "The payload must be a JSON object, such as {\"username\": \"cobra\", \"visit\": 99}"
+                .into(),
+        );
     }
     Tagged::from_json(&value).map_err(|e| format!("The payload has a bad tag: {e}"))?;
     flask_cookie::sign(&value, key.as_bytes(), now_secs).map_err(|e| e.to_string())
@@ -188,7 +228,9 @@ pub fn resign(edited: &str, key: &str, now_secs: u64) -> Result<String, String> 
 
 /// Whether a value can be planted as the `session` cookie (the server's own rule).
 pub fn plantable(cookie: &str) -> Result<(), String> {
-    greeting_core::validate_planted_cookie(cookie).map(|_| ()).map_err(|e| e.to_string())
+    greeting_core::validate_planted_cookie(cookie)
+        .map(|_| ())
+        .map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
@@ -207,9 +249,18 @@ mod tests {
     #[test]
     fn cleans_what_people_paste() {
         assert_eq!(clean_input(V1), V1);
-        assert_eq!(clean_input(&format!("  session={V1}; HttpOnly; Path=/ ")), V1);
-        assert_eq!(clean_input(&format!("Set-Cookie: session={V1}; HttpOnly; Path=/")), V1);
-        assert_eq!(clean_input(&format!("Cookie: theme=dark; session={V1}")), V1);
+        assert_eq!(
+            clean_input(&format!("  session={V1}; HttpOnly; Path=/ ")),
+            V1
+        );
+        assert_eq!(
+            clean_input(&format!("Set-Cookie: session={V1}; HttpOnly; Path=/")),
+            V1
+        );
+        assert_eq!(
+            clean_input(&format!("Cookie: theme=dark; session={V1}")),
+            V1
+        );
         assert_eq!(clean_input(&format!("'{V1}'")), V1);
         assert_eq!(clean_input(&format!("{}\n{}", &V1[..20], &V1[20..])), V1);
     }
@@ -223,14 +274,23 @@ mod tests {
         assert_eq!(v.cookie.date, "2021-11-18 17:53:33 UTC");
         assert_eq!(v.signature_len, 20);
         assert_eq!(v.cookie.signature_hex.len(), 40);
-        assert_eq!(v.edit_text, "{\n  \"username\": \"cobra\",\n  \"visit\": 1\n}");
+        assert_eq!(
+            v.edit_text,
+            "{\n  \"username\": \"cobra\",\n  \"visit\": 1\n}"
+        );
         assert!(!v.expired);
         assert!(v.expiry.contains("2021-12-19 17:53:33 UTC"), "{}", v.expiry);
         let rows: Vec<(&str, &str)> = v.rows.iter().map(|r| (r.path.as_str(), r.python)).collect();
         assert_eq!(rows, [("username", "str"), ("visit", "int")]);
         // No key: decoded, not checked. Wrong key: rejected.
-        assert_eq!(inspect(V1, "", TS, MAX).unwrap().cookie.verdict, Verdict::KeyUnknown);
-        assert!(matches!(inspect(V1, "nope", TS, MAX).unwrap().cookie.verdict, Verdict::Rejected { .. }));
+        assert_eq!(
+            inspect(V1, "", TS, MAX).unwrap().cookie.verdict,
+            Verdict::KeyUnknown
+        );
+        assert!(matches!(
+            inspect(V1, "nope", TS, MAX).unwrap().cookie.verdict,
+            Verdict::Rejected { .. }
+        ));
     }
 
     #[test]
@@ -240,7 +300,13 @@ mod tests {
         assert!(v.cookie.json.contains("hiss hiss"));
         assert!(v.expired);
         assert!(v.expiry.starts_with("expired 9 days ago"), "{}", v.expiry);
-        assert!(matches!(v.cookie.verdict, Verdict::Rejected { kind: "expired", .. }));
+        assert!(matches!(
+            v.cookie.verdict,
+            Verdict::Rejected {
+                kind: "expired",
+                ..
+            }
+        ));
         let future = inspect(V1, "", TS - 100, MAX).unwrap();
         assert!(future.expiry.contains("future"));
     }
@@ -260,13 +326,45 @@ mod tests {
         });
         let cookie = flask_cookie::sign(&session, SECRET.as_bytes(), TS).unwrap();
         let v = inspect(&cookie, SECRET, TS, MAX).unwrap();
-        let find = |p: &str| v.rows.iter().find(|r| r.path == p).unwrap_or_else(|| panic!("no row {p}: {:?}", v.rows)).clone();
-        assert_eq!((find("cart").python, find("cart").tag, find("cart").value.as_str()), ("tuple", Some(" t"), "2 items"));
-        assert_eq!((find("cart[1]").python, find("cart[1]").value.as_str()), ("str", "\"two\""));
-        assert_eq!((find("raw").python, find("raw").tag, find("raw").value.as_str()), ("bytes", Some(" b"), "b'\\x00\\xff\\''"));
-        assert_eq!((find("note").python, find("note").tag), ("Markup", Some(" m")));
-        assert_eq!(find("id").value, "UUID('12345678-1234-5678-1234-567812345678')");
-        assert_eq!((find("when").python, find("when").tag), ("datetime", Some(" d")));
+        let find = |p: &str| {
+            v.rows
+                .iter()
+                .find(|r| r.path == p)
+                .unwrap_or_else(|| panic!("no row {p}: {:?}", v.rows))
+                .clone()
+        };
+        assert_eq!(
+            (
+                find("cart").python,
+                find("cart").tag,
+                find("cart").value.as_str()
+            ),
+            ("tuple", Some(" t"), "2 items")
+        );
+        assert_eq!(
+            (find("cart[1]").python, find("cart[1]").value.as_str()),
+            ("str", "\"two\"")
+        );
+        assert_eq!(
+            (
+                find("raw").python,
+                find("raw").tag,
+                find("raw").value.as_str()
+            ),
+            ("bytes", Some(" b"), "b'\\x00\\xff\\''")
+        );
+        assert_eq!(
+            (find("note").python, find("note").tag),
+            ("Markup", Some(" m"))
+        );
+        assert_eq!(
+            find("id").value,
+            "UUID('12345678-1234-5678-1234-567812345678')"
+        );
+        assert_eq!(
+            (find("when").python, find("when").tag),
+            ("datetime", Some(" d"))
+        );
         assert_eq!((find("odd").python, find("odd").tag), ("dict", Some(" di")));
         assert_eq!(find("odd. t").python, "int");
         assert_eq!(find("ratio").python, "float");
@@ -286,16 +384,26 @@ mod tests {
         assert_eq!(resign(&v.edit_text, SECRET, TS).unwrap(), V1);
         // Another key: a cookie the server rejects.
         let tampered = resign(&edited, "guess", TS).unwrap();
-        assert!(matches!(inspect(&tampered, SECRET, TS, MAX).unwrap().cookie.verdict, Verdict::Rejected { kind: "bad_signature", .. }));
+        assert!(matches!(
+            inspect(&tampered, SECRET, TS, MAX).unwrap().cookie.verdict,
+            Verdict::Rejected {
+                kind: "bad_signature",
+                ..
+            }
+        ));
         assert!(plantable(&forged).is_ok() && plantable(&tampered).is_ok());
     }
 
     #[test]
     fn resign_explains_mistakes() {
         assert!(resign("{}", "", TS).unwrap_err().contains("Type a key"));
-        assert!(resign("{\"visit\": ", "k", TS).unwrap_err().contains("not JSON"));
+        assert!(resign("{\"visit\": ", "k", TS)
+            .unwrap_err()
+            .contains("not JSON"));
         assert!(resign("[1]", "k", TS).unwrap_err().contains("JSON object"));
-        assert!(resign("{\"x\": {\" b\": \"%%%\"}}", "k", TS).unwrap_err().contains("bad tag"));
+        assert!(resign("{\"x\": {\" b\": \"%%%\"}}", "k", TS)
+            .unwrap_err()
+            .contains("bad tag"));
     }
 
     #[test]

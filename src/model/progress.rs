@@ -84,7 +84,9 @@ impl Progress {
     }
 
     pub fn is_solved(&self, id: &str) -> bool {
-        self.exercises.get(id).is_some_and(|p| p.solved_at_ms.is_some())
+        self.exercises
+            .get(id)
+            .is_some_and(|p| p.solved_at_ms.is_some())
     }
 
     pub fn solved_count(&self, ids: &[&str]) -> usize {
@@ -110,14 +112,26 @@ impl Progress {
 
     /// The stored form (current schema).
     pub fn to_json(&self) -> String {
-        let v = V2 { version: SCHEMA_VERSION, exercises: self.exercises.clone() };
+        let v = V2 {
+            version: SCHEMA_VERSION,
+            exercises: self.exercises.clone(),
+        };
         serde_json::to_string(&v).unwrap_or_default()
     }
 
     /// Reads what localStorage held (`None`: nothing). Never fails.
     pub fn load(stored: Option<&str>) -> (Progress, Loaded) {
-        let Some(text) = stored else { return (Progress::default(), Loaded::Empty) };
-        let reset = |reason: &str| (Progress::default(), Loaded::Reset { reason: reason.to_string() });
+        let Some(text) = stored else {
+            return (Progress::default(), Loaded::Empty);
+        };
+        let reset = |reason: &str| {
+            (
+                Progress::default(),
+                Loaded::Reset {
+                    reason: reason.to_string(),
+                },
+            )
+        };
         let value: Value = match serde_json::from_str(text) {
             Ok(v) => v,
             Err(_) => return reset("not JSON"),
@@ -131,14 +145,27 @@ impl Progress {
                     let exercises = v1
                         .solved
                         .into_iter()
-                        .map(|id| (id, ExerciseProgress { solved_at_ms: Some(0), hints_shown: 0 }))
+                        .map(|id| {
+                            (
+                                id,
+                                ExerciseProgress {
+                                    solved_at_ms: Some(0),
+                                    hints_shown: 0,
+                                },
+                            )
+                        })
                         .collect();
                     (Progress { exercises }, Loaded::Migrated { from: 1 })
                 }
                 Err(_) => reset("schema 1, but not in its shape"),
             },
             2 => match serde_json::from_value::<V2>(value) {
-                Ok(v2) => (Progress { exercises: v2.exercises }, Loaded::Current),
+                Ok(v2) => (
+                    Progress {
+                        exercises: v2.exercises,
+                    },
+                    Loaded::Current,
+                ),
                 Err(_) => reset("schema 2, but not in its shape"),
             },
             v if v > SCHEMA_VERSION => {
@@ -148,7 +175,12 @@ impl Progress {
                     .and_then(Value::as_object)
                     .map(|m| {
                         m.iter()
-                            .filter_map(|(k, v)| Some((k.clone(), serde_json::from_value::<ExerciseProgress>(v.clone()).ok()?)))
+                            .filter_map(|(k, v)| {
+                                Some((
+                                    k.clone(),
+                                    serde_json::from_value::<ExerciseProgress>(v.clone()).ok()?,
+                                ))
+                            })
                             .collect()
                     })
                     .unwrap_or_default();

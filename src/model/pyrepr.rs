@@ -6,7 +6,11 @@ use serde_json::Value;
 /// `repr(s)` for a Python `str`: single quotes unless the text has a single quote and no double
 /// quote, backslash escapes for the quote, backslash and control characters.
 pub fn str_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -19,7 +23,9 @@ pub fn str_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -43,10 +49,16 @@ pub fn value_repr(v: &Value) -> String {
             }
         }
         Value::String(s) => str_repr(s),
-        Value::Array(items) => format!("[{}]", items.iter().map(value_repr).collect::<Vec<_>>().join(", ")),
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(value_repr).collect::<Vec<_>>().join(", ")
+        ),
         Value::Object(map) => format!(
             "{{{}}}",
-            map.iter().map(|(k, v)| format!("{}: {}", str_repr(k), value_repr(v))).collect::<Vec<_>>().join(", ")
+            map.iter()
+                .map(|(k, v)| format!("{}: {}", str_repr(k), value_repr(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -64,7 +76,10 @@ pub fn headers_repr<'a>(headers: impl IntoIterator<Item = (&'a str, &'a str)>) -
     }
     format!(
         "{{{}}}",
-        kept.iter().map(|(n, v)| format!("{}: {}", str_repr(n), str_repr(v))).collect::<Vec<_>>().join(", ")
+        kept.iter()
+            .map(|(n, v)| format!("{}: {}", str_repr(n), str_repr(v)))
+            .collect::<Vec<_>>()
+            .join(", ")
     )
 }
 
@@ -76,7 +91,10 @@ mod tests {
     #[test]
     fn message_dict_like_python() {
         // Needs serde_json's preserve_order only for several keys; one key is enough here.
-        assert_eq!(value_repr(&json!({"message": "Welcome, cobra!"})), "{'message': 'Welcome, cobra!'}");
+        assert_eq!(
+            value_repr(&json!({"message": "Welcome, cobra!"})),
+            "{'message': 'Welcome, cobra!'}"
+        );
     }
 
     #[test]
@@ -97,7 +115,14 @@ mod tests {
 
     #[test]
     fn headers_keep_wire_order_and_last_duplicate() {
-        let h = [("Content-Type", "application/json"), ("Vary", "Cookie"), ("vary", "Accept")];
-        assert_eq!(headers_repr(h), "{'Content-Type': 'application/json', 'Vary': 'Accept'}");
+        let h = [
+            ("Content-Type", "application/json"),
+            ("Vary", "Cookie"),
+            ("vary", "Accept"),
+        ];
+        assert_eq!(
+            headers_repr(h),
+            "{'Content-Type': 'application/json', 'Vary': 'Accept'}"
+        );
     }
 }

@@ -65,7 +65,10 @@ pub fn parse(query: &str) -> Setup {
                     "server" => Some(ShareTarget::Server),
                     "simulated" => Some(ShareTarget::Simulated),
                     other if other.starts_with("http://") || other.starts_with("https://") => {
-                        normalize_base(other).ok().map(ShareTarget::Url).or(s.target)
+                        normalize_base(other)
+                            .ok()
+                            .map(ShareTarget::Url)
+                            .or(s.target)
                     }
                     _ => s.target,
                 }
@@ -131,7 +134,9 @@ pub fn decode(s: &str) -> String {
         match bytes[i] {
             b'+' => out.push(b' '),
             b'%' if i + 2 < bytes.len() => {
-                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).ok().and_then(|h| u8::from_str_radix(h, 16).ok());
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3])
+                    .ok()
+                    .and_then(|h| u8::from_str_radix(h, 16).ok());
                 match hex {
                     Some(b) => {
                         out.push(b);
@@ -160,18 +165,35 @@ mod tests {
             target: Some(ShareTarget::Url("http://localhost:5000".into())),
         };
         let q = to_query(&s);
-        assert_eq!(q, "user=nagini&session=none&n=5&target=http://localhost:5000");
+        assert_eq!(
+            q,
+            "user=nagini&session=none&n=5&target=http://localhost:5000"
+        );
         assert_eq!(parse(&format!("?{q}")), s);
-        let s2 = Setup { user: Some("o brien&x=1".into()), session: Some(true), count: None, target: Some(ShareTarget::Simulated) };
+        let s2 = Setup {
+            user: Some("o brien&x=1".into()),
+            session: Some(true),
+            count: None,
+            target: Some(ShareTarget::Simulated),
+        };
         assert_eq!(parse(&to_query(&s2)), s2);
-        assert_eq!(link("http://127.0.0.1:5000/?old=1#x", &s2), format!("http://127.0.0.1:5000/?{}", to_query(&s2)));
+        assert_eq!(
+            link("http://127.0.0.1:5000/?old=1#x", &s2),
+            format!("http://127.0.0.1:5000/?{}", to_query(&s2))
+        );
         assert_eq!(link("http://h/", &Setup::default()), "http://h/");
     }
 
     #[test]
     fn never_the_password() {
         let s = parse("?user=cobra&password=hiss&pass=hiss&pw=hiss");
-        assert_eq!(s, Setup { user: Some("cobra".into()), ..Setup::default() });
+        assert_eq!(
+            s,
+            Setup {
+                user: Some("cobra".into()),
+                ..Setup::default()
+            }
+        );
         assert!(!link("http://h/", &s).contains("hiss"));
         // A user field cannot smuggle `user:password` either.
         assert_eq!(parse("user=cobra:hiss").user, None);
@@ -179,14 +201,19 @@ mod tests {
 
     #[test]
     fn bad_values_are_ignored() {
-        let s = parse("n=0&n=51&n=x&session=maybe&target=ftp://x&target=javascript:alert(1)&user=&zz=1&%ZZ=%");
+        let s = parse(
+            "n=0&n=51&n=x&session=maybe&target=ftp://x&target=javascript:alert(1)&user=&zz=1&%ZZ=%",
+        );
         assert_eq!(s, Setup::default());
         assert!(s.is_empty());
         assert_eq!(parse("n=50").count, Some(50));
         assert_eq!(parse("session=keep&session=0").session, Some(false));
         assert_eq!(parse("target=server").target, Some(ShareTarget::Server));
         // A pasted endpoint is cleaned the way the target field cleans it.
-        assert_eq!(parse("target=http%3A%2F%2Flocalhost%3A5000%2Fgreeting").target, Some(ShareTarget::Url("http://localhost:5000".into())));
+        assert_eq!(
+            parse("target=http%3A%2F%2Flocalhost%3A5000%2Fgreeting").target,
+            Some(ShareTarget::Url("http://localhost:5000".into()))
+        );
     }
 
     #[test]

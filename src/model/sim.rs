@@ -6,7 +6,11 @@
 use greeting_core::{ExchangeReport, Greeter, Header, SESSION_COOKIE_NAME};
 
 /// The version the simulated server names in its `Server` header.
-pub const SERVER_HEADER: &str = concat!("greeting-core/", env!("CARGO_PKG_VERSION"), " (simulated in this page)");
+pub const SERVER_HEADER: &str = concat!(
+    "greeting-core/",
+    env!("CARGO_PKG_VERSION"),
+    " (simulated in this page)"
+);
 
 #[derive(Debug, Clone)]
 pub struct SimServer {
@@ -35,7 +39,12 @@ pub struct SimRequest<'a> {
 impl SimServer {
     pub fn new(secret_key: impl Into<String>) -> SimServer {
         let secret_key = secret_key.into();
-        SimServer { greeter: Greeter::new(secret_key.as_bytes().to_vec()), secret_key, jar: None, seq: 0 }
+        SimServer {
+            greeter: Greeter::new(secret_key.as_bytes().to_vec()),
+            secret_key,
+            jar: None,
+            seq: 0,
+        }
     }
 
     pub fn secret_key(&self) -> &str {
@@ -66,7 +75,9 @@ impl SimServer {
         self.seq += 1;
         let now_secs = req.now_ms / 1000;
         let cookie_header = if req.include_cookies {
-            self.jar.as_ref().map(|v| format!("{SESSION_COOKIE_NAME}={v}"))
+            self.jar
+                .as_ref()
+                .map(|v| format!("{SESSION_COOKIE_NAME}={v}"))
         } else {
             None
         };
@@ -87,32 +98,65 @@ impl SimServer {
         }
 
         let path = req.path.split('?').next().unwrap_or("");
-        let (status, body, set_cookie, user, cookie_in, cookie_out, session_in, session_out, notes) = match path {
-            "/greeting" => {
-                let o = self.greeter.greet(req.authorization, cookie_header.as_deref(), now_secs);
-                (o.status, o.body, o.set_cookie, o.user, o.cookie_in, o.cookie_out, o.session_in, o.session_out, o.notes)
-            }
-            "/user" => {
-                let o = self.greeter.user(req.authorization);
-                let cookie_in = greeting_core::find_session_cookie(cookie_header.as_deref()).value;
-                (o.status, o.body, None, o.user, cookie_in, None, greeting_core::SessionIn::None, None, o.notes)
-            }
-            _ => (
-                404,
-                "<!doctype html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n".to_string(),
-                None,
-                None,
-                None,
-                None,
-                greeting_core::SessionIn::None,
-                None,
-                vec![format!("The simulated server only knows /greeting and /user, not {path}.")],
-            ),
-        };
+        let (status, body, set_cookie, user, cookie_in, cookie_out, session_in, session_out, notes) =
+            match path {
+                "/greeting" => {
+                    let o =
+                        self.greeter
+                            .greet(req.authorization, cookie_header.as_deref(), now_secs);
+                    (
+                        o.status,
+                        o.body,
+                        o.set_cookie,
+                        o.user,
+                        o.cookie_in,
+                        o.cookie_out,
+                        o.session_in,
+                        o.session_out,
+                        o.notes,
+                    )
+                }
+                "/user" => {
+                    let o = self.greeter.user(req.authorization);
+                    let cookie_in =
+                        greeting_core::find_session_cookie(cookie_header.as_deref()).value;
+                    (
+                        o.status,
+                        o.body,
+                        None,
+                        o.user,
+                        cookie_in,
+                        None,
+                        greeting_core::SessionIn::None,
+                        None,
+                        o.notes,
+                    )
+                }
+                _ => (
+                    404,
+                    "<!doctype html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"
+                        .to_string(),
+                    None,
+                    None,
+                    None,
+                    None,
+                    greeting_core::SessionIn::None,
+                    None,
+                    vec![format!(
+                        "The simulated server only knows /greeting and /user, not {path}."
+                    )],
+                ),
+            };
 
-        let content_type = if status == 404 { "text/html; charset=utf-8" } else { "application/json" };
-        let mut response_headers =
-            vec![Header::new("Content-Type", content_type), Header::new("Content-Length", body.len().to_string())];
+        let content_type = if status == 404 {
+            "text/html; charset=utf-8"
+        } else {
+            "application/json"
+        };
+        let mut response_headers = vec![
+            Header::new("Content-Type", content_type),
+            Header::new("Content-Length", body.len().to_string()),
+        ];
         if status == 200 && path == "/greeting" {
             response_headers.push(Header::new("Vary", "Cookie"));
         }
@@ -205,16 +249,36 @@ mod tests {
         assert_eq!(r1.body, "{\n  \"message\": \"Welcome, cobra!\"\n}\n");
         assert_eq!(r1.session_in, SessionIn::None);
         // The chapter's check vector: same secret, same timestamp.
-        assert_eq!(r1.cookie_out.as_deref(), Some("eyJ1c2VybmFtZSI6ImNvYnJhIiwidmlzaXQiOjF9.YZaTHQ.-wlmE2_6fkTd4BI464T2kXjX8eE"));
+        assert_eq!(
+            r1.cookie_out.as_deref(),
+            Some("eyJ1c2VybmFtZSI6ImNvYnJhIiwidmlzaXQiOjF9.YZaTHQ.-wlmE2_6fkTd4BI464T2kXjX8eE")
+        );
         assert_eq!(s.jar(), r1.cookie_out.as_deref());
-        let names: Vec<&str> = r1.response_headers.iter().map(|h| h.name.as_str()).collect();
-        assert_eq!(names, ["Content-Type", "Content-Length", "Vary", "Set-Cookie", "Server", "Date"]);
+        let names: Vec<&str> = r1
+            .response_headers
+            .iter()
+            .map(|h| h.name.as_str())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Content-Type",
+                "Content-Length",
+                "Vary",
+                "Set-Cookie",
+                "Server",
+                "Date"
+            ]
+        );
         assert_eq!(r1.response_headers[1].value, "35");
 
         let r2 = s.handle(&req(&auth, true, now));
         assert!(r2.body.contains("This is visit #2."));
         assert_eq!(r2.response_headers[1].value, "58");
-        assert!(r2.request_headers.iter().any(|h| h.name == "Cookie" && h.value.starts_with("session=eyJ1c2Vy")));
+        assert!(r2
+            .request_headers
+            .iter()
+            .any(|h| h.name == "Cookie" && h.value.starts_with("session=eyJ1c2Vy")));
         let r3 = s.handle(&req(&auth, true, now));
         assert_eq!(r3.session_out.unwrap().visit, 3);
     }
@@ -251,7 +315,13 @@ mod tests {
         s.handle(&req(&cobra, true, 1_700_000_000_000));
         s.handle(&req(&cobra, true, 1_700_000_000_000));
         s.reset();
-        assert_eq!(s.handle(&req(&cobra, true, 1_700_000_000_000)).session_out.unwrap().visit, 1);
+        assert_eq!(
+            s.handle(&req(&cobra, true, 1_700_000_000_000))
+                .session_out
+                .unwrap()
+                .visit,
+            1
+        );
         let nagini = basic_auth_header("nagini", "crawl");
         let r = s.handle(&req(&nagini, true, 1_700_000_000_000));
         assert!(matches!(r.session_in, SessionIn::OtherUser { .. }));
@@ -263,9 +333,13 @@ mod tests {
         let mut s = SimServer::new("k");
         let auth = basic_auth_header("cobra", "hiss");
         s.handle(&req(&auth, true, 1_700_000_000_000));
-        let batch: Vec<SimRequest> = (0..5).map(|_| req(&auth, true, 1_700_000_000_000)).collect();
+        let batch: Vec<SimRequest> = (0..5)
+            .map(|_| req(&auth, true, 1_700_000_000_000))
+            .collect();
         let reports = s.handle_parallel(&batch);
-        assert!(reports.iter().all(|r| r.session_out.as_ref().unwrap().visit == 2));
+        assert!(reports
+            .iter()
+            .all(|r| r.session_out.as_ref().unwrap().visit == 2));
         let next = s.handle(&req(&auth, true, 1_700_000_000_000));
         assert_eq!(next.session_out.unwrap().visit, 3);
     }

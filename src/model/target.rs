@@ -87,7 +87,11 @@ pub fn parse_origin(url: &str) -> Option<Origin> {
     if host.is_empty() {
         return None;
     }
-    Some(Origin { scheme, host: host.to_ascii_lowercase(), port })
+    Some(Origin {
+        scheme,
+        host: host.to_ascii_lowercase(),
+        port,
+    })
 }
 
 /// The base URL a learner typed, cleaned: no trailing slash, and a trailing `/greeting` taken
@@ -135,7 +139,10 @@ mod tests {
     #[test]
     fn origins() {
         let o = parse_origin("http://localhost:5000/greeting").unwrap();
-        assert_eq!((o.scheme.as_str(), o.host.as_str(), o.port), ("http", "localhost", Some(5000)));
+        assert_eq!(
+            (o.scheme.as_str(), o.host.as_str(), o.port),
+            ("http", "localhost", Some(5000))
+        );
         assert!(o.is_loopback());
         assert_eq!(o.to_url(), "http://localhost:5000");
         let v6 = parse_origin("http://[::1]:8080").unwrap();
@@ -143,7 +150,12 @@ mod tests {
         assert!(parse_origin("ftp://x").is_none());
         assert!(parse_origin("localhost:5000").is_none());
         assert!(parse_origin("http://h:99999").is_none());
-        assert_eq!(parse_origin("HTTPS://Example.org").unwrap().effective_port(), Some(443));
+        assert_eq!(
+            parse_origin("HTTPS://Example.org")
+                .unwrap()
+                .effective_port(),
+            Some(443)
+        );
     }
 
     #[test]
@@ -157,8 +169,14 @@ mod tests {
 
     #[test]
     fn normalize() {
-        assert_eq!(normalize_base("localhost:5000/").unwrap(), "http://localhost:5000");
-        assert_eq!(normalize_base("http://127.0.0.1:5000/greeting").unwrap(), "http://127.0.0.1:5000");
+        assert_eq!(
+            normalize_base("localhost:5000/").unwrap(),
+            "http://localhost:5000"
+        );
+        assert_eq!(
+            normalize_base("http://127.0.0.1:5000/greeting").unwrap(),
+            "http://127.0.0.1:5000"
+        );
         assert!(normalize_base("  ").is_err());
         assert!(normalize_base("http://").is_err());
     }

@@ -27,7 +27,10 @@ impl Source {
 pub enum Phase {
     Pending,
     /// An HTTP answer (any status).
-    Answered { status: u16, body: String },
+    Answered {
+        status: u16,
+        body: String,
+    },
     /// No usable answer, or one that is an error: explained.
     Failed(Explanation),
 }
@@ -66,7 +69,10 @@ pub struct Exchange {
 /// The visit number a greeting message states: `Welcome, X!` is 1, `... visit #N.` is N.
 pub fn visit_from_message(message: &str) -> Option<u64> {
     if let Some(i) = message.find("visit #") {
-        let digits: String = message[i + 7..].chars().take_while(|c| c.is_ascii_digit()).collect();
+        let digits: String = message[i + 7..]
+            .chars()
+            .take_while(|c| c.is_ascii_digit())
+            .collect();
         return digits.parse().ok();
     }
     (message.starts_with("Welcome, ") && message.ends_with('!')).then_some(1)
@@ -82,7 +88,9 @@ impl Exchange {
     pub fn status(&self) -> Option<u16> {
         match &self.phase {
             Phase::Answered { status, .. } => Some(*status),
-            Phase::Failed(_) => self.failed_status.or_else(|| self.report.as_ref().map(|r| r.status)),
+            Phase::Failed(_) => self
+                .failed_status
+                .or_else(|| self.report.as_ref().map(|r| r.status)),
             Phase::Pending => None,
         }
     }
@@ -126,7 +134,9 @@ impl Exchange {
             return Some(u);
         }
         let m = self.message()?;
-        let rest = m.strip_prefix("Welcome back, ").or_else(|| m.strip_prefix("Welcome, "))?;
+        let rest = m
+            .strip_prefix("Welcome back, ")
+            .or_else(|| m.strip_prefix("Welcome, "))?;
         Some(rest.split(['!']).next()?.to_string())
     }
 
@@ -136,7 +146,11 @@ impl Exchange {
 
     /// The session cookie the answer set (not an expiry).
     pub fn cookie_out(&self) -> Option<&str> {
-        self.report.as_ref()?.cookie_out.as_deref().filter(|c| !c.is_empty())
+        self.report
+            .as_ref()?
+            .cookie_out
+            .as_deref()
+            .filter(|c| !c.is_empty())
     }
 
     /// Request headers as the server received them when it reported them, else as the page set them.
@@ -164,8 +178,17 @@ impl Exchange {
 /// What a page fetch came back with.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Completion {
-    Answer { status: u16, body: String, headers: Vec<Header> },
-    Failure { explanation: Explanation, status: Option<u16>, body: Option<String>, headers: Vec<Header> },
+    Answer {
+        status: u16,
+        body: String,
+        headers: Vec<Header>,
+    },
+    Failure {
+        explanation: Explanation,
+        status: Option<u16>,
+        body: Option<String>,
+        headers: Vec<Header>,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -201,7 +224,9 @@ impl Timeline {
     }
 
     fn index_of_id(&self, id: &str) -> Option<usize> {
-        self.entries.iter().position(|e| e.source == Source::Page && e.id.as_deref() == Some(id))
+        self.entries
+            .iter()
+            .position(|e| e.source == Source::Page && e.id.as_deref() == Some(id))
     }
 
     /// Registers a page request about to be sent; returns its number.
@@ -234,7 +259,11 @@ impl Timeline {
             session: None,
             batch,
         });
-        if let Some(pos) = self.early.iter().position(|r| r.exchange_id.as_deref() == Some(id)) {
+        if let Some(pos) = self
+            .early
+            .iter()
+            .position(|r| r.exchange_id.as_deref() == Some(id))
+        {
             let r = self.early.remove(pos);
             self.attach(self.entries.len() - 1, r);
         }
@@ -243,15 +272,26 @@ impl Timeline {
 
     /// Records how the page's fetch ended.
     pub fn complete(&mut self, id: &str, duration_ms: f64, completion: Completion) {
-        let Some(i) = self.index_of_id(id) else { return };
+        let Some(i) = self.index_of_id(id) else {
+            return;
+        };
         let e = &mut self.entries[i];
         e.duration_ms = Some(duration_ms);
         match completion {
-            Completion::Answer { status, body, headers } => {
+            Completion::Answer {
+                status,
+                body,
+                headers,
+            } => {
                 e.phase = Phase::Answered { status, body };
                 e.visible_response_headers = headers;
             }
-            Completion::Failure { explanation, status, body, headers } => {
+            Completion::Failure {
+                explanation,
+                status,
+                body,
+                headers,
+            } => {
                 e.phase = Phase::Failed(explanation);
                 e.failed_status = status;
                 e.failed_body = body;
@@ -292,7 +332,10 @@ impl Timeline {
             path: report.path.clone(),
             sent_headers: Vec::new(),
             visible_response_headers: Vec::new(),
-            phase: Phase::Answered { status: report.status, body: report.body.clone() },
+            phase: Phase::Answered {
+                status: report.status,
+                body: report.body.clone(),
+            },
             failed_status: None,
             failed_body: None,
             session_mode: report.cookie_in.is_some(),
@@ -318,7 +361,10 @@ impl Timeline {
             return;
         }
         let Some(visit) = e.visit() else { return };
-        let continued = e.report.as_ref().map(|r| matches!(r.session_in, SessionIn::Continued { .. }));
+        let continued = e
+            .report
+            .as_ref()
+            .map(|r| matches!(r.session_in, SessionIn::Continued { .. }));
         let found = match (continued, e.cookie_in()) {
             (Some(true), Some(cin)) => self
                 .entries
@@ -334,7 +380,12 @@ impl Timeline {
                 self.entries[..i]
                     .iter()
                     .rev()
-                    .find(|o| o.source == source && o.session.is_some() && o.user() == user && o.visit().is_some_and(|v| v < visit))
+                    .find(|o| {
+                        o.source == source
+                            && o.session.is_some()
+                            && o.user() == user
+                            && o.visit().is_some_and(|v| v < visit)
+                    })
                     .and_then(|o| o.session)
             }
             (None, _) => None,
@@ -369,15 +420,24 @@ impl Timeline {
             .and_then(|n| self.get(n))
             .filter(|e| e.cookie_out().is_some())
             .or_else(|| self.entries.iter().rev().find(|e| e.cookie_out().is_some()))?;
-        let earlier = self.entries.iter().filter(|e| e.number < current.number && e.cookie_out().is_some());
-        let same_line = earlier.clone().rfind(|e| e.session.is_some() && e.session == current.session);
+        let earlier = self
+            .entries
+            .iter()
+            .filter(|e| e.number < current.number && e.cookie_out().is_some());
+        let same_line = earlier
+            .clone()
+            .rfind(|e| e.session.is_some() && e.session == current.session);
         Some((current, same_line.or_else(|| earlier.clone().next_back())))
     }
 
     /// Visits lost to parallel requests in a batch: requests answered minus distinct visit numbers.
     pub fn lost_in_batch(&self, batch: &str) -> Option<(usize, u64)> {
-        let visits: Vec<u64> =
-            self.entries.iter().filter(|e| e.batch.as_deref() == Some(batch)).filter_map(Exchange::visit).collect();
+        let visits: Vec<u64> = self
+            .entries
+            .iter()
+            .filter(|e| e.batch.as_deref() == Some(batch))
+            .filter_map(Exchange::visit)
+            .collect();
         if visits.is_empty() {
             return None;
         }
@@ -401,7 +461,10 @@ impl Timeline {
     }
 
     pub fn clear(&mut self) {
-        *self = Timeline { next_session: self.next_session, ..Timeline::default() };
+        *self = Timeline {
+            next_session: self.next_session,
+            ..Timeline::default()
+        };
     }
 }
 
@@ -410,7 +473,13 @@ mod tests {
     use super::*;
     use greeting_core::Session;
 
-    fn report(id: Option<&str>, visit: u64, cin: Option<&str>, cout: &str, continued: bool) -> ExchangeReport {
+    fn report(
+        id: Option<&str>,
+        visit: u64,
+        cin: Option<&str>,
+        cout: &str,
+        continued: bool,
+    ) -> ExchangeReport {
         ExchangeReport {
             seq: 1,
             exchange_id: id.map(str::to_string),
@@ -422,7 +491,10 @@ mod tests {
             path: "/greeting".into(),
             request_headers: vec![Header::new("Authorization", "Basic Y29icmE6aGlzcw==")],
             status: 200,
-            response_headers: vec![Header::new("Set-Cookie", format!("session={cout}; HttpOnly; Path=/"))],
+            response_headers: vec![Header::new(
+                "Set-Cookie",
+                format!("session={cout}; HttpOnly; Path=/"),
+            )],
             body: if visit == 1 {
                 "{\n  \"message\": \"Welcome, cobra!\"\n}\n".into()
             } else {
@@ -432,11 +504,17 @@ mod tests {
             cookie_in: cin.map(str::to_string),
             cookie_out: Some(cout.into()),
             session_in: if continued {
-                SessionIn::Continued { username: "cobra".into(), visit: visit - 1 }
+                SessionIn::Continued {
+                    username: "cobra".into(),
+                    visit: visit - 1,
+                }
             } else {
                 SessionIn::None
             },
-            session_out: Some(Session { username: "cobra".into(), visit }),
+            session_out: Some(Session {
+                username: "cobra".into(),
+                visit,
+            }),
             notes: vec![],
         }
     }
@@ -447,13 +525,20 @@ mod tests {
         } else {
             format!("{{\"message\": \"Welcome back, cobra! This is visit #{visit}.\"}}")
         };
-        Completion::Answer { status: 200, body, headers: vec![] }
+        Completion::Answer {
+            status: 200,
+            body,
+            headers: vec![],
+        }
     }
 
     #[test]
     fn messages_give_visits() {
         assert_eq!(visit_from_message("Welcome, cobra!"), Some(1));
-        assert_eq!(visit_from_message("Welcome back, cobra! This is visit #12."), Some(12));
+        assert_eq!(
+            visit_from_message("Welcome back, cobra! This is visit #12."),
+            Some(12)
+        );
         assert_eq!(visit_from_message("hello"), None);
         assert_eq!(message_of("{\"message\": \"x\"}").as_deref(), Some("x"));
         assert_eq!(message_of("<html>"), None);
@@ -469,7 +554,10 @@ mod tests {
         t.complete("p1-2", 5.0, answer(2));
         assert!(t.add_report(report(Some("p1-2"), 2, Some("c1"), "c2", true), "p1-"));
         assert_eq!(t.len(), 2);
-        assert!(t.entries.iter().all(|e| e.source == Source::Page && e.report.is_some()));
+        assert!(t
+            .entries
+            .iter()
+            .all(|e| e.source == Source::Page && e.report.is_some()));
         assert_eq!(t.entries[1].visit(), Some(2));
         assert_eq!(t.entries[0].session, t.entries[1].session);
         assert_eq!(t.entries[1].response_headers()[0].name, "Set-Cookie");
@@ -520,14 +608,20 @@ mod tests {
         }
         for k in [2, 0, 1] {
             let id = format!("p-b{k}");
-            t.add_report(report(Some(&id), 2, Some("c1"), &format!("c2{k}"), true), "p-");
+            t.add_report(
+                report(Some(&id), 2, Some("c1"), &format!("c2{k}"), true),
+                "p-",
+            );
             t.complete(&id, 1.0, answer(2));
         }
         let line = t.entries[0].session;
         assert!(t.entries.iter().all(|e| e.session == line));
         assert_eq!(t.lost_in_batch("b"), Some((3, 2)));
         let pts = t.chart_points();
-        assert_eq!(pts.iter().map(|p| p.visit).collect::<Vec<_>>(), vec![1, 2, 2, 2]);
+        assert_eq!(
+            pts.iter().map(|p| p.visit).collect::<Vec<_>>(),
+            vec![1, 2, 2, 2]
+        );
     }
 
     #[test]
@@ -549,11 +643,20 @@ mod tests {
     fn failures_have_no_visit() {
         let mut t = Timeline::new();
         t.begin("p-1", 0, "/greeting", vec![], true, None);
-        let explanation = Explanation { code: "unauthorized", title: "401".into(), detail: String::new() };
+        let explanation = Explanation {
+            code: "unauthorized",
+            title: "401".into(),
+            detail: String::new(),
+        };
         t.complete(
             "p-1",
             1.0,
-            Completion::Failure { explanation, status: Some(401), body: Some("{}\n".into()), headers: vec![] },
+            Completion::Failure {
+                explanation,
+                status: Some(401),
+                body: Some("{}\n".into()),
+                headers: vec![],
+            },
         );
         assert_eq!(t.entries[0].status(), Some(401));
         assert_eq!(t.entries[0].visit(), None);

@@ -101,7 +101,11 @@ fn parse_run_args(args: &[String]) -> Result<(u16, Vec<String>)> {
                     .ok_or("--port needs a number")?;
                 i += 2;
             }
-            other => return Err(format!("unexpected argument `{other}` (server flags go after `--`)")),
+            other => {
+                return Err(format!(
+                    "unexpected argument `{other}` (server flags go after `--`)"
+                ))
+            }
         }
     }
     Ok((port, Vec::new()))
@@ -120,7 +124,14 @@ fn check_port_free(port: u16) -> Result {
 /// `cargo build [--release] -p greeting-server`, returning the binary's path (from cargo's JSON).
 pub fn build_server(release: bool) -> Result<std::path::PathBuf> {
     let mut c = cmd("cargo");
-    c.args(["build", "-p", "greeting-server", "--bin", "greeting-server", "--message-format=json-render-diagnostics"]);
+    c.args([
+        "build",
+        "-p",
+        "greeting-server",
+        "--bin",
+        "greeting-server",
+        "--message-format=json-render-diagnostics",
+    ]);
     if release {
         c.arg("--release");
     }
@@ -133,7 +144,10 @@ pub fn build_server(release: bool) -> Result<std::path::PathBuf> {
         .output()
         .map_err(|e| format!("could not start `{what}`: {e}"))?;
     if !out.status.success() {
-        return Err(format!("`{what}` failed ({})", proc::show_status(out.status)));
+        return Err(format!(
+            "`{what}` failed ({})",
+            proc::show_status(out.status)
+        ));
     }
     let stdout = String::from_utf8_lossy(&out.stdout);
     stdout
@@ -164,9 +178,14 @@ fn json_string_field(line: &str, key: &str) -> Option<String> {
 /// Start greeting-server and wait for its `listening on` line; its output keeps streaming.
 fn start_server(bin: &std::path::Path, args: &[String]) -> Result<(Child, String)> {
     let mut c = std::process::Command::new(bin);
-    c.current_dir(root()).args(args).stdin(Stdio::null()).stdout(Stdio::piped());
+    c.current_dir(root())
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped());
     println!("$ {}", proc::describe(&c));
-    let mut child = c.spawn().map_err(|e| format!("could not start {}: {e}", bin.display()))?;
+    let mut child = c
+        .spawn()
+        .map_err(|e| format!("could not start {}: {e}", bin.display()))?;
     let out = child.stdout.take().ok_or("no stdout")?;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -187,7 +206,10 @@ fn start_server(bin: &std::path::Path, args: &[String]) -> Result<(Child, String
             return Ok((child, url));
         }
         if let Ok(Some(st)) = child.try_wait() {
-            return Err(format!("greeting-server exited before listening ({})", proc::show_status(st)));
+            return Err(format!(
+                "greeting-server exited before listening ({})",
+                proc::show_status(st)
+            ));
         }
         if t.elapsed() > Duration::from_secs(30) {
             proc::stop(&mut child);
@@ -214,19 +236,29 @@ fn run(args: &[String]) -> Result {
     proc::header("building the greeting server (release)");
     let bin = build_server(true)?;
     proc::header("serving");
-    let mut server_args: Vec<String> =
-        vec!["--static".into(), "dist".into(), "--port".into(), port.to_string()];
+    let mut server_args: Vec<String> = vec![
+        "--static".into(),
+        "dist".into(),
+        "--port".into(),
+        port.to_string(),
+    ];
     server_args.extend(extra);
     let (mut child, _addr) = start_server(&bin, &server_args)?;
     println!();
-    println!("Ready in {}. Open the playground: http://localhost:{port}/", proc::fmt_dur(t0.elapsed()));
+    println!(
+        "Ready in {}. Open the playground: http://localhost:{port}/",
+        proc::fmt_dur(t0.elapsed())
+    );
     println!("(Ctrl-C stops the server.)");
     proc::flush();
     let st = child.wait().map_err(|e| e.to_string())?;
     if st.success() {
         Ok(())
     } else {
-        Err(format!("greeting-server stopped ({})", proc::show_status(st)))
+        Err(format!(
+            "greeting-server stopped ({})",
+            proc::show_status(st)
+        ))
     }
 }
 
@@ -239,7 +271,16 @@ fn bench(args: &[String]) -> Result {
     tools::ensure(Needs::Test, Mode::Install)?;
     proc::header("benchmarks (bench/, issue 6)");
     let mut c = cmd("cargo");
-    c.args(["run", "-p", "benchmarks", "--release", "--bin", "run-benchmarks", "--"]).args(args);
+    c.args([
+        "run",
+        "-p",
+        "benchmarks",
+        "--release",
+        "--bin",
+        "run-benchmarks",
+        "--",
+    ])
+    .args(args);
     proc::run(c)
 }
 
@@ -277,11 +318,22 @@ fn dev(args: &[String]) -> Result {
     loop {
         if let Ok(Some(st)) = server.try_wait() {
             proc::stop(&mut trunk);
-            return if st.success() { Ok(()) } else { Err(format!("greeting-server stopped ({})", proc::show_status(st))) };
+            return if st.success() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "greeting-server stopped ({})",
+                    proc::show_status(st)
+                ))
+            };
         }
         if let Ok(Some(st)) = trunk.try_wait() {
             proc::stop(&mut server);
-            return if st.success() { Ok(()) } else { Err(format!("trunk serve stopped ({})", proc::show_status(st))) };
+            return if st.success() {
+                Ok(())
+            } else {
+                Err(format!("trunk serve stopped ({})", proc::show_status(st)))
+            };
         }
         std::thread::sleep(Duration::from_millis(200));
     }
@@ -326,21 +378,29 @@ fn newest_mtime(p: &std::path::Path) -> Option<std::time::SystemTime> {
 /// dist/index.html's size and modification time, as the stamp records them.
 fn dist_signature() -> Option<String> {
     let m = std::fs::metadata(root().join("dist").join("index.html")).ok()?;
-    let t = m.modified().ok()?.duration_since(std::time::UNIX_EPOCH).ok()?;
+    let t = m
+        .modified()
+        .ok()?
+        .duration_since(std::time::UNIX_EPOCH)
+        .ok()?;
     Some(format!("{} {}", m.len(), t.as_nanos()))
 }
 
 /// dist/ is the release build this xtask made (the stamp matches dist/index.html, so no other
 /// build replaced it since) and no input of the page changed after it.
 pub fn release_page_is_fresh() -> bool {
-    let (Ok(stamp), Some(sig)) = (std::fs::read_to_string(stamp_path()), dist_signature()) else { return false };
+    let (Ok(stamp), Some(sig)) = (std::fs::read_to_string(stamp_path()), dist_signature()) else {
+        return false;
+    };
     let mut lines = stamp.lines();
     // Line 1: dist/index.html's signature; line 2: when that build started (inputs changed
     // after that moment may have been missed by it).
     if lines.next() != Some(sig.as_str()) {
         return false;
     }
-    let Some(started) = lines.next().and_then(|l| l.parse::<u64>().ok()) else { return false };
+    let Some(started) = lines.next().and_then(|l| l.parse::<u64>().ok()) else {
+        return false;
+    };
     let started = std::time::UNIX_EPOCH + Duration::from_nanos(started);
     PAGE_INPUTS
         .iter()

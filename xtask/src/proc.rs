@@ -34,7 +34,10 @@ pub fn cargo_home_bin() -> PathBuf {
 /// PATH with the project's tools first, then cargo's bin folder, then the inherited PATH.
 /// Trunk finds wasm-bindgen and wasm-opt on this PATH (it would otherwise try to download them).
 pub fn tool_path() -> std::ffi::OsString {
-    let mut dirs = vec![tools_dir().join("node_modules").join(".bin"), cargo_home_bin()];
+    let mut dirs = vec![
+        tools_dir().join("node_modules").join(".bin"),
+        cargo_home_bin(),
+    ];
     if let Some(p) = std::env::var_os("PATH") {
         dirs.extend(std::env::split_paths(&p));
     }

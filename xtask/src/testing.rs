@@ -25,7 +25,9 @@ fn parse_counts(lines: &[String]) -> (Counts, Vec<String>) {
     let mut c = Counts::default();
     let mut summaries = Vec::new();
     for l in lines {
-        let Some(rest) = l.trim().strip_prefix("test result: ") else { continue };
+        let Some(rest) = l.trim().strip_prefix("test result: ") else {
+            continue;
+        };
         summaries.push(l.trim().to_string());
         for part in rest.split(';') {
             let words: Vec<&str> = part.split_whitespace().collect();
@@ -67,18 +69,33 @@ fn test_suite(name: &'static str, c: std::process::Command) -> Section {
     if res.is_ok() && summaries.is_empty() {
         println!("xtask: warning: `{name}` printed no `test result:` line (no tests ran)");
     }
-    Section { name, took: t.elapsed(), counts, outcome: res, summaries }
+    Section {
+        name,
+        took: t.elapsed(),
+        counts,
+        outcome: res,
+        summaries,
+    }
 }
 
 /// A build or install step: no tests of its own, one failure when it fails.
 fn step(name: &'static str, f: impl FnOnce() -> Result) -> Section {
     let t = Instant::now();
     let res = f();
-    let counts = Counts { failed: u64::from(res.is_err()), ..Default::default() };
+    let counts = Counts {
+        failed: u64::from(res.is_err()),
+        ..Default::default()
+    };
     if let Err(e) = &res {
         println!("xtask: {name} failed: {e}");
     }
-    Section { name, took: t.elapsed(), counts, outcome: res, summaries: Vec::new() }
+    Section {
+        name,
+        took: t.elapsed(),
+        counts,
+        outcome: res,
+        summaries: Vec::new(),
+    }
 }
 
 fn skipped(name: &'static str, why: String) -> Section {
@@ -86,7 +103,10 @@ fn skipped(name: &'static str, why: String) -> Section {
     Section {
         name,
         took: Duration::ZERO,
-        counts: Counts { failed: 1, ..Default::default() },
+        counts: Counts {
+            failed: 1,
+            ..Default::default()
+        },
         outcome: Err(why),
         summaries: Vec::new(),
     }
@@ -109,7 +129,13 @@ pub fn test_all(args: &[String]) -> i32 {
     header("2/5 native tests: cargo test --workspace --exclude e2e-tests");
     let mut c = cmd("cargo");
     // --no-fail-fast: one failing test binary must not hide the results of the others.
-    c.args(["test", "--workspace", "--exclude", "e2e-tests", "--no-fail-fast"]);
+    c.args([
+        "test",
+        "--workspace",
+        "--exclude",
+        "e2e-tests",
+        "--no-fail-fast",
+    ]);
     sections.push(test_suite("native tests", c));
 
     header("3/5 the page's wasm-bindgen tests in headless Chromium");
@@ -118,9 +144,20 @@ pub fn test_all(args: &[String]) -> i32 {
             .map(|p| p.to_string_lossy().into_owned())
             .unwrap_or_else(|| "/usr/bin/chromedriver".into());
         let mut c = cmd("cargo");
-        c.env("CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER", "wasm-bindgen-test-runner")
-            .env("CHROMEDRIVER", &chromedriver)
-            .args(["test", "--target", "wasm32-unknown-unknown", "--tests", "-p", "sessions-playground", "--no-fail-fast"]);
+        c.env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        )
+        .env("CHROMEDRIVER", &chromedriver)
+        .args([
+            "test",
+            "--target",
+            "wasm32-unknown-unknown",
+            "--tests",
+            "-p",
+            "sessions-playground",
+            "--no-fail-fast",
+        ]);
         sections.push(test_suite("wasm tests", c));
     } else {
         sections.push(skipped("wasm tests", "the tools step failed".into()));
@@ -133,7 +170,10 @@ pub fn test_all(args: &[String]) -> i32 {
         sections.push(s);
         ok
     } else {
-        sections.push(skipped("trunk build --release", "the tools step failed".into()));
+        sections.push(skipped(
+            "trunk build --release",
+            "the tools step failed".into(),
+        ));
         false
     };
 
@@ -142,7 +182,8 @@ pub fn test_all(args: &[String]) -> i32 {
         match crate::build_server(false) {
             Ok(bin) => {
                 let mut c = cmd("cargo");
-                c.env("GREETING_SERVER_BIN", &bin).env("E2E_DIST", root().join("dist"));
+                c.env("GREETING_SERVER_BIN", &bin)
+                    .env("E2E_DIST", root().join("dist"));
                 if let Some(p) = tools::chromedriver_path() {
                     c.env("CHROMEDRIVER", p);
                 }
@@ -150,16 +191,32 @@ pub fn test_all(args: &[String]) -> i32 {
                     Some(py) => {
                         c.env("E2E_PYTHON", py);
                     }
-                    None => println!("xtask: no Python with `requests`: the Python e2e test will say it skips"),
+                    None => println!(
+                        "xtask: no Python with `requests`: the Python e2e test will say it skips"
+                    ),
                 }
-                c.args(["test", "-p", "e2e-tests", "--no-fail-fast", "--", "--nocapture", "--test-threads=1"]);
+                c.args([
+                    "test",
+                    "-p",
+                    "e2e-tests",
+                    "--no-fail-fast",
+                    "--",
+                    "--nocapture",
+                    "--test-threads=1",
+                ]);
                 c.args(&extra);
                 sections.push(test_suite("end-to-end tests", c));
             }
-            Err(e) => sections.push(skipped("end-to-end tests", format!("greeting-server did not build: {e}"))),
+            Err(e) => sections.push(skipped(
+                "end-to-end tests",
+                format!("greeting-server did not build: {e}"),
+            )),
         }
     } else {
-        sections.push(skipped("end-to-end tests", "the release page was not built".into()));
+        sections.push(skipped(
+            "end-to-end tests",
+            "the release page was not built".into(),
+        ));
     }
 
     // Closing report: each suite's own summary lines, timings, then the one plain line.

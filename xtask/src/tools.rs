@@ -39,7 +39,10 @@ impl Check {
     fn print(&self) {
         let found = self.found.as_deref().unwrap_or("not found");
         let mark = if self.ok { "ok     " } else { "MISSING" };
-        println!("  [{mark}] {:<26} found: {:<34} wanted: {}", self.name, found, self.wanted);
+        println!(
+            "  [{mark}] {:<26} found: {:<34} wanted: {}",
+            self.name, found, self.wanted
+        );
     }
 }
 
@@ -50,7 +53,10 @@ pub fn locked_version(name: &str) -> Option<String> {
     while let Some(l) = lines.next() {
         if l.trim() == format!("name = \"{name}\"") {
             let v = lines.next()?.trim();
-            return v.strip_prefix("version = \"")?.strip_suffix('"').map(String::from);
+            return v
+                .strip_prefix("version = \"")?
+                .strip_suffix('"')
+                .map(String::from);
         }
     }
     None
@@ -67,7 +73,8 @@ fn trunk_version() -> Option<String> {
 fn trunk_ok(v: &str) -> bool {
     // 0.21.14 is what installs on stable; a 0.22 someone built with nightly works as well.
     let parts: Vec<u64> = v.split('.').filter_map(|p| p.parse().ok()).collect();
-    matches!(parts.as_slice(), [0, 21, p, ..] if *p >= 14) || matches!(parts.as_slice(), [0, m, ..] if *m >= 22)
+    matches!(parts.as_slice(), [0, 21, p, ..] if *p >= 14)
+        || matches!(parts.as_slice(), [0, m, ..] if *m >= 22)
 }
 
 fn wasm_bindgen_version() -> Option<String> {
@@ -79,7 +86,10 @@ fn wasm_bindgen_test_runner_version() -> Option<String> {
 }
 
 pub fn wasm_opt_path() -> std::path::PathBuf {
-    tools_dir().join("node_modules").join(".bin").join("wasm-opt")
+    tools_dir()
+        .join("node_modules")
+        .join(".bin")
+        .join("wasm-opt")
 }
 
 fn wasm_opt_version() -> Option<String> {
@@ -245,10 +255,19 @@ pub fn ensure(needs: Needs, mode: Mode) -> Result {
     let still: Vec<String> = checks(needs)
         .into_iter()
         .filter(|c| !c.ok)
-        .map(|c| format!("{} (found {})", c.name, c.found.unwrap_or_else(|| "nothing".into())))
+        .map(|c| {
+            format!(
+                "{} (found {})",
+                c.name,
+                c.found.unwrap_or_else(|| "nothing".into())
+            )
+        })
         .collect();
     if !still.is_empty() {
-        return Err(format!("still missing after installing: {}", still.join(", ")));
+        return Err(format!(
+            "still missing after installing: {}",
+            still.join(", ")
+        ));
     }
     println!("Tools ready ({}).", proc::fmt_dur(t0.elapsed()));
     Ok(())
@@ -297,8 +316,11 @@ fn install_wasm_opt() -> Result {
     std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
     let pkg = dir.join("package.json");
     if !pkg.exists() {
-        std::fs::write(&pkg, "{ \"name\": \"sessions-playground-tools\", \"private\": true }\n")
-            .map_err(|e| format!("write {}: {e}", pkg.display()))?;
+        std::fs::write(
+            &pkg,
+            "{ \"name\": \"sessions-playground-tools\", \"private\": true }\n",
+        )
+        .map_err(|e| format!("write {}: {e}", pkg.display()))?;
     }
     let mut c = cmd("npm");
     c.current_dir(&dir).args([
@@ -323,8 +345,12 @@ fn install_chromium() -> Result {
     up.env("DEBIAN_FRONTEND", "noninteractive").args(["update"]);
     proc::run(up)?;
     let mut c = cmd("apt-get");
-    c.env("DEBIAN_FRONTEND", "noninteractive")
-        .args(["install", "-y", "chromium", "chromium-driver"]);
+    c.env("DEBIAN_FRONTEND", "noninteractive").args([
+        "install",
+        "-y",
+        "chromium",
+        "chromium-driver",
+    ]);
     proc::run(c)
 }
 
@@ -379,10 +405,21 @@ pub fn python_with_requests(install: bool) -> Option<String> {
         }
     }
     let mut p = cmd(&venv_py);
-    p.args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"]).args(PY_PACKAGES);
+    p.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ])
+    .args(PY_PACKAGES);
     if proc::run(p).is_err() {
         println!("   (pip could not install them; the tests that need them will be skipped)");
         return fallback();
     }
-    if has(&venv_py_s, "import requests") { Some(venv_py_s) } else { fallback() }
+    if has(&venv_py_s, "import requests") {
+        Some(venv_py_s)
+    } else {
+        fallback()
+    }
 }

@@ -19,26 +19,38 @@ use std::net::{IpAddr, SocketAddr};
 use tokio::net::TcpListener;
 
 async fn hello(_: Request<hyper::body::Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    Ok(Response::new(Full::new(Bytes::from_static(b"Hello, world!"))))
+    Ok(Response::new(Full::new(Bytes::from_static(
+        b"Hello, world!",
+    ))))
 }
 
 fn arg(name: &str) -> Option<String> {
     let args: Vec<String> = std::env::args().collect();
-    args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned())
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1).cloned())
 }
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
     let port: u16 = arg("--port").map(|p| p.parse()).transpose()?.unwrap_or(0);
-    let bind: IpAddr = arg("--bind").map(|b| b.parse()).transpose()?.unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let bind: IpAddr = arg("--bind")
+        .map(|b| b.parse())
+        .transpose()?
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
     let listener = TcpListener::bind(SocketAddr::new(bind, port)).await?;
-    println!("hello-server listening on http://{}", listener.local_addr()?);
+    println!(
+        "hello-server listening on http://{}",
+        listener.local_addr()?
+    );
     std::io::stdout().flush()?;
     loop {
         let (stream, _) = listener.accept().await?;
         let _ = stream.set_nodelay(true);
         tokio::spawn(async move {
-            let _ = http1::Builder::new().serve_connection(TokioIo::new(stream), service_fn(hello)).await;
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service_fn(hello))
+                .await;
         });
     }
 }

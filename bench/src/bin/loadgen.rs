@@ -28,8 +28,12 @@ fn real_main() -> Result<(), String> {
     while let Some(a) = args.next() {
         let mut value = |name: &str| args.next().ok_or(format!("{name} needs a value"));
         match a.as_str() {
-            "-c" | "--connections" => connections = value(&a)?.parse().map_err(|e| format!("{a}: {e}"))?,
-            "-d" | "--duration" => duration = value(&a)?.parse().map_err(|e| format!("{a}: {e}"))?,
+            "-c" | "--connections" => {
+                connections = value(&a)?.parse().map_err(|e| format!("{a}: {e}"))?
+            }
+            "-d" | "--duration" => {
+                duration = value(&a)?.parse().map_err(|e| format!("{a}: {e}"))?
+            }
             "--threads" => threads = value(&a)?.parse().map_err(|e| format!("{a}: {e}"))?,
             "--hello" => check = Check::Status200,
             "--user" => {
@@ -57,9 +61,17 @@ fn real_main() -> Result<(), String> {
         .next()
         .ok_or(format!("{hostport}: no address"))?;
     if !addr.ip().is_loopback() {
-        return Err(format!("{addr} is not a loopback address; this load generator only loads this machine"));
+        return Err(format!(
+            "{addr} is not a loopback address; this load generator only loads this machine"
+        ));
     }
-    let mut spec = LoadSpec::new(addr, path, connections, Duration::from_secs_f64(duration), check);
+    let mut spec = LoadSpec::new(
+        addr,
+        path,
+        connections,
+        Duration::from_secs_f64(duration),
+        check,
+    );
     spec.user = user;
     spec.client_threads = threads;
     let r = run_load(&spec).map_err(|e| e.to_string())?;

@@ -40,7 +40,8 @@ const TARGET_VS_HYPER: f64 = 0.70;
 const TARGET_VS_ITSDANGEROUS: f64 = 50.0;
 const TARGET_BUNDLE_GZIP_BYTES: u64 = 200_000;
 /// glibc tunables that stop it from giving freed heap back to the kernel (diagnostic run only).
-const NO_TRIM_TUNABLES: &str = "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=268435456";
+const NO_TRIM_TUNABLES: &str =
+    "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=268435456";
 
 #[derive(Clone, Debug)]
 struct Options {
@@ -59,7 +60,9 @@ struct Options {
 }
 
 fn parse_options() -> Result<Options, String> {
-    let cores = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+    let cores = std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1);
     let mut o = Options {
         duration: 5.0,
         repeats: 3,
@@ -94,16 +97,32 @@ fn parse_options() -> Result<Options, String> {
             "--python" => o.python = Some(PathBuf::from(value()?)),
             "--page-dist" => {
                 let p = PathBuf::from(value()?);
-                o.page_dist = Some(if p.is_relative() { std::env::current_dir().map(|d| d.join(&p)).unwrap_or(p) } else { p });
+                o.page_dist = Some(if p.is_relative() {
+                    std::env::current_dir().map(|d| d.join(&p)).unwrap_or(p)
+                } else {
+                    p
+                });
             }
             "--no-browser" => o.browser = false,
             "--no-diagnostics" => o.diagnostics = false,
             "--output" => {
                 let p = PathBuf::from(value()?);
-                o.output = if p.is_relative() { std::env::current_dir().map(|d| d.join(&p)).unwrap_or(p) } else { p };
+                o.output = if p.is_relative() {
+                    std::env::current_dir().map(|d| d.join(&p)).unwrap_or(p)
+                } else {
+                    p
+                };
             }
             "-h" | "--help" => {
-                println!("{}", include_str!("run-benchmarks.rs").lines().take_while(|l| l.starts_with("//!")).map(|l| l.trim_start_matches("//!").trim_start_matches(' ')).collect::<Vec<_>>().join("\n"));
+                println!(
+                    "{}",
+                    include_str!("run-benchmarks.rs")
+                        .lines()
+                        .take_while(|l| l.starts_with("//!"))
+                        .map(|l| l.trim_start_matches("//!").trim_start_matches(' '))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                );
                 std::process::exit(0);
             }
             other => return Err(format!("unknown option {other:?} (try --help)")),
@@ -129,10 +148,21 @@ fn main() {
     let _ = std::fs::create_dir_all(&artifacts);
 
     let machine = machine_facts();
-    let mut report = Report { options: options.clone(), machine, ..Report::default() };
-    report.load_before = std::fs::read_to_string("/proc/loadavg").ok().map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
-    report.versions.push(("rustc".into(), command_output("rustc", &["--version"]).unwrap_or_else(|| "?".into())));
-    report.versions.push(("cargo profile".into(), release_profile_summary()));
+    let mut report = Report {
+        options: options.clone(),
+        machine,
+        ..Report::default()
+    };
+    report.load_before = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    report.versions.push((
+        "rustc".into(),
+        command_output("rustc", &["--version"]).unwrap_or_else(|| "?".into()),
+    ));
+    report
+        .versions
+        .push(("cargo profile".into(), release_profile_summary()));
 
     let python = find_python(&options, &artifacts);
     match &python {
@@ -162,27 +192,47 @@ fn main() {
     };
     if wants("server") {
         if let Some((greeting_bin, hello_bin)) = &binaries {
-            match server_benchmarks(&options, greeting_bin, hello_bin, python.as_ref().ok(), &artifacts) {
+            match server_benchmarks(
+                &options,
+                greeting_bin,
+                hello_bin,
+                python.as_ref().ok(),
+                &artifacts,
+            ) {
                 Ok(section) => report.server = Some(section),
                 Err(e) => {
                     say(format!("server benchmarks failed: {e}"));
-                    report.notes.push(format!("Server benchmarks did not run: {e}"));
+                    report
+                        .notes
+                        .push(format!("Server benchmarks did not run: {e}"));
                 }
             }
         }
     }
     if wants("codec") {
-        report.codec = Some(codec_benchmarks(python.as_ref().ok(), python.as_ref().err()));
+        report.codec = Some(codec_benchmarks(
+            python.as_ref().ok(),
+            python.as_ref().err(),
+        ));
     }
     if wants("page") {
-        report.page = Some(page_benchmarks(&options, binaries.as_ref().map(|b| b.0.as_path())));
+        report.page = Some(page_benchmarks(
+            &options,
+            binaries.as_ref().map(|b| b.0.as_path()),
+        ));
     }
-    report.load_after = std::fs::read_to_string("/proc/loadavg").ok().map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
+    report.load_after = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "));
     report.total = started.elapsed();
 
     let text = report.markdown();
     match std::fs::write(&options.output, &text) {
-        Ok(()) => say(format!("wrote {} ({:.0} s in all)", options.output.display(), report.total.as_secs_f64())),
+        Ok(()) => say(format!(
+            "wrote {} ({:.0} s in all)",
+            options.output.display(),
+            report.total.as_secs_f64()
+        )),
         Err(e) => say(format!("cannot write {}: {e}", options.output.display())),
     }
     println!("{}", report.summary());
@@ -216,13 +266,26 @@ fn machine_facts() -> Machine {
         .and_then(|kb| kb.parse::<f64>().ok())
         .map(|kb| format!("{:.1} GiB", kb / 1024.0 / 1024.0))
         .unwrap_or_else(|| "?".into());
-    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease").map(|s| s.trim().to_string()).unwrap_or_default();
+    let kernel = std::fs::read_to_string("/proc/sys/kernel/osrelease")
+        .map(|s| s.trim().to_string())
+        .unwrap_or_default();
     let os = std::fs::read_to_string("/etc/os-release")
         .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("PRETTY_NAME=").map(|v| v.trim_matches('"').to_string()))
+        .find_map(|l| {
+            l.strip_prefix("PRETTY_NAME=")
+                .map(|v| v.trim_matches('"').to_string())
+        })
         .unwrap_or_default();
-    Machine { cores: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1), cpu, memory, kernel, os }
+    Machine {
+        cores: std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(1),
+        cpu,
+        memory,
+        kernel,
+        os,
+    }
 }
 
 /// The workspace's [profile.release], which the server, the hello ceiling and the codec bench
@@ -241,8 +304,17 @@ fn release_profile_summary() -> String {
             settings.push(t.to_string());
         }
     }
-    let mut s = if settings.is_empty() { "release (cargo defaults)".to_string() } else { format!("release: {}", settings.join(", ")) };
-    for var in ["CARGO_PROFILE_RELEASE_OPT_LEVEL", "CARGO_PROFILE_RELEASE_LTO", "CARGO_PROFILE_RELEASE_CODEGEN_UNITS", "RUSTFLAGS"] {
+    let mut s = if settings.is_empty() {
+        "release (cargo defaults)".to_string()
+    } else {
+        format!("release: {}", settings.join(", "))
+    };
+    for var in [
+        "CARGO_PROFILE_RELEASE_OPT_LEVEL",
+        "CARGO_PROFILE_RELEASE_LTO",
+        "CARGO_PROFILE_RELEASE_CODEGEN_UNITS",
+        "RUSTFLAGS",
+    ] {
         if let Ok(v) = std::env::var(var) {
             let _ = write!(s, "; {var}={v}");
         }
@@ -259,10 +331,16 @@ fn find_python(options: &Options, artifacts: &Path) -> Result<PathBuf, String> {
     if check_python(&py).is_ok() {
         return Ok(py);
     }
-    let Some(system) = ["python3", "python"].into_iter().find(|p| command_output(p, &["--version"]).is_some()) else {
+    let Some(system) = ["python3", "python"]
+        .into_iter()
+        .find(|p| command_output(p, &["--version"]).is_some())
+    else {
         return Err("no python3 on PATH".into());
     };
-    say(format!("making {} and installing bench/peers/requirements.txt with pip (once)", venv.display()));
+    say(format!(
+        "making {} and installing bench/peers/requirements.txt with pip (once)",
+        venv.display()
+    ));
     let log = artifacts.join("pip-install.log");
     let log_file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
     let ok = Command::new(system)
@@ -287,7 +365,10 @@ fn find_python(options: &Options, artifacts: &Path) -> Result<PathBuf, String> {
         .map(|s| s.success())
         .unwrap_or(false);
     if !ok {
-        return Err(format!("pip could not install flask, gunicorn and itsdangerous (see {})", log.display()));
+        return Err(format!(
+            "pip could not install flask, gunicorn and itsdangerous (see {})",
+            log.display()
+        ));
     }
     check_python(&py)
 }
@@ -302,7 +383,15 @@ fn check_python(py: &Path) -> Result<PathBuf, String> {
     if out.status.success() {
         Ok(py.to_path_buf())
     } else {
-        Err(format!("{} has no Flask/itsdangerous: {}", py.display(), String::from_utf8_lossy(&out.stderr).trim().lines().last().unwrap_or("")))
+        Err(format!(
+            "{} has no Flask/itsdangerous: {}",
+            py.display(),
+            String::from_utf8_lossy(&out.stderr)
+                .trim()
+                .lines()
+                .last()
+                .unwrap_or("")
+        ))
     }
 }
 
@@ -352,7 +441,18 @@ fn build_binaries() -> Result<(PathBuf, PathBuf), String> {
     say("building greeting-server and hello-server (cargo build --release)");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace_root())
-        .args(["build", "--release", "-p", "greeting-server", "--bin", "greeting-server", "-p", "benchmarks", "--bin", "hello-server"])
+        .args([
+            "build",
+            "--release",
+            "-p",
+            "greeting-server",
+            "--bin",
+            "greeting-server",
+            "-p",
+            "benchmarks",
+            "--bin",
+            "hello-server",
+        ])
         .stdin(Stdio::null())
         .status()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
@@ -360,7 +460,10 @@ fn build_binaries() -> Result<(PathBuf, PathBuf), String> {
         return Err(format!("cargo build --release failed ({status})"));
     }
     let release = target_dir().join("release");
-    Ok((release.join("greeting-server"), release.join("hello-server")))
+    Ok((
+        release.join("greeting-server"),
+        release.join("hello-server"),
+    ))
 }
 
 fn server_benchmarks(
@@ -376,10 +479,22 @@ fn server_benchmarks(
 
     // The Rust greeting server, as shipped.
     let mut c = Command::new(greeting_bin);
-    c.args(["--port", "0", "--bind", "127.0.0.1", "--secret-key", SECRET_KEY]);
+    c.args([
+        "--port",
+        "0",
+        "--bind",
+        "127.0.0.1",
+        "--secret-key",
+        SECRET_KEY,
+    ]);
     let p = ServerProc::start_announcing("greeting-server", c, within)?;
     procs.push((
-        ServerUnderTest { key: "greeting", label: "greeting-server (Rust, axum)".into(), check: Check::Greeting, path: "/greeting" },
+        ServerUnderTest {
+            key: "greeting",
+            label: "greeting-server (Rust, axum)".into(),
+            check: Check::Greeting,
+            path: "/greeting",
+        },
         p,
     ));
 
@@ -388,7 +503,15 @@ fn server_benchmarks(
     // (see the profile notes).
     if options.diagnostics {
         let mut c = Command::new(greeting_bin);
-        c.args(["--port", "0", "--bind", "127.0.0.1", "--secret-key", SECRET_KEY]).env("GLIBC_TUNABLES", NO_TRIM_TUNABLES);
+        c.args([
+            "--port",
+            "0",
+            "--bind",
+            "127.0.0.1",
+            "--secret-key",
+            SECRET_KEY,
+        ])
+        .env("GLIBC_TUNABLES", NO_TRIM_TUNABLES);
         match ServerProc::start_announcing("greeting-server (no heap trim)", c, within) {
             Ok(p) => procs.push((
                 ServerUnderTest {
@@ -399,7 +522,9 @@ fn server_benchmarks(
                 },
                 p,
             )),
-            Err(e) => section.skipped.push(("diagnostic greeting-server".into(), e)),
+            Err(e) => section
+                .skipped
+                .push(("diagnostic greeting-server".into(), e)),
         }
     }
 
@@ -408,7 +533,12 @@ fn server_benchmarks(
     c.args(["--port", "0", "--bind", "127.0.0.1"]);
     match ServerProc::start_announcing("hello-server", c, within) {
         Ok(p) => procs.push((
-            ServerUnderTest { key: "hello", label: "hyper hello (ceiling)".into(), check: Check::Status200, path: "/" },
+            ServerUnderTest {
+                key: "hello",
+                label: "hyper hello (ceiling)".into(),
+                check: Check::Status200,
+                path: "/",
+            },
             p,
         )),
         Err(e) => section.skipped.push(("hyper hello".into(), e)),
@@ -418,14 +548,28 @@ fn server_benchmarks(
     let peers = workspace_root().join("bench/peers");
     match python {
         None => {
-            section.skipped.push(("Flask development server".into(), "no Python with Flask (see the notes)".into()));
-            section.skipped.push(("gunicorn".into(), "no Python with Flask (see the notes)".into()));
+            section.skipped.push((
+                "Flask development server".into(),
+                "no Python with Flask (see the notes)".into(),
+            ));
+            section.skipped.push((
+                "gunicorn".into(),
+                "no Python with Flask (see the notes)".into(),
+            ));
         }
         Some(py) => {
             let port = free_port().map_err(|e| e.to_string())?;
             let mut c = Command::new(py);
-            c.arg(peers.join("flask_app.py")).args(["--port", &port.to_string()]).env("SECRET_KEY", SECRET_KEY);
-            match ServerProc::start_on_port("Flask development server", c, port, within, Some(&artifacts.join("flask-dev.log"))) {
+            c.arg(peers.join("flask_app.py"))
+                .args(["--port", &port.to_string()])
+                .env("SECRET_KEY", SECRET_KEY);
+            match ServerProc::start_on_port(
+                "Flask development server",
+                c,
+                port,
+                within,
+                Some(&artifacts.join("flask-dev.log")),
+            ) {
                 Ok(p) => procs.push((
                     ServerUnderTest {
                         key: "flask_dev",
@@ -441,12 +585,23 @@ fn server_benchmarks(
             if gunicorn.is_file() {
                 let port = free_port().map_err(|e| e.to_string())?;
                 let mut c = Command::new(&gunicorn);
-                c.args(["--workers", &options.gunicorn_workers.to_string(), "--bind", &format!("127.0.0.1:{port}")])
-                    .args(["--log-level", "warning", "--chdir"])
-                    .arg(&peers)
-                    .arg("flask_app:app")
-                    .env("SECRET_KEY", SECRET_KEY);
-                match ServerProc::start_on_port("gunicorn", c, port, within, Some(&artifacts.join("gunicorn.log"))) {
+                c.args([
+                    "--workers",
+                    &options.gunicorn_workers.to_string(),
+                    "--bind",
+                    &format!("127.0.0.1:{port}"),
+                ])
+                .args(["--log-level", "warning", "--chdir"])
+                .arg(&peers)
+                .arg("flask_app:app")
+                .env("SECRET_KEY", SECRET_KEY);
+                match ServerProc::start_on_port(
+                    "gunicorn",
+                    c,
+                    port,
+                    within,
+                    Some(&artifacts.join("gunicorn.log")),
+                ) {
                     Ok(p) => procs.push((
                         ServerUnderTest {
                             key: "gunicorn",
@@ -459,7 +614,10 @@ fn server_benchmarks(
                     Err(e) => section.skipped.push(("gunicorn".into(), e)),
                 }
             } else {
-                section.skipped.push(("gunicorn".into(), format!("{} is missing (pip install gunicorn)", gunicorn.display())));
+                section.skipped.push((
+                    "gunicorn".into(),
+                    format!("{} is missing (pip install gunicorn)", gunicorn.display()),
+                ));
             }
         }
     }
@@ -468,11 +626,22 @@ fn server_benchmarks(
     }
     for (s, p) in &procs {
         section.servers.push((s.key.to_string(), s.label.clone()));
-        say(format!("{} on {} (pid {})", s.label, p.addr, p.pid().unwrap_or(0)));
+        say(format!(
+            "{} on {} (pid {})",
+            s.label,
+            p.addr,
+            p.pid().unwrap_or(0)
+        ));
     }
 
     let spec_for = |s: &ServerUnderTest, p: &ServerProc, connections: usize, secs: f64| {
-        let mut spec = LoadSpec::new(p.addr, s.path, connections, Duration::from_secs_f64(secs), s.check.clone());
+        let mut spec = LoadSpec::new(
+            p.addr,
+            s.path,
+            connections,
+            Duration::from_secs_f64(secs),
+            s.check.clone(),
+        );
         spec.client_threads = options.client_threads;
         spec
     };
@@ -480,7 +649,12 @@ fn server_benchmarks(
         for (s, p) in &procs {
             let c = options.connections.iter().copied().max().unwrap_or(1);
             let r = run_load(&spec_for(s, p, c, options.warmup)).map_err(|e| e.to_string())?;
-            say(format!("warm-up {}: {:.0} req/s, errors: {}", s.label, r.throughput(), r.error_summary()));
+            say(format!(
+                "warm-up {}: {:.0} req/s, errors: {}",
+                s.label,
+                r.throughput(),
+                r.error_summary()
+            ));
         }
     }
     // Rounds: every server at every connection count, then again; interleaving spreads any drift
@@ -494,7 +668,8 @@ fn server_benchmarks(
     for round in 1..=options.repeats {
         for (s, p) in &procs {
             for &c in &options.connections {
-                let r = run_load(&spec_for(s, p, c, options.duration)).map_err(|e| e.to_string())?;
+                let r =
+                    run_load(&spec_for(s, p, c, options.duration)).map_err(|e| e.to_string())?;
                 say(format!(
                     "round {round}/{}: {:<45} {:>3} conn: {:>9.0} req/s, p50 {:>8.0} µs, p99 {:>8.0} µs, errors: {}",
                     options.repeats,
@@ -505,7 +680,11 @@ fn server_benchmarks(
                     r.latency_us(0.99),
                     r.error_summary()
                 ));
-                section.runs.entry((s.key.to_string(), c)).or_default().push(r);
+                section
+                    .runs
+                    .entry((s.key.to_string(), c))
+                    .or_default()
+                    .push(r);
             }
         }
     }
@@ -535,14 +714,35 @@ fn codec_benchmarks(python: Option<&PathBuf>, python_missing: Option<&String>) -
     say("codec: cargo bench -p flask-cookie --bench codec (criterion)");
     let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(workspace_root())
-        .args(["bench", "-p", "flask-cookie", "--bench", "codec", "--", "--warm-up-time", "1", "--measurement-time", "3", "--noplot"])
+        .args([
+            "bench",
+            "-p",
+            "flask-cookie",
+            "--bench",
+            "codec",
+            "--",
+            "--warm-up-time",
+            "1",
+            "--measurement-time",
+            "3",
+            "--noplot",
+        ])
         .env("CRITERION_HOME", &criterion_home)
         .stdin(Stdio::null())
         .status();
     match status {
         Ok(st) if st.success() => {
-            for op in ["sign", "verify", "decode", "sign_compressed", "decode_compressed"] {
-                let file = criterion_home.join("codec").join(op).join("new/estimates.json");
+            for op in [
+                "sign",
+                "verify",
+                "decode",
+                "sign_compressed",
+                "decode_compressed",
+            ] {
+                let file = criterion_home
+                    .join("codec")
+                    .join(op)
+                    .join("new/estimates.json");
                 match std::fs::read_to_string(&file)
                     .ok()
                     .and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
@@ -559,7 +759,13 @@ fn codec_benchmarks(python: Option<&PathBuf>, python_missing: Option<&String>) -
         Err(e) => section.rust_error = Some(format!("cannot run cargo bench: {e}")),
     }
     match python {
-        None => section.python_error = Some(python_missing.cloned().unwrap_or_else(|| "no Python".into())),
+        None => {
+            section.python_error = Some(
+                python_missing
+                    .cloned()
+                    .unwrap_or_else(|| "no Python".into()),
+            )
+        }
         Some(py) => {
             say("codec: bench/peers/codec_timeit.py (Flask's serializer, itsdangerous)");
             let out = Command::new(py)
@@ -569,17 +775,24 @@ fn codec_benchmarks(python: Option<&PathBuf>, python_missing: Option<&String>) -
                 .stderr(Stdio::inherit())
                 .output();
             match out {
-                Ok(out) if out.status.success() => match serde_json::from_slice::<serde_json::Value>(&out.stdout) {
-                    Ok(v) => {
-                        for op in ["sign", "verify", "decode"] {
-                            if let Some(ns) = v["results"][op]["median_ns"].as_f64() {
-                                section.python.insert(op.to_string(), ns);
+                Ok(out) if out.status.success() => {
+                    match serde_json::from_slice::<serde_json::Value>(&out.stdout) {
+                        Ok(v) => {
+                            for op in ["sign", "verify", "decode"] {
+                                if let Some(ns) = v["results"][op]["median_ns"].as_f64() {
+                                    section.python.insert(op.to_string(), ns);
+                                }
                             }
                         }
+                        Err(e) => {
+                            section.python_error =
+                                Some(format!("codec_timeit.py printed no JSON: {e}"))
+                        }
                     }
-                    Err(e) => section.python_error = Some(format!("codec_timeit.py printed no JSON: {e}")),
-                },
-                Ok(out) => section.python_error = Some(format!("codec_timeit.py failed ({})", out.status)),
+                }
+                Ok(out) => {
+                    section.python_error = Some(format!("codec_timeit.py failed ({})", out.status))
+                }
                 Err(e) => section.python_error = Some(format!("cannot run {}: {e}", py.display())),
             }
         }
@@ -607,7 +820,10 @@ struct PageSection {
 /// PATH with the project's tools first (as xtask sets it): Trunk finds wasm-bindgen and wasm-opt there.
 fn tool_path() -> std::ffi::OsString {
     let mut dirs = vec![workspace_root().join(".tools/node_modules/.bin")];
-    if let Some(home) = std::env::var_os("CARGO_HOME").map(PathBuf::from).or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo"))) {
+    if let Some(home) = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+    {
         dirs.push(home.join("bin"));
     }
     if let Some(p) = std::env::var_os("PATH") {
@@ -623,7 +839,10 @@ fn page_benchmarks(options: &Options, greeting_bin: Option<&Path>) -> PageSectio
         Some(dir) => dir.clone(),
         None => {
             let out = target_dir().join("bench-dist");
-            say(format!("page: trunk build --release --dist {}", out.display()));
+            say(format!(
+                "page: trunk build --release --dist {}",
+                out.display()
+            ));
             let t = Instant::now();
             let status = Command::new("trunk")
                 .current_dir(&root)
@@ -638,30 +857,52 @@ fn page_benchmarks(options: &Options, greeting_bin: Option<&Path>) -> PageSectio
                     out
                 }
                 Ok(st) => {
-                    section.notes.push(format!("`trunk build --release` failed ({st}); measured dist/ as it was instead"));
+                    section.notes.push(format!(
+                        "`trunk build --release` failed ({st}); measured dist/ as it was instead"
+                    ));
                     root.join("dist")
                 }
                 Err(e) => {
-                    section.notes.push(format!("cannot run trunk ({e}); measured dist/ as it was instead"));
+                    section.notes.push(format!(
+                        "cannot run trunk ({e}); measured dist/ as it was instead"
+                    ));
                     root.join("dist")
                 }
             }
         }
     };
-    section.dist_shown = dist.strip_prefix(&root).map(|p| p.display().to_string()).unwrap_or_else(|_| dist.display().to_string());
+    section.dist_shown = dist
+        .strip_prefix(&root)
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|_| dist.display().to_string());
     let mut files = Vec::new();
     collect_files(&dist, &mut files);
     if files.is_empty() {
-        section.not_built = Some(format!("not built: {} is missing or empty (`trunk build --release` first)", section.dist_shown));
+        section.not_built = Some(format!(
+            "not built: {} is missing or empty (`trunk build --release` first)",
+            section.dist_shown
+        ));
         return section;
     }
-    section.built_at = files.iter().filter_map(|p| std::fs::metadata(p).ok()?.modified().ok()).max();
+    section.built_at = files
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok()?.modified().ok())
+        .max();
     for path in files {
-        let Ok(bytes) = std::fs::read(&path) else { continue };
-        let rel = path.strip_prefix(&dist).unwrap_or(&path).to_string_lossy().to_string();
+        let Ok(bytes) = std::fs::read(&path) else {
+            continue;
+        };
+        let rel = path
+            .strip_prefix(&dist)
+            .unwrap_or(&path)
+            .to_string_lossy()
+            .to_string();
         let kind = match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
             "wasm" => {
-                let debug: Vec<String> = wasm_custom_sections(&bytes).into_iter().filter(|n| n.starts_with(".debug")).collect();
+                let debug: Vec<String> = wasm_custom_sections(&bytes)
+                    .into_iter()
+                    .filter(|n| n.starts_with(".debug"))
+                    .collect();
                 if !debug.is_empty() {
                     section.notes.push(format!(
                         "{rel} carries debug sections ({}): a debug build, not what `trunk build --release` ships",
@@ -675,7 +916,9 @@ fn page_benchmarks(options: &Options, greeting_bin: Option<&Path>) -> PageSectio
             "html" => "HTML",
             _ => "other",
         };
-        section.files.push((rel, kind.to_string(), bytes.len() as u64, gzip_len(&bytes)));
+        section
+            .files
+            .push((rel, kind.to_string(), bytes.len() as u64, gzip_len(&bytes)));
     }
     section.files.sort();
 
@@ -683,8 +926,12 @@ fn page_benchmarks(options: &Options, greeting_bin: Option<&Path>) -> PageSectio
         section.browser_skipped = Some("--no-browser".into());
         return section;
     }
-    let chromedriver = std::env::var_os("CHROMEDRIVER").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"));
-    let chromium = std::env::var_os("CHROMIUM").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    let chromedriver = std::env::var_os("CHROMEDRIVER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"));
+    let chromium = std::env::var_os("CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
     let Some(greeting_bin) = greeting_bin else {
         section.browser_skipped = Some("greeting-server did not build".into());
         return section;
@@ -698,8 +945,21 @@ fn page_benchmarks(options: &Options, greeting_bin: Option<&Path>) -> PageSectio
         return section;
     }
     let mut c = Command::new(greeting_bin);
-    c.args(["--port", "0", "--bind", "127.0.0.1", "--secret-key", SECRET_KEY, "--static"]).arg(&dist);
-    let server = match ServerProc::start_announcing("greeting-server --static", c, Duration::from_secs(30)) {
+    c.args([
+        "--port",
+        "0",
+        "--bind",
+        "127.0.0.1",
+        "--secret-key",
+        SECRET_KEY,
+        "--static",
+    ])
+    .arg(&dist);
+    let server = match ServerProc::start_announcing(
+        "greeting-server --static",
+        c,
+        Duration::from_secs(30),
+    ) {
         Ok(s) => s,
         Err(e) => {
             section.browser_skipped = Some(e);
@@ -708,14 +968,22 @@ fn page_benchmarks(options: &Options, greeting_bin: Option<&Path>) -> PageSectio
     };
     say(format!("page: headless Chromium against {}", server.addr));
     let base = format!("http://{}", server.addr);
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             section.browser_skipped = Some(e.to_string());
             return section;
         }
     };
-    match runtime.block_on(benchmarks::browser::measure(&base, &chromedriver, &chromium, options.repeats.max(3))) {
+    match runtime.block_on(benchmarks::browser::measure(
+        &base,
+        &chromedriver,
+        &chromium,
+        options.repeats.max(3),
+    )) {
         Ok(t) => section.browser = Some(t),
         Err(e) => {
             say(format!("page timings failed: {e}"));
@@ -752,7 +1020,9 @@ fn wasm_custom_sections(bytes: &[u8]) -> Vec<String> {
     while at < bytes.len() {
         let id = bytes[at];
         at += 1;
-        let Some(size) = leb(bytes, &mut at) else { break };
+        let Some(size) = leb(bytes, &mut at) else {
+            break;
+        };
         let end = at.saturating_add(size);
         if id == 0 {
             let mut p = at;
@@ -768,7 +1038,9 @@ fn wasm_custom_sections(bytes: &[u8]) -> Vec<String> {
 }
 
 fn collect_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
     for e in entries.flatten() {
         let p = e.path();
         if p.is_dir() {
@@ -926,7 +1198,8 @@ impl Report {
             self.page_markdown(&mut md, p);
         }
         // The hand-written analysis (profiles, causes, fixes) that goes with these figures.
-        if let Ok(notes) = std::fs::read_to_string(workspace_root().join("bench/PROFILE-NOTES.md")) {
+        if let Ok(notes) = std::fs::read_to_string(workspace_root().join("bench/PROFILE-NOTES.md"))
+        {
             md.push('\n');
             md.push_str(notes.trim_end());
             md.push('\n');
@@ -955,10 +1228,15 @@ impl Report {
             md.push('\n');
         }
         let _ = writeln!(md, "| server | connections | requests/s | p50 | p99 | errors | TCP connects | keep-alive |");
-        let _ = writeln!(md, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |");
+        let _ = writeln!(
+            md,
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- |"
+        );
         for (key, label) in &s.servers {
             for &c in &o.connections {
-                let Some(runs) = s.runs.get(&(key.clone(), c)) else { continue };
+                let Some(runs) = s.runs.get(&(key.clone(), c)) else {
+                    continue;
+                };
                 let errors: u64 = runs.iter().map(|r| r.errors).sum();
                 let _ = writeln!(
                     md,
@@ -968,11 +1246,19 @@ impl Report {
                     micros(s.med(key, c, |r| r.latency_us(0.99)).unwrap_or(0.0)),
                     errors,
                     thousands(s.med(key, c, |r| r.connects as f64).unwrap_or(0.0)),
-                    if runs.iter().all(LoadResult::keep_alive) { "yes" } else { "no" },
+                    if runs.iter().all(LoadResult::keep_alive) {
+                        "yes"
+                    } else {
+                        "no"
+                    },
                 );
             }
         }
-        let _ = writeln!(md, "\nErrors are summed over all {} runs; the other columns are medians.", o.repeats);
+        let _ = writeln!(
+            md,
+            "\nErrors are summed over all {} runs; the other columns are medians.",
+            o.repeats
+        );
         if s.servers.iter().any(|(k, _)| k == "greeting_notrim") {
             let _ = writeln!(
                 md,
@@ -1012,10 +1298,15 @@ impl Report {
             let _ = writeln!(md, "| {c} | {flask} | {gunicorn} | {hyper} |");
         }
 
-        let _ = writeln!(md, "\n<details><summary>Every run (requests/s, p50, p99, errors)</summary>\n");
+        let _ = writeln!(
+            md,
+            "\n<details><summary>Every run (requests/s, p50, p99, errors)</summary>\n"
+        );
         for (key, label) in &s.servers {
             for &c in &o.connections {
-                let Some(runs) = s.runs.get(&(key.clone(), c)) else { continue };
+                let Some(runs) = s.runs.get(&(key.clone(), c)) else {
+                    continue;
+                };
                 let each: Vec<String> = runs
                     .iter()
                     .map(|r| {
@@ -1033,7 +1324,11 @@ impl Report {
                     md,
                     "- {label}, {c} conn: {}{}",
                     each.join("; "),
-                    if key == "hello" { String::new() } else { format!("; highest visit reached: #{visits}") }
+                    if key == "hello" {
+                        String::new()
+                    } else {
+                        format!("; highest visit reached: #{visits}")
+                    }
                 );
             }
         }
@@ -1063,7 +1358,11 @@ impl Report {
             let r = c.rust.get(op).copied();
             let p = c.python.get(op).copied();
             let ratio = match (r, p) {
-                (Some(r), Some(p)) if r > 0.0 => format!("{} {}", times(p / r), verdict(p / r >= TARGET_VS_ITSDANGEROUS)),
+                (Some(r), Some(p)) if r > 0.0 => format!(
+                    "{} {}",
+                    times(p / r),
+                    verdict(p / r >= TARGET_VS_ITSDANGEROUS)
+                ),
                 _ => "not measured".into(),
             };
             let _ = writeln!(
@@ -1073,7 +1372,10 @@ impl Report {
                 p.map(nanos).unwrap_or_else(|| "not measured".into())
             );
         }
-        for (op, what) in [("sign_compressed", "sign, a payload zlib shortens"), ("decode_compressed", "decode, a compressed payload")] {
+        for (op, what) in [
+            ("sign_compressed", "sign, a payload zlib shortens"),
+            ("decode_compressed", "decode, a compressed payload"),
+        ] {
             if let Some(r) = c.rust.get(op) {
                 let _ = writeln!(md, "| {what} | {} | | |", nanos(*r));
             }
@@ -1093,7 +1395,10 @@ impl Report {
             let _ = writeln!(md, "{n}.");
         } else {
             let built = match p.build_secs {
-                Some(secs) => format!("built by `trunk build --release --dist {}` in this run ({secs:.0} s)", p.dist_shown),
+                Some(secs) => format!(
+                    "built by `trunk build --release --dist {}` in this run ({secs:.0} s)",
+                    p.dist_shown
+                ),
                 None => format!("as found in {}", p.dist_shown),
             };
             let _ = writeln!(md, "{built}; gzip = `gzip -9`; 1 KB = 1,000 bytes.\n");
@@ -1101,13 +1406,23 @@ impl Report {
             let _ = writeln!(md, "| --- | --- | ---: | ---: |");
             let mut by_kind: BTreeMap<String, (u64, u64)> = BTreeMap::new();
             for (name, kind, raw, gz) in &p.files {
-                let _ = writeln!(md, "| {name} | {kind} | {} | {} |", bytes_kb(*raw), bytes_kb(*gz));
+                let _ = writeln!(
+                    md,
+                    "| {name} | {kind} | {} | {} |",
+                    bytes_kb(*raw),
+                    bytes_kb(*gz)
+                );
                 let e = by_kind.entry(kind.clone()).or_default();
                 e.0 += raw;
                 e.1 += gz;
             }
             for (kind, (raw, gz)) in &by_kind {
-                let _ = writeln!(md, "| all {kind} | | {} | {} |", bytes_kb(*raw), bytes_kb(*gz));
+                let _ = writeln!(
+                    md,
+                    "| all {kind} | | {} | {} |",
+                    bytes_kb(*raw),
+                    bytes_kb(*gz)
+                );
             }
             let raw: u64 = p.files.iter().map(|f| f.2).sum();
             let gz: u64 = p.files.iter().map(|f| f.3).sum();
@@ -1136,7 +1451,15 @@ impl Report {
             if t.chromium.is_empty() { "Chromium" } else { &t.chromium },
             t.target_kind
         );
-        let ms = |v: f64| if v.is_nan() { "?".to_string() } else if v >= 100.0 { format!("{v:.0} ms") } else { format!("{v:.1} ms") };
+        let ms = |v: f64| {
+            if v.is_nan() {
+                "?".to_string()
+            } else if v >= 100.0 {
+                format!("{v:.0} ms")
+            } else {
+                format!("{v:.1} ms")
+            }
+        };
         let _ = writeln!(md, "| measurement | figure | target |");
         let _ = writeln!(md, "| --- | ---: | --- |");
         let answered: Vec<f64> = t.nav_warm.iter().map(|n| n.answered_ms).collect();
@@ -1150,8 +1473,16 @@ impl Report {
             ms(nav),
             verdict(nav <= 150.0)
         );
-        let _ = writeln!(md, "| … of which until `send-once` exists | {} | |", ms(median(&interactive)));
-        let _ = writeln!(md, "| … until that row shows the server's answer | {} | |", ms(median(&completed)));
+        let _ = writeln!(
+            md,
+            "| … of which until `send-once` exists | {} | |",
+            ms(median(&interactive))
+        );
+        let _ = writeln!(
+            md,
+            "| … until that row shows the server's answer | {} | |",
+            ms(median(&completed))
+        );
         if let Some(c) = &t.nav_cold {
             let _ = writeln!(
                 md,
@@ -1165,9 +1496,18 @@ impl Report {
         let bare = median(&t.bare_100_ms);
         let ratio = if bare > 0.0 { page / bare } else { f64::NAN };
         let _ = writeln!(md, "| 100 requests in a row from the page (2 × \"Send N in a row\", N = 50), median of {} | {} | |", t.page_100_ms.len(), ms(page));
-        let _ = writeln!(md, "| 100 `fetch('/greeting')` in a row from the same page, median of {} | {} | |", t.bare_100_ms.len(), ms(bare));
+        let _ = writeln!(
+            md,
+            "| 100 `fetch('/greeting')` in a row from the same page, median of {} | {} | |",
+            t.bare_100_ms.len(),
+            ms(bare)
+        );
         let no_app = median(&t.bare_no_app_100_ms);
-        let ratio_no_app = if no_app > 0.0 { page / no_app } else { f64::NAN };
+        let ratio_no_app = if no_app > 0.0 {
+            page / no_app
+        } else {
+            f64::NAN
+        };
         let _ = writeln!(md, "| the page's overhead: page / bare loop in the same page | {ratio:.2} | ≤ 1.2: {} (see below) |", verdict(ratio <= 1.2));
         let _ = writeln!(
             md,
@@ -1186,7 +1526,12 @@ impl Report {
             "| one exchange against the server (click to its row showing the answer, style and layout included), near an empty timeline | {} | |",
             ms(empty)
         );
-        let _ = writeln!(md, "| the same with {rows} rows in the timeline | {} | < 16 ms: {} |", ms(full), verdict(full < 16.0 && t.rows_reached >= 1000));
+        let _ = writeln!(
+            md,
+            "| the same with {rows} rows in the timeline | {} | < 16 ms: {} |",
+            ms(full),
+            verdict(full < 16.0 && t.rows_reached >= 1000)
+        );
         let _ = writeln!(md, "| one exchange on the page's simulated server (no network), near an empty timeline | {} | |", ms(sim_empty));
         let _ = writeln!(
             md,
@@ -1215,18 +1560,47 @@ impl Report {
         let _ = writeln!(md, "- navigation, answered: {}", list(&answered));
         let _ = writeln!(md, "- page, 100 requests: {}", list(&t.page_100_ms));
         let _ = writeln!(md, "- bare loop, 100 requests: {}", list(&t.bare_100_ms));
-        let _ = writeln!(md, "- bare loop without the app, 100 requests: {}", list(&t.bare_no_app_100_ms));
-        let _ = writeln!(md, "- one exchange, server, near-empty timeline: {}", list(&t.one_near_empty_ms));
-        let _ = writeln!(md, "- one exchange, server, {} rows: {}", t.rows_reached, list(&t.one_at_1000_ms));
-        let _ = writeln!(md, "- one exchange, simulated, near-empty timeline: {}", list(&t.sim_near_empty_ms));
-        let _ = writeln!(md, "- one exchange, simulated, {} rows: {}", t.rows_reached, list(&t.sim_at_1000_ms));
+        let _ = writeln!(
+            md,
+            "- bare loop without the app, 100 requests: {}",
+            list(&t.bare_no_app_100_ms)
+        );
+        let _ = writeln!(
+            md,
+            "- one exchange, server, near-empty timeline: {}",
+            list(&t.one_near_empty_ms)
+        );
+        let _ = writeln!(
+            md,
+            "- one exchange, server, {} rows: {}",
+            t.rows_reached,
+            list(&t.one_at_1000_ms)
+        );
+        let _ = writeln!(
+            md,
+            "- one exchange, simulated, near-empty timeline: {}",
+            list(&t.sim_near_empty_ms)
+        );
+        let _ = writeln!(
+            md,
+            "- one exchange, simulated, {} rows: {}",
+            t.rows_reached,
+            list(&t.sim_at_1000_ms)
+        );
         let _ = writeln!(md, "\n</details>");
     }
 
     /// A warning when the machine ran other work during the run (load average above its cores).
     fn busy_note(&self) -> Option<String> {
-        let first = |l: &Option<String>| l.as_deref().and_then(|s| s.split_whitespace().next()).and_then(|v| v.parse::<f64>().ok());
-        let busiest = first(&self.load_before).into_iter().chain(first(&self.load_after)).fold(0.0f64, f64::max);
+        let first = |l: &Option<String>| {
+            l.as_deref()
+                .and_then(|s| s.split_whitespace().next())
+                .and_then(|v| v.parse::<f64>().ok())
+        };
+        let busiest = first(&self.load_before)
+            .into_iter()
+            .chain(first(&self.load_after))
+            .fold(0.0f64, f64::max);
         (busiest > self.machine.cores as f64).then(|| {
             format!(
                 "> The machine was busy with other work during this run (load average up to {busiest:.1} on {} cores). Absolute \
@@ -1244,9 +1618,18 @@ impl Report {
             for &c in &self.options.connections {
                 let g = sv.throughput("greeting", c).unwrap_or(0.0);
                 let _ = write!(s, "  {c:>3} conn: greeting-server {} req/s", thousands(g));
-                for (key, name) in [("flask_dev", "Flask dev"), ("gunicorn", "gunicorn"), ("hello", "hyper hello")] {
+                for (key, name) in [
+                    ("flask_dev", "Flask dev"),
+                    ("gunicorn", "gunicorn"),
+                    ("hello", "hyper hello"),
+                ] {
                     if let Some(x) = sv.throughput(key, c) {
-                        let _ = write!(s, ", {name} {} req/s ({:.1}×)", thousands(x), if x > 0.0 { g / x } else { 0.0 });
+                        let _ = write!(
+                            s,
+                            ", {name} {} req/s ({:.1}×)",
+                            thousands(x),
+                            if x > 0.0 { g / x } else { 0.0 }
+                        );
                     }
                 }
                 s.push('\n');
@@ -1255,7 +1638,13 @@ impl Report {
         if let Some(c) = &self.codec {
             for op in ["sign", "verify", "decode"] {
                 if let (Some(r), Some(p)) = (c.rust.get(op), c.python.get(op)) {
-                    let _ = writeln!(s, "  {op}: Rust {} vs Python {} ({})", nanos(*r), nanos(*p), times(p / r));
+                    let _ = writeln!(
+                        s,
+                        "  {op}: Rust {} vs Python {} ({})",
+                        nanos(*r),
+                        nanos(*p),
+                        times(p / r)
+                    );
                 }
             }
         }
