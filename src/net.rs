@@ -10,10 +10,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{
     AbortController, EventSource, EventSourceInit, MessageEvent, RequestCache, RequestCredentials,
-    RequestMode,
+    RequestMode, RequestRedirect, ResponseType,
 };
 
-use crate::model::errors::Failure;
+use crate::model::errors::{cap_body, Failure};
 
 /// Unix milliseconds now.
 pub fn now_ms() -> u64 {
@@ -147,7 +147,8 @@ pub async fn fetch(
     } else {
         RequestCredentials::Omit
     })
-    .cache(RequestCache::NoStore);
+    .cache(RequestCache::NoStore)
+    .redirect(RequestRedirect::Manual);
     for h in headers {
         builder = builder.header(&h.name, &h.value);
     }
@@ -165,10 +166,13 @@ pub async fn fetch(
         }
     };
     let resp = builder.send().await.map_err(|e| network(e, &timed_out))?;
+    if resp.type_() == ResponseType::Opaqueredirect {
+        return Err(Failure::Redirect);
+    }
     let status = resp.status();
     let headers = headers_of(&resp);
     let content_type = resp.headers().get("content-type");
-    let body = resp.text().await.map_err(|e| network(e, &timed_out))?;
+    let body = cap_body(resp.text().await.map_err(|e| network(e, &timed_out))?);
     Ok(Fetched {
         status,
         headers,

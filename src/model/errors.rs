@@ -14,6 +14,8 @@ pub enum Failure {
     Timeout { after_ms: u32 },
     /// An answer with a status other than 2xx.
     Status { status: u16, body: String },
+    /// A 3xx answer: the page does not follow redirects (`redirect: "manual"`), it reports them.
+    Redirect,
     /// A 2xx answer whose body is not the greeting's JSON.
     NotJson {
         status: u16,
@@ -88,6 +90,27 @@ pub struct Explanation {
 const START_SERVER: &str =
     "Start it with `cargo xtask run` in the project folder (or `cargo run -p greeting-server`).";
 
+/// Bodies larger than this are cut before the page keeps or shows them.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// `body` cut to at most [`MAX_BODY_BYTES`] (on a character boundary) with a note saying how
+/// large it was, so a hostile or mistaken server cannot flood the timeline.
+pub fn cap_body(body: String) -> String {
+    if body.len() <= MAX_BODY_BYTES {
+        return body;
+    }
+    let mut end = MAX_BODY_BYTES;
+    while !body.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!(
+        "{}\n… [truncated: the answer had {} bytes; the playground keeps the first {} KiB]",
+        &body[..end],
+        body.len(),
+        MAX_BODY_BYTES / 1024
+    )
+}
+
 /// At most `n` characters of a body, for quoting in a message (shown as text, never as HTML).
 pub fn excerpt(body: &str, n: usize) -> String {
     let t = body.trim();
@@ -111,6 +134,16 @@ pub fn classify(failure: &Failure, ctx: &Context) -> Explanation {
             ),
         },
         Failure::Network { message } => classify_network(message, ctx),
+        Failure::Redirect => Explanation {
+            code: "redirect",
+            title: "The server answered with a redirect (3xx)".into(),
+            detail: format!(
+                "{target} sent the request somewhere else instead of answering it. The playground reports redirects \
+                 rather than following them: a browser drops the Authorization header when a redirect leaves the \
+                 origin, and a session cookie may not go to the new address. Point the target at the final URL \
+                 (a Flask route `/greeting/` redirects `/greeting`, for example)."
+            ),
+        },
         Failure::Status { status: 401, body } => Explanation {
             code: "unauthorized",
             title: "401 Unauthorized: the server did not accept the username and password".into(),
@@ -243,6 +276,32 @@ fn classify_network(message: &str, ctx: &Context) -> Explanation {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn redirect_is_reported_not_followed() {
+        let ctx = Context {
+            kind: TargetKind::Custom,
+            page: None,
+            target: None,
+            session: true,
+            probe: Probe::NotTried,
+            via_dev_proxy: false,
+        };
+        let e = classify(&Failure::Redirect, &ctx);
+        assert_eq!(e.code, "redirect");
+        assert!(e.detail.contains("final URL"));
+    }
+
+    #[test]
+    fn huge_bodies_are_capped_with_a_note() {
+        let small = "x".repeat(100);
+        assert_eq!(cap_body(small.clone()), small);
+        let huge = "é".repeat(MAX_BODY_BYTES); // 2 bytes each: the cut falls inside a character
+        let capped = cap_body(huge.clone());
+        assert!(capped.len() < huge.len());
+        assert!(capped.contains(&format!("the answer had {} bytes", huge.len())));
+        assert!(capped.starts_with("éé"));
+    }
+
     use super::*;
     use crate::model::target::parse_origin;
 
