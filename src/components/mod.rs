@@ -40,7 +40,7 @@ pub fn App(#[prop(optional)] options: Option<Options>) -> impl IntoView {
     view! {
         <header class="topbar">
             <span class="brand">"Sessions playground"</span>
-            <span class="tagline">"Read the chapter on the left, send the requests on the right."</span>
+            <span class="tagline">"Read the chapter, send its requests, watch the session cookie work."</span>
         </header>
         <main class="layout">
             <article class="chapter" aria-label="Chapter">
