@@ -7,24 +7,16 @@ use greeting_core::{ExchangeReport, KeySource, ServerInfo, Session, SessionIn};
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::Duration;
 
-/// A subscriber to `GET /playground/api/events`.
+/// A subscriber to `GET /playground/api/events` that has seen the stream's `hello`.
 struct Events {
-    response: reqwest::Response,
-    buffer: String,
+    stream: EventStream,
 }
 
 impl Events {
     async fn open(server: &Server, client: &reqwest::Client) -> Events {
-        let response = client
-            .get(server.url("/playground/api/events"))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200);
-        assert_eq!(response.headers()["content-type"], "text/event-stream");
+        let url = server.url("/playground/api/events");
         let mut events = Events {
-            response,
-            buffer: String::new(),
+            stream: EventStream::open(client, &url).await,
         };
         let (name, data) = events.next().await.expect("a hello event");
         assert_eq!(name, "hello", "{data}");
@@ -33,30 +25,7 @@ impl Events {
 
     /// The next event as (name, data), or None after 10 s.
     async fn next(&mut self) -> Option<(String, String)> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let mut name = String::from("message");
-                let mut data = Vec::new();
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
-                        name = v.trim().to_string();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push(v.strip_prefix(' ').unwrap_or(v).to_string());
-                    }
-                }
-                if data.is_empty() {
-                    continue; // a keep-alive comment
-                }
-                return Some((name, data.join("\n")));
-            }
-            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
-                .await
-                .ok()?
-                .ok()??;
-            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
-        }
+        self.stream.next(Duration::from_secs(10)).await
     }
 
     /// The report whose `exchange_id` is `id` (reports before it are skipped; any of them
@@ -553,10 +522,8 @@ async fn beyond_loopback_each_client_sees_only_its_own_exchanges() {
         (false, None, false)
     );
 
-    let response = me.get(url("/playground/api/events")).send().await.unwrap();
     let mut events = Events {
-        response,
-        buffer: String::new(),
+        stream: EventStream::open(&me, &url("/playground/api/events")).await,
     };
     assert_eq!(events.next().await.unwrap().0, "hello");
 
@@ -584,16 +551,7 @@ async fn beyond_loopback_each_client_sees_only_its_own_exchanges() {
 
     // The control: bound to loopback, the same two clients see each other's exchanges.
     let server = Server::start(&["--secret-key", KEY]);
-    let response = me
-        .get(server.url("/playground/api/events"))
-        .send()
-        .await
-        .unwrap();
-    let mut events = Events {
-        response,
-        buffer: String::new(),
-    };
-    assert_eq!(events.next().await.unwrap().0, "hello");
+    let mut events = Events::open(&server, &me).await;
     other
         .get(server.url("/greeting"))
         .basic_auth("cobra", Some("hiss"))

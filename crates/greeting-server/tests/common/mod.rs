@@ -312,6 +312,7 @@ impl EventStream {
     pub async fn open(client: &reqwest::Client, url: &str) -> EventStream {
         let response = client.get(url).send().await.expect("subscribe");
         assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-type"], "text/event-stream");
         EventStream {
             response,
             buffer: String::new(),
