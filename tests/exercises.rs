@@ -16,9 +16,11 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
 
+mod common;
+use common::*;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
-const KEY: &str = "playground-demo-secret";
 const V1: &str = "eyJ1c2VybmFtZSI6ImNvYnJhIiwidmlzaXQiOjF9.YZaTHQ.-wlmE2_6fkTd4BI464T2kXjX8eE";
 const COMPRESSED: &str =
     ".eJyrVsrLL0lVslLKyCwuViCJUNJRKi1OLcpLzAXpT85PKkoECpVlFmeWKFkZ1gIAp20fNg.YZaTHQ.myDVbKeBIXWUJds1ecjtWCiEfw4";
@@ -54,27 +56,6 @@ fn mount() -> Page {
     mount_with(Some(TargetKind::Simulated))
 }
 
-fn all(root: &Element, testid: &str) -> Vec<Element> {
-    let list = root
-        .query_selector_all(&format!("[data-testid=\"{testid}\"]"))
-        .unwrap();
-    (0..list.length())
-        .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
-        .collect()
-}
-
-fn one(root: &Element, testid: &str) -> Element {
-    all(root, testid)
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| panic!("no element with data-testid={testid}"))
-}
-
-fn text(root: &Element, testid: &str) -> String {
-    one(root, testid).text_content().unwrap_or_default()
-}
-
-/// The text of the first element with this test id, or "" while there is none (for waits).
 fn text_now(root: &Element, testid: &str) -> String {
     all(root, testid)
         .first()
@@ -89,22 +70,6 @@ fn value(root: &Element, testid: &str) -> String {
         .unwrap_or_default()
 }
 
-fn click_el(e: &Element) {
-    e.clone().dyn_into::<HtmlElement>().unwrap().click();
-}
-
-fn click(root: &Element, testid: &str) {
-    click_el(&one(root, testid));
-}
-
-/// Types into an input or a textarea.
-fn fill(root: &Element, testid: &str, v: &str) {
-    let el = one(root, testid);
-    js_sys::Reflect::set(&el, &"value".into(), &v.into()).unwrap();
-    el.dispatch_event(&web_sys::Event::new("input").unwrap())
-        .unwrap();
-}
-
 fn exercise(root: &Element, id: &str) -> Element {
     root.query_selector(&format!("[data-testid=exercise][data-id=\"{id}\"]"))
         .unwrap()
@@ -113,26 +78,6 @@ fn exercise(root: &Element, id: &str) -> Element {
 
 fn solved(root: &Element, id: &str) -> bool {
     exercise(root, id).get_attribute("data-solved").as_deref() == Some("true")
-}
-
-async fn sleep(ms: i32) {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
-}
-
-async fn until(what: &str, mut f: impl FnMut() -> bool) {
-    for _ in 0..150 {
-        if f() {
-            return;
-        }
-        sleep(20).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 fn visits(root: &Element) -> Vec<String> {

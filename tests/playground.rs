@@ -13,9 +13,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod common;
+use common::*;
 
-const KEY: &str = "playground-demo-secret";
+wasm_bindgen_test_configure!(run_in_browser);
 
 fn mount(start: TargetKind) -> Element {
     let doc = web_sys::window().unwrap().document().unwrap();
@@ -27,59 +28,6 @@ fn mount(start: TargetKind) -> Element {
     };
     leptos::mount::mount_to(div.clone(), move || view! { <App options=options/> }).forget();
     div.into()
-}
-
-fn all(root: &Element, testid: &str) -> Vec<Element> {
-    let list = root
-        .query_selector_all(&format!("[data-testid=\"{testid}\"]"))
-        .unwrap();
-    (0..list.length())
-        .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
-        .collect()
-}
-
-fn one(root: &Element, testid: &str) -> Element {
-    all(root, testid)
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| panic!("no element with data-testid={testid}"))
-}
-
-fn text(root: &Element, testid: &str) -> String {
-    one(root, testid).text_content().unwrap_or_default()
-}
-
-fn click(root: &Element, testid: &str) {
-    one(root, testid).dyn_into::<HtmlElement>().unwrap().click();
-}
-
-fn fill(root: &Element, testid: &str, value: &str) {
-    let input: HtmlInputElement = one(root, testid).dyn_into().unwrap();
-    input.set_value(value);
-    input
-        .dispatch_event(&web_sys::Event::new("input").unwrap())
-        .unwrap();
-}
-
-async fn sleep(ms: i32) {
-    let p = js_sys::Promise::new(&mut |resolve, _| {
-        web_sys::window()
-            .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
-            .unwrap();
-    });
-    wasm_bindgen_futures::JsFuture::from(p).await.unwrap();
-}
-
-/// Polls `f` every 20 ms for up to 3 s.
-async fn until(what: &str, mut f: impl FnMut() -> bool) {
-    for _ in 0..150 {
-        if f() {
-            return;
-        }
-        sleep(20).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 #[derive(Debug, Clone, PartialEq)]
