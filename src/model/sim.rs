@@ -98,55 +98,52 @@ impl SimServer {
         }
 
         let path = req.path.split('?').next().unwrap_or("");
-        let (status, body, set_cookie, user, cookie_in, cookie_out, session_in, session_out, notes) =
-            match path {
-                "/greeting" => {
-                    let o =
-                        self.greeter
-                            .greet(req.authorization, cookie_header.as_deref(), now_secs);
-                    (
-                        o.status,
-                        o.body,
-                        o.set_cookie,
-                        o.user,
-                        o.cookie_in,
-                        o.cookie_out,
-                        o.session_in,
-                        o.session_out,
-                        o.notes,
-                    )
-                }
-                "/user" => {
-                    let o = self.greeter.user(req.authorization);
-                    let cookie_in =
-                        greeting_core::find_session_cookie(cookie_header.as_deref()).value;
-                    (
-                        o.status,
-                        o.body,
-                        None,
-                        o.user,
-                        cookie_in,
-                        None,
-                        greeting_core::SessionIn::None,
-                        None,
-                        o.notes,
-                    )
-                }
-                _ => (
-                    404,
-                    "<!doctype html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n"
-                        .to_string(),
-                    None,
-                    None,
-                    None,
+        let mut session_headers = Vec::new();
+        let (status, body, user, cookie_in, cookie_out, session_in, session_out, notes) = match path
+        {
+            "/greeting" => {
+                let o = self
+                    .greeter
+                    .greet(req.authorization, cookie_header.as_deref(), now_secs);
+                session_headers = o.session_headers();
+                (
+                    o.status,
+                    o.body,
+                    o.user,
+                    o.cookie_in,
+                    o.cookie_out,
+                    o.session_in,
+                    o.session_out,
+                    o.notes,
+                )
+            }
+            "/user" => {
+                let o = self.greeter.user(req.authorization);
+                let cookie_in = greeting_core::find_session_cookie(cookie_header.as_deref()).value;
+                (
+                    o.status,
+                    o.body,
+                    o.user,
+                    cookie_in,
                     None,
                     greeting_core::SessionIn::None,
                     None,
-                    vec![format!(
-                        "The simulated server only knows /greeting and /user, not {path}."
-                    )],
-                ),
-            };
+                    o.notes,
+                )
+            }
+            _ => (
+                404,
+                "<!doctype html>\n<title>404 Not Found</title>\n<h1>Not Found</h1>\n".to_string(),
+                None,
+                None,
+                None,
+                greeting_core::SessionIn::None,
+                None,
+                vec![format!(
+                    "The simulated server only knows /greeting and /user, not {path}."
+                )],
+            ),
+        };
 
         let content_type = if status == 404 {
             "text/html; charset=utf-8"
@@ -157,12 +154,11 @@ impl SimServer {
             Header::new("Content-Type", content_type),
             Header::new("Content-Length", body.len().to_string()),
         ];
-        if status == 200 && path == "/greeting" {
-            response_headers.push(Header::new("Vary", "Cookie"));
-        }
-        if let Some(sc) = &set_cookie {
-            response_headers.push(Header::new("Set-Cookie", sc.clone()));
-        }
+        response_headers.extend(
+            session_headers
+                .into_iter()
+                .map(|(name, value)| Header::new(name, value)),
+        );
         response_headers.push(Header::new("Server", SERVER_HEADER));
         response_headers.push(Header::new("Date", req.date));
 

@@ -105,6 +105,23 @@ pub struct GreetingOutcome {
     pub notes: Vec<String>,
 }
 
+impl GreetingOutcome {
+    /// The session's response headers in the chapter's order (after Content-Type and
+    /// Content-Length, before Server and Date): `Vary: Cookie` and the `Set-Cookie`, on a 200
+    /// only (a 401 never reads nor writes the session). The server and the page's simulated
+    /// server both answer with these, so they cannot drift apart.
+    pub fn session_headers(&self) -> Vec<(&'static str, String)> {
+        let mut headers = Vec::new();
+        if self.status == 200 {
+            headers.push(("Vary", "Cookie".to_string()));
+            if let Some(set_cookie) = &self.set_cookie {
+                headers.push(("Set-Cookie", set_cookie.clone()));
+            }
+        }
+        headers
+    }
+}
+
 /// Everything one `GET /user` produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct UserOutcome {

@@ -232,17 +232,17 @@ fn www_authenticate_header() -> (HeaderName, HeaderValue) {
 impl IntoResponse for Greeting {
     fn into_response(self) -> Response {
         let o = self.outcome;
-        let mut extra = Vec::new();
-        if o.status == 200 {
-            extra.push((header::VARY, HeaderValue::from_static("Cookie")));
-            if let Some(value) = o
-                .set_cookie
-                .as_deref()
-                .and_then(|v| HeaderValue::from_str(v).ok())
-            {
-                extra.push((header::SET_COOKIE, value));
-            }
-        } else if self.www_authenticate {
+        let mut extra: Vec<(HeaderName, HeaderValue)> = o
+            .session_headers()
+            .into_iter()
+            .filter_map(|(name, value)| {
+                Some((
+                    HeaderName::from_bytes(name.as_bytes()).ok()?,
+                    HeaderValue::from_str(&value).ok()?,
+                ))
+            })
+            .collect();
+        if o.status != 200 && self.www_authenticate {
             extra.push(www_authenticate_header());
         }
         let status = StatusCode::from_u16(o.status).unwrap_or(StatusCode::UNAUTHORIZED);
