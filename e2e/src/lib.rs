@@ -1075,20 +1075,32 @@ pub fn chronological(mut rows: Vec<Row>) -> Vec<Row> {
     rows
 }
 
-/// Run a Python script with `requests` (E2E_PYTHON or python3). Ok(None) when there is no such
-/// Python (the caller skips), Ok(Some(stdout)) when it ran.
-pub fn python_requests(script: &str, args: &[&str]) -> Result<Option<String>> {
+/// The Python to use (E2E_PYTHON or python3) when it can `import MODULES` (comma-separated);
+/// otherwise the skip reason, naming the command that failed.
+pub fn python_with(modules: &str) -> std::result::Result<String, String> {
     let py = std::env::var("E2E_PYTHON").unwrap_or_else(|_| "python3".into());
-    let has = Command::new(&py)
-        .args(["-c", "import requests"])
+    let ok = Command::new(&py)
+        .args(["-c", &format!("import {modules}")])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .status()
         .map(|s| s.success())
         .unwrap_or(false);
-    if !has {
-        return Ok(None);
+    if ok {
+        Ok(py)
+    } else {
+        Err(format!(
+            "`{py} -c 'import {modules}'` fails (pip install them, or set E2E_PYTHON to a Python that has them)"
+        ))
     }
+}
+
+/// Run a Python script with `requests` (E2E_PYTHON or python3). Ok(None) when there is no such
+/// Python (the caller skips), Ok(Some(stdout)) when it ran.
+pub fn python_requests(script: &str, args: &[&str]) -> Result<Option<String>> {
+    let Ok(py) = python_with("requests") else {
+        return Ok(None);
+    };
     let out = Command::new(&py)
         .arg("-c")
         .arg(script)

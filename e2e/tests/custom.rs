@@ -103,20 +103,10 @@ app.run(host="127.0.0.1", port=port)
 #[tokio::test]
 async fn own_flask_app_with_flask_cors() {
     let name = "own_flask_app_with_flask_cors";
-    let py = std::env::var("E2E_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = std::process::Command::new(&py)
-        .args(["-c", "import flask, flask_cors"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
-        return skip(
-            name,
-            &format!("`{py} -c 'import flask, flask_cors'` fails (pip install flask flask-cors, or set E2E_PYTHON)"),
-        );
-    }
+    let py = match python_with("flask, flask_cors") {
+        Ok(py) => py,
+        Err(reason) => return skip(name, &reason),
+    };
     scenario(name, async |cx| {
         let page = cx.server(&[])?;
         let port = free_port()?;

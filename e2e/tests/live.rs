@@ -15,19 +15,8 @@ for _ in range(3):
 #[tokio::test]
 async fn python_requests_session_shows_up_live() {
     let name = "python_requests_session_shows_up_live";
-    let py = std::env::var("E2E_PYTHON").unwrap_or_else(|_| "python3".into());
-    let has_requests = std::process::Command::new(&py)
-        .args(["-c", "import requests"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !has_requests {
-        return skip(
-            name,
-            &format!("`{py} -c 'import requests'` fails: no Python with requests (pip install requests, or set E2E_PYTHON)"),
-        );
+    if let Err(reason) = python_with("requests") {
+        return skip(name, &reason);
     }
     scenario(name, async |cx| {
         let server = cx.server(&[])?;

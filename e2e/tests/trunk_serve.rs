@@ -91,20 +91,10 @@ app.run(host="127.0.0.1", port=int(sys.argv[1]))
 #[tokio::test]
 async fn own_flask_through_trunk_serve_proxy() {
     let name = "own_flask_through_trunk_serve_proxy";
-    let py = std::env::var("E2E_PYTHON").unwrap_or_else(|_| "python3".into());
-    let has_flask = std::process::Command::new(&py)
-        .args(["-c", "import flask"])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !has_flask {
-        return skip(
-            name,
-            &format!("`{py} -c 'import flask'` fails (pip install flask, or set E2E_PYTHON)"),
-        );
-    }
+    let py = match python_with("flask") {
+        Ok(py) => py,
+        Err(reason) => return skip(name, &reason),
+    };
     let _port = PORT_5000.lock().unwrap_or_else(|e| e.into_inner());
     if let Err(why) = trunk_and_port_5000() {
         return missing(name, &why);
