@@ -34,12 +34,20 @@ fn write_value(value: &Value, out: &mut String, indent: Option<usize>, level: us
             write_container(items, ('[', ']'), out, indent, level);
         }
         Value::Object(map) => {
-            // serde_json's Map is sorted unless someone in the build enables `preserve_order`;
-            // sort anyway so that the output never depends on that feature.
-            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-            entries.sort_by(|a, b| a.0.cmp(b.0));
-            let entries = entries.into_iter().map(|(key, item)| (Some(key), item));
-            write_container(entries, ('{', '}'), out, indent, level);
+            // serde_json's Map is a BTreeMap, sorted by key (UTF-8 byte order, which is code
+            // point order, as Python sorts `str`), unless someone in the build enables
+            // `preserve_order`. Check instead of trusting it; sort only when needed, so that a
+            // session costs no allocation here.
+            let sorted = map.keys().zip(map.keys().skip(1)).all(|(a, b)| a < b);
+            if sorted {
+                let entries = map.iter().map(|(key, item)| (Some(key), item));
+                write_container(entries, ('{', '}'), out, indent, level);
+            } else {
+                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+                entries.sort_by(|a, b| a.0.cmp(b.0));
+                let entries = entries.into_iter().map(|(key, item)| (Some(key), item));
+                write_container(entries, ('{', '}'), out, indent, level);
+            }
         }
     }
 }
@@ -80,9 +88,10 @@ fn push_spaces(out: &mut String, n: usize) {
 
 fn write_number(n: &serde_json::Number, out: &mut String) {
     if let Some(u) = n.as_u64() {
-        let _ = write!(out, "{u}");
+        write_u64(u, out);
     } else if let Some(i) = n.as_i64() {
-        let _ = write!(out, "{i}");
+        out.push('-');
+        write_u64(i.unsigned_abs(), out);
     } else if let Some(f) = n.as_f64() {
         out.push_str(&python_float_repr(f));
     } else {
@@ -91,11 +100,50 @@ fn write_number(n: &serde_json::Number, out: &mut String) {
     }
 }
 
+/// Decimal digits without `fmt` (a session's visit count is written on every request).
+fn write_u64(mut u: u64, out: &mut String) {
+    let mut digits = [0u8; 20];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (u % 10) as u8;
+        u /= 10;
+        if u == 0 {
+            break;
+        }
+    }
+    for &d in &digits[start..] {
+        out.push(char::from(d));
+    }
+}
+
 /// Python's `py_encode_basestring_ascii`: short escapes for `\" \\ \n \r \t \b \f`, `\u00XX`
 /// (lowercase hex) for the rest outside `' '..='~'`, UTF-16 surrogate pairs above U+FFFF.
+///
+/// Stretches that need no escape are copied whole; only the characters that do are looked at
+/// one by one.
 fn write_string(s: &str, out: &mut String) {
     out.push('"');
-    for c in s.chars() {
+    let mut rest = s;
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| !(b' '..=b'~').contains(&b) || b == b'"' || b == b'\\')
+    {
+        // `at` is on a character boundary: every byte before it is ASCII.
+        let (plain, from) = rest.split_at_checked(at).unwrap_or((rest, ""));
+        out.push_str(plain);
+        let mut chars = from.chars();
+        let Some(c) = chars.next() else { break };
+        rest = chars.as_str();
+        write_escaped(c, out);
+    }
+    out.push_str(rest);
+    out.push('"');
+}
+
+/// One character of a string that `write_string` cannot copy as it is.
+fn write_escaped(c: char, out: &mut String) {
+    {
         match c {
             '"' => out.push_str("\\\""),
             '\\' => out.push_str("\\\\"),
@@ -106,14 +154,17 @@ fn write_string(s: &str, out: &mut String) {
             '\u{0c}' => out.push_str("\\f"),
             ' '..='~' => out.push(c),
             _ => {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
                 let mut units = [0u16; 2];
                 for unit in c.encode_utf16(&mut units) {
-                    let _ = write!(out, "\\u{unit:04x}");
+                    out.push_str("\\u");
+                    for shift in [12, 8, 4, 0] {
+                        out.push(char::from(HEX[usize::from((*unit >> shift) & 0xf)]));
+                    }
                 }
             }
         }
     }
-    out.push('"');
 }
 
 /// A float as Python's `repr` (and so `json.dumps`) writes it: the shortest digits that read
