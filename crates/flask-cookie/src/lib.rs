@@ -45,13 +45,17 @@
 //!   object, a timestamp past the year 9999) makes Flask fail with a 500; here it is a rejection.
 //! - malformed cookies are reported as malformed even when their signature is also wrong
 //!   (Flask checks the signature first); either way Flask starts a new, empty session.
-//! - zlib streams differ between implementations: a compressed cookie holds the same JSON as
-//!   Flask's but may differ in bytes, and on rare sessions within a few bytes of the threshold
-//!   the decision to compress may differ. Both forms are valid to Flask.
+//! - a payload in which some 3-byte sequence repeats is compressed with miniz_oxide, not zlib:
+//!   the cookie then holds the same JSON as Flask's but may differ in bytes, and within a few
+//!   bytes of the threshold the decision to compress may differ. Both forms are valid to Flask.
+//!   A payload without a repeat (most small sessions) gets zlib's own decision and bytes,
+//!   computed without compressing (`compress_decision.rs` has the proof).
 //! - integers beyond 64 bits, and `NaN`/`Infinity`, which Python's json accepts, are not read.
 #![forbid(unsafe_code)]
 
+mod compress_decision;
 mod error;
+mod keyring;
 mod pyjson;
 mod tagged;
 mod time;
@@ -61,6 +65,7 @@ use hmac::Mac as _;
 use serde::Serialize;
 
 pub use error::{MalformedCookie, Part, Rejection, SignError};
+pub use keyring::{with_keyring, Keyring};
 pub use pyjson::{python_float_repr, write_python_json, write_python_json_indented};
 pub use tagged::{Tagged, TAG_KEYS};
 pub use time::{format_age, format_utc};
@@ -118,7 +123,8 @@ pub fn serialize_session(session: &serde_json::Value) -> Result<String, SignErro
             found: json_kind(session).to_owned(),
         });
     }
-    let mut out = String::new();
+    // Room for a session like the playground's without growing.
+    let mut out = String::with_capacity(128);
     write_python_json(session, &mut out);
     Ok(out)
 }
@@ -128,8 +134,13 @@ pub fn serialize_session(session: &serde_json::Value) -> Result<String, SignErro
 /// `timestamp` (Unix seconds).
 ///
 /// The payload is compressed when zlib makes it shorter by more than one byte, as itsdangerous
-/// does. zlib implementations differ, so a compressed cookie may differ from Flask's byte for
-/// byte while holding the same JSON; uncompressed ones are identical.
+/// does. When zlib can be proven to find nothing to match (no 3-byte sequence repeats, which is
+/// the case of most small sessions), the decision and the compressed bytes are zlib's own,
+/// computed without compressing (see `compress_decision.rs`); otherwise miniz_oxide compresses,
+/// and a compressed cookie may differ from Flask's byte for byte while holding the same JSON.
+///
+/// Keys are derived once per thread for the same secret ([`with_keyring`]); a caller that keeps
+/// its keys can keep a [`Keyring`] instead.
 pub fn sign(
     session: &serde_json::Value,
     secret_key: &[u8],
@@ -138,20 +149,66 @@ pub fn sign(
     if secret_key.is_empty() {
         return Err(SignError::NoSecretKey);
     }
+    with_keyring(&[secret_key], |keyring| keyring.sign(session, timestamp))
+}
+
+/// [`sign`] with an HMAC state already keyed with the derived key.
+fn sign_with(
+    mac: &HmacSha1,
+    session: &serde_json::Value,
+    timestamp: u64,
+) -> Result<String, SignError> {
     let json = serialize_session(session)?;
-    let compressed = zlib_compress(json.as_bytes());
+    let json = json.as_bytes();
+    // base64 of the payload (4 characters for 3 bytes), '.', at most 11 characters of timestamp,
+    // '.', 27 of signature: the cookie is built in place, as bytes, without growing.
+    let mut cookie = Vec::with_capacity(json.len().div_ceil(3) * 4 + 1 + 1 + 11 + 1 + 27);
     // itsdangerous: `if len(compressed) < (len(json) - 1)`.
-    let mut cookie = if compressed.len() + 1 < json.len() {
-        format!(".{}", B64URL.encode(&compressed))
-    } else {
-        B64URL.encode(json.as_bytes())
-    };
-    cookie.push('.');
-    cookie.push_str(&encode_timestamp(timestamp));
-    let signature = signature_for(&cookie, secret_key);
-    cookie.push('.');
-    cookie.push_str(&B64URL.encode(signature));
-    Ok(cookie)
+    let flask_compresses = |compressed_len: usize| compressed_len + 1 < json.len();
+    match compress_decision::flask_payload(json) {
+        Some(compress_decision::FlaskPayload::Compressed(zlib)) => {
+            cookie.push(b'.');
+            push_b64(&zlib, &mut cookie);
+        }
+        Some(compress_decision::FlaskPayload::Plain) => push_b64(json, &mut cookie),
+        None => {
+            let compressed = zlib_compress(json);
+            if flask_compresses(compressed.len()) {
+                cookie.push(b'.');
+                push_b64(&compressed, &mut cookie);
+            } else {
+                push_b64(json, &mut cookie);
+            }
+        }
+    }
+    cookie.push(b'.');
+    push_b64(timestamp_bytes(&timestamp.to_be_bytes()), &mut cookie);
+    let mut mac = mac.clone();
+    mac.update(&cookie);
+    let signature = mac.finalize().into_bytes();
+    cookie.push(b'.');
+    push_b64(&signature, &mut cookie);
+    // Only base64url characters and dots were written.
+    Ok(String::from_utf8(cookie)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
+}
+
+/// Append the unpadded base64url of `bytes` to `out`.
+fn push_b64(bytes: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    let len = base64::encoded_len(bytes.len(), false).unwrap_or(0);
+    out.resize(start + len, 0);
+    let written = out
+        .get_mut(start..)
+        .and_then(|room| B64URL.encode_slice(bytes, room).ok())
+        .unwrap_or(0);
+    out.truncate(start + written);
+}
+
+/// The big-endian bytes of a timestamp without their leading zeros (`[]` for 0).
+fn timestamp_bytes(be: &[u8; 8]) -> &[u8] {
+    let skip = be.iter().take_while(|b| **b == 0).count();
+    be.get(skip..).unwrap_or_default()
 }
 
 /// Take a cookie value apart without a key: the three segments, the JSON, the resolved tags, the
@@ -162,6 +219,19 @@ pub fn sign(
 /// unused bits set (which Python ignores) is malformed, so that a changed character is never
 /// silently accepted.
 pub fn decode(cookie: &str) -> Result<DecodedCookie, MalformedCookie> {
+    decode_parts(split(cookie)?)
+}
+
+/// A cookie value cut at its last two dots (a compressed payload itself starts with a dot).
+struct Segments<'a> {
+    /// `PAYLOAD.TIMESTAMP`: what the signature signs, as it is in the cookie.
+    signed: &'a str,
+    payload: &'a str,
+    timestamp: &'a str,
+    signature: &'a str,
+}
+
+fn split(cookie: &str) -> Result<Segments<'_>, MalformedCookie> {
     if cookie.is_empty() {
         return Err(MalformedCookie::Empty);
     }
@@ -171,15 +241,26 @@ pub fn decode(cookie: &str) -> Result<DecodedCookie, MalformedCookie> {
             max: MAX_COOKIE_LEN,
         });
     }
-    // Split from the right: a compressed payload itself starts with a dot.
-    let dots = cookie.matches('.').count();
-    let (Some((signed, signature_segment)), true) = (cookie.rsplit_once('.'), dots >= 2) else {
-        return Err(MalformedCookie::MissingDots { dots });
+    let missing_dots = || MalformedCookie::MissingDots {
+        dots: cookie.bytes().filter(|b| *b == b'.').count(),
     };
-    let Some((payload_segment, timestamp_segment)) = signed.rsplit_once('.') else {
-        return Err(MalformedCookie::MissingDots { dots });
-    };
+    let (signed, signature) = cookie.rsplit_once('.').ok_or_else(missing_dots)?;
+    let (payload, timestamp) = signed.rsplit_once('.').ok_or_else(missing_dots)?;
+    Ok(Segments {
+        signed,
+        payload,
+        timestamp,
+        signature,
+    })
+}
 
+fn decode_parts(segments: Segments<'_>) -> Result<DecodedCookie, MalformedCookie> {
+    let Segments {
+        payload: payload_segment,
+        timestamp: timestamp_segment,
+        signature: signature_segment,
+        ..
+    } = segments;
     if signature_segment.is_empty() {
         return Err(MalformedCookie::EmptyPart {
             part: Part::Signature,
@@ -250,6 +331,9 @@ pub fn decode(cookie: &str) -> Result<DecodedCookie, MalformedCookie> {
 /// `age < 0` is from the future; an age of exactly `max_age` is still good). Flask checks the
 /// signature before it looks at the payload, so for a cookie that is both tampered with and
 /// malformed Flask says "bad signature" where this says "malformed"; both mean a new session.
+///
+/// Keys are derived once per thread for the same keys ([`with_keyring`]); a caller that keeps
+/// its keys can keep a [`Keyring`] instead.
 pub fn verify(
     cookie: &str,
     keys: &[&[u8]],
@@ -260,13 +344,25 @@ pub fn verify(
         Some(first) if !first.is_empty() => {}
         _ => return Err(Rejection::NoSecretKey),
     }
-    let decoded = decode(cookie)?;
-    let signed = format!("{}.{}", decoded.payload_segment, decoded.timestamp_segment);
-    let key_index = keys
+    with_keyring(keys, |keyring| keyring.verify(cookie, now, max_age_secs))
+}
+
+/// [`verify`] with HMAC states already keyed with the derived keys.
+fn verify_with(
+    macs: &[HmacSha1],
+    cookie: &str,
+    now: u64,
+    max_age_secs: u64,
+) -> Result<VerifiedCookie, Rejection> {
+    let segments = split(cookie)?;
+    let signed = segments.signed;
+    let decoded = decode_parts(segments)?;
+    let key_index = macs
         .iter()
-        .position(|key| {
-            let mut mac = hmac_sha1(&derive_key(key));
+        .position(|mac| {
+            let mut mac = mac.clone();
             mac.update(signed.as_bytes());
+            // Constant time (`subtle`), as itsdangerous' `hmac.compare_digest`.
             mac.verify_slice(&decoded.signature).is_ok()
         })
         .ok_or(Rejection::BadSignature)?;
@@ -297,7 +393,8 @@ pub fn derive_key(secret_key: &[u8]) -> [u8; 20] {
 /// The signature bytes of `PAYLOAD.TIMESTAMP` (everything before the last dot) under a secret
 /// key: `HMAC-SHA1(derive_key(secret_key), signed_part)`.
 pub fn signature_for(signed_part: &str, secret_key: &[u8]) -> [u8; 20] {
-    let mut mac = hmac_sha1(&derive_key(secret_key));
+    let mut mac = with_keyring(&[secret_key], |keyring| keyring.first_mac())
+        .unwrap_or_else(|| hmac_sha1(&derive_key(secret_key)));
     mac.update(signed_part.as_bytes());
     mac.finalize().into_bytes().into()
 }
@@ -305,13 +402,30 @@ pub fn signature_for(signed_part: &str, secret_key: &[u8]) -> [u8; 20] {
 /// The `TIMESTAMP` segment for Unix seconds: big-endian bytes, leading zeros stripped,
 /// base64url without padding. `1637258013` -> `"YZaTHQ"`; `0` -> `""`.
 pub fn encode_timestamp(unix_secs: u64) -> String {
-    let bytes = unix_secs.to_be_bytes();
-    let skip = bytes.iter().take_while(|b| **b == 0).count();
-    B64URL.encode(bytes.get(skip..).unwrap_or_default())
+    let mut out = String::with_capacity(11);
+    push_timestamp(unix_secs, &mut out);
+    out
+}
+
+/// [`encode_timestamp`] appended to `out`.
+fn push_timestamp(unix_secs: u64, out: &mut String) {
+    B64URL.encode_string(timestamp_bytes(&unix_secs.to_be_bytes()), out);
 }
 
 /// Unix seconds from a `TIMESTAMP` segment (empty means 0, as itsdangerous reads it).
 pub fn decode_timestamp(segment: &str) -> Result<u64, MalformedCookie> {
+    // 11 characters carry at most 8 bytes: decode those on the stack.
+    if segment.len() <= 11 && is_b64url(segment) {
+        let mut buf = [0u8; 9];
+        if let Ok(n) = B64URL.decode_slice(segment, &mut buf) {
+            return Ok(buf
+                .get(..n)
+                .unwrap_or_default()
+                .iter()
+                .fold(0u64, |acc, b| (acc << 8) | u64::from(*b)));
+        }
+        // Not valid (a length of 4n+1, unused bits set): the error path below says why.
+    }
     let bytes = b64url_decode(Part::Timestamp, segment)?;
     if bytes.len() > 8 {
         return Err(MalformedCookie::TimestampTooLarge {
@@ -334,13 +448,25 @@ fn hmac_sha1(key: &[u8]) -> HmacSha1 {
 
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
+/// Whether every byte is of the base64url alphabet `A-Z a-z 0-9 - _`: the fast check before
+/// decoding; the character-by-character diagnosis runs only when it fails.
+fn is_b64url(segment: &str) -> bool {
+    segment
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 fn b64url_decode(part: Part, segment: &str) -> Result<Vec<u8>, MalformedCookie> {
     let bad = |reason: String| MalformedCookie::BadBase64 {
         part,
         segment: excerpt(segment),
         reason,
     };
-    if let Some((pos, c)) = segment
+    if is_b64url(segment) {
+        if let Ok(bytes) = B64URL.decode(segment) {
+            return Ok(bytes);
+        }
+    } else if let Some((pos, c)) = segment
         .chars()
         .enumerate()
         .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))
@@ -369,7 +495,8 @@ fn b64url_decode(part: Part, segment: &str) -> Result<Vec<u8>, MalformedCookie> 
     })
 }
 
-/// zlib at level 6 (Python's `zlib.compress` default), keeping the shorter of a dynamic-Huffman
+/// For payloads the zlib model does not cover (some 3-byte sequence repeats, so zlib would find
+/// matches): zlib at level 6 (Python's `zlib.compress` default), keeping the shorter of a dynamic-Huffman
 /// and a fixed-Huffman stream, as zlib itself picks per block. miniz_oxide alone (dynamic blocks
 /// for all but tiny inputs) is often several bytes longer than zlib on short sessions, which
 /// would flip itsdangerous' "compress only if shorter by more than one byte" decision; with
