@@ -11,7 +11,7 @@ use std::cell::RefCell;
 
 use hmac::Mac as _;
 
-use crate::{HmacSha1, Rejection, SignError, VerifiedCookie};
+use crate::{HmacSha1, OpenedSession, Rejection, SignError, VerifiedCookie};
 
 /// The secret key and its fallbacks (Flask's `SECRET_KEY` then `SECRET_KEY_FALLBACKS`), each
 /// derived with Flask's salt and kept as a keyed HMAC-SHA1 state, so that signing and verifying
@@ -79,6 +79,24 @@ impl Keyring {
             return Err(Rejection::NoSecretKey);
         }
         crate::verify_with(&self.macs, cookie, now, max_age_secs)
+    }
+
+    /// What a server needs of a session cookie, as Flask's `open_session` has it: the session
+    /// of a cookie [`Keyring::verify`] accepts, which key signed it and when; refused exactly
+    /// when `verify` refuses, with the same [`Rejection`].
+    ///
+    /// Cheaper than `verify` because it builds no [`crate::DecodedCookie`] (segments, resolved
+    /// tags, signature bytes) for a caller that would throw it away.
+    pub fn open(
+        &self,
+        cookie: &str,
+        now: u64,
+        max_age_secs: u64,
+    ) -> Result<OpenedSession, Rejection> {
+        if !self.usable {
+            return Err(Rejection::NoSecretKey);
+        }
+        crate::open_with(&self.macs, cookie, now, max_age_secs)
     }
 
     /// The signature of `PAYLOAD.TIMESTAMP` under the first key ([`crate::signature_for`]);

@@ -53,6 +53,7 @@
 //! - integers beyond 64 bits, and `NaN`/`Infinity`, which Python's json accepts, are not read.
 #![forbid(unsafe_code)]
 
+mod b64;
 mod compress_decision;
 mod error;
 mod keyring;
@@ -195,14 +196,7 @@ fn sign_with(
 
 /// Append the unpadded base64url of `bytes` to `out`.
 fn push_b64(bytes: &[u8], out: &mut Vec<u8>) {
-    let start = out.len();
-    let len = base64::encoded_len(bytes.len(), false).unwrap_or(0);
-    out.resize(start + len, 0);
-    let written = out
-        .get_mut(start..)
-        .and_then(|room| B64URL.encode_slice(bytes, room).ok())
-        .unwrap_or(0);
-    out.truncate(start + written);
+    b64::encode_into(bytes, out);
 }
 
 /// The big-endian bytes of a timestamp without their leading zeros (`[]` for 0).
@@ -219,7 +213,7 @@ fn timestamp_bytes(be: &[u8; 8]) -> &[u8] {
 /// unused bits set (which Python ignores) is malformed, so that a changed character is never
 /// silently accepted.
 pub fn decode(cookie: &str) -> Result<DecodedCookie, MalformedCookie> {
-    decode_parts(split(cookie)?)
+    parse(cookie)?.into_decoded()
 }
 
 /// A cookie value cut at its last two dots (a compressed payload itself starts with a dot).
@@ -244,8 +238,8 @@ fn split(cookie: &str) -> Result<Segments<'_>, MalformedCookie> {
     let missing_dots = || MalformedCookie::MissingDots {
         dots: cookie.bytes().filter(|b| *b == b'.').count(),
     };
-    let (signed, signature) = cookie.rsplit_once('.').ok_or_else(missing_dots)?;
-    let (payload, timestamp) = signed.rsplit_once('.').ok_or_else(missing_dots)?;
+    let (signed, signature) = cut_at_last_dot(cookie).ok_or_else(missing_dots)?;
+    let (payload, timestamp) = cut_at_last_dot(signed).ok_or_else(missing_dots)?;
     Ok(Segments {
         signed,
         payload,
@@ -254,7 +248,31 @@ fn split(cookie: &str) -> Result<Segments<'_>, MalformedCookie> {
     })
 }
 
-fn decode_parts(segments: Segments<'_>) -> Result<DecodedCookie, MalformedCookie> {
+/// `s.rsplit_once('.')`, by a plain backwards scan: the two last dots of a cookie are within a
+/// few dozen bytes of its end, where a general-purpose memrchr costs more than it saves.
+fn cut_at_last_dot(s: &str) -> Option<(&str, &str)> {
+    let at = s.bytes().rposition(|b| b == b'.')?;
+    Some((s.get(..at)?, s.get(at + 1..)?))
+}
+
+/// A well-formed cookie, every check but the key's done: what [`decode`], [`verify`] and
+/// [`Keyring::open`] share, so that they accept and refuse the very same cookies, with the
+/// same reasons.
+struct Parsed<'a> {
+    segments: Segments<'a>,
+    signature: [u8; 20],
+    timestamp: u64,
+    compressed: bool,
+    json: String,
+    value: serde_json::Value,
+    /// The resolved tags, when checking them needed resolving them (the JSON has a one-key
+    /// object under one of Flask's tag keys); otherwise resolving cannot fail and is left to
+    /// whoever wants it.
+    tagged: Option<Tagged>,
+}
+
+fn parse(cookie: &str) -> Result<Parsed<'_>, MalformedCookie> {
+    let segments = split(cookie)?;
     let Segments {
         payload: payload_segment,
         timestamp: timestamp_segment,
@@ -266,11 +284,13 @@ fn decode_parts(segments: Segments<'_>) -> Result<DecodedCookie, MalformedCookie
             part: Part::Signature,
         });
     }
-    let signature = b64url_decode(Part::Signature, signature_segment)?;
-    if signature.len() != 20 {
+    let mut signature = [0u8; 20];
+    if b64::decode_into(signature_segment.as_bytes(), &mut signature).is_none() {
+        // Not 27 good characters: say what is wrong with them.
+        let bytes = b64url_decode(Part::Signature, signature_segment)?;
         return Err(MalformedCookie::SignatureLength {
             segment: excerpt(signature_segment),
-            bytes: signature.len(),
+            bytes: bytes.len(),
         });
     }
 
@@ -310,18 +330,67 @@ fn decode_parts(segments: Segments<'_>) -> Result<DecodedCookie, MalformedCookie
             found: json_kind(&value).to_owned(),
         });
     }
-    let tagged = Tagged::from_json(&value)?;
-    Ok(DecodedCookie {
-        payload_segment: payload_segment.to_owned(),
-        timestamp_segment: timestamp_segment.to_owned(),
-        signature_segment: signature_segment.to_owned(),
+    let tagged = if tagged::has_tags(&value) {
+        Some(Tagged::from_json(&value)?)
+    } else {
+        None
+    };
+    Ok(Parsed {
+        segments,
+        signature,
+        timestamp,
         compressed,
         json,
         value,
         tagged,
-        timestamp,
-        signature,
     })
+}
+
+impl Parsed<'_> {
+    /// Which key signed it, compared in constant time (`subtle`, as itsdangerous'
+    /// `hmac.compare_digest`), then whether its age is within `max_age_secs` at `now`.
+    fn check(&self, macs: &[HmacSha1], now: u64, max_age_secs: u64) -> Result<usize, Rejection> {
+        let key_index = macs
+            .iter()
+            .position(|mac| {
+                let mut mac = mac.clone();
+                mac.update(self.segments.signed.as_bytes());
+                mac.verify_slice(&self.signature).is_ok()
+            })
+            .ok_or(Rejection::BadSignature)?;
+        if now >= self.timestamp {
+            let age_secs = now - self.timestamp;
+            if age_secs > max_age_secs {
+                return Err(Rejection::Expired {
+                    age_secs,
+                    max_age_secs,
+                });
+            }
+        } else {
+            return Err(Rejection::FromTheFuture {
+                ahead_by_secs: self.timestamp - now,
+            });
+        }
+        Ok(key_index)
+    }
+
+    fn into_decoded(self) -> Result<DecodedCookie, MalformedCookie> {
+        let tagged = match self.tagged {
+            Some(tagged) => tagged,
+            None => Tagged::from_json(&self.value)?,
+        };
+        Ok(DecodedCookie {
+            payload_segment: self.segments.payload.to_owned(),
+            timestamp_segment: self.segments.timestamp.to_owned(),
+            signature_segment: self.segments.signature.to_owned(),
+            compressed: self.compressed,
+            json: self.json,
+            value: self.value,
+            tagged,
+            timestamp: self.timestamp,
+            signature: self.signature.to_vec(),
+        })
+    }
 }
 
 /// Verify against one or more keys (first = `SECRET_KEY`, rest = `SECRET_KEY_FALLBACKS`),
@@ -354,32 +423,45 @@ fn verify_with(
     now: u64,
     max_age_secs: u64,
 ) -> Result<VerifiedCookie, Rejection> {
-    let segments = split(cookie)?;
-    let signed = segments.signed;
-    let decoded = decode_parts(segments)?;
-    let key_index = macs
-        .iter()
-        .position(|mac| {
-            let mut mac = mac.clone();
-            mac.update(signed.as_bytes());
-            // Constant time (`subtle`), as itsdangerous' `hmac.compare_digest`.
-            mac.verify_slice(&decoded.signature).is_ok()
-        })
-        .ok_or(Rejection::BadSignature)?;
-    if now >= decoded.timestamp {
-        let age_secs = now - decoded.timestamp;
-        if age_secs > max_age_secs {
-            return Err(Rejection::Expired {
-                age_secs,
-                max_age_secs,
-            });
-        }
-    } else {
-        return Err(Rejection::FromTheFuture {
-            ahead_by_secs: decoded.timestamp - now,
-        });
+    let parsed = parse(cookie)?;
+    let key_index = parsed.check(macs, now, max_age_secs)?;
+    Ok(VerifiedCookie {
+        decoded: parsed.into_decoded()?,
+        key_index,
+    })
+}
+
+/// What a server needs of a trusted session cookie, and no more: [`Keyring::open`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenedSession {
+    /// The session, Flask's tags not resolved (as [`DecodedCookie::value`]).
+    pub session: serde_json::Map<String, serde_json::Value>,
+    /// Which key matched: 0 = `SECRET_KEY`, 1.. = `SECRET_KEY_FALLBACKS`.
+    pub key_index: usize,
+    /// When it was signed, Unix seconds.
+    pub timestamp: u64,
+}
+
+/// [`Keyring::open`] with HMAC states already keyed with the derived keys.
+fn open_with(
+    macs: &[HmacSha1],
+    cookie: &str,
+    now: u64,
+    max_age_secs: u64,
+) -> Result<OpenedSession, Rejection> {
+    let parsed = parse(cookie)?;
+    let key_index = parsed.check(macs, now, max_age_secs)?;
+    match parsed.value {
+        serde_json::Value::Object(session) => Ok(OpenedSession {
+            session,
+            key_index,
+            timestamp: parsed.timestamp,
+        }),
+        // parse() refused anything but an object already.
+        other => Err(Rejection::Malformed(MalformedCookie::NotAnObject {
+            found: json_kind(&other).to_owned(),
+        })),
     }
-    Ok(VerifiedCookie { decoded, key_index })
 }
 
 /// The signing key Flask derives from a secret key: `HMAC-SHA1(secret_key, "cookie-session")`
@@ -415,16 +497,14 @@ fn push_timestamp(unix_secs: u64, out: &mut String) {
 /// Unix seconds from a `TIMESTAMP` segment (empty means 0, as itsdangerous reads it).
 pub fn decode_timestamp(segment: &str) -> Result<u64, MalformedCookie> {
     // 11 characters carry at most 8 bytes: decode those on the stack.
-    if segment.len() <= 11 && is_b64url(segment) {
-        let mut buf = [0u8; 9];
-        if let Ok(n) = B64URL.decode_slice(segment, &mut buf) {
-            return Ok(buf
-                .get(..n)
-                .unwrap_or_default()
-                .iter()
-                .fold(0u64, |acc, b| (acc << 8) | u64::from(*b)));
+    if let Some(n @ 0..=8) = b64::decoded_len(segment.len()) {
+        let mut buf = [0u8; 8];
+        if let Some(bytes) = buf.get_mut(..n) {
+            if b64::decode_into(segment.as_bytes(), bytes).is_some() {
+                return Ok(bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)));
+            }
         }
-        // Not valid (a length of 4n+1, unused bits set): the error path below says why.
+        // Not valid: the error path below says why.
     }
     let bytes = b64url_decode(Part::Timestamp, segment)?;
     if bytes.len() > 8 {
@@ -448,25 +528,16 @@ fn hmac_sha1(key: &[u8]) -> HmacSha1 {
 
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-/// Whether every byte is of the base64url alphabet `A-Z a-z 0-9 - _`: the fast check before
-/// decoding; the character-by-character diagnosis runs only when it fails.
-fn is_b64url(segment: &str) -> bool {
-    segment
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 fn b64url_decode(part: Part, segment: &str) -> Result<Vec<u8>, MalformedCookie> {
     let bad = |reason: String| MalformedCookie::BadBase64 {
         part,
         segment: excerpt(segment),
         reason,
     };
-    if is_b64url(segment) {
-        if let Ok(bytes) = B64URL.decode(segment) {
-            return Ok(bytes);
-        }
-    } else if let Some((pos, c)) = segment
+    if let Some(bytes) = b64::decode_vec(segment.as_bytes()) {
+        return Ok(bytes);
+    }
+    if let Some((pos, c)) = segment
         .chars()
         .enumerate()
         .find(|(_, c)| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_'))

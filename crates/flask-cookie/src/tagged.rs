@@ -194,6 +194,20 @@ impl Tagged {
     }
 }
 
+/// Whether [`Tagged::from_json`] has a tag to resolve in `value`: a one-key object whose key is
+/// one of [`TAG_KEYS`], at any depth. Without one, `from_json` cannot fail, so a reader that
+/// only needs to know that a session is well-formed can skip building it.
+pub(crate) fn has_tags(value: &Value) -> bool {
+    match value {
+        Value::Array(items) => items.iter().any(has_tags),
+        Value::Object(map) => {
+            (map.len() == 1 && map.keys().any(|k| TAG_KEYS.contains(&k.as_str())))
+                || map.values().any(has_tags)
+        }
+        _ => false,
+    }
+}
+
 fn untag(key: &str, inner: &Value) -> Result<Tagged, MalformedCookie> {
     match key {
         " di" => {
@@ -347,6 +361,25 @@ mod tests {
         ] {
             let err = Tagged::from_json(&v).unwrap_err();
             assert!(matches!(err, MalformedCookie::BadTag { .. }), "{v}: {err}");
+        }
+    }
+
+    #[test]
+    fn without_tags_resolving_cannot_fail() {
+        for v in [
+            json!({"a": {" t": 1, "b": 2}, "c": [{" x": 1}], " t": 3}),
+            json!({"t": "( t)", "list": [[], {}, [{}]]}),
+        ] {
+            assert!(!has_tags(&v), "{v}");
+            assert!(Tagged::from_json(&v).is_ok());
+        }
+        for v in [
+            json!({"a": [{" t": "not a list"}]}),
+            json!({"deep": {"er": {" u": "xyz"}}}),
+            json!({" di": 1}),
+        ] {
+            assert!(has_tags(&v), "{v}");
+            assert!(Tagged::from_json(&v).is_err());
         }
     }
 

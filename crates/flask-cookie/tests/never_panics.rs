@@ -1,6 +1,6 @@
 //! Property tests: no input makes decode/verify panic, and no mutation of a valid cookie verifies.
 
-use flask_cookie::{decode, serialize_session, sign, verify, DEFAULT_MAX_AGE_SECS};
+use flask_cookie::{decode, serialize_session, sign, verify, Keyring, DEFAULT_MAX_AGE_SECS};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -124,6 +124,33 @@ proptest! {
             prop_assert!(result.is_ok());
         } else {
             prop_assert!(result.is_err(), "{} -> {} verified", cookie, mutated);
+        }
+    }
+
+    /// `Keyring::open` (the server's lean read) accepts and refuses exactly what `verify` does,
+    /// for the same reasons, on valid, mutated and expired cookies, under one key or two.
+    #[test]
+    fn open_agrees_with_verify(
+        session in session(),
+        mutations in prop::collection::vec(mutation(), 0..3),
+        signed_with_fallback in any::<bool>(),
+        late in 0u64..3,
+    ) {
+        let signer = if signed_with_fallback { FALLBACK } else { KEY };
+        let cookie = apply(&sign(&session, signer, TS).unwrap(), &mutations);
+        let now = TS + late * DEFAULT_MAX_AGE_SECS;
+        for keyring in [Keyring::new(&[KEY]), Keyring::new(&[KEY, FALLBACK]), Keyring::new(&[b"" as &[u8], KEY])] {
+            let verified = keyring.verify(&cookie, now, DEFAULT_MAX_AGE_SECS);
+            let opened = keyring.open(&cookie, now, DEFAULT_MAX_AGE_SECS);
+            match (verified, opened) {
+                (Ok(v), Ok(o)) => {
+                    prop_assert_eq!(Value::Object(o.session), v.decoded.value);
+                    prop_assert_eq!(o.key_index, v.key_index);
+                    prop_assert_eq!(o.timestamp, v.decoded.timestamp);
+                }
+                (Err(v), Err(o)) => prop_assert_eq!(v, o),
+                (v, o) => prop_assert!(false, "{cookie}: verify {v:?}, open {o:?}"),
+            }
         }
     }
 

@@ -1,0 +1,162 @@
+//! Unpadded base64url read and written in one pass over the bytes, for the three segments of
+//! every cookie the server sees.
+//!
+//! Exactly as strict as the `base64` crate's `URL_SAFE_NO_PAD` engine (the crate's reference,
+//! which still explains every refusal): only `A-Z a-z 0-9 - _`, no padding, no length of
+//! `4n + 1`, and no unused bits set in the last character. The general-purpose engine spends
+//! more on its setup than on a 40-character segment; this decoder checks the alphabet and
+//! decodes in the same loop.
+
+/// Marks a byte that is not in the alphabet: its top bits are set, a symbol's never are.
+const INVALID: u8 = 0xff;
+
+const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+const DECODE: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut i = 0;
+    while i < 64 {
+        table[ALPHABET[i] as usize] = i as u8;
+        i += 1;
+    }
+    table
+};
+
+/// How many bytes a segment of `len` characters holds, when `len` is a possible length.
+pub(crate) fn decoded_len(len: usize) -> Option<usize> {
+    match len % 4 {
+        1 => None,
+        0 => Some(len / 4 * 3),
+        r => Some(len / 4 * 3 + r - 1),
+    }
+}
+
+/// Decode `segment` into `out` (which must be exactly [`decoded_len`] long). `None` for anything
+/// the strict engine refuses; then nothing useful is in `out`.
+pub(crate) fn decode_into(segment: &[u8], out: &mut [u8]) -> Option<()> {
+    if decoded_len(segment.len()) != Some(out.len()) {
+        return None;
+    }
+    let mut seen = 0u8; // the OR of every symbol: INVALID's top bits survive
+    let chunks = segment.chunks_exact(4);
+    let tail = chunks.remainder();
+    let mut written = out.chunks_exact_mut(3);
+    for (chunk, dst) in chunks.zip(&mut written) {
+        let [a, b, c, d] = [0, 1, 2, 3].map(|i| DECODE[usize::from(chunk[i])]);
+        seen |= a | b | c | d;
+        let v = (u32::from(a) << 18) | (u32::from(b) << 12) | (u32::from(c) << 6) | u32::from(d);
+        dst.copy_from_slice(&v.to_be_bytes()[1..]);
+    }
+    let rest = written.into_remainder();
+    match (tail, rest) {
+        ([], []) => {}
+        ([a, b], [x]) => {
+            let (a, b) = (DECODE[usize::from(*a)], DECODE[usize::from(*b)]);
+            seen |= a | b;
+            // 12 bits for 8: the last character's low 4 bits are unused, so must be 0.
+            if b & 0x0f != 0 {
+                return None;
+            }
+            *x = (a << 2) | (b >> 4);
+        }
+        ([a, b, c], [x, y]) => {
+            let (a, b, c) = (
+                DECODE[usize::from(*a)],
+                DECODE[usize::from(*b)],
+                DECODE[usize::from(*c)],
+            );
+            seen |= a | b | c;
+            // 18 bits for 16: the last character's low 2 bits must be 0.
+            if c & 0x03 != 0 {
+                return None;
+            }
+            *x = (a << 2) | (b >> 4);
+            *y = (b << 4) | (c >> 2);
+        }
+        _ => return None,
+    }
+    (seen & 0xc0 == 0).then_some(())
+}
+
+/// Decode `segment` to a new vector, or `None` (see [`decode_into`]).
+pub(crate) fn decode_vec(segment: &[u8]) -> Option<Vec<u8>> {
+    let mut out = vec![0u8; decoded_len(segment.len())?];
+    decode_into(segment, &mut out)?;
+    Some(out)
+}
+
+/// Append the unpadded base64url of `bytes` to `out`.
+pub(crate) fn encode_into(bytes: &[u8], out: &mut Vec<u8>) {
+    let symbol = |v: u32| ALPHABET[(v & 63) as usize];
+    out.reserve(bytes.len().div_ceil(3) * 4);
+    let chunks = bytes.chunks_exact(3);
+    let tail = chunks.remainder();
+    for chunk in chunks {
+        let v = (u32::from(chunk[0]) << 16) | (u32::from(chunk[1]) << 8) | u32::from(chunk[2]);
+        out.extend_from_slice(&[symbol(v >> 18), symbol(v >> 12), symbol(v >> 6), symbol(v)]);
+    }
+    match *tail {
+        [a] => {
+            let v = u32::from(a) << 16;
+            out.extend_from_slice(&[symbol(v >> 18), symbol(v >> 12)]);
+        }
+        [a, b] => {
+            let v = (u32::from(a) << 16) | (u32::from(b) << 8);
+            out.extend_from_slice(&[symbol(v >> 18), symbol(v >> 12), symbol(v >> 6)]);
+        }
+        _ => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use base64::Engine as _;
+    use proptest::prelude::*;
+
+    const ENGINE: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    #[test]
+    fn every_short_segment_is_read_as_the_engine_reads_it() {
+        // Every segment of up to 3 characters over the alphabet plus a few intruders.
+        let chars: Vec<u8> = ALPHABET.iter().copied().chain(*b"=+/.\0\x80").collect();
+        let mut segment = Vec::new();
+        for len in 0..=3usize {
+            let total = chars.len().pow(len as u32);
+            for mut k in 0..total {
+                segment.clear();
+                for _ in 0..len {
+                    segment.push(chars[k % chars.len()]);
+                    k /= chars.len();
+                }
+                assert_eq!(
+                    decode_vec(&segment),
+                    ENGINE.decode(&segment).ok(),
+                    "{segment:?}"
+                );
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn decodes_exactly_what_the_engine_accepts(s in prop_oneof![
+            "[A-Za-z0-9_-]{0,80}",
+            "[A-Za-z0-9_=+/.-]{0,40}",
+            "\\PC{0,20}",
+        ]) {
+            prop_assert_eq!(decode_vec(s.as_bytes()), ENGINE.decode(&s).ok());
+        }
+
+        #[test]
+        fn encodes_as_the_engine_does(bytes in prop::collection::vec(any::<u8>(), 0..100)) {
+            let mut out = b"x.".to_vec();
+            encode_into(&bytes, &mut out);
+            let want = ENGINE.encode(&bytes);
+            prop_assert_eq!(&out[2..], want.as_bytes());
+            prop_assert_eq!(decode_vec(&out[2..]), Some(bytes));
+        }
+    }
+}
