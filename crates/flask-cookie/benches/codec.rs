@@ -48,6 +48,31 @@ fn codec(c: &mut Criterion) {
         b.iter(|| flask_cookie::decode(black_box(&cookie)))
     });
 
+    // The same with a Keyring built once, as a server that keeps its keys does.
+    let keyring = flask_cookie::Keyring::new(&keys);
+    assert_eq!(keyring.sign(&session, TIMESTAMP).as_ref(), Ok(&cookie));
+    group.bench_function("keyring_sign", |b| {
+        b.iter(|| keyring.sign(black_box(&session), black_box(TIMESTAMP)))
+    });
+    group.bench_function("keyring_open", |b| {
+        b.iter(|| {
+            keyring.open(
+                black_box(&cookie),
+                black_box(NOW),
+                flask_cookie::DEFAULT_MAX_AGE_SECS,
+            )
+        })
+    });
+    group.bench_function("keyring_verify", |b| {
+        b.iter(|| {
+            keyring.verify(
+                black_box(&cookie),
+                black_box(NOW),
+                flask_cookie::DEFAULT_MAX_AGE_SECS,
+            )
+        })
+    });
+
     // A payload zlib shortens: sign compresses, decode inflates.
     let big = json!({"note": "hiss ".repeat(40), "username": "cobra", "visit": 42});
     let big_cookie = flask_cookie::sign(&big, SECRET_KEY, TIMESTAMP).expect("sign");
