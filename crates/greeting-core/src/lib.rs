@@ -71,7 +71,10 @@ pub fn greeting_message(username: &str, visit: u64) -> String {
 pub struct Greeter {
     pub users: Users,
     /// The first key signs; every key verifies (Flask's `SECRET_KEY` then
-    /// `SECRET_KEY_FALLBACKS`).
+    /// `SECRET_KEY_FALLBACKS`). Derived once per thread into a [`flask_cookie::Keyring`]
+    /// ([`flask_cookie::with_keyring`]) and reused while they stay the same, so a request hashes
+    /// only its own cookie; kept as plain bytes here because callers build a `Greeter` field by
+    /// field.
     pub keys: Vec<Vec<u8>>,
     /// Flask's `PERMANENT_SESSION_LIFETIME` in seconds (31 days by default).
     pub max_age_secs: u64,
@@ -233,10 +236,6 @@ impl Greeter {
         }
     }
 
-    fn key_refs(&self) -> Vec<&[u8]> {
-        self.keys.iter().map(|k| k.as_slice()).collect()
-    }
-
     fn open_session(
         &self,
         cookie_value: Option<&str>,
@@ -271,24 +270,23 @@ impl Greeter {
                 reason: flask_cookie::Rejection::NoSecretKey.to_string(),
             });
         }
-        match flask_cookie::verify(value, &self.key_refs(), now, self.max_age_secs) {
-            Ok(verified) => {
-                if verified.key_index > 0 {
+        // `open` accepts and refuses exactly as `verify` does, without building the decoded
+        // view (segments, resolved tags) that is not used here.
+        let opened =
+            flask_cookie::with_keyring(&self.keys, |keys| keys.open(value, now, self.max_age_secs));
+        match opened {
+            Ok(opened) => {
+                if opened.key_index > 0 {
                     notes.push(format!(
                         "The session cookie was signed with an older key (fallback #{}); the new cookie is signed with the current key.",
-                        verified.key_index
+                        opened.key_index
                     ));
                 }
-                match verified.decoded.value {
-                    Value::Object(data) => IncomingSession {
-                        session_in_seen: None,
-                        data,
-                        key_index: Some(verified.key_index),
-                        verified: true,
-                    },
-                    other => empty(SessionIn::Rejected {
-                        reason: format!("the session is JSON but not an object: {other}"),
-                    }),
+                IncomingSession {
+                    session_in_seen: None,
+                    data: opened.session,
+                    key_index: Some(opened.key_index),
+                    verified: true,
                 }
             }
             Err(rejection) => empty(SessionIn::Rejected {
@@ -397,7 +395,9 @@ impl Greeter {
                 notes.push(flask_cookie::SignError::NoSecretKey.to_string());
                 (None, None)
             }
-            Some(key) => match flask_cookie::sign(&Value::Object(data), key, now) {
+            Some(_) => match flask_cookie::with_keyring(&self.keys, |keys| {
+                keys.sign(&Value::Object(data), now)
+            }) {
                 Ok(cookie) => {
                     if cookie.len() > MAX_SESSION_COOKIE_LEN {
                         notes.push(format!(
