@@ -47,18 +47,32 @@
 //!
 //! The tree construction is replicated step by step, ties included (zlib's heap orders equal
 //! frequencies by subtree depth, then by heap position), because the lengths of equally frequent
-//! symbols, and so the bit-length tree, depend on them. A cheaper lower bound would do for the
-//! decision on short sessions, but not for longer ones with skewed letters (a DNA-like string
-//! with no repeated triple compresses), where only the exact size tells.
+//! symbols, and so the bit-length tree, depend on them. A lower bound would do for the decision on
+//! short sessions, but not for longer ones with skewed letters (a DNA-like string with no repeated
+//! triple compresses), where only the exact size tells. So the cheap bound of
+//! [`dynamic_block_lower_bound`] settles what it can (most small sessions) before any tree is
+//! built, and the exact plan runs only when it cannot.
+//!
+//! # When some 3-byte sequence repeats
+//!
+//! zlib then finds matches, and which ones depends on its hash chains and lazy evaluation:
+//! `deflate.rs` transcribes `deflate_slow`, `longest_match` and the block writer for inputs of
+//! at most [`MAX_MODELLED_LEN`] bytes, and the signer applies itsdangerous' rule to what it
+//! writes. Nothing is proven there beyond "it is the same program"; the tests hold it to
+//! Python's zlib byte for byte.
 //!
 //! # How it is checked
 //!
-//! The unit tests below encode the very trees this module builds into a real deflate stream and
-//! inflate it back (so the modelled size is the size of a stream that exists), check the skip
-//! rule against miniz_oxide's deflate on random and JSON-like inputs (a skip is never a case
-//! where miniz would have compressed), and, where `python3` with `zlib` is available, compare the
-//! modelled length with `len(zlib.compress(x))` byte for byte on thousands of samples, among
-//! them inputs built to sit right at the threshold.
+//! In `compress_decision/tests.rs`: the compact Huffman construction against a line-by-line
+//! transcription of zlib's `build_tree` and `gen_bitlen` (ties, forced codes, the length-limit
+//! fix-up) on random frequencies; the run-at-a-time walk against zlib's `scan_tree` walk; each
+//! written stream against its planned length, and inflated back to its input; the bound below
+//! the exact cost; the literal-only plan and the transcribed deflate against each other (the
+//! same bytes, two ways) and the rule itself (a "plain" decision is never a stream short enough
+//! to be kept). Where `python3` with `zlib` is available (else those tests say so and pass),
+//! thousands of samples, literal-only and full of repeats, and thousands of proptest inputs are
+//! compared with `zlib.compress` byte for byte. miniz_oxide's deflate is no oracle: on
+//! literal-only samples it sometimes decides otherwise than zlib (a test counts how often).
 
 /// Longest input the model answers for: far below the 16383 literals that would split the
 /// input into two deflate blocks, and above any cookie a browser keeps (about 4096 bytes).
@@ -99,8 +113,17 @@ pub(crate) enum FlaskPayload {
 /// exact plan. `None`: only running a compressor tells.
 pub(crate) fn flask_payload(json: &[u8]) -> Option<FlaskPayload> {
     let n = json.len();
-    if n == 0 || n > MAX_MODELLED_LEN || (n >= MIN_MATCH && !no_repeated_trigram(json)) {
+    if n == 0 || n > MAX_MODELLED_LEN {
         return None;
+    }
+    if n >= MIN_MATCH && !no_repeated_trigram(json) {
+        // zlib will find matches: run its deflate (transcribed in deflate.rs).
+        let zlib = deflate::zlib_compress(json)?;
+        return Some(if zlib.len() + 1 < n {
+            FlaskPayload::Compressed(zlib)
+        } else {
+            FlaskPayload::Plain
+        });
     }
     // zlib's stream is `6 + opt_lenb` bytes for a dynamic block (a fixed block is never shorter
     // than `n + 2` bytes of data, a stored one `n + 5`), and Flask compresses only when it is
@@ -386,7 +409,7 @@ fn huffman<const NODES: usize>(freqs: &[u16], max_length: usize, lens: &mut [u8]
     cost
 }
 
-/// A tree of a small alphabet (`N` symbols, at most 19) as zlib's `build_tree` makes it,
+/// A tree of a small alphabet (`N` symbols, at most 30) as zlib's `build_tree` makes it,
 /// including the codes zlib forces in when fewer than two are used ("at least one distance code
 /// exists, and ... at least one bit should be sent"): lengths by symbol, `max_code`, and the
 /// tree's share of `opt_len` (`sum(freq * (len + extra bits))`, one less per forced code).
@@ -397,7 +420,8 @@ struct SmallTree<const N: usize> {
 }
 
 fn small_tree<const N: usize>(freq: &[u16; N], extra: &[u8; N], max_length: usize) -> SmallTree<N> {
-    const MAX_LEAVES: usize = BL_CODES + 2;
+    // The distance alphabet (30) is the largest that comes here, plus zlib's forced codes.
+    const MAX_LEAVES: usize = 32;
     let mut symbols = [0u8; MAX_LEAVES];
     let mut freqs = [0u16; MAX_LEAVES];
     let mut m = 0;
@@ -817,6 +841,8 @@ impl BitWriter {
         self.used = 0;
     }
 }
+
+mod deflate;
 
 #[cfg(test)]
 mod tests;

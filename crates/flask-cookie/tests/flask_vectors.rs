@@ -135,27 +135,16 @@ fn our_json_is_flasks_json_byte_for_byte() {
 }
 
 #[test]
-fn uncompressed_cookies_resign_byte_for_byte_and_compressed_ones_hold_the_same_json() {
+fn every_cookie_resigns_byte_for_byte_compressed_or_not() {
+    // Compressed ones too: below 4 KiB of JSON the signer runs zlib's own deflate
+    // (transcribed), so its zlib stream is Flask's.
     let v = vectors();
     let mut compressed = 0;
     for a in &v.accepted {
         let key = unhex(&a.keys_hex[a.key_index]);
         let ours = sign(&a.value, &key, a.timestamp).unwrap();
-        if a.compressed {
-            compressed += 1;
-            // zlib streams differ between implementations: compare what they hold.
-            assert!(ours.starts_with('.'), "{}: we did not compress", a.name);
-            let d = verify(&ours, &[&key], a.now, v.max_age_secs)
-                .unwrap()
-                .decoded;
-            assert_eq!(d.json, a.json, "{}", a.name);
-            assert_eq!(
-                d.timestamp_segment,
-                decode(&a.cookie).unwrap().timestamp_segment
-            );
-        } else {
-            assert_eq!(ours, a.cookie, "{}", a.name);
-        }
+        assert_eq!(ours, a.cookie, "{}", a.name);
+        compressed += usize::from(a.compressed);
     }
     assert!(compressed > 0);
 }
@@ -214,9 +203,7 @@ fn the_notes_check_vectors() {
             flask_cookie::format_utc(ok.decoded.timestamp),
             "2021-11-18 17:53:33 UTC"
         );
-        if !ok.decoded.compressed {
-            assert_eq!(sign(&value, key, ts).unwrap(), cookie);
-        }
+        assert_eq!(sign(&value, key, ts).unwrap(), cookie);
     }
 }
 
