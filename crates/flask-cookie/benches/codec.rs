@@ -7,6 +7,11 @@
 //! cargo bench -p flask-cookie --bench codec
 //! ```
 //!
+//! sign, verify and decode are the free functions (keys derived once per thread, see
+//! `flask_cookie::with_keyring`); keyring_sign, keyring_verify and keyring_open use a Keyring
+//! built once, as a server does. keyring_open is what Flask's `open_session` does (the session
+//! dict), without the decoded view (segments, resolved tags) that verify and decode build.
+//!
 //! Criterion writes each estimate to target/criterion/codec/<name>/new/estimates.json.
 
 use criterion::{criterion_group, criterion_main, Criterion};
