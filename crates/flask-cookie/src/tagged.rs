@@ -86,12 +86,15 @@ impl Tagged {
             Value::Bool(b) => Tagged::Bool(*b),
             Value::Number(n) => Tagged::Number(n.clone()),
             Value::String(s) => Tagged::String(s.clone()),
-            Value::Array(items) => Tagged::Array(
-                items
-                    .iter()
-                    .map(Tagged::from_json)
-                    .collect::<Result<_, _>>()?,
-            ),
+            // Plain loops into vectors of the final size: collecting `Result`s loses the size
+            // hint, and this runs on every cookie decoded.
+            Value::Array(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(Tagged::from_json(item)?);
+                }
+                Tagged::Array(out)
+            }
             Value::Object(map) => {
                 if map.len() == 1 {
                     if let Some((key, inner)) = map.iter().next() {
@@ -100,11 +103,11 @@ impl Tagged {
                         }
                     }
                 }
-                Tagged::Object(
-                    map.iter()
-                        .map(|(k, v)| Ok((k.clone(), Tagged::from_json(v)?)))
-                        .collect::<Result<_, MalformedCookie>>()?,
-                )
+                let mut out = Vec::with_capacity(map.len());
+                for (key, item) in map {
+                    out.push((key.clone(), Tagged::from_json(item)?));
+                }
+                Tagged::Object(out)
             }
         })
     }
