@@ -14,6 +14,11 @@
 //! The crate has no clock and no randomness: the time is always passed in as Unix seconds, so
 //! it builds for `wasm32-unknown-unknown` as well as natively. Nothing in it panics on any input.
 //!
+//! Every cookie costs a server a signature and a verification, so the keys are derived once: a
+//! [`Keyring`] holds them as keyed HMAC states (the free functions keep one per thread for the
+//! last keys seen, [`with_keyring`]), and [`Keyring::open`] reads a cookie as Flask's
+//! `open_session` does, without the decoded view [`verify`] builds for showing a cookie.
+//!
 //! ```
 //! use flask_cookie::{decode, format_utc, sign, verify, Rejection, DEFAULT_MAX_AGE_SECS};
 //! use serde_json::json;
