@@ -155,11 +155,18 @@ pub(crate) fn flask_payload(json: &[u8]) -> Option<FlaskPayload> {
 ///   `m` codes is at least the external path length of a complete binary tree with `m` leaves,
 ///   and every length is at least 1.
 fn dynamic_block_lower_bound(input: &[u8]) -> i64 {
-    let mut present = [0u64; 5];
+    // Which bytes occur: four words kept in registers (a read-modify-write of an array slot per
+    // byte would chain every byte to the previous one through memory).
+    let (mut p0, mut p1, mut p2, mut p3) = (0u64, 0u64, 0u64, 0u64);
     for &b in input {
-        present[usize::from(b >> 6)] |= 1 << (b & 63);
+        let bit = 1u64 << (b & 63);
+        let word = b >> 6;
+        p0 |= if word == 0 { bit } else { 0 };
+        p1 |= if word == 1 { bit } else { 0 };
+        p2 |= if word == 2 { bit } else { 0 };
+        p3 |= if word == 3 { bit } else { 0 };
     }
-    present[4] = 1; // END_BLOCK, symbol 256
+    let present = [p0, p1, p2, p3, 1]; // and END_BLOCK, symbol 256
     let codes: u32 = present.iter().map(|w| w.count_ones()).sum();
     let m = i64::from(codes);
     let total = input.len() as i64 + 1;
@@ -167,45 +174,49 @@ fn dynamic_block_lower_bound(input: &[u8]) -> i64 {
     let path_length = m * e + 2 * (m - (1 << e));
     let literals = path_length + (total - m);
 
-    // The next position at or after `from` whose bit is `set`; 320 past the end.
-    let next = |from: usize, set: bool| -> usize {
-        let mut w = from >> 6;
-        if w >= present.len() {
-            return 320;
-        }
-        let pick = |w: usize| if set { present[w] } else { !present[w] };
-        let mut word = pick(w) & (!0u64 << (from & 63));
-        loop {
-            if word != 0 {
-                return w * 64 + word.trailing_zeros() as usize;
-            }
-            w += 1;
-            if w == present.len() {
-                return 320;
-            }
-            word = pick(w);
-        }
-    };
+    // One step per used symbol, in symbol order, without data-dependent branches: the unused
+    // stretch before it costs GAP_COST[gap]; inside a stretch of used symbols, every other one
+    // (the 1st, 3rd, ...) adds a bit, which is ceil(r / 2) for a stretch of r.
     let mut tree = 0i64;
-    let mut at = 0usize;
-    while at < L_CODES {
-        let used = next(at, true).min(L_CODES); // END_BLOCK is used: never past 256
-        let mut gap = used - at;
-        while gap > 0 {
-            let chunk = gap.min(138);
-            tree += match chunk {
-                0..=2 => chunk as i64,
-                3..=10 => 1 + 3,
-                _ => 1 + 7,
-            };
-            gap -= chunk;
+    let mut next = 0usize; // first symbol not walked yet
+    let mut odd = 0i64; // whether the last used symbol was the 1st, 3rd, ... of its stretch
+    for (w, &word) in present.iter().enumerate() {
+        let mut bits = word;
+        while bits != 0 {
+            let symbol = w * 64 + bits.trailing_zeros() as usize;
+            bits &= bits - 1;
+            let gap = symbol - next;
+            tree += i64::from(GAP_COST[gap.min(L_CODES - 1)]);
+            odd = if gap > 0 { 1 } else { odd ^ 1 };
+            tree += odd;
+            next = symbol + 1;
         }
-        let end = next(used, false).min(L_CODES);
-        tree += (end - used).div_ceil(2) as i64;
-        at = end.max(used + 1);
     }
     14 + 54 + 2 + tree + literals
 }
+
+/// What a stretch of `g` unused literal/length symbols costs at least, at one bit a code: zlib
+/// sends it in chunks of at most 138, a chunk of 1 or 2 as that many single zero lengths, of
+/// 3 to 10 as code 17 (3 extra bits), longer as code 18 (7 extra bits).
+const GAP_COST: [u8; L_CODES] = {
+    let mut table = [0u8; L_CODES];
+    let mut g = 0;
+    while g < L_CODES {
+        let (mut left, mut cost) = (g, 0);
+        while left > 0 {
+            let chunk = if left < 138 { left } else { 138 };
+            cost += match chunk {
+                0..=2 => chunk,
+                3..=10 => 1 + 3,
+                _ => 1 + 7,
+            };
+            left -= chunk;
+        }
+        table[g] = cost as u8;
+        g += 1;
+    }
+    table
+};
 
 /// zlib's literal-only deflate of an input, planned but not yet written: see the module doc.
 pub(crate) struct LiteralOnly<'a> {
@@ -244,31 +255,40 @@ impl<'a> LiteralOnly<'a> {
 /// Whether every 3-byte window of `input` (at most [`MAX_MODELLED_LEN`] bytes) is distinct: an
 /// open-addressing set at most half full, on the stack for session-sized inputs.
 fn no_repeated_trigram(input: &[u8]) -> bool {
-    const STACK_SLOTS: usize = 256;
     let windows = input.len().saturating_sub(MIN_MATCH - 1);
     let slots = (2 * windows).next_power_of_two().max(16);
-    let mut on_stack = [0u32; STACK_SLOTS];
-    let mut on_heap = Vec::new();
-    let table: &mut [u32] = if slots <= STACK_SLOTS {
-        &mut on_stack[..slots]
+    // Sized to the input, so that a session clears a few hundred bytes, not kilobytes.
+    if slots <= 64 {
+        distinct_windows(input, &mut [0u32; 64][..slots])
+    } else if slots <= 512 {
+        distinct_windows(input, &mut [0u32; 512][..slots])
     } else {
-        on_heap.resize(slots, 0u32);
-        &mut on_heap
-    };
-    let mask = slots - 1;
-    let shift = 32 - slots.trailing_zeros();
-    for w in input.windows(MIN_MATCH) {
+        distinct_windows(input, &mut vec![0u32; slots])
+    }
+}
+
+/// [`no_repeated_trigram`] with an empty table of a power-of-two size at least twice the number
+/// of windows (so never full).
+fn distinct_windows(input: &[u8], table: &mut [u32]) -> bool {
+    let mask = table.len() - 1;
+    let shift = 32 - table.len().trailing_zeros();
+    let mut window = 0u32;
+    for (i, &b) in input.iter().enumerate() {
+        window = ((window << 8) | u32::from(b)) & 0x00ff_ffff;
+        if i < MIN_MATCH - 1 {
+            continue;
+        }
         // Stored + 1, so that 0 means an empty slot.
-        let key = ((u32::from(w[0]) << 16) | (u32::from(w[1]) << 8) | u32::from(w[2])) + 1;
-        let mut i = (key.wrapping_mul(0x9E37_79B1) >> shift) as usize & mask;
+        let key = window + 1;
+        let mut slot = (key.wrapping_mul(0x9E37_79B1) >> shift) as usize & mask;
         loop {
-            match table[i] {
+            match table[slot] {
                 0 => {
-                    table[i] = key;
+                    table[slot] = key;
                     break;
                 }
                 k if k == key => return false,
-                _ => i = (i + 1) & mask,
+                _ => slot = (slot + 1) & mask,
             }
         }
     }
