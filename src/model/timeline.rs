@@ -64,6 +64,9 @@ pub struct Exchange {
     pub session: Option<usize>,
     /// Which run of the page sent it (`send once`, `N in parallel`...), for grouping.
     pub batch: Option<String>,
+    /// How many times the timeline changed this entry since it was added (answer, report, chart
+    /// line): the page redraws a row only when its revision moves.
+    pub revision: u32,
 }
 
 /// The visit number a greeting message states: `Welcome, X!` is 1, `... visit #N.` is N.
@@ -219,14 +222,30 @@ impl Timeline {
         self.entries.is_empty()
     }
 
+    /// Exchange `number`. Numbers are positions (1, 2, 3... from the last clear), so this is a
+    /// lookup, not a search.
     pub fn get(&self, number: usize) -> Option<&Exchange> {
-        self.entries.iter().find(|e| e.number == number)
+        match self.entries.get(number.checked_sub(1)?) {
+            Some(e) if e.number == number => Some(e),
+            _ => self.entries.iter().find(|e| e.number == number),
+        }
     }
 
+    /// Exchanges from the page, and how many of those are no longer pending.
+    pub fn page_counts(&self) -> (usize, usize) {
+        self.entries
+            .iter()
+            .filter(|e| e.source == Source::Page)
+            .fold((0, 0), |(all, done), e| {
+                (all + 1, done + usize::from(!e.is_pending()))
+            })
+    }
+
+    /// The newest exchanges first: answers and reports belong to recent requests.
     fn index_of_id(&self, id: &str) -> Option<usize> {
         self.entries
             .iter()
-            .position(|e| e.source == Source::Page && e.id.as_deref() == Some(id))
+            .rposition(|e| e.source == Source::Page && e.id.as_deref() == Some(id))
     }
 
     /// Registers a page request about to be sent; returns its number.
@@ -258,6 +277,7 @@ impl Timeline {
             session_mode,
             session: None,
             batch,
+            revision: 0,
         });
         if let Some(pos) = self
             .early
@@ -276,6 +296,7 @@ impl Timeline {
             return;
         };
         let e = &mut self.entries[i];
+        e.revision += 1;
         e.duration_ms = Some(duration_ms);
         match completion {
             Completion::Answer {
@@ -342,6 +363,7 @@ impl Timeline {
             report: Some(report),
             session: None,
             batch: None,
+            revision: 0,
         });
         self.assign_session(number - 1);
         true
@@ -349,6 +371,7 @@ impl Timeline {
 
     fn attach(&mut self, i: usize, report: ExchangeReport) {
         self.entries[i].report = Some(report);
+        self.entries[i].revision += 1;
         self.assign_session(i);
     }
 
@@ -395,6 +418,7 @@ impl Timeline {
             self.next_session - 1
         });
         self.entries[i].session = Some(session);
+        self.entries[i].revision += 1;
     }
 
     /// The points of the visit chart.
@@ -458,6 +482,12 @@ impl Timeline {
     /// Whether a reset happened just before exchange `number`.
     pub fn reset_before(&self, number: usize) -> bool {
         number > 1 && self.resets.contains(&(number - 1))
+    }
+
+    /// Whether a reset happened right after exchange `number` (the divider shows as soon as the
+    /// reset is done, before the next exchange exists).
+    pub fn reset_after(&self, number: usize) -> bool {
+        self.resets.contains(&number)
     }
 
     pub fn clear(&mut self) {
@@ -674,6 +704,36 @@ mod tests {
         assert_eq!(t.resets, vec![1]);
         assert!(t.reset_before(2));
         assert!(!t.reset_before(1));
+        assert!(
+            t.reset_after(1),
+            "the divider shows before exchange 2 exists"
+        );
+    }
+
+    #[test]
+    fn revisions_count_the_changes_to_one_entry() {
+        let mut t = Timeline::new();
+        t.begin("p-1", 0, "/greeting", vec![], true, None);
+        t.begin("p-2", 0, "/greeting", vec![], true, None);
+        assert_eq!(t.page_counts(), (2, 0));
+        let revs = |t: &Timeline| t.entries.iter().map(|e| e.revision).collect::<Vec<_>>();
+        assert_eq!(revs(&t), [0, 0]);
+        t.add_report(report(Some("p-2"), 1, None, "c1", false), "p-");
+        let after_report = revs(&t);
+        assert_eq!(after_report[0], 0, "the other entry did not change");
+        assert!(after_report[1] > 0);
+        t.complete("p-2", 1.0, answer(1));
+        assert!(revs(&t)[1] > after_report[1]);
+        assert_eq!(revs(&t)[0], 0);
+        assert_eq!(t.page_counts(), (2, 1));
+        t.add_report(report(None, 2, Some("c1"), "c2", true), "p-");
+        assert_eq!(
+            t.page_counts(),
+            (2, 1),
+            "another client's exchange is not the page's"
+        );
+        assert_eq!(t.get(3).map(|e| e.source), Some(Source::Other));
+        assert!(t.get(0).is_none() && t.get(4).is_none());
     }
 
     #[test]
