@@ -61,6 +61,7 @@
 mod b64;
 mod compress_decision;
 mod error;
+mod fast_json;
 mod keyring;
 mod pyjson;
 mod tagged;
@@ -326,11 +327,15 @@ fn parse(cookie: &str) -> Result<Parsed<'_>, MalformedCookie> {
     let json = String::from_utf8(bytes).map_err(|e| MalformedCookie::NotUtf8 {
         reason: e.utf8_error().to_string(),
     })?;
-    let value: serde_json::Value =
-        serde_json::from_str(&json).map_err(|e| MalformedCookie::NotJson {
+    // Plain compact JSON (what Flask writes) is read directly; anything else, and every error,
+    // is serde_json's.
+    let value: serde_json::Value = match fast_json::parse(&json) {
+        Some(value) => value,
+        None => serde_json::from_str(&json).map_err(|e| MalformedCookie::NotJson {
             json: excerpt(&json),
             reason: e.to_string(),
-        })?;
+        })?,
+    };
     if !value.is_object() {
         return Err(MalformedCookie::NotAnObject {
             found: json_kind(&value).to_owned(),
