@@ -9,7 +9,7 @@
 use leptos::prelude::*;
 use sessions_playground::model::target::TargetKind;
 use sessions_playground::{App, Options};
-use wasm_bindgen::JsCast;
+use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_test::*;
 use web_sys::{Element, HtmlElement, HtmlInputElement};
 
@@ -218,9 +218,23 @@ async fn parallel_requests_lose_visits_and_reset_starts_over() {
         text(&root, "cookie-jar").contains("empty")
     })
     .await;
+    // The divider shows as soon as the reset is done, under the last exchange before it.
+    until("the reset divider", || {
+        !all(&root, "reset-divider").is_empty()
+    })
+    .await;
+    let last = all(&root, "exchange-row").pop().unwrap();
+    assert_eq!(all(&last, "reset-divider").len(), 1);
     let after = send_once(&root).await;
     assert_eq!(after.visit.as_deref(), Some("1"));
     assert_eq!(after.message, "Welcome, cobra!");
+    assert_eq!(all(&root, "reset-divider").len(), 1);
+    let rows = all(&root, "exchange-row");
+    assert_eq!(
+        all(&rows[rows.len() - 2], "reset-divider").len(),
+        1,
+        "the divider stays between the exchanges before and after the reset"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -238,6 +252,10 @@ async fn details_show_headers_and_body() {
         .click();
     until("details", || !all(&root, "exchange-details").is_empty()).await;
     let d = text(&root, "exchange-details");
+    // Headings one level below the card's <h2> (axe: heading-order).
+    let details = one(&root, "exchange-details");
+    assert!(details.query_selector("h4").unwrap().is_none());
+    assert_eq!(details.query_selector_all("h3").unwrap().length(), 3);
     for want in [
         "Authorization",
         "Basic Y29icmE6aGlzcw==",
@@ -323,5 +341,233 @@ async fn a_page_that_is_not_the_greeting_server_is_explained_as_text() {
             .unwrap()
             .is_none(),
         "server HTML was rendered as HTML"
+    );
+}
+
+/// (all exchanges, the page's, the page's finished): the timeline's totals, whatever it draws.
+fn totals(root: &Element) -> (usize, usize, usize) {
+    let n = |a| num_attr(root, "timeline", a).unwrap_or_else(|| panic!("timeline has no {a}"));
+    (n("data-rows"), n("data-page-rows"), n("data-page-finished"))
+}
+
+/// The exchange numbers of the rows the list draws, in order.
+fn drawn(root: &Element) -> Vec<usize> {
+    all(root, "exchange-row")
+        .iter()
+        .map(|r| r.get_attribute("data-exchange").unwrap().parse().unwrap())
+        .collect()
+}
+
+/// Sends exchanges 50 at once until the page has sent `n`, each batch finished.
+async fn fill_timeline(root: &Element, n: usize) {
+    fill(root, "count", "50");
+    until("the count to be 50", || {
+        one(root, "count")
+            .dyn_into::<HtmlInputElement>()
+            .unwrap()
+            .value()
+            == "50"
+    })
+    .await;
+    while totals(root).1 < n {
+        let before = totals(root).1;
+        click(root, "send-parallel");
+        until_within("a batch of 50 to finish", 30_000, || {
+            let (_, page, finished) = totals(root);
+            page >= before + 50 && finished == page
+        })
+        .await;
+    }
+}
+
+/// Counts the rows (`<li>`) added to and removed from `list` from now on.
+fn watch_list(list: &Element) -> JsValue {
+    js_sys::Function::new_with_args(
+        "list",
+        "const rec = { added: 0, removed: 0 };
+         const li = (n) => n.nodeName === 'LI';
+         const note = (ms) => { for (const m of ms) {
+             rec.added += Array.from(m.addedNodes).filter(li).length;
+             rec.removed += Array.from(m.removedNodes).filter(li).length;
+         } };
+         const mo = new MutationObserver(note);
+         mo.observe(list, { childList: true });
+         rec.flush = () => note(mo.takeRecords());
+         return rec;",
+    )
+    .call1(&JsValue::NULL, list)
+    .unwrap()
+}
+
+/// (added, removed) so far, the observer's pending records included.
+fn changes(rec: &JsValue) -> (u32, u32) {
+    let get = |k: &str| js_sys::Reflect::get(rec, &k.into()).unwrap();
+    get("flush")
+        .dyn_into::<js_sys::Function>()
+        .unwrap()
+        .call0(rec)
+        .unwrap();
+    (
+        get("added").as_f64().unwrap() as u32,
+        get("removed").as_f64().unwrap() as u32,
+    )
+}
+
+#[wasm_bindgen_test]
+async fn a_new_exchange_draws_one_row_and_leaves_the_others_alone() {
+    let root = mount(TargetKind::Simulated);
+    ready(&root).await;
+    click(&root, "mode-session");
+    for _ in 0..3 {
+        send_once(&root).await;
+    }
+    // Open the first row's details: they stay open, and are not redrawn, while others arrive.
+    click_el(&all(&root, "exchange-toggle")[0]);
+    until("details", || !all(&root, "exchange-details").is_empty()).await;
+    let details = one(&root, "exchange-details");
+    let before = all(&root, "exchange-row");
+    let statuses: Vec<Element> = before
+        .iter()
+        .map(|r| r.query_selector(".status").unwrap().unwrap())
+        .collect();
+    let rec = watch_list(&one(&root, "timeline"));
+
+    let row = send_once(&root).await;
+    assert_eq!(row.visit.as_deref(), Some("4"));
+    assert_eq!(
+        changes(&rec),
+        (1, 0),
+        "one row added, and not drawn again when its answer arrived"
+    );
+    let after = all(&root, "exchange-row");
+    assert_eq!(after.len(), 4);
+    for (i, (old, status)) in before.iter().zip(&statuses).enumerate() {
+        assert!(
+            after[i].is_same_node(Some(old)),
+            "row {} was redrawn",
+            i + 1
+        );
+        let now = after[i].query_selector(".status").unwrap().unwrap();
+        assert!(
+            now.is_same_node(Some(status)),
+            "row {}'s status was redrawn",
+            i + 1
+        );
+    }
+    assert!(one(&root, "exchange-details").is_same_node(Some(&details)));
+    assert_eq!(totals(&root), (4, 4, 4));
+}
+
+#[wasm_bindgen_test]
+async fn a_long_timeline_draws_the_newest_rows_and_earlier_ones_on_request() {
+    let root = mount(TargetKind::Simulated);
+    ready(&root).await;
+    fill_timeline(&root, 250).await;
+    assert_eq!(totals(&root), (250, 250, 250));
+    until("the newest 200 rows drawn", || drawn(&root).len() == 200).await;
+    assert_eq!(drawn(&root), (51..=250).collect::<Vec<_>>());
+    assert_eq!(
+        text(&root, "show-earlier"),
+        "Show earlier exchanges (50 hidden)"
+    );
+
+    // One more: the window moves by one row, drawing the new one and dropping the oldest.
+    let rec = watch_list(&one(&root, "timeline"));
+    click(&root, "send-once");
+    until("exchange 251 finished", || {
+        all(&root, "exchange-row").last().is_some_and(|r| {
+            r.get_attribute("data-exchange").as_deref() == Some("251")
+                && r.get_attribute("data-status").is_some()
+        })
+    })
+    .await;
+    assert_eq!(changes(&rec), (1, 1));
+    assert_eq!(drawn(&root), (52..=251).collect::<Vec<_>>());
+    assert_eq!(totals(&root), (251, 251, 251));
+    assert_eq!(
+        text(&root, "show-earlier"),
+        "Show earlier exchanges (51 hidden)"
+    );
+
+    // A reader scrolled up: the window stays put (no row vanishes above them), and the list
+    // does not jump to the new row.
+    let scroller: HtmlElement = root
+        .query_selector(".timeline-scroll")
+        .unwrap()
+        .unwrap()
+        .dyn_into()
+        .unwrap();
+    // (No stylesheet in these tests: give the list the page's height limit.)
+    scroller
+        .style()
+        .set_property("max-height", "300px")
+        .unwrap();
+    scroller.style().set_property("overflow-y", "auto").unwrap();
+    scroller.set_scroll_top(scroller.scroll_height());
+    sleep(100).await;
+    scroller.set_scroll_top(0);
+    sleep(100).await;
+    let rec = watch_list(&one(&root, "timeline"));
+    click(&root, "send-once");
+    until("exchange 252 finished", || {
+        all(&root, "exchange-row").last().is_some_and(|r| {
+            r.get_attribute("data-exchange").as_deref() == Some("252")
+                && r.get_attribute("data-status").is_some()
+        })
+    })
+    .await;
+    sleep(100).await;
+    assert_eq!(changes(&rec), (1, 0));
+    assert_eq!(drawn(&root), (52..=252).collect::<Vec<_>>());
+    assert_eq!(
+        scroller.scroll_top(),
+        0,
+        "the list jumped while the reader was up"
+    );
+
+    // The earlier ones on request; the button goes, and focus moves to the first row.
+    click(&root, "show-earlier");
+    until("every row drawn", || drawn(&root).len() == 252).await;
+    assert_eq!(drawn(&root), (1..=252).collect::<Vec<_>>());
+    assert!(all(&root, "show-earlier").is_empty());
+    let first_toggle = all(&root, "exchange-toggle").into_iter().next().unwrap();
+    until("focus on the first row", || {
+        web_sys::window()
+            .unwrap()
+            .document()
+            .unwrap()
+            .active_element()
+            .is_some_and(|a| a.is_same_node(Some(&first_toggle)))
+    })
+    .await;
+
+    // Clear list: every row goes, and numbering starts again.
+    click(&root, "clear-list");
+    until("an empty list", || drawn(&root).is_empty()).await;
+    assert_eq!(totals(&root), (0, 0, 0));
+    assert!(root
+        .text_content()
+        .unwrap_or_default()
+        .contains("No exchanges yet"));
+    send_once(&root).await;
+    assert_eq!(drawn(&root), [1]);
+}
+
+#[wasm_bindgen_test]
+async fn more_than_a_window_of_earlier_exchanges_comes_a_window_at_a_time() {
+    let root = mount(TargetKind::Simulated);
+    ready(&root).await;
+    fill_timeline(&root, 450).await;
+    until("the newest 200 rows drawn", || drawn(&root).len() == 200).await;
+    assert_eq!(
+        text(&root, "show-earlier"),
+        "Show 200 earlier exchanges (250 hidden)"
+    );
+    click(&root, "show-earlier");
+    until("400 rows drawn", || drawn(&root).len() == 400).await;
+    assert_eq!(drawn(&root)[0], 51);
+    assert_eq!(
+        text(&root, "show-earlier"),
+        "Show earlier exchanges (50 hidden)"
     );
 }

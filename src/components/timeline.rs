@@ -1,4 +1,12 @@
 //! The timeline of exchanges: the page's own and other clients'.
+//!
+//! The model (`pg.timeline`) keeps every exchange; the list draws the newest [`WINDOW`] of them
+//! (a button shows earlier ones), one row per exchange number. Rows do not watch the timeline
+//! themselves: one effect does, and hands each drawn row its entry's revision through the row's
+//! own signal, so an answer or a report arriving redraws that row and no other, and a change to
+//! the timeline costs one pass over the drawn rows' numbers.
+
+use std::collections::HashMap;
 
 use leptos::prelude::*;
 
@@ -8,58 +16,148 @@ use crate::app::Pg;
 use crate::model::timeline::{Exchange, Source};
 use crate::net;
 
+/// How many of the newest exchanges the list draws at first, and how many more each
+/// "Show earlier exchanges" adds.
+pub const WINDOW: usize = 200;
+
+/// What a drawn row follows of the timeline: its entry's revision (`None` once the entry is gone),
+/// and whether a session reset comes right after it.
+type RowKey = (Option<u32>, bool);
+
+fn row_key(t: &crate::model::timeline::Timeline, n: usize) -> RowKey {
+    (t.get(n).map(|e| e.revision), t.reset_after(n))
+}
+
+/// The drawn rows' signals, by exchange number.
+#[derive(Clone, Copy)]
+struct DrawnRows(StoredValue<HashMap<usize, RwSignal<RowKey>>>);
+
 #[component]
 pub fn TimelineView() -> impl IntoView {
     let pg = expect_context::<Pg>();
-    let list = NodeRef::<leptos::html::Ol>::new();
-    // Keep the newest row in view.
+    let drawn = DrawnRows(StoredValue::new(HashMap::new()));
+    // The one subscriber of the timeline among the rows: tells each drawn row whose entry moved.
     Effect::new(move |_| {
-        let n = pg.timeline.with(|t| t.len());
-        if let Some(el) = list.get() {
-            if n > 0 {
-                el.set_scroll_top(el.scroll_height());
-            }
+        let moved: Vec<(RwSignal<RowKey>, RowKey)> = pg.timeline.with(|t| {
+            drawn.0.with_value(|rows| {
+                rows.iter()
+                    .filter_map(|(&n, sig)| {
+                        let key = row_key(t, n);
+                        (sig.try_get_untracked()? != key).then_some((*sig, key))
+                    })
+                    .collect()
+            })
+        });
+        for (sig, key) in moved {
+            sig.try_set(key);
         }
     });
-    let rows = move || {
-        pg.timeline.with(|t| {
-            t.entries
-                .iter()
-                .map(|e| {
-                    let reset = t.reset_before(e.number);
-                    (
-                        (
-                            e.number,
-                            e.is_pending(),
-                            e.report.is_some(),
-                            e.session,
-                            e.error().is_some(),
-                            reset,
-                        ),
-                        (e.clone(), reset),
-                    )
-                })
-                .collect::<Vec<_>>()
-        })
+    let len = Memo::new(move |_| pg.timeline.with(|t| t.len()));
+    // (the page's exchanges, of which finished): the totals, whatever the list draws.
+    let page_counts = Memo::new(move |_| pg.timeline.with(|t| t.page_counts()));
+    // Keep the newest row in view while the reader is at the bottom of the list; leave the list
+    // where it is when they scrolled up to read.
+    let at_bottom = StoredValue::new(true);
+    // How many rows to draw: WINDOW, more after "Show earlier exchanges".
+    let shown = RwSignal::new(WINDOW);
+    // The first exchange drawn. The window moves on with new exchanges only while the reader is
+    // at the bottom: rows do not vanish above someone reading them.
+    let first = Memo::new(move |prev: Option<&usize>| {
+        let newest_window = len.get().saturating_sub(shown.get()) + 1;
+        match prev {
+            Some(&p) if !at_bottom.get_value() => p.min(newest_window),
+            _ => newest_window,
+        }
+    });
+    let hidden = move || first.get() - 1;
+
+    let scroller = NodeRef::<leptos::html::Div>::new();
+    let list = NodeRef::<leptos::html::Ol>::new();
+    // The scroll position this list last set itself (its scroll event is not the reader's).
+    let ours = StoredValue::new(None::<i32>);
+    let queued = StoredValue::new(false);
+    Effect::new(move |_| {
+        // Any change may add rows or make the newest ones taller (an answer on two lines).
+        pg.timeline.track();
+        if at_bottom.get_value() && !queued.get_value() {
+            queued.set_value(true);
+            // In the next frame, whose layout the browser does anyway, rather than forcing one
+            // per change now.
+            request_animation_frame(move || {
+                queued.set_value(false);
+                match scroller.get_untracked() {
+                    Some(el) if at_bottom.get_value() => {
+                        el.set_scroll_top(el.scroll_height());
+                        ours.set_value(Some(el.scroll_top()));
+                    }
+                    _ => {}
+                }
+            });
+        }
+    });
+    let on_scroll = move |_| {
+        if let Some(el) = scroller.get_untracked() {
+            let top = el.scroll_top();
+            if ours.get_value() == Some(top) {
+                return;
+            }
+            ours.set_value(None);
+            at_bottom.set_value(top + el.client_height() + 24 >= el.scroll_height());
+        }
+    };
+    let show_earlier = move |_| {
+        let last_batch = hidden() <= WINDOW;
+        shown.set(len.get_untracked() + 1 - first.get_untracked() + WINDOW);
+        if last_batch {
+            // The button goes away: focus the first row's toggle rather than losing focus.
+            request_animation_frame(move || {
+                if let Some(el) = list.get_untracked() {
+                    if let Ok(Some(b)) = el.query_selector("[data-testid=exchange-toggle]") {
+                        if let Ok(b) = wasm_bindgen::JsCast::dyn_into::<web_sys::HtmlElement>(b) {
+                            let _ = b.focus();
+                        }
+                    }
+                }
+            });
+        }
     };
     view! {
         <section class="card timeline-card" aria-label="Timeline">
             <div class="row spread">
                 <h2>"Exchanges"</h2>
-                <button type="button" class="link small" on:click=move |_| {
+                <button type="button" class="link small" data-testid="clear-list" on:click=move |_| {
                     pg.timeline.update(|t| t.clear());
                     pg.expanded.set(Vec::new());
                     pg.selected.set(None);
                     pg.note.set(None);
+                    shown.set(WINDOW);
+                    at_bottom.set_value(true);
                 }>"Clear list"</button>
             </div>
             <div class="thead" aria-hidden="true">
                 <span>"#"</span><span>"time"</span><span>"status"</span><span>"message"</span><span>"visit"</span><span>"took"</span><span></span>
             </div>
-            <ol class="timeline" data-testid="timeline" node_ref=list>
-                <For each=rows key=|(k, _)| *k children=move |(_, (e, reset))| view! { <ExchangeRow e=e reset_before=reset/> }/>
-            </ol>
-            <Show when=move || pg.timeline.with(|t| t.is_empty())>
+            <div class="timeline-scroll" node_ref=scroller on:scroll=on_scroll>
+                <Show when=move || hidden() != 0>
+                    <p class="earlier">
+                        <button type="button" class="link small" data-testid="show-earlier" on:click=show_earlier>
+                            {move || match hidden() {
+                                h if h > WINDOW => format!("Show {WINDOW} earlier exchanges ({h} hidden)"),
+                                h => format!("Show earlier exchanges ({h} hidden)"),
+                            }}
+                        </button>
+                    </p>
+                </Show>
+                <ol class="timeline" data-testid="timeline" node_ref=list
+                    data-rows=move || len.get().to_string()
+                    data-page-rows=move || page_counts.get().0.to_string()
+                    data-page-finished=move || page_counts.get().1.to_string()>
+                    <For each=move || first.get()..=len.get() key=|n| *n let:n>
+                        <ExchangeRow n=n drawn=drawn/>
+                    </For>
+                </ol>
+            </div>
+            <Show when=move || len.get() == 0>
                 <p class="muted small empty">"No exchanges yet. Press “Send once”."</p>
             </Show>
         </section>
@@ -86,12 +184,87 @@ fn status_class(status: Option<u16>) -> &'static str {
     }
 }
 
+/// What a row shows of its exchange (the rest of the exchange stays in the model).
+#[derive(Clone, Debug, Default, PartialEq)]
+struct RowState {
+    status: Option<u16>,
+    pending: bool,
+    visit: Option<u64>,
+    message: String,
+    /// Another client's user agent and address.
+    who: Option<String>,
+    /// (title, detail) of a failure.
+    error: Option<(String, String)>,
+    duration: String,
+    has_cookie: bool,
+}
+
+impl RowState {
+    fn of(e: &Exchange) -> RowState {
+        RowState {
+            status: e.status(),
+            pending: e.is_pending(),
+            visit: e.visit(),
+            message: e.message().unwrap_or_default(),
+            who: (e.source == Source::Other).then(|| {
+                e.report
+                    .as_ref()
+                    .map(|r| {
+                        format!(
+                            "{} from {}",
+                            r.user_agent.as_deref().unwrap_or("a client"),
+                            r.client
+                        )
+                    })
+                    .unwrap_or_default()
+            }),
+            error: e.error().map(|x| (x.title.clone(), x.detail.clone())),
+            duration: e.duration_ms.map(format_ms).unwrap_or_default(),
+            has_cookie: e.cookie_out().is_some(),
+        }
+    }
+
+    fn status_text(&self) -> String {
+        match (self.status, self.pending) {
+            (Some(s), _) => s.to_string(),
+            (None, true) => "…".into(),
+            (None, false) => "—".into(),
+        }
+    }
+}
+
 #[component]
-fn ExchangeRow(e: Exchange, reset_before: bool) -> impl IntoView {
+fn ExchangeRow(n: usize, drawn: DrawnRows) -> impl IntoView {
     let pg = expect_context::<Pg>();
-    let n = e.number;
-    let expanded = move || pg.expanded.with(|v| v.contains(&n));
-    let toggle = move |_| {
+    let key = RwSignal::new(pg.timeline.with_untracked(|t| row_key(t, n)));
+    drawn.0.update_value(|rows| {
+        rows.insert(n, key);
+    });
+    on_cleanup(move || {
+        // Only this row's own entry: after "Clear list" a new row may hold the number already.
+        drawn.0.update_value(|rows| {
+            if rows.get(&n) == Some(&key) {
+                rows.remove(&n);
+            }
+        })
+    });
+    let revision = Memo::new(move |_| key.with(|k| k.0));
+    let reset_after = Memo::new(move |_| key.with(|k| k.1));
+    let state = Memo::new(move |_| {
+        // `get`, not `track`: a memo nobody read yet has no value (and no sources) to track.
+        revision.get();
+        pg.timeline
+            .with_untracked(|t| t.get(n).map(RowState::of))
+            .unwrap_or_default()
+    });
+    let error = Memo::new(move |_| state.with(|s| s.error.clone()));
+    let who = Memo::new(move |_| state.with(|s| s.who.clone()));
+    let (source, at_ms) = pg
+        .timeline
+        .with_untracked(|t| t.get(n).map(|e| (e.source, e.at_ms)))
+        .unwrap_or((Source::Page, 0));
+    let expanded = Memo::new(move |_| pg.expanded.with(|v| v.contains(&n)));
+    let toggle = move || {
         pg.expanded.update(|v| {
             if let Some(i) = v.iter().position(|x| *x == n) {
                 v.remove(i);
@@ -100,63 +273,38 @@ fn ExchangeRow(e: Exchange, reset_before: bool) -> impl IntoView {
             }
         })
     };
-    let status = e.status();
-    let visit = e.visit();
-    let source = e.source;
-    let message = e.message();
-    let error = e.error().cloned();
-    let pending = e.is_pending();
-    let status_text = match (status, pending) {
-        (Some(s), _) => s.to_string(),
-        (None, true) => "…".into(),
-        (None, false) => "—".into(),
-    };
-    let who = match source {
-        Source::Page => None,
-        Source::Other => Some(
-            e.report
-                .as_ref()
-                .map(|r| {
-                    format!(
-                        "{} from {}",
-                        r.user_agent.clone().unwrap_or_else(|| "a client".into()),
-                        r.client
-                    )
-                })
-                .unwrap_or_default(),
-        ),
-    };
-    let duration = e.duration_ms.map(format_ms).unwrap_or_default();
-    let has_cookie = e.cookie_out().is_some();
-    let details = e.clone();
     view! {
-        <li data-testid="exchange-row" class="exchange" class:other=source == Source::Other class:pending=pending
+        <li data-testid="exchange-row" class="exchange" class:other=source == Source::Other
+            class:pending=move || state.with(|s| s.pending)
             class:selected=move || pg.selected.get() == Some(n)
-            data-status=status.map(|s| s.to_string())
-            data-visit=visit.map(|v| v.to_string())
+            data-exchange=n.to_string()
+            data-status=move || state.with(|s| s.status.map(|x| x.to_string()))
+            data-visit=move || state.with(|s| s.visit.map(|v| v.to_string()))
             data-source=source.as_str()>
-            {reset_before.then(|| view! { <div class="reset-divider" role="separator">"session reset: the cookie was expired"</div> })}
-            <div class="xrow" on:click=move |_| if has_cookie { pg.selected.set(Some(n)) }>
+            <div class="xrow" on:click=move |_| if state.with_untracked(|s| s.has_cookie) { pg.selected.set(Some(n)) }>
                 <span class="num">{format!("#{n}")}</span>
-                <span class="time mono">{net::clock(e.at_ms)}</span>
-                <span class=status_class(status)>{status_text}</span>
+                <span class="time mono">{net::clock(at_ms)}</span>
+                <span class=move || state.with(|s| status_class(s.status))>{move || state.with(RowState::status_text)}</span>
                 <span class="msg">
-                    {who.map(|w| view! { <span class="who">{w}</span> })}
-                    <span data-testid="exchange-message">{message.unwrap_or_default()}</span>
+                    {move || who.get().map(|w| view! { <span class="who">{w}</span> })}
+                    <span data-testid="exchange-message">{move || state.with(|s| s.message.clone())}</span>
                 </span>
-                <span class="visit">{visit.map(|v| format!("visit {v}")).unwrap_or_default()}</span>
-                <span class="dur mono">{duration}</span>
+                <span class="visit">{move || state.with(|s| s.visit.map(|v| format!("visit {v}")).unwrap_or_default())}</span>
+                <span class="dur mono">{move || state.with(|s| s.duration.clone())}</span>
                 <button type="button" class="link small" data-testid="exchange-toggle"
-                    aria-expanded=move || expanded().to_string()
-                    on:click=move |ev| { ev.stop_propagation(); toggle(ev) }>
-                    {move || if expanded() { "hide" } else { "details" }}
+                    aria-expanded=move || expanded.get().to_string()
+                    on:click=move |ev| { ev.stop_propagation(); toggle() }>
+                    {move || if expanded.get() { "hide" } else { "details" }}
                 </button>
             </div>
-            {error.map(|x| view! {
-                <p class="xerror" data-testid="exchange-error"><strong>{format!("{}. ", x.title)}</strong>{super::rich(x.detail)}</p>
+            {move || error.get().map(|(title, detail)| view! {
+                <p class="xerror" data-testid="exchange-error"><strong>{format!("{title}. ")}</strong>{super::rich(detail)}</p>
             })}
-            <Show when=expanded>
-                <Details e=details.clone()/>
+            <Show when=move || expanded.get()>
+                <Details n=n revision=revision/>
+            </Show>
+            <Show when=move || reset_after.get()>
+                <div class="reset-divider" role="separator" data-testid="reset-divider">"session reset: the cookie was expired"</div>
             </Show>
         </li>
     }
@@ -191,23 +339,32 @@ fn session_in_text(s: &SessionIn) -> String {
     }
 }
 
+/// The headers and body of exchange `n`, redrawn when its revision moves (only while open).
 #[component]
-fn Details(e: Exchange) -> impl IntoView {
+fn Details(n: usize, revision: Memo<Option<u32>>) -> impl IntoView {
+    let pg = expect_context::<Pg>();
+    move || {
+        revision.get();
+        pg.timeline.with_untracked(|t| t.get(n).map(details))
+    }
+}
+
+fn details(e: &Exchange) -> impl IntoView + use<> {
     let (req_title, req) = match &e.report {
-        Some(r) if !r.request_headers.is_empty() => ("Request headers, as the server received them", r.request_headers.clone()),
-        _ => ("Request headers the page set (the browser adds Cookie and others, which a page cannot see)", e.sent_headers.clone()),
+        Some(r) if !r.request_headers.is_empty() => ("Request headers, as the server received them", &r.request_headers),
+        _ => ("Request headers the page set (the browser adds Cookie and others, which a page cannot see)", &e.sent_headers),
     };
     let (resp_title, resp) = match &e.report {
         Some(r) if !r.response_headers.is_empty() => (
             "Response headers, as the server sent them",
-            r.response_headers.clone(),
+            &r.response_headers,
         ),
         _ => (
             "Response headers the browser let the page read (never Set-Cookie)",
-            e.visible_response_headers.clone(),
+            &e.visible_response_headers,
         ),
     };
-    let mode = if e.source == crate::model::timeline::Source::Page {
+    let mode = if e.source == Source::Page {
         Some(if e.session_mode {
             "Sent with credentials: \"include\" (session)."
         } else {
@@ -223,15 +380,16 @@ fn Details(e: Exchange) -> impl IntoView {
         .map(|r| r.notes.clone())
         .unwrap_or_default();
     let body = e.body().map(str::to_string);
+    // Headings one level below the card's <h2>.
     view! {
         <div class="details" data-testid="exchange-details">
             <p class="muted small">{format!("{} {}", e.method, e.path)}" · "{mode}" "{session}</p>
             {notes.into_iter().map(|n| view! { <p class="small note">{n}</p> }).collect_view()}
-            <h4>{req_title}</h4>
-            {header_list(&req)}
-            <h4>{resp_title}</h4>
-            {header_list(&resp)}
-            <h4>"Body, as received"</h4>
+            <h3>{req_title}</h3>
+            {header_list(req)}
+            <h3>{resp_title}</h3>
+            {header_list(resp)}
+            <h3>"Body, as received"</h3>
             <pre class="body">{body.unwrap_or_else(|| "(none)".into())}</pre>
         </div>
     }

@@ -55,12 +55,23 @@ pub async fn sleep(ms: i32) {
 }
 
 /// Polls `f` every 20 ms for up to 3 s.
-pub async fn until(what: &str, mut f: impl FnMut() -> bool) {
-    for _ in 0..150 {
+pub async fn until(what: &str, f: impl FnMut() -> bool) {
+    until_within(what, 3000, f).await
+}
+
+/// Polls `f` every 20 ms for up to `ms` milliseconds (for the slow steps: hundreds of exchanges
+/// in a debug build).
+pub async fn until_within(what: &str, ms: u32, mut f: impl FnMut() -> bool) {
+    for _ in 0..ms.div_ceil(20) {
         if f() {
             return;
         }
         sleep(20).await;
     }
-    panic!("timed out waiting for {what}");
+    panic!("timed out after {ms} ms waiting for {what}");
+}
+
+/// A numeric attribute of the first element with this `data-testid` (`None` when absent).
+pub fn num_attr(root: &Element, testid: &str, attr: &str) -> Option<usize> {
+    one(root, testid).get_attribute(attr)?.parse().ok()
 }
