@@ -113,12 +113,19 @@ const done = arguments[arguments.length - 1];
 const $ = (id) => document.querySelector('[data-testid="' + id + '"]');
 const pageRows = () => document.querySelectorAll('[data-testid="exchange-row"][data-source="page"]');
 const finished = (r) => r && (r.hasAttribute('data-status') || r.querySelector('[data-testid="exchange-error"]'));
-const finishedCount = () => { let c = 0; for (const r of pageRows()) if (finished(r)) c++; return c; };
+// The list draws only the newest rows: the totals are attributes of the timeline (data-rows: all
+// exchanges, numbered 1..data-rows; data-page-rows: the page's; data-page-finished: the page's
+// with an answer or an error). A page built before them falls back to counting the rows drawn.
+const total = (name) => { const t = $('timeline'); const v = t ? t.getAttribute(name) : null; return v === null ? null : Number(v); };
+const pageCount = () => total('data-page-rows') ?? pageRows().length;
+const finishedCount = () => total('data-page-finished') ?? Array.from(pageRows()).filter(finished).length;
 const lastDone = (n) => { const rows = pageRows(); return rows.length >= n && finished(rows[rows.length - 1]); };
+// The newest of the page's rows is an exchange numbered above `top` and finished.
+const newRowDone = (top) => { const rows = pageRows(); const r = rows[rows.length - 1]; return !!r && Number(r.getAttribute('data-exchange')) > top && !!finished(r); };
 const until = (pred) => new Promise((res) => {
   if (pred()) return res();
   const mo = new MutationObserver(() => { if (pred()) { mo.disconnect(); res(); } });
-  mo.observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['data-status'] });
+  mo.observe(document.body, { childList: true, subtree: true, characterData: true, attributes: true, attributeFilter: ['data-status', 'data-rows', 'data-page-rows', 'data-page-finished'] });
 });
 const frame = () => new Promise((res) => requestAnimationFrame(() => setTimeout(res, 0)));
 const setCount = (n) => { const i = $('count'); i.value = String(n); i.dispatchEvent(new Event('input', { bubbles: true })); };
@@ -135,6 +142,7 @@ const PAGE_100: &str = r#"
   $('send-sequence').click();
   await until(() => finishedCount() >= base + 100);
   const ms = performance.now() - t0;
+  await frame();
   let bad = 0; const why = [];
   for (const r of pageRows()) if (r.getAttribute('data-status') !== '200') {
     bad++;
@@ -158,25 +166,28 @@ const BARE_100: &str = r#"
   const ms = performance.now() - t0;
   // Rows the page drew for these requests from its side channel (another client's, to the page).
   await new Promise((res) => setTimeout(res, 200));
-  done({ ms, bad, other: document.querySelectorAll('[data-testid="exchange-row"][data-source="other"]').length });
+  const all = total('data-rows');
+  done({ ms, bad, other: all === null ? document.querySelectorAll('[data-testid="exchange-row"][data-source="other"]').length : all - pageCount() });
 })().catch((e) => done({ error: String(e) }));
 "#;
 
 const ONE_EXCHANGE: &str = r#"
 (async () => {
-  const n = pageRows().length;
   await frame();
+  const n = pageCount();
+  const top = total('data-rows');
   const t0 = performance.now();
   $('send-once').click();
   const stalled = new Promise((res) => setTimeout(() => res('stalled'), 10000));
-  if (await Promise.race([stalled, until(() => lastDone(n + 1))]) === 'stalled') {
+  const isDone = () => top === null ? lastDone(n + 1) : newRowDone(top);
+  if (await Promise.race([stalled, until(isDone)]) === 'stalled') {
     const rows = pageRows(); const last = rows[rows.length - 1];
-    return done({ error: 'no finished new row within 10 s: ' + n + ' rows before, ' + rows.length + ' now; last row: ' + (last ? last.outerHTML.slice(0, 300) : 'none') });
+    return done({ error: 'no finished new row within 10 s: ' + n + ' of the page\'s exchanges before, ' + pageCount() + ' now (' + rows.length + ' drawn); last row: ' + (last ? last.outerHTML.slice(0, 300) : 'none') });
   }
   // Style and layout of the new state, forced now (waiting for the next frame would add up to a
   // vsync interval of idle time).
   void document.body.offsetHeight;
-  done({ ms: performance.now() - t0, rows: pageRows().length });
+  done({ ms: performance.now() - t0, rows: pageCount() });
 })().catch((e) => done({ error: String(e) }));
 "#;
 
@@ -189,16 +200,16 @@ const FILL: &str = r#"
   await frame();
   const t0 = performance.now();
   const batches = [];
-  while (pageRows().length < want && performance.now() - t0 < 60000) {
-    const n = pageRows().length;
+  while (pageCount() < want && performance.now() - t0 < 60000) {
+    const n = pageCount();
     const tb = performance.now();
     $('send-parallel').click();
     const stalled = new Promise((res) => setTimeout(() => res('stalled'), 15000));
-    const r = await Promise.race([stalled, until(() => { const rows = pageRows(); if (rows.length < n + 50) return false; for (let i = n; i < rows.length; i++) if (!finished(rows[i])) return false; return true; })]);
-    if (r === 'stalled') return done({ rows: pageRows().length, stalled: true, all: document.querySelectorAll('[data-testid="exchange-row"]').length, batches });
+    const r = await Promise.race([stalled, until(() => { const c = pageCount(); return c >= n + 50 && finishedCount() >= c; })]);
+    if (r === 'stalled') return done({ rows: pageCount(), stalled: true, all: total('data-rows') ?? document.querySelectorAll('[data-testid="exchange-row"]').length, batches });
     batches.push(Math.round(performance.now() - tb));
   }
-  done({ rows: pageRows().length, batches });
+  done({ rows: pageCount(), batches });
 })().catch((e) => done({ error: String(e) }));
 "#;
 
