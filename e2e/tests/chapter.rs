@@ -245,8 +245,11 @@ async fn reset_session_starts_over() {
         let row = send_once(b).await?;
         ensure!(row.visit == Some(2), "second send: {row:?}");
         b.click("reset-session").await?;
-        // The reset is a request of its own; give it a moment to land before sending again.
-        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+        // The reset is a request of its own: once it has landed, the timeline draws a divider.
+        b.wait("the timeline's reset divider", timeout(), async || {
+            Ok(b.exists("reset-divider").await?.then_some(()))
+        })
+        .await?;
         let row = send_once(b).await?;
         ensure!(
             row.status == Some(200) && row.visit == Some(1) && row.message == "Welcome, cobra!",
