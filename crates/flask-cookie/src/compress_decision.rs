@@ -129,7 +129,13 @@ pub(crate) fn flask_payload(json: &[u8]) -> Option<FlaskPayload> {
     // than `n + 2` bytes of data, a stored one `n + 5`), and Flask compresses only when it is
     // below `n - 1` bytes: when `opt_len >= 8n - 66` bits, `opt_lenb = (opt_len + 10) >> 3 >=
     // n - 7`, and the stream is at least `n - 1` bytes.
-    if dynamic_block_lower_bound(json) >= 8 * n as i64 - 66 {
+    let threshold = 8 * n as i64 - 66;
+    let (header_and_tree, literals) = block_bound_parts(json);
+    if header_and_tree + literals >= threshold {
+        return Some(FlaskPayload::Plain);
+    }
+    // Not enough: the literals' part bounded more tightly (it costs a sort), then the exact plan.
+    if header_and_tree + literal_huffman_bound(json) >= threshold {
         return Some(FlaskPayload::Plain);
     }
     let plan = LiteralOnly::plan(json)?;
@@ -154,19 +160,16 @@ pub(crate) fn flask_payload(json: &[u8]) -> Option<FlaskPayload> {
 /// - the literals: `sum(freq * len) = sum(len) + sum((freq - 1) * len)`, where `sum(len)` over
 ///   `m` codes is at least the external path length of a complete binary tree with `m` leaves,
 ///   and every length is at least 1.
+#[cfg(test)]
 fn dynamic_block_lower_bound(input: &[u8]) -> i64 {
-    // Which bytes occur: four words kept in registers (a read-modify-write of an array slot per
-    // byte would chain every byte to the previous one through memory).
-    let (mut p0, mut p1, mut p2, mut p3) = (0u64, 0u64, 0u64, 0u64);
-    for &b in input {
-        let bit = 1u64 << (b & 63);
-        let word = b >> 6;
-        p0 |= if word == 0 { bit } else { 0 };
-        p1 |= if word == 1 { bit } else { 0 };
-        p2 |= if word == 2 { bit } else { 0 };
-        p3 |= if word == 3 { bit } else { 0 };
-    }
-    let present = [p0, p1, p2, p3, 1]; // and END_BLOCK, symbol 256
+    let (header_and_tree, literals) = block_bound_parts(input);
+    header_and_tree + literals
+}
+
+/// The two parts of [`dynamic_block_lower_bound`]: everything but the literals' own bits, and
+/// the bound on those.
+fn block_bound_parts(input: &[u8]) -> (i64, i64) {
+    let present = present_bytes(input);
     let codes: u32 = present.iter().map(|w| w.count_ones()).sum();
     let m = i64::from(codes);
     let total = input.len() as i64 + 1;
@@ -192,7 +195,87 @@ fn dynamic_block_lower_bound(input: &[u8]) -> i64 {
             next = symbol + 1;
         }
     }
-    14 + 54 + 2 + tree + literals
+    (14 + 54 + 2 + tree, literals)
+}
+
+/// Which byte values occur in `input` (bit `b % 64` of word `b / 64`), and `END_BLOCK` (bit 0
+/// of word 4): four words kept in registers, since a read-modify-write of an array slot per
+/// byte would chain every byte to the previous one through memory.
+fn present_bytes(input: &[u8]) -> [u64; 5] {
+    let (mut p0, mut p1, mut p2, mut p3) = (0u64, 0u64, 0u64, 0u64);
+    for &b in input {
+        let bit = 1u64 << (b & 63);
+        let word = b >> 6;
+        p0 |= if word == 0 { bit } else { 0 };
+        p1 |= if word == 1 { bit } else { 0 };
+        p2 |= if word == 2 { bit } else { 0 };
+        p3 |= if word == 3 { bit } else { 0 };
+    }
+    [p0, p1, p2, p3, 1]
+}
+
+/// A tighter bound on the literals' bits, `sum(freq * len)` over the literals and `END_BLOCK`:
+/// the cost of an optimal (Huffman) code for those frequencies, without zlib's limit of 15 bits
+/// a code, which can only make zlib's code cost more. Every Huffman tree of given frequencies
+/// has the same cost, so this one is built the cheapest way (sorted leaves and a queue of
+/// merged nodes), whatever zlib's own tie-breaking.
+fn literal_huffman_bound(input: &[u8]) -> i64 {
+    let mut freq = [0u16; 256];
+    for &b in input {
+        freq[usize::from(b)] += 1;
+    }
+    // The frequencies in increasing order, END_BLOCK's 1 among them: counted by value when they
+    // are small (they are, in a session), sorted otherwise.
+    const SMALL: usize = 64;
+    let mut leaves = [0u32; L_CODES];
+    let mut m = 0;
+    let mut by_value = [0u16; SMALL + 1];
+    by_value[1] = 1; // END_BLOCK
+    let mut largest = 1;
+    for (w, &word) in present_bytes(input).iter().enumerate().take(4) {
+        let mut bits = word;
+        while bits != 0 {
+            let f = usize::from(freq[w * 64 + bits.trailing_zeros() as usize]);
+            bits &= bits - 1;
+            largest = largest.max(f);
+            by_value[f.min(SMALL)] += 1;
+            leaves[m] = f as u32;
+            m += 1;
+        }
+    }
+    leaves[m] = 1;
+    m += 1;
+    if largest > SMALL {
+        leaves[..m].sort_unstable();
+    } else {
+        let mut at = 0;
+        for (value, &count) in by_value.iter().enumerate().take(largest + 1) {
+            for _ in 0..count {
+                leaves[at] = value as u32;
+                at += 1;
+            }
+        }
+    }
+    // Two queues, both increasing: the leaves, and the merged nodes in the order they are made.
+    let mut merged = [0u32; L_CODES];
+    let (mut leaf, mut next, mut made) = (0usize, 0usize, 0usize);
+    let mut cost = 0i64;
+    for _ in 1..m {
+        let mut weight = 0;
+        for _ in 0..2 {
+            if next < made && (leaf >= m || merged[next] < leaves[leaf]) {
+                weight += merged[next];
+                next += 1;
+            } else {
+                weight += leaves[leaf];
+                leaf += 1;
+            }
+        }
+        cost += i64::from(weight);
+        merged[made] = weight;
+        made += 1;
+    }
+    cost
 }
 
 /// What a stretch of `g` unused literal/length symbols costs at least, at one bit a code: zlib

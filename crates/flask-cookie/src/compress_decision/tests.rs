@@ -709,7 +709,7 @@ fn runs_are_coded_as_zlibs_walk_codes_them() {
 
 #[test]
 fn the_shortcut_bound_is_below_the_exact_cost_and_decides_like_the_plan() {
-    let (mut literal_only, mut settled) = (0, 0);
+    let (mut literal_only, mut settled, mut settled_sharper) = (0, 0, 0);
     for s in samples() {
         let Some(plan) = LiteralOnly::plan(&s) else {
             continue;
@@ -722,6 +722,15 @@ fn the_shortcut_bound_is_below_the_exact_cost_and_decides_like_the_plan() {
             plan.block.opt_len
         );
         settled += usize::from(bound >= 8 * s.len() as i64 - 66);
+        let (header_and_tree, literals) = block_bound_parts(&s);
+        let sharper = header_and_tree + literal_huffman_bound(&s);
+        assert!(literals <= literal_huffman_bound(&s), "{s:?}");
+        assert!(
+            sharper <= plan.block.opt_len,
+            "{sharper} > {}: {s:?}",
+            plan.block.opt_len
+        );
+        settled_sharper += usize::from(sharper >= 8 * s.len() as i64 - 66);
         let want = if flask_compresses(s.len(), plan.zlib_len()) {
             FlaskPayload::Compressed(plan.zlib_stream())
         } else {
@@ -729,7 +738,16 @@ fn the_shortcut_bound_is_below_the_exact_cost_and_decides_like_the_plan() {
         };
         assert_eq!(flask_payload(&s), Some(want));
     }
-    println!("the bound alone settles {settled} of {literal_only} literal-only samples");
+    println!("the bound alone settles {settled} of {literal_only} literal-only samples, the sharper one {settled_sharper}");
+    // Longer sessions of the chapter's shape are settled by the sharper bound.
+    for user in ["alice_wonderland", "anaconda", "nagini"] {
+        for visit in [1u64, 12, 12_345, u64::MAX] {
+            let s = format!(r#"{{"username":"{user}","visit":{visit}}}"#);
+            let (header_and_tree, _) = block_bound_parts(s.as_bytes());
+            let sharper = header_and_tree + literal_huffman_bound(s.as_bytes());
+            assert!(sharper >= 8 * s.len() as i64 - 66, "{s}");
+        }
+    }
     // The chapter's sessions are settled by the bound alone.
     for visit in [1, 12, 42, 999] {
         let s = format!(r#"{{"username":"cobra","visit":{visit}}}"#);
@@ -752,6 +770,8 @@ proptest! {
     ]) {
         if let Some(plan) = LiteralOnly::plan(&s) {
             prop_assert!(dynamic_block_lower_bound(&s) <= plan.block.opt_len);
+            let (header_and_tree, _) = block_bound_parts(&s);
+            prop_assert!(header_and_tree + literal_huffman_bound(&s) <= plan.block.opt_len);
         }
     }
 }
