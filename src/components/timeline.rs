@@ -28,9 +28,10 @@ fn row_key(t: &crate::model::timeline::Timeline, n: usize) -> RowKey {
     (t.get(n).map(|e| e.revision), t.reset_after(n))
 }
 
-/// The drawn rows' signals, by exchange number.
+/// The drawn rows' signals, by exchange number, with the key each was last given (compared
+/// here without reading the signals).
 #[derive(Clone, Copy)]
-struct DrawnRows(StoredValue<HashMap<usize, RwSignal<RowKey>>>);
+struct DrawnRows(StoredValue<HashMap<usize, (RwSignal<RowKey>, RowKey)>>);
 
 #[component]
 pub fn TimelineView() -> impl IntoView {
@@ -38,14 +39,16 @@ pub fn TimelineView() -> impl IntoView {
     let drawn = DrawnRows(StoredValue::new(HashMap::new()));
     // The one subscriber of the timeline among the rows: tells each drawn row whose entry moved.
     Effect::new(move |_| {
-        let moved: Vec<(RwSignal<RowKey>, RowKey)> = pg.timeline.with(|t| {
-            drawn.0.with_value(|rows| {
-                rows.iter()
-                    .filter_map(|(&n, sig)| {
-                        let key = row_key(t, n);
-                        (sig.try_get_untracked()? != key).then_some((*sig, key))
-                    })
-                    .collect()
+        let mut moved = Vec::new();
+        pg.timeline.with(|t| {
+            drawn.0.update_value(|rows| {
+                for (&n, (sig, last)) in rows.iter_mut() {
+                    let key = row_key(t, n);
+                    if *last != key {
+                        *last = key;
+                        moved.push((*sig, key));
+                    }
+                }
             })
         });
         for (sig, key) in moved {
@@ -236,14 +239,15 @@ impl RowState {
 #[component]
 fn ExchangeRow(n: usize, drawn: DrawnRows) -> impl IntoView {
     let pg = expect_context::<Pg>();
-    let key = RwSignal::new(pg.timeline.with_untracked(|t| row_key(t, n)));
+    let initial = pg.timeline.with_untracked(|t| row_key(t, n));
+    let key = RwSignal::new(initial);
     drawn.0.update_value(|rows| {
-        rows.insert(n, key);
+        rows.insert(n, (key, initial));
     });
     on_cleanup(move || {
         // Only this row's own entry: after "Clear list" a new row may hold the number already.
         drawn.0.update_value(|rows| {
-            if rows.get(&n) == Some(&key) {
+            if rows.get(&n).is_some_and(|(k, _)| *k == key) {
                 rows.remove(&n);
             }
         })
