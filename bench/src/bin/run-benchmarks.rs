@@ -736,6 +736,7 @@ fn codec_benchmarks(python: Option<&PathBuf>, python_missing: Option<&String>) -
                 "sign",
                 "verify",
                 "decode",
+                "keyring_open",
                 "sign_compressed",
                 "decode_compressed",
             ] {
@@ -1370,6 +1371,28 @@ impl Report {
                 "| {op} | {} | {} | {ratio} |",
                 r.map(nanos).unwrap_or_else(|| "not measured".into()),
                 p.map(nanos).unwrap_or_else(|| "not measured".into())
+            );
+        }
+        // What a server does with an incoming cookie, and what Python's `loads` does: check the
+        // signature and the age, hand back the session. The `verify` row above also builds the
+        // learner's decoded view (segments, signature bytes, tags), which Python does not.
+        if let Some(r) = c.rust.get("keyring_open").copied() {
+            let ratio = match c.python.get("verify").copied() {
+                Some(p) if r > 0.0 => format!(
+                    "{} {}",
+                    times(p / r),
+                    verdict(p / r >= TARGET_VS_ITSDANGEROUS)
+                ),
+                _ => "not measured".into(),
+            };
+            let _ = writeln!(
+                md,
+                "| verify as the server does (`Keyring::open`: session only, no decoded view) | {} | {} | {ratio} |",
+                nanos(r),
+                c.python
+                    .get("verify")
+                    .map(|p| nanos(*p))
+                    .unwrap_or_else(|| "not measured".into())
             );
         }
         for (op, what) in [

@@ -10,6 +10,10 @@
 //! follows the data, and `longest_match` reads there before it caps a match at the lookahead),
 //! so the input is copied into such a buffer. The only source of difference from zlib would be a
 //! mistake in the transcription: the tests compare with Python's zlib byte for byte.
+//!
+//! Origin, plainly marked as the zlib license asks: the algorithms are zlib's (© Jean-loup
+//! Gailly and Mark Adler, zlib license), rewritten here in Rust for this one use; this is an
+//! altered version, not the original zlib.
 
 use super::{
     adler32, canonical_codes, for_each_length_code, huffman, small_tree, BitWriter, LengthCode,
