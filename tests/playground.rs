@@ -466,6 +466,17 @@ async fn a_long_timeline_draws_the_newest_rows_and_earlier_ones_on_request() {
     assert_eq!(totals(&root), (250, 250, 250));
     until("the newest 200 rows drawn", || drawn(&root).len() == 200).await;
     assert_eq!(drawn(&root), (51..=250).collect::<Vec<_>>());
+    // The chart draws the newest 100 and says where the rest are.
+    let points: Vec<usize> = all(&root, "chart-point")
+        .iter()
+        .map(|p| p.get_attribute("data-exchange").unwrap().parse().unwrap())
+        .collect();
+    assert_eq!(points.len(), 100);
+    assert_eq!(points.iter().min(), Some(&151));
+    assert_eq!(
+        text(&root, "chart-window"),
+        "The newest 100 exchanges; 150 earlier ones are in the timeline."
+    );
     assert_eq!(
         text(&root, "show-earlier"),
         "Show earlier exchanges (50 hidden)"

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::app::Pg;
-use crate::model::chart::{layout, px};
+use crate::model::chart::{layout, px, MAX_CHART_POINTS};
 
 const W: f64 = 480.0;
 const H: f64 = 200.0;
@@ -11,12 +11,25 @@ const H: f64 = 200.0;
 #[component]
 pub fn VisitChart() -> impl IntoView {
     let pg = expect_context::<Pg>();
-    let lay = move || pg.timeline.with(|t| layout(&t.chart_points(), W, H));
+    // Only the newest exchanges are drawn: 480 units of width cannot show a thousand dots
+    // apart, and each redraw costs one element per dot (the timeline keeps them all).
+    let window = move || {
+        pg.timeline.with(|t| {
+            let points = t.chart_points();
+            let hidden = points.len().saturating_sub(MAX_CHART_POINTS);
+            (layout(&points[hidden..], W, H), hidden)
+        })
+    };
     view! {
         <section class="card chart" aria-label="Visit count chart">
             <h2>"Visit count"</h2>
             {move || {
-                let l = lay();
+                let (l, hidden) = window();
+                let note = (hidden > 0).then(|| view! {
+                    <p class="muted small" data-testid="chart-window">
+                        {format!("The newest {MAX_CHART_POINTS} exchanges; {hidden} earlier ones are in the timeline.")}
+                    </p>
+                });
                 let (left, top, right, bottom) = l.plot;
                 let grid = l.y_ticks.iter().map(|t| view! {
                     <line class="grid" x1=px(left) x2=px(right) y1=px(t.pos) y2=px(t.pos)/>
@@ -52,6 +65,7 @@ pub fn VisitChart() -> impl IntoView {
                         {series}
                     </svg>
                     <ul class="legend small">{legend}</ul>
+                    {note}
                 }
             }}
         </section>

@@ -56,6 +56,8 @@ pub struct Layout {
 }
 
 pub const PALETTE_LEN: usize = 6;
+/// The most exchanges the chart draws: the newest ones.
+pub const MAX_CHART_POINTS: usize = 100;
 const MARGIN_LEFT: f64 = 36.0;
 const MARGIN_RIGHT: f64 = 12.0;
 const MARGIN_TOP: f64 = 10.0;

@@ -6,6 +6,8 @@
 //! exchanges the page saw (its timeline): what the learner actually did, as the server (or the
 //! simulated server) reported it.
 
+use std::collections::{HashMap, HashSet};
+
 use greeting_core::{parse_basic_auth, SessionIn};
 
 use super::timeline::{Exchange, Source};
@@ -127,47 +129,68 @@ impl Check {
                 }
                 false
             }
-            Check::UnauthorizedThenOk => page.iter().enumerate().any(|(i, e)| {
-                e.status() == Some(401) && {
-                    let who = sent_user(e);
-                    page[i + 1..].iter().any(|l| {
-                        l.status() == Some(200) && l.visit().is_some() && sent_user(l) == who
-                    })
-                }
-            }),
-            Check::RestartAfterReset { from_visit } => page.iter().enumerate().any(|(i, e)| {
-                e.session_mode
-                    && e.visit().is_some_and(|v| v >= from_visit)
-                    && page[i + 1..].iter().any(|l| {
-                        l.session_mode
-                            && l.visit() == Some(1)
-                            && l.user() == e.user()
-                            && match &l.report {
-                                Some(r) => r.session_in == SessionIn::None,
-                                None => true,
-                            }
-                    })
-            }),
-            Check::UserSwitch { to } => page.iter().enumerate().any(|(i, e)| {
-                let Some(first) = e
-                    .user()
-                    .filter(|_| e.session_mode && e.visit().is_some_and(|v| v >= 2))
-                else {
-                    return false;
-                };
-                page[i + 1..].iter().any(|l| {
-                    let Some(second) = l.user() else { return false };
-                    l.session_mode
+            // Each "an earlier exchange, then a later one" check is one pass that remembers
+            // what it saw (not a scan of the rest per exchange: 1,000 exchanges made that
+            // a million steps on every timeline change).
+            Check::UnauthorizedThenOk => {
+                // From the end: the users greeted (200 with a visit) after each exchange.
+                let mut greeted_later: HashSet<Option<String>> = HashSet::new();
+                page.iter().rev().any(|e| {
+                    let status = e.status();
+                    if status == Some(401) && greeted_later.contains(&sent_user(e)) {
+                        return true;
+                    }
+                    if status == Some(200) && e.visit().is_some() {
+                        greeted_later.insert(sent_user(e));
+                    }
+                    false
+                })
+            }
+            Check::RestartAfterReset { from_visit } => {
+                let mut reached: HashSet<Option<String>> = HashSet::new();
+                page.iter().any(|l| {
+                    if l.session_mode
                         && l.visit() == Some(1)
-                        && second != first
-                        && to.is_none_or(|t| t == second)
-                        && match l.report.as_ref().map(|r| &r.session_in) {
-                            Some(SessionIn::OtherUser { username, .. }) => *username == first,
-                            Some(_) => false,
+                        && match &l.report {
+                            Some(r) => r.session_in == SessionIn::None,
                             None => true,
                         }
+                        && reached.contains(&l.user())
+                    {
+                        return true;
+                    }
+                    if l.session_mode && l.visit().is_some_and(|v| v >= from_visit) {
+                        reached.insert(l.user());
+                    }
+                    false
                 })
-            }),
+            }
+            Check::UserSwitch { to } => {
+                // Users seen in a session at visit 2 or more so far.
+                let mut firsts: HashSet<String> = HashSet::new();
+                page.iter().any(|l| {
+                    if l.session_mode && l.visit() == Some(1) && !firsts.is_empty() {
+                        if let Some(second) = l.user().filter(|s| to.is_none_or(|t| t == s)) {
+                            let switched = match l.report.as_ref().map(|r| &r.session_in) {
+                                Some(SessionIn::OtherUser { username, .. }) => {
+                                    *username != second && firsts.contains(username)
+                                }
+                                Some(_) => false,
+                                None => firsts.iter().any(|f| *f != second),
+                            };
+                            if switched {
+                                return true;
+                            }
+                        }
+                    }
+                    if l.session_mode && l.visit().is_some_and(|v| v >= 2) {
+                        if let Some(u) = l.user() {
+                            firsts.insert(u);
+                        }
+                    }
+                    false
+                })
+            }
             Check::TamperedRestart => page.iter().any(|e| {
                 e.visit() == Some(1)
                     && e.cookie_in().is_some()
@@ -175,43 +198,48 @@ impl Check {
                         .as_ref()
                         .is_some_and(|r| matches!(r.session_in, SessionIn::Rejected { .. }))
             }),
-            Check::ForgedVisit { visit } => page.iter().enumerate().any(|(i, e)| {
-                if e.visit().is_none_or(|v| v < visit) {
-                    return false;
-                }
-                match &e.report {
-                    Some(r) => {
-                        let Some(cin) = r.cookie_in.as_deref() else {
-                            return false;
+            Check::ForgedVisit { visit } => {
+                // In timeline order: the cookies set so far (anyone's), and each user's latest
+                // visit among the page's answers so far.
+                let mut set_before: HashSet<&str> = HashSet::new();
+                let mut last_visit: HashMap<Option<String>, u64> = HashMap::new();
+                exchanges.iter().any(|e| {
+                    let counted = e.source == Source::Page && !e.is_pending();
+                    let forged = counted
+                        && e.visit().is_some_and(|v| v >= visit)
+                        && match &e.report {
+                            // Verified, and not a cookie any earlier answer set.
+                            Some(r) => r.cookie_in.as_deref().is_some_and(|cin| {
+                                matches!(r.session_in, SessionIn::Continued { .. })
+                                    && !set_before.contains(cin)
+                            }),
+                            // No report (a server without side channel): a jump in the count.
+                            None => last_visit
+                                .get(&e.user())
+                                .is_none_or(|&v| v + 1 < e.visit().unwrap_or(0)),
                         };
-                        // Verified, and not a cookie any earlier answer set.
-                        matches!(r.session_in, SessionIn::Continued { .. })
-                            && !exchanges
-                                .iter()
-                                .take_while(|o| o.number != e.number)
-                                .any(|o| o.cookie_out() == Some(cin))
+                    if let Some(c) = e.cookie_out() {
+                        set_before.insert(c);
                     }
-                    // No report (a server without side channel): a jump in the count.
-                    None => {
-                        let user = e.user();
-                        let before = page[..i]
-                            .iter()
-                            .rev()
-                            .find(|o| o.user() == user && o.visit().is_some());
-                        before.is_none_or(|o| o.visit().unwrap_or(0) + 1 < e.visit().unwrap_or(0))
+                    if counted {
+                        if let Some(v) = e.visit() {
+                            last_visit.insert(e.user(), v);
+                        }
+                    }
+                    forged
+                })
+            }
+            Check::ParallelLost { count } => {
+                let mut visits: HashMap<&str, Vec<u64>> = HashMap::new();
+                for e in &page {
+                    if let Some(b) = e.batch.as_deref() {
+                        let v = visits.entry(b).or_default();
+                        if let Some(x) = e.visit().filter(|_| e.session_mode) {
+                            v.push(x);
+                        }
                     }
                 }
-            }),
-            Check::ParallelLost { count } => {
-                let mut batches: Vec<&str> =
-                    page.iter().filter_map(|e| e.batch.as_deref()).collect();
-                batches.dedup();
-                batches.iter().any(|b| {
-                    let visits: Vec<u64> = page
-                        .iter()
-                        .filter(|e| e.batch.as_deref() == Some(*b) && e.session_mode)
-                        .filter_map(|e| e.visit())
-                        .collect();
+                visits.into_values().any(|visits| {
                     let mut distinct = visits.clone();
                     distinct.sort_unstable();
                     distinct.dedup();
