@@ -665,6 +665,42 @@ fn for_each_run_code(value: u8, mut count: usize, emit: &mut impl FnMut(LengthCo
     }
 }
 
+/// The bit-length alphabet's symbol for one run-length code: the length itself, or 16, 17, 18.
+fn bl_symbol(code: LengthCode) -> usize {
+    match code {
+        LengthCode::Single(l) => usize::from(l),
+        LengthCode::Repeat(_) => REP_3_6,
+        LengthCode::ShortZeros(_) => REPZ_3_10,
+        LengthCode::LongZeros(_) => REPZ_11_138,
+    }
+}
+
+/// zlib's `build_bl_tree`: the bit-length tree from the frequencies of the run-length codes, and
+/// `max_blindex`, the last position in `BL_ORDER` whose length is sent (at least four are).
+fn bit_length_tree(bl_freq: &[u16; BL_CODES]) -> (SmallTree<BL_CODES>, usize) {
+    let tree = small_tree(bl_freq, &EXTRA_BLBITS, MAX_BL_BITS);
+    let mut max_blindex = BL_CODES - 1;
+    while max_blindex >= 3 && tree.len[BL_ORDER[max_blindex]] == 0 {
+        max_blindex -= 1;
+    }
+    (tree, max_blindex)
+}
+
+/// `_tr_flush_block`'s choice for the last block of `n` input bytes, from the dynamic and the
+/// fixed block's bit counts (without their 3 header bits): the kind, and the block's bytes once
+/// padded. Stored wins when `n + 4 <= min(dynamic, fixed)` bytes, then fixed on a tie.
+fn choose_block(n: usize, opt_len: i64, static_len: i64) -> (BlockKind, usize) {
+    let opt_lenb = ((opt_len + 3 + 7) >> 3) as usize;
+    let static_lenb = ((static_len + 3 + 7) >> 3) as usize;
+    if n + 4 <= opt_lenb.min(static_lenb) {
+        (BlockKind::Stored, n + 5)
+    } else if static_lenb <= opt_lenb {
+        (BlockKind::Fixed, static_lenb)
+    } else {
+        (BlockKind::Dynamic, opt_lenb)
+    }
+}
+
 /// zlib's plan for a literal-only last block: the trees, and the stream length it leads to.
 struct Block {
     /// Literal code lengths by byte value, `END_BLOCK`'s at index 256.
@@ -681,11 +717,12 @@ struct Block {
     zlib_len: usize,
 }
 
+/// The block types of RFC 1951, with their `BTYPE` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum BlockKind {
-    Stored,
-    Fixed,
-    Dynamic,
+    Stored = 0,
+    Fixed = 1,
+    Dynamic = 2,
 }
 
 impl Block {
@@ -726,15 +763,7 @@ impl Block {
 
         // scan_tree over the literal lengths, a run at a time, then over the distance lengths.
         let mut bl_freq = [0u16; BL_CODES];
-        let mut count = |code: LengthCode| {
-            let symbol = match code {
-                LengthCode::Single(l) => usize::from(l),
-                LengthCode::Repeat(_) => REP_3_6,
-                LengthCode::ShortZeros(_) => REPZ_3_10,
-                LengthCode::LongZeros(_) => REPZ_11_138,
-            };
-            bl_freq[symbol] += 1;
-        };
+        let mut count = |code: LengthCode| bl_freq[bl_symbol(code)] += 1;
         let mut literal_len = [0u8; L_CODES];
         let mut next_symbol = 0usize; // first symbol not yet walked
         let mut run = (0u8, 0usize); // (length, how many)
@@ -764,11 +793,7 @@ impl Block {
         for_each_run_code(run.0, run.1, &mut count);
         for_each_length_code(&distance.len, distance.max_code, &mut count);
 
-        let bit_length = small_tree(&bl_freq, &EXTRA_BLBITS, MAX_BL_BITS);
-        let mut max_blindex = BL_CODES - 1;
-        while max_blindex >= 3 && bit_length.len[BL_ORDER[max_blindex]] == 0 {
-            max_blindex -= 1;
-        }
+        let (bit_length, max_blindex) = bit_length_tree(&bl_freq);
         let opt_len = literal_cost
             + distance.cost
             + bit_length.cost
@@ -778,16 +803,7 @@ impl Block {
             + 4;
         // Fixed codes: 8 bits for bytes below 144, 9 above, 7 for END_BLOCK.
         let static_len = (8 * n + high + 7) as i64;
-        let opt_lenb = ((opt_len + 3 + 7) >> 3) as usize;
-        let static_lenb = ((static_len + 3 + 7) >> 3) as usize;
-        let best = opt_lenb.min(static_lenb);
-        let (kind, block_len) = if n + 4 <= best {
-            (BlockKind::Stored, n + 5)
-        } else if static_lenb <= opt_lenb {
-            (BlockKind::Fixed, static_lenb)
-        } else {
-            (BlockKind::Dynamic, opt_lenb)
-        };
+        let (kind, block_len) = choose_block(n, opt_len, static_len);
         Block {
             literal_len,
             distance,
@@ -804,19 +820,9 @@ impl Block {
     /// Write the zlib stream this plan describes, as `_tr_flush_block`, `send_all_trees`,
     /// `send_tree` and `compress_block` would for a last block of literals.
     fn write(&self, input: &[u8]) -> Vec<u8> {
-        let mut out = BitWriter::with_capacity(self.zlib_len);
-        out.bytes.extend_from_slice(&[0x78, 0x9c]);
-        match self.kind {
-            BlockKind::Stored => {
-                out.bits(1, 3); // BFINAL, BTYPE 00
-                out.align();
-                let len = input.len() as u16;
-                out.bytes.extend_from_slice(&len.to_le_bytes());
-                out.bytes.extend_from_slice(&(!len).to_le_bytes());
-                out.bytes.extend_from_slice(input);
-            }
+        zlib_stream(input, self.zlib_len, self.kind, |out| match self.kind {
+            BlockKind::Stored => out.stored_block(input),
             BlockKind::Fixed => {
-                out.bits(1 | (1 << 1), 3); // BFINAL, BTYPE 01
                 for &b in input {
                     let (code, len) = match b {
                         0..=143 => (0x30 + u32::from(b), 8),
@@ -827,31 +833,12 @@ impl Block {
                 out.bits(0, 7); // END_BLOCK: code 0 of 7 bits
             }
             BlockKind::Dynamic => {
-                out.bits(1 | (2 << 1), 3); // BFINAL, BTYPE 10
-                let lcodes = END_BLOCK + 1; // END_BLOCK is always the last code used
-                let dcodes = self.distance.max_code + 1;
-                let blcodes = self.max_blindex + 1;
-                out.bits((lcodes - 257) as u32, 5);
-                out.bits((dcodes - 1) as u32, 5);
-                out.bits((blcodes - 4) as u32, 4);
-                for &symbol in &BL_ORDER[..blcodes] {
-                    out.bits(u32::from(self.bit_length.len[symbol]), 3);
-                }
-                let bl_codes = canonical_codes(&self.bit_length.len);
-                let mut send = |code: LengthCode| {
-                    let (symbol, extra, extra_bits) = match code {
-                        LengthCode::Single(l) => (usize::from(l), 0, 0),
-                        LengthCode::Repeat(c) => (REP_3_6, u32::from(c) - 3, 2),
-                        LengthCode::ShortZeros(c) => (REPZ_3_10, u32::from(c) - 3, 3),
-                        LengthCode::LongZeros(c) => (REPZ_11_138, u32::from(c) - 11, 7),
-                    };
-                    out.bits(bl_codes[symbol], u32::from(self.bit_length.len[symbol]));
-                    if extra_bits > 0 {
-                        out.bits(extra, extra_bits);
-                    }
-                };
-                for_each_length_code(&self.literal_len, END_BLOCK, &mut send);
-                for_each_length_code(&self.distance.len, self.distance.max_code, &mut send);
+                // END_BLOCK is always the last literal/length code used.
+                out.send_all_trees(
+                    (&self.literal_len, END_BLOCK),
+                    (&self.distance.len, self.distance.max_code),
+                    (&self.bit_length.len, self.max_blindex),
+                );
                 let codes = canonical_codes(&self.literal_len);
                 for &b in input {
                     let b = usize::from(b);
@@ -859,11 +846,25 @@ impl Block {
                 }
                 out.bits(codes[END_BLOCK], u32::from(self.literal_len[END_BLOCK]));
             }
-        }
-        out.align();
-        out.bytes.extend_from_slice(&adler32(input).to_be_bytes());
-        out.bytes
+        })
     }
+}
+
+/// A zlib stream of one last deflate block of `kind`: the header `78 9c`, the block's 3 header
+/// bits, what `body` writes, padding to a byte (`bi_windup`), and the Adler-32 of `input`.
+fn zlib_stream(
+    input: &[u8],
+    capacity: usize,
+    kind: BlockKind,
+    body: impl FnOnce(&mut BitWriter),
+) -> Vec<u8> {
+    let mut out = BitWriter::with_capacity(capacity);
+    out.bytes.extend_from_slice(&[0x78, 0x9c]);
+    out.bits(1 | (kind as u32) << 1, 3); // BFINAL, BTYPE
+    body(&mut out);
+    out.align();
+    out.bytes.extend_from_slice(&adler32(input).to_be_bytes());
+    out.bytes
 }
 
 /// zlib's `gen_codes`: canonical Huffman codes from the lengths, bit-reversed for sending.
@@ -933,6 +934,46 @@ impl BitWriter {
             self.acc >>= 8;
             self.used -= 8;
         }
+    }
+
+    /// The rest of a stored block after its header bits: padding, `LEN`, `NLEN`, the bytes.
+    fn stored_block(&mut self, input: &[u8]) {
+        self.align();
+        let len = input.len() as u16;
+        self.bytes.extend_from_slice(&len.to_le_bytes());
+        self.bytes.extend_from_slice(&(!len).to_le_bytes());
+        self.bytes.extend_from_slice(input);
+    }
+
+    /// zlib's `send_all_trees`: the code counts, the bit-length code lengths in `BL_ORDER`,
+    /// then the literal/length and distance lengths run-length coded (`send_tree`). Each tree
+    /// comes as (lengths, `max_code`); the bit-length tree as (lengths, `max_blindex`).
+    fn send_all_trees(
+        &mut self,
+        (lit_len, lit_max_code): (&[u8], usize),
+        (dist_len, dist_max_code): (&[u8], usize),
+        (bl_len, max_blindex): (&[u8; BL_CODES], usize),
+    ) {
+        self.bits((lit_max_code + 1 - 257) as u32, 5);
+        self.bits(dist_max_code as u32, 5);
+        self.bits((max_blindex + 1 - 4) as u32, 4);
+        for &symbol in &BL_ORDER[..=max_blindex] {
+            self.bits(u32::from(bl_len[symbol]), 3);
+        }
+        let bl_codes = canonical_codes(bl_len);
+        let mut send = |code: LengthCode| {
+            let symbol = bl_symbol(code);
+            self.bits(bl_codes[symbol], u32::from(bl_len[symbol]));
+            let (extra, extra_bits) = match code {
+                LengthCode::Single(_) => return,
+                LengthCode::Repeat(c) => (u32::from(c) - 3, 2),
+                LengthCode::ShortZeros(c) => (u32::from(c) - 3, 3),
+                LengthCode::LongZeros(c) => (u32::from(c) - 11, 7),
+            };
+            self.bits(extra, extra_bits);
+        };
+        for_each_length_code(lit_len, lit_max_code, &mut send);
+        for_each_length_code(dist_len, dist_max_code, &mut send);
     }
 
     /// zlib's `bi_windup`: pad the last byte with zero bits.

@@ -16,9 +16,9 @@
 //! altered version, not the original zlib.
 
 use super::{
-    adler32, canonical_codes, for_each_length_code, huffman, small_tree, BitWriter, LengthCode,
-    SmallTree, BL_CODES, BL_ORDER, END_BLOCK, EXTRA_BLBITS, MAX_BITS, MAX_BL_BITS,
-    MAX_MODELLED_LEN, MIN_MATCH, REPZ_11_138, REPZ_3_10, REP_3_6,
+    bit_length_tree, bl_symbol, canonical_codes, choose_block, for_each_length_code, huffman,
+    small_tree, zlib_stream, BitWriter, BlockKind, LengthCode, SmallTree, BL_CODES, END_BLOCK,
+    MAX_BITS, MAX_MODELLED_LEN, MIN_MATCH,
 };
 
 const MAX_MATCH: usize = 258;
@@ -268,7 +268,7 @@ struct Block {
     dist: SmallTree<D_CODES>,
     bit_length: SmallTree<BL_CODES>,
     max_blindex: usize,
-    kind: super::BlockKind,
+    kind: BlockKind,
 }
 
 impl Block {
@@ -314,32 +314,12 @@ impl Block {
         }
 
         let mut bl_freq = [0u16; BL_CODES];
-        let mut count = |code: LengthCode| {
-            let symbol = match code {
-                LengthCode::Single(l) => usize::from(l),
-                LengthCode::Repeat(_) => REP_3_6,
-                LengthCode::ShortZeros(_) => REPZ_3_10,
-                LengthCode::LongZeros(_) => REPZ_11_138,
-            };
-            bl_freq[symbol] += 1;
-        };
+        let mut count = |code: LengthCode| bl_freq[bl_symbol(code)] += 1;
         for_each_length_code(&lit_len, lit_max_code, &mut count);
         for_each_length_code(&dist.len, dist.max_code, &mut count);
-        let bit_length = small_tree(&bl_freq, &EXTRA_BLBITS, MAX_BL_BITS);
-        let mut max_blindex = BL_CODES - 1;
-        while max_blindex >= 3 && bit_length.len[BL_ORDER[max_blindex]] == 0 {
-            max_blindex -= 1;
-        }
+        let (bit_length, max_blindex) = bit_length_tree(&bl_freq);
         let opt_len = lit_cost + dist.cost + bit_length.cost + 3 * (max_blindex as i64 + 1) + 14;
-        let opt_lenb = ((opt_len + 3 + 7) >> 3) as usize;
-        let static_lenb = ((static_len + 3 + 7) >> 3) as usize;
-        let kind = if n + 4 <= opt_lenb.min(static_lenb) {
-            super::BlockKind::Stored
-        } else if static_lenb <= opt_lenb {
-            super::BlockKind::Fixed
-        } else {
-            super::BlockKind::Dynamic
-        };
+        let (kind, _) = choose_block(n, opt_len, static_len);
         Block {
             lit_len,
             lit_max_code,
@@ -351,77 +331,46 @@ impl Block {
     }
 
     fn write(&self, input: &[u8], symbols: &[Symbol]) -> Vec<u8> {
-        let mut out = BitWriter::with_capacity(input.len() / 2 + 16);
-        out.bytes.extend_from_slice(&[0x78, 0x9c]);
-        match self.kind {
-            super::BlockKind::Stored => {
-                out.bits(1, 3);
-                out.align();
-                let len = input.len() as u16;
-                out.bytes.extend_from_slice(&len.to_le_bytes());
-                out.bytes.extend_from_slice(&(!len).to_le_bytes());
-                out.bytes.extend_from_slice(input);
-            }
-            super::BlockKind::Fixed => {
-                out.bits(1 | (1 << 1), 3);
-                let mut lit_len = [0u8; 288];
-                for (symbol, len) in lit_len.iter_mut().enumerate() {
-                    *len = match symbol {
-                        0..=143 => 8,
-                        144..=255 => 9,
-                        256..=279 => 7,
-                        _ => 8,
-                    };
-                }
-                let lit_codes = canonical_codes(&lit_len);
-                let dist_len = [5u8; D_CODES];
-                let dist_codes = canonical_codes(&dist_len);
-                compress_block(
-                    &mut out,
-                    symbols,
-                    (&lit_codes, &lit_len),
-                    (&dist_codes, &dist_len),
-                );
-            }
-            super::BlockKind::Dynamic => {
-                out.bits(1 | (2 << 1), 3);
-                let lcodes = self.lit_max_code + 1;
-                let dcodes = self.dist.max_code + 1;
-                let blcodes = self.max_blindex + 1;
-                out.bits((lcodes - 257) as u32, 5);
-                out.bits((dcodes - 1) as u32, 5);
-                out.bits((blcodes - 4) as u32, 4);
-                for &symbol in &BL_ORDER[..blcodes] {
-                    out.bits(u32::from(self.bit_length.len[symbol]), 3);
-                }
-                let bl_codes = canonical_codes(&self.bit_length.len);
-                let mut send = |code: LengthCode| {
-                    let (symbol, extra, extra_bits) = match code {
-                        LengthCode::Single(l) => (usize::from(l), 0, 0),
-                        LengthCode::Repeat(c) => (REP_3_6, u32::from(c) - 3, 2),
-                        LengthCode::ShortZeros(c) => (REPZ_3_10, u32::from(c) - 3, 3),
-                        LengthCode::LongZeros(c) => (REPZ_11_138, u32::from(c) - 11, 7),
-                    };
-                    out.bits(bl_codes[symbol], u32::from(self.bit_length.len[symbol]));
-                    if extra_bits > 0 {
-                        out.bits(extra, extra_bits);
+        zlib_stream(input, input.len() / 2 + 16, self.kind, |out| {
+            match self.kind {
+                BlockKind::Stored => out.stored_block(input),
+                BlockKind::Fixed => {
+                    let mut lit_len = [0u8; 288];
+                    for (symbol, len) in lit_len.iter_mut().enumerate() {
+                        *len = match symbol {
+                            0..=143 => 8,
+                            144..=255 => 9,
+                            256..=279 => 7,
+                            _ => 8,
+                        };
                     }
-                };
-                for_each_length_code(&self.lit_len, self.lit_max_code, &mut send);
-                for_each_length_code(&self.dist.len, self.dist.max_code, &mut send);
-                let lit_codes = canonical_codes(&self.lit_len);
-                let dist_codes = canonical_codes(&self.dist.len);
-                compress_block(
-                    &mut out,
-                    symbols,
-                    (&lit_codes, &self.lit_len),
-                    (&dist_codes, &self.dist.len),
-                );
+                    let lit_codes = canonical_codes(&lit_len);
+                    let dist_len = [5u8; D_CODES];
+                    let dist_codes = canonical_codes(&dist_len);
+                    compress_block(
+                        out,
+                        symbols,
+                        (&lit_codes, &lit_len),
+                        (&dist_codes, &dist_len),
+                    );
+                }
+                BlockKind::Dynamic => {
+                    out.send_all_trees(
+                        (&self.lit_len, self.lit_max_code),
+                        (&self.dist.len, self.dist.max_code),
+                        (&self.bit_length.len, self.max_blindex),
+                    );
+                    let lit_codes = canonical_codes(&self.lit_len);
+                    let dist_codes = canonical_codes(&self.dist.len);
+                    compress_block(
+                        out,
+                        symbols,
+                        (&lit_codes, &self.lit_len),
+                        (&dist_codes, &self.dist.len),
+                    );
+                }
             }
-        }
-        out.align();
-        out.bytes.extend_from_slice(&adler32(input).to_be_bytes());
-        out.bytes
+        })
     }
 }
 
