@@ -10,7 +10,9 @@
 //! sign, verify and decode are the free functions (keys derived once per thread, see
 //! `flask_cookie::with_keyring`); keyring_sign, keyring_verify and keyring_open use a Keyring
 //! built once, as a server does. keyring_open is what Flask's `open_session` does (the session
-//! dict), without the decoded view (segments, resolved tags) that verify and decode build.
+//! dict), without the decoded view (segments, JSON text, resolved tags, signature bytes) that
+//! verify and decode build for the page's lab; decode_session is what the Python decode does
+//! (the session dict, no key), without that view either.
 //!
 //! Criterion writes each estimate to target/criterion/codec/<name>/new/estimates.json.
 
@@ -51,6 +53,14 @@ fn codec(c: &mut Criterion) {
     });
     group.bench_function("decode", |b| {
         b.iter(|| flask_cookie::decode(black_box(&cookie)))
+    });
+    // The session alone, what Python's decode (flask-unsign's) hands back.
+    assert_eq!(
+        flask_cookie::decode_session(&cookie).map(serde_json::Value::Object),
+        Ok(session.clone())
+    );
+    group.bench_function("decode_session", |b| {
+        b.iter(|| flask_cookie::decode_session(black_box(&cookie)))
     });
 
     // The same with a Keyring built once, as a server that keeps its keys does.

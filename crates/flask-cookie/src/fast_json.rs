@@ -3,36 +3,52 @@
 //! Flask writes sessions compactly (no spaces), mostly strings, integers, booleans and nested
 //! objects. For such text, serde_json's general machinery (its visitor, its scratch handling of
 //! escapes, its number parsing) costs more than the reading itself on every cookie a server
-//! opens. [`parse`] reads only that plain subset and gives up on anything else (whitespace, an
-//! escape, a control character, a float, an integer serde_json would not read as one, more than
-//! [`MAX_DEPTH`] levels, any syntax error), and then serde_json reads the text as before, errors
-//! included. Where it answers, it builds exactly the value serde_json builds (the tests compare
-//! both on generated and mutated text): the same map type through the same `insert` (a repeated
-//! key keeps the last value, as serde_json does), integers as serde_json stores them.
+//! opens. [`parse_session`] reads only that plain subset, a top-level object, and gives up on
+//! anything else (whitespace, an escape, a control character, a float, an integer serde_json
+//! would not read as one, more than [`MAX_DEPTH`] levels, anything but an object at the top, any
+//! syntax error), and then serde_json reads the text as before, errors included. Where it
+//! answers, it builds exactly the map serde_json builds (the tests compare both on generated and
+//! mutated text): the same map type through the same `insert` (a repeated key keeps the last
+//! value, as serde_json does), integers as serde_json stores them.
 
 use serde_json::{Map, Number, Value};
 
 /// Deeper than this, leave it to serde_json (which has its own limit of 128).
 const MAX_DEPTH: usize = 64;
 
-/// The value of `text` when it is plain compact JSON, `None` when serde_json must decide.
-pub(crate) fn parse(text: &str) -> Option<Value> {
+/// A session read from plain compact JSON text, `None` when serde_json must decide.
+pub(crate) struct Session {
+    pub(crate) map: Map<String, Value>,
+    /// Whether some key starts with a space, as all of Flask's tag keys do: only then can the
+    /// session hold a tag, which [`crate::tagged::has_tags`] then tells exactly.
+    pub(crate) maybe_tagged: bool,
+}
+
+/// The session in `text` when it is a plain compact JSON object, `None` when serde_json must
+/// decide.
+pub(crate) fn parse_session(text: &str) -> Option<Session> {
     let mut reader = Reader {
         text,
         bytes: text.as_bytes(),
         at: 0,
+        maybe_tagged: false,
     };
-    let value = reader.value(0)?;
-    (reader.at == reader.bytes.len()).then_some(value)
+    reader.eat(b'{')?;
+    let map = reader.object(1)?;
+    (reader.at == reader.bytes.len()).then_some(Session {
+        map,
+        maybe_tagged: reader.maybe_tagged,
+    })
 }
 
 struct Reader<'a> {
     text: &'a str,
     bytes: &'a [u8],
     at: usize,
+    maybe_tagged: bool,
 }
 
-impl Reader<'_> {
+impl<'a> Reader<'a> {
     fn peek(&self) -> Option<u8> {
         self.bytes.get(self.at).copied()
     }
@@ -41,16 +57,26 @@ impl Reader<'_> {
         (self.peek()? == byte).then(|| self.at += 1)
     }
 
+    /// A value inside an object or an array at `depth`. Inlined into both: returning a `Value`
+    /// through memory from a call stalled the store forwarding of its caller.
+    #[inline(always)]
     fn value(&mut self, depth: usize) -> Option<Value> {
-        match self.peek()? {
-            b'{' => self.object(depth + 1),
+        let first = self.peek()?;
+        self.at += 1;
+        match first {
+            b'"' => self.string_body().map(|s| Value::String(s.to_owned())),
+            b'{' => self.object(depth + 1).map(Value::Object),
             b'[' => self.array(depth + 1),
-            b'"' => self.string().map(|s| Value::String(s.to_owned())),
-            b't' => self.word("true", Value::Bool(true)),
-            b'f' => self.word("false", Value::Bool(false)),
-            b'n' => self.word("null", Value::Null),
-            b'-' | b'0'..=b'9' => self.integer(),
-            _ => None,
+            _ => {
+                self.at -= 1;
+                match first {
+                    b't' => self.word("true", Value::Bool(true)),
+                    b'f' => self.word("false", Value::Bool(false)),
+                    b'n' => self.word("null", Value::Null),
+                    b'-' | b'0'..=b'9' => self.integer(),
+                    _ => None,
+                }
+            }
         }
     }
 
@@ -62,17 +88,20 @@ impl Reader<'_> {
         })
     }
 
-    fn object(&mut self, depth: usize) -> Option<Value> {
+    /// The members of an object whose `{` was just read.
+    fn object(&mut self, depth: usize) -> Option<Map<String, Value>> {
         if depth > MAX_DEPTH {
             return None;
         }
-        self.eat(b'{')?;
         let mut map = Map::new();
         if self.eat(b'}').is_some() {
-            return Some(Value::Object(map));
+            return Some(map);
         }
         loop {
-            let key = self.string()?.to_owned();
+            self.eat(b'"')?;
+            let key = self.string_body()?;
+            self.maybe_tagged |= key.starts_with(' ');
+            let key = key.to_owned();
             self.eat(b':')?;
             let value = self.value(depth)?;
             map.insert(key, value);
@@ -80,18 +109,18 @@ impl Reader<'_> {
                 b',' => self.at += 1,
                 b'}' => {
                     self.at += 1;
-                    return Some(Value::Object(map));
+                    return Some(map);
                 }
                 _ => return None,
             }
         }
     }
 
+    /// The items of an array whose `[` was just read.
     fn array(&mut self, depth: usize) -> Option<Value> {
         if depth > MAX_DEPTH {
             return None;
         }
-        self.eat(b'[')?;
         let mut items = Vec::new();
         if self.eat(b']').is_some() {
             return Some(Value::Array(items));
@@ -109,18 +138,21 @@ impl Reader<'_> {
         }
     }
 
-    /// A string without escapes or control characters, borrowed from the text.
-    fn string(&mut self) -> Option<&str> {
-        self.eat(b'"')?;
+    /// The rest of a string whose opening quote was just read, when it has no escape and no
+    /// control character, borrowed from the text.
+    fn string_body(&mut self) -> Option<&'a str> {
         let start = self.at;
-        let len = self.bytes.get(start..)?.iter().position(|&b| b == b'"')?;
+        let len = self
+            .bytes
+            .get(start..)?
+            .iter()
+            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
         let end = start + len;
-        let body = self.bytes.get(start..end)?;
-        if body.iter().any(|&b| b == b'\\' || b < 0x20) {
+        if self.bytes.get(end) != Some(&b'"') {
             return None;
         }
         self.at = end + 1;
-        // Both ends are ASCII quotes inside valid UTF-8: character boundaries.
+        // Both ends are next to ASCII quotes inside valid UTF-8: character boundaries.
         self.text.get(start..end)
     }
 
@@ -171,6 +203,11 @@ mod tests {
         serde_json::from_str(text).ok()
     }
 
+    /// The session as a value, when the fast reader answers.
+    fn parse(text: &str) -> Option<Value> {
+        parse_session(text).map(|s| Value::Object(s.map))
+    }
+
     #[test]
     fn reads_flask_sessions_as_serde_json_does() {
         for text in [
@@ -181,13 +218,25 @@ mod tests {
             r#"{"a":1,"a":2}"#,
             r#"{"é":"中文 🐍"}"#,
             r#"{"":""}"#,
-            "[]",
-            "7",
+            "{}",
         ] {
             let fast = parse(text).unwrap_or_else(|| panic!("{text}"));
             assert_eq!(Some(fast), serde(text), "{text}");
         }
         assert_eq!(parse(r#"{"a":1,"a":2}"#), Some(json!({"a": 2})));
+    }
+
+    #[test]
+    fn says_when_a_key_could_be_a_tag() {
+        for (text, maybe) in [
+            (r#"{"username":"cobra","visit":42}"#, false),
+            (r#"{"a":{" t":[1]}}"#, true),
+            (r#"{"a":[{" x":1,"y":2}]}"#, true),
+            (r#"{"a":" t"}"#, false),
+        ] {
+            let session = parse_session(text).unwrap_or_else(|| panic!("{text}"));
+            assert_eq!(session.maybe_tagged, maybe, "{text}");
+        }
     }
 
     #[test]
@@ -206,9 +255,14 @@ mod tests {
             r#"{"a":1} "#,
             r#"{"a""#,
             r#"{'a':1}"#,
+            r#"{"a":"x"#,
             "",
             "tru",
+            "[]",
+            "7",
+            "\"a\"",
             &"[".repeat(100),
+            &format!("{}1{}", r#"{"a":"#.repeat(100), "}".repeat(100)),
         ] {
             assert_eq!(parse(text), None, "{text}");
         }
@@ -228,10 +282,24 @@ mod tests {
         leaf.prop_recursive(4, 40, 6, |inner| {
             prop_oneof![
                 prop::collection::vec(inner.clone(), 0..5).prop_map(Value::Array),
-                prop::collection::btree_map("\\PC{0,6}", inner, 0..5)
+                prop::collection::btree_map(key(), inner, 0..5)
                     .prop_map(|m| Value::Object(m.into_iter().collect())),
             ]
         })
+    }
+
+    /// Keys, Flask's tag keys among them.
+    fn key() -> impl Strategy<Value = String> {
+        prop_oneof![
+            3 => "\\PC{0,6}",
+            1 => prop::sample::select(crate::TAG_KEYS.to_vec()).prop_map(str::to_owned),
+        ]
+    }
+
+    /// A session: an object at the top.
+    fn json_session() -> impl Strategy<Value = Value> {
+        prop::collection::btree_map(key(), json_value(), 0..5)
+            .prop_map(|m| Value::Object(m.into_iter().collect()))
     }
 
     proptest! {
@@ -239,7 +307,7 @@ mod tests {
 
         #[test]
         fn where_it_answers_it_answers_as_serde_json(
-            value in json_value(),
+            value in json_session(),
             cut in any::<usize>(),
             insert in prop::sample::select(vec!["", " ", ",", "}", "]", "\"", "-", "0", ".", "e", "\\", "\u{1}", "9"]),
         ) {
@@ -248,7 +316,11 @@ mod tests {
             let at = (0..=text.len()).filter(|i| text.is_char_boundary(*i)).nth(cut % (text.chars().count() + 1)).unwrap_or(0);
             let mutated = format!("{}{}{}", &text[..at], insert, &text[at..]);
             for text in [text.as_str(), mutated.as_str()] {
-                if let Some(fast) = parse(text) {
+                if let Some(session) = parse_session(text) {
+                    if crate::tagged::has_tags(&session.map) {
+                        prop_assert!(session.maybe_tagged, "{}", text);
+                    }
+                    let fast = Value::Object(session.map);
                     prop_assert_eq!(Some(fast), serde(text), "{}", text);
                 }
             }

@@ -4,14 +4,13 @@
 //! key) and the keying of a second HMAC with the result, before the cookie's own bytes are
 //! hashed: about two thirds of the SHA-1 blocks of a session cookie's signature are spent on
 //! keys that never change. A [`Keyring`] does that once per key and keeps the keyed HMAC state
-//! (the inner and outer pads already hashed); each cookie clones it and hashes only
-//! `PAYLOAD.TIMESTAMP`.
+//! (the SHA-1 states after the inner and outer pads, `src/mac.rs`); each cookie then hashes only
+//! `PAYLOAD.TIMESTAMP` and the inner digest.
 
 use std::cell::RefCell;
 
-use hmac::Mac as _;
-
-use crate::{HmacSha1, OpenedSession, Rejection, SignError, VerifiedCookie};
+use crate::mac;
+use crate::{OpenedSession, Rejection, SignError, VerifiedCookie};
 
 /// The secret key and its fallbacks (Flask's `SECRET_KEY` then `SECRET_KEY_FALLBACKS`), each
 /// derived with Flask's salt and kept as a keyed HMAC-SHA1 state, so that signing and verifying
@@ -31,7 +30,7 @@ use crate::{HmacSha1, OpenedSession, Rejection, SignError, VerifiedCookie};
 #[derive(Clone)]
 pub struct Keyring {
     /// `HMAC-SHA1` keyed with `derive_key(secret)`, one per key, in the order given.
-    macs: Vec<HmacSha1>,
+    macs: Vec<mac::Key>,
     /// Whether there is a first key and it is not empty: Flask refuses to sign or to trust a
     /// session otherwise, whatever the fallbacks.
     usable: bool,
@@ -43,7 +42,7 @@ impl Keyring {
         Keyring {
             macs: keys
                 .iter()
-                .map(|key| crate::hmac_sha1(&crate::derive_key(key.as_ref())))
+                .map(|key| mac::Key::new(&crate::derive_key(key.as_ref())))
                 .collect(),
             usable: keys.first().is_some_and(|key| !key.as_ref().is_empty()),
         }
@@ -102,16 +101,7 @@ impl Keyring {
     /// The signature of `PAYLOAD.TIMESTAMP` under the first key ([`crate::signature_for`]);
     /// `None` when there is no key.
     pub fn signature_for(&self, signed_part: &str) -> Option<[u8; 20]> {
-        let mut mac = self.first_mac()?;
-        mac.update(signed_part.as_bytes());
-        Some(mac.finalize().into_bytes().into())
-    }
-}
-
-impl Keyring {
-    /// A fresh copy of the first key's keyed HMAC state.
-    pub(crate) fn first_mac(&self) -> Option<HmacSha1> {
-        self.macs.first().cloned()
+        Some(self.macs.first()?.sign(signed_part.as_bytes()))
     }
 }
 

@@ -63,12 +63,14 @@ mod compress_decision;
 mod error;
 mod fast_json;
 mod keyring;
+mod mac;
 mod pyjson;
 mod tagged;
 mod time;
 
+use std::borrow::Cow;
+
 use base64::Engine as _;
-use hmac::Mac as _;
 use serde::Serialize;
 
 pub use error::{MalformedCookie, Part, Rejection, SignError};
@@ -162,7 +164,7 @@ pub fn sign(
 
 /// [`sign`] with an HMAC state already keyed with the derived key.
 fn sign_with(
-    mac: &HmacSha1,
+    mac: &mac::Key,
     session: &serde_json::Value,
     timestamp: u64,
 ) -> Result<String, SignError> {
@@ -191,9 +193,7 @@ fn sign_with(
     }
     cookie.push(b'.');
     push_b64(timestamp_bytes(&timestamp.to_be_bytes()), &mut cookie);
-    let mut mac = mac.clone();
-    mac.update(&cookie);
-    let signature = mac.finalize().into_bytes();
+    let signature = mac.sign(&cookie);
     cookie.push(b'.');
     push_b64(&signature, &mut cookie);
     // Only base64url characters and dots were written.
@@ -220,8 +220,35 @@ fn timestamp_bytes(be: &[u8; 8]) -> &[u8] {
 /// unused bits set (which Python ignores) is malformed, so that a changed character is never
 /// silently accepted.
 pub fn decode(cookie: &str) -> Result<DecodedCookie, MalformedCookie> {
-    parse(cookie)?.into_decoded()
+    let mut buf = [0u8; STACK_JSON];
+    parse(cookie, &mut buf)?.into_decoded()
 }
+
+/// The session in a cookie value, without a key: what flask-unsign's `--decode` does with a
+/// Flask cookie (base64, zlib when compressed, tagged JSON), and what a caller of [`decode`]
+/// that wants only the session would keep of it.
+///
+/// Accepts and refuses exactly the cookies [`decode`] does, with the same reasons (the three
+/// segments are all checked, though only the payload is read), and returns the session as
+/// [`DecodedCookie::value`] holds it: Flask's tags checked but not resolved. Says nothing about
+/// whether the signature is right: only [`verify`] or [`Keyring::open`] can tell that.
+///
+/// ```
+/// let cookie = "eyJ1c2VybmFtZSI6ImNvYnJhIiwidmlzaXQiOjF9.YZaTHQ.-wlmE2_6fkTd4BI464T2kXjX8eE";
+/// let session = flask_cookie::decode_session(cookie).unwrap();
+/// assert_eq!(session["username"], "cobra");
+/// assert_eq!(serde_json::Value::Object(session), flask_cookie::decode(cookie).unwrap().value);
+/// ```
+pub fn decode_session(
+    cookie: &str,
+) -> Result<serde_json::Map<String, serde_json::Value>, MalformedCookie> {
+    let mut buf = [0u8; STACK_JSON];
+    Ok(parse(cookie, &mut buf)?.session)
+}
+
+/// Payloads whose JSON fits in this many bytes (a usual session takes a few dozen) are decoded
+/// into a buffer on the stack; longer and compressed ones, onto the heap.
+const STACK_JSON: usize = 256;
 
 /// A cookie value cut at its last two dots (a compressed payload itself starts with a dot).
 struct Segments<'a> {
@@ -245,7 +272,11 @@ fn split(cookie: &str) -> Result<Segments<'_>, MalformedCookie> {
     let missing_dots = || MalformedCookie::MissingDots {
         dots: cookie.bytes().filter(|b| *b == b'.').count(),
     };
-    let (signed, signature) = cut_at_last_dot(cookie).ok_or_else(missing_dots)?;
+    // A good signature is 27 characters, none of them a dot: look for its dot there first.
+    let (signed, signature) = match cut_at(cookie, cookie.len().wrapping_sub(28)) {
+        Some((signed, signature)) if !signature.as_bytes().contains(&b'.') => (signed, signature),
+        _ => cut_at_last_dot(cookie).ok_or_else(missing_dots)?,
+    };
     let (payload, timestamp) = cut_at_last_dot(signed).ok_or_else(missing_dots)?;
     Ok(Segments {
         signed,
@@ -258,27 +289,39 @@ fn split(cookie: &str) -> Result<Segments<'_>, MalformedCookie> {
 /// `s.rsplit_once('.')`, by a plain backwards scan: the two last dots of a cookie are within a
 /// few dozen bytes of its end, where a general-purpose memrchr costs more than it saves.
 fn cut_at_last_dot(s: &str) -> Option<(&str, &str)> {
-    let at = s.bytes().rposition(|b| b == b'.')?;
+    cut_at(s, s.bytes().rposition(|b| b == b'.')?)
+}
+
+/// `s` cut around the dot at `at`, when there is one there.
+fn cut_at(s: &str, at: usize) -> Option<(&str, &str)> {
+    if *s.as_bytes().get(at)? != b'.' {
+        return None;
+    }
     Some((s.get(..at)?, s.get(at + 1..)?))
 }
 
-/// A well-formed cookie, every check but the key's done: what [`decode`], [`verify`] and
-/// [`Keyring::open`] share, so that they accept and refuse the very same cookies, with the
-/// same reasons.
-struct Parsed<'a> {
+/// A well-formed cookie, every check but the key's done: what [`decode`], [`decode_session`],
+/// [`verify`] and [`Keyring::open`] share, so that they accept and refuse the very same cookies,
+/// with the same reasons.
+struct Parsed<'a, 'b> {
     segments: Segments<'a>,
     signature: [u8; 20],
     timestamp: u64,
     compressed: bool,
-    json: String,
-    value: serde_json::Value,
+    /// The JSON text: in the caller's buffer when it fits there, else on the heap.
+    json: Cow<'b, str>,
+    session: serde_json::Map<String, serde_json::Value>,
     /// The resolved tags, when checking them needed resolving them (the JSON has a one-key
     /// object under one of Flask's tag keys); otherwise resolving cannot fail and is left to
     /// whoever wants it.
     tagged: Option<Tagged>,
 }
 
-fn parse(cookie: &str) -> Result<Parsed<'_>, MalformedCookie> {
+/// Take `cookie` apart and read its session; the JSON goes into `buf` when it fits.
+fn parse<'a, 'b>(
+    cookie: &'a str,
+    buf: &'b mut [u8; STACK_JSON],
+) -> Result<Parsed<'a, 'b>, MalformedCookie> {
     let segments = split(cookie)?;
     let Segments {
         payload: payload_segment,
@@ -312,37 +355,48 @@ fn parse(cookie: &str) -> Result<Parsed<'_>, MalformedCookie> {
             part: Part::Payload,
         });
     }
-    let mut bytes = b64url_decode(Part::Payload, data_segment)?;
-    if compressed {
-        bytes = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&bytes, MAX_JSON_LEN)
+    let json = if compressed {
+        let bytes = b64url_decode(Part::Payload, data_segment)?;
+        let bytes = miniz_oxide::inflate::decompress_to_vec_zlib_with_limit(&bytes, MAX_JSON_LEN)
             .map_err(|e| match e.status {
-                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
-                    MalformedCookie::DecompressedTooLarge { max: MAX_JSON_LEN }
-                }
-                status => MalformedCookie::BadZlib {
-                    reason: zlib_reason(status),
-                },
-            })?;
-    }
-    let json = String::from_utf8(bytes).map_err(|e| MalformedCookie::NotUtf8 {
-        reason: e.utf8_error().to_string(),
-    })?;
+            miniz_oxide::inflate::TINFLStatus::HasMoreOutput => {
+                MalformedCookie::DecompressedTooLarge { max: MAX_JSON_LEN }
+            }
+            status => MalformedCookie::BadZlib {
+                reason: zlib_reason(status),
+            },
+        })?;
+        Cow::Owned(String::from_utf8(bytes).map_err(|e| not_utf8(e.utf8_error()))?)
+    } else {
+        match b64_into(data_segment, buf) {
+            Some(bytes) => Cow::Borrowed(std::str::from_utf8(bytes).map_err(not_utf8)?),
+            None => {
+                let bytes = b64url_decode(Part::Payload, data_segment)?;
+                Cow::Owned(String::from_utf8(bytes).map_err(|e| not_utf8(e.utf8_error()))?)
+            }
+        }
+    };
     // Plain compact JSON (what Flask writes) is read directly; anything else, and every error,
     // is serde_json's.
-    let value: serde_json::Value = match fast_json::parse(&json) {
-        Some(value) => value,
-        None => serde_json::from_str(&json).map_err(|e| MalformedCookie::NotJson {
-            json: excerpt(&json),
-            reason: e.to_string(),
-        })?,
+    let (session, maybe_tagged) = match fast_json::parse_session(&json) {
+        Some(fast) => (fast.map, fast.maybe_tagged),
+        None => match serde_json::from_str(&json) {
+            Ok(serde_json::Value::Object(session)) => (session, true),
+            Ok(other) => {
+                return Err(MalformedCookie::NotAnObject {
+                    found: json_kind(&other).to_owned(),
+                })
+            }
+            Err(e) => {
+                return Err(MalformedCookie::NotJson {
+                    json: excerpt(&json),
+                    reason: e.to_string(),
+                })
+            }
+        },
     };
-    if !value.is_object() {
-        return Err(MalformedCookie::NotAnObject {
-            found: json_kind(&value).to_owned(),
-        });
-    }
-    let tagged = if tagged::has_tags(&value) {
-        Some(Tagged::from_json(&value)?)
+    let tagged = if maybe_tagged && tagged::has_tags(&session) {
+        Some(Tagged::from_object(&session)?)
     } else {
         None
     };
@@ -352,22 +406,31 @@ fn parse(cookie: &str) -> Result<Parsed<'_>, MalformedCookie> {
         timestamp,
         compressed,
         json,
-        value,
+        session,
         tagged,
     })
 }
 
-impl Parsed<'_> {
-    /// Which key signed it, compared in constant time (`subtle`, as itsdangerous'
+/// Decode `segment` into the front of `buf`, when it fits there and is good base64url.
+fn b64_into<'b>(segment: &str, buf: &'b mut [u8]) -> Option<&'b [u8]> {
+    let out = buf.get_mut(..b64::decoded_len(segment.len())?)?;
+    b64::decode_into(segment.as_bytes(), out)?;
+    Some(out)
+}
+
+fn not_utf8(e: std::str::Utf8Error) -> MalformedCookie {
+    MalformedCookie::NotUtf8 {
+        reason: e.to_string(),
+    }
+}
+
+impl Parsed<'_, '_> {
+    /// Which key signed it, compared in constant time (as itsdangerous'
     /// `hmac.compare_digest`), then whether its age is within `max_age_secs` at `now`.
-    fn check(&self, macs: &[HmacSha1], now: u64, max_age_secs: u64) -> Result<usize, Rejection> {
+    fn check(&self, macs: &[mac::Key], now: u64, max_age_secs: u64) -> Result<usize, Rejection> {
         let key_index = macs
             .iter()
-            .position(|mac| {
-                let mut mac = mac.clone();
-                mac.update(self.segments.signed.as_bytes());
-                mac.verify_slice(&self.signature).is_ok()
-            })
+            .position(|mac| mac.verify(self.segments.signed.as_bytes(), &self.signature))
             .ok_or(Rejection::BadSignature)?;
         if now >= self.timestamp {
             let age_secs = now - self.timestamp;
@@ -388,15 +451,15 @@ impl Parsed<'_> {
     fn into_decoded(self) -> Result<DecodedCookie, MalformedCookie> {
         let tagged = match self.tagged {
             Some(tagged) => tagged,
-            None => Tagged::from_json(&self.value)?,
+            None => Tagged::from_object(&self.session)?,
         };
         Ok(DecodedCookie {
             payload_segment: self.segments.payload.to_owned(),
             timestamp_segment: self.segments.timestamp.to_owned(),
             signature_segment: self.segments.signature.to_owned(),
             compressed: self.compressed,
-            json: self.json,
-            value: self.value,
+            json: self.json.into_owned(),
+            value: serde_json::Value::Object(self.session),
             tagged,
             timestamp: self.timestamp,
             signature: self.signature.to_vec(),
@@ -429,12 +492,13 @@ pub fn verify(
 
 /// [`verify`] with HMAC states already keyed with the derived keys.
 fn verify_with(
-    macs: &[HmacSha1],
+    macs: &[mac::Key],
     cookie: &str,
     now: u64,
     max_age_secs: u64,
 ) -> Result<VerifiedCookie, Rejection> {
-    let parsed = parse(cookie)?;
+    let mut buf = [0u8; STACK_JSON];
+    let parsed = parse(cookie, &mut buf)?;
     let key_index = parsed.check(macs, now, max_age_secs)?;
     Ok(VerifiedCookie {
         decoded: parsed.into_decoded()?,
@@ -455,41 +519,32 @@ pub struct OpenedSession {
 
 /// [`Keyring::open`] with HMAC states already keyed with the derived keys.
 fn open_with(
-    macs: &[HmacSha1],
+    macs: &[mac::Key],
     cookie: &str,
     now: u64,
     max_age_secs: u64,
 ) -> Result<OpenedSession, Rejection> {
-    let parsed = parse(cookie)?;
+    let mut buf = [0u8; STACK_JSON];
+    let parsed = parse(cookie, &mut buf)?;
     let key_index = parsed.check(macs, now, max_age_secs)?;
-    match parsed.value {
-        serde_json::Value::Object(session) => Ok(OpenedSession {
-            session,
-            key_index,
-            timestamp: parsed.timestamp,
-        }),
-        // parse() refused anything but an object already.
-        other => Err(Rejection::Malformed(MalformedCookie::NotAnObject {
-            found: json_kind(&other).to_owned(),
-        })),
-    }
+    Ok(OpenedSession {
+        session: parsed.session,
+        key_index,
+        timestamp: parsed.timestamp,
+    })
 }
 
 /// The signing key Flask derives from a secret key: `HMAC-SHA1(secret_key, "cookie-session")`
 /// (itsdangerous' `key_derivation="hmac"` with Flask's salt).
 pub fn derive_key(secret_key: &[u8]) -> [u8; 20] {
-    let mut mac = hmac_sha1(secret_key);
-    mac.update(SESSION_SALT);
-    mac.finalize().into_bytes().into()
+    mac::Key::new(secret_key).sign(SESSION_SALT)
 }
 
 /// The signature bytes of `PAYLOAD.TIMESTAMP` (everything before the last dot) under a secret
 /// key: `HMAC-SHA1(derive_key(secret_key), signed_part)`.
 pub fn signature_for(signed_part: &str, secret_key: &[u8]) -> [u8; 20] {
-    let mut mac = with_keyring(&[secret_key], |keyring| keyring.first_mac())
-        .unwrap_or_else(|| hmac_sha1(&derive_key(secret_key)));
-    mac.update(signed_part.as_bytes());
-    mac.finalize().into_bytes().into()
+    with_keyring(&[secret_key], |keyring| keyring.signature_for(signed_part))
+        .unwrap_or_else(|| mac::Key::new(&derive_key(secret_key)).sign(signed_part.as_bytes()))
 }
 
 /// The `TIMESTAMP` segment for Unix seconds: big-endian bytes, leading zeros stripped,
@@ -525,16 +580,6 @@ pub fn decode_timestamp(segment: &str) -> Result<u64, MalformedCookie> {
         });
     }
     Ok(bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)))
-}
-
-type HmacSha1 = hmac::Hmac<sha1::Sha1>;
-
-fn hmac_sha1(key: &[u8]) -> HmacSha1 {
-    // HMAC takes keys of any length: this cannot fail.
-    match <HmacSha1 as hmac::Mac>::new_from_slice(key) {
-        Ok(mac) => mac,
-        Err(_) => unreachable!("HMAC accepts keys of any length"),
-    }
 }
 
 const B64URL: base64::engine::GeneralPurpose = base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -792,11 +837,73 @@ mod tests {
             let err = decode(&cookie).unwrap_err();
             let got = serde_json::to_value(&err).unwrap()["problem"].clone();
             assert_eq!(got, want, "{cookie:.60}: {err}");
+            assert_eq!(decode_session(&cookie), Err(err), "{cookie:.60}");
             assert!(matches!(
                 verify(&cookie, &[DEMO], TS, 10),
                 Err(Rejection::Malformed(_))
             ));
         }
+    }
+
+    #[test]
+    fn cuts_at_the_last_two_dots() {
+        let sig = "-wlmE2_6fkTd4BI464T2kXjX8eE";
+        let cookies = [
+            format!("e30.YZaTHQ.{sig}"),
+            format!(".e30.YZaTHQ.{sig}"),
+            format!("e30.YZaTHQ.{}.{}", &sig[..10], &sig[11..]),
+            format!("e30.YZaTHQ..{}", &sig[1..]),
+            format!("e30.YZaTHQ.{sig}."),
+            format!("e30.YZaTHQ.x{sig}"),
+            format!("e30{sig}.{sig}"),
+            format!(".{sig}"),
+            "a.b.c".to_owned(),
+            "..".to_owned(),
+        ];
+        for cookie in &cookies {
+            let mut parts = cookie.rsplitn(3, '.');
+            let (signature, timestamp, payload) = (parts.next(), parts.next(), parts.next());
+            let got = split(cookie)
+                .ok()
+                .map(|s| (s.payload, s.timestamp, s.signature));
+            let want = payload.map(|p| (p, timestamp.unwrap_or(""), signature.unwrap_or("")));
+            assert_eq!(got, want, "{cookie}");
+            if let Ok(s) = split(cookie) {
+                assert_eq!(s.signed.len() + 1 + s.signature.len(), cookie.len());
+            }
+        }
+    }
+
+    #[test]
+    fn payloads_on_either_side_of_the_stack_buffer() {
+        // Plain payloads whose JSON is around STACK_JSON bytes long (Flask would compress these,
+        // but a plain payload is as valid).
+        for len in STACK_JSON - 3..STACK_JSON + 3 {
+            let json = format!(r#"{{"n":"{}"}}"#, "a".repeat(len - 8));
+            assert_eq!(json.len(), len);
+            let signed = format!("{}.YZaTHQ", B64URL.encode(&json));
+            let cookie = format!("{signed}.{}", B64URL.encode(signature_for(&signed, DEMO)));
+            let session = serde_json::from_str::<serde_json::Value>(&json).unwrap();
+            let d = decode(&cookie).unwrap();
+            assert!(!d.compressed);
+            assert_eq!((&d.json, &d.value), (&json, &session));
+            assert_eq!(
+                decode_session(&cookie).map(serde_json::Value::Object),
+                Ok(session.clone())
+            );
+            let opened = Keyring::new(&[DEMO]).open(&cookie, TS, 60).unwrap();
+            assert_eq!(serde_json::Value::Object(opened.session), session);
+            assert!(verify(&cookie, &[DEMO], TS, 60).is_ok());
+        }
+        // A bad character past the stack buffer's reach still gets its reason.
+        let long = format!("{}!.YZaTHQ.-wlmE2_6fkTd4BI464T2kXjX8eE", "e".repeat(400));
+        assert!(matches!(
+            decode_session(&long),
+            Err(MalformedCookie::BadBase64 {
+                part: Part::Payload,
+                ..
+            })
+        ));
     }
 
     #[test]

@@ -95,21 +95,24 @@ impl Tagged {
                 }
                 Tagged::Array(out)
             }
-            Value::Object(map) => {
-                if map.len() == 1 {
-                    if let Some((key, inner)) = map.iter().next() {
-                        if TAG_KEYS.contains(&key.as_str()) {
-                            return untag(key, inner);
-                        }
-                    }
-                }
-                let mut out = Vec::with_capacity(map.len());
-                for (key, item) in map {
-                    out.push((key.clone(), Tagged::from_json(item)?));
-                }
-                Tagged::Object(out)
-            }
+            Value::Object(map) => Tagged::from_object(map)?,
         })
+    }
+
+    /// [`Tagged::from_json`] of an object.
+    pub(crate) fn from_object(map: &Map<String, Value>) -> Result<Tagged, MalformedCookie> {
+        if map.len() == 1 {
+            if let Some((key, inner)) = map.iter().next() {
+                if TAG_KEYS.contains(&key.as_str()) {
+                    return untag(key, inner);
+                }
+            }
+        }
+        let mut out = Vec::with_capacity(map.len());
+        for (key, item) in map {
+            out.push((key.clone(), Tagged::from_json(item)?));
+        }
+        Ok(Tagged::Object(out))
     }
 
     /// `"null"`, `"bool"`, `"number"`, `"string"`, `"array"`, `"object"`, `"tuple"`, `"bytes"`,
@@ -197,16 +200,18 @@ impl Tagged {
     }
 }
 
-/// Whether [`Tagged::from_json`] has a tag to resolve in `value`: a one-key object whose key is
-/// one of [`TAG_KEYS`], at any depth. Without one, `from_json` cannot fail, so a reader that
+/// Whether [`Tagged::from_json`] has a tag to resolve in a session: a one-key object whose key
+/// is one of [`TAG_KEYS`], at any depth. Without one, `from_json` cannot fail, so a reader that
 /// only needs to know that a session is well-formed can skip building it.
-pub(crate) fn has_tags(value: &Value) -> bool {
+pub(crate) fn has_tags(session: &Map<String, Value>) -> bool {
+    (session.len() == 1 && session.keys().any(|k| TAG_KEYS.contains(&k.as_str())))
+        || session.values().any(value_has_tags)
+}
+
+fn value_has_tags(value: &Value) -> bool {
     match value {
-        Value::Array(items) => items.iter().any(has_tags),
-        Value::Object(map) => {
-            (map.len() == 1 && map.keys().any(|k| TAG_KEYS.contains(&k.as_str())))
-                || map.values().any(has_tags)
-        }
+        Value::Array(items) => items.iter().any(value_has_tags),
+        Value::Object(map) => has_tags(map),
         _ => false,
     }
 }
@@ -373,7 +378,7 @@ mod tests {
             json!({"a": {" t": 1, "b": 2}, "c": [{" x": 1}], " t": 3}),
             json!({"t": "( t)", "list": [[], {}, [{}]]}),
         ] {
-            assert!(!has_tags(&v), "{v}");
+            assert!(!value_has_tags(&v), "{v}");
             assert!(Tagged::from_json(&v).is_ok());
         }
         for v in [
@@ -381,7 +386,7 @@ mod tests {
             json!({"deep": {"er": {" u": "xyz"}}}),
             json!({" di": 1}),
         ] {
-            assert!(has_tags(&v), "{v}");
+            assert!(value_has_tags(&v), "{v}");
             assert!(Tagged::from_json(&v).is_err());
         }
     }

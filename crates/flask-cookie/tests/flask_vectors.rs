@@ -1,7 +1,7 @@
 //! Vectors made by the real Flask (tests/vectors/generate.py wrote tests/vectors/flask_vectors.json;
 //! the Flask and itsdangerous versions are recorded in that file). No Python is needed here.
 
-use flask_cookie::{decode, serialize_session, sign, verify, Keyring, Rejection};
+use flask_cookie::{decode, decode_session, serialize_session, sign, verify, Keyring, Rejection};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -113,6 +113,9 @@ fn every_flask_cookie_verifies_and_decodes_to_flasks_value() {
         );
         // decode() without a key agrees with verify().
         assert_eq!(&decode(&a.cookie).unwrap(), d, "{}", a.name);
+        // And decode_session() with decode()'s value (tags checked, not resolved).
+        let session = decode_session(&a.cookie).unwrap_or_else(|e| panic!("{}: {e}", a.name));
+        assert_eq!(Value::Object(session), a.value, "{}", a.name);
         // So does the server's lean read.
         let opened = Keyring::new(&refs)
             .open(&a.cookie, a.now, v.max_age_secs)
@@ -157,6 +160,13 @@ fn cookies_flask_refuses_are_refused_with_the_right_kind() {
         let got = verify(&r.cookie, &refs, r.now, r.max_age_secs);
         let opened = Keyring::new(&refs).open(&r.cookie, r.now, r.max_age_secs);
         assert_eq!(opened.err(), got.clone().err(), "{}", r.name);
+        // Without a key, decode_session() refuses exactly the malformed ones, as decode() does.
+        assert_eq!(
+            decode_session(&r.cookie).err(),
+            decode(&r.cookie).err(),
+            "{}",
+            r.name
+        );
         assert_eq!(
             kind(&got),
             r.expect,

@@ -1,6 +1,8 @@
 //! Property tests: no input makes decode/verify panic, and no mutation of a valid cookie verifies.
 
-use flask_cookie::{decode, serialize_session, sign, verify, Keyring, DEFAULT_MAX_AGE_SECS};
+use flask_cookie::{
+    decode, decode_session, serialize_session, sign, verify, Keyring, DEFAULT_MAX_AGE_SECS,
+};
 use proptest::prelude::*;
 use serde_json::{json, Value};
 
@@ -88,7 +90,7 @@ proptest! {
 
     #[test]
     fn random_text_never_panics(s in "\\PC{0,200}") {
-        let _ = decode(&s);
+        prop_assert_eq!(decode_session(&s).err(), decode(&s).err());
         let _ = verify(&s, &[KEY], TS, DEFAULT_MAX_AGE_SECS);
     }
 
@@ -96,7 +98,7 @@ proptest! {
     fn random_cookie_shaped_text_never_panics(
         s in "\\.?[A-Za-z0-9_=+/-]{0,120}\\.[A-Za-z0-9_-]{0,12}\\.[A-Za-z0-9_-]{0,30}"
     ) {
-        let _ = decode(&s);
+        prop_assert_eq!(decode_session(&s).err(), decode(&s).err());
         let _ = verify(&s, &[KEY, FALLBACK], TS, DEFAULT_MAX_AGE_SECS);
     }
 
@@ -118,7 +120,12 @@ proptest! {
     ) {
         let cookie = sign(&session, KEY, TS).unwrap();
         let mutated = apply(&cookie, &mutations);
-        let _ = decode(&mutated);
+        // decode_session() agrees with decode() on whatever the mutation made.
+        match (decode(&mutated), decode_session(&mutated)) {
+            (Ok(d), Ok(s)) => prop_assert_eq!(d.value, Value::Object(s)),
+            (Err(d), Err(s)) => prop_assert_eq!(d, s),
+            (d, s) => prop_assert!(false, "{mutated}: decode {d:?}, decode_session {s:?}"),
+        }
         let result = verify(&mutated, &[KEY, FALLBACK], TS, DEFAULT_MAX_AGE_SECS);
         if mutated == cookie {
             prop_assert!(result.is_ok());
