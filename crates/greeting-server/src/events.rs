@@ -173,17 +173,15 @@ fn log_exchange(
     status: u16,
     facts: &ExchangeFacts,
 ) {
-    let path: String = path.chars().take(200).collect();
-    tracing::info!(
+    crate::log::exchange(&crate::log::ExchangeLine {
         seq,
-        client = %client,
-        method = %method,
-        path = %path,
+        client,
+        method,
+        path,
         status,
-        user = facts.user.as_deref().unwrap_or("-"),
-        visit = facts.session_out.as_ref().map(|s| s.visit).unwrap_or(0),
-        "exchange"
-    );
+        user: facts.user.as_deref().unwrap_or("-"),
+        visit: facts.session_out.as_ref().map(|s| s.visit).unwrap_or(0),
+    });
 }
 
 /// `GET /playground/api/events`: a `hello` event, then one `exchange` event per report this

@@ -7,7 +7,7 @@ use crate::http::{
     authorization_header, cookie_header, json_response, ordered_response, unix_now, ExchangeFacts,
 };
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use greeting_core::{
@@ -19,9 +19,12 @@ use serde_json::Value;
 use std::time::Duration;
 
 /// `GET /greeting`: Basic auth in, the visit counter in the session cookie.
-pub async fn greeting(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    let authorization = authorization_header(&headers);
-    let cookies = cookie_header(&headers);
+///
+/// The request is taken whole (not `HeaderMap`, which axum would clone) to read two headers.
+pub async fn greeting(State(app): State<AppState>, request: Request) -> Response {
+    let headers = request.headers();
+    let authorization = authorization_header(headers);
+    let cookies = cookie_header(headers);
     let outcome =
         app.config
             .greeter
@@ -34,10 +37,11 @@ pub async fn greeting(State(app): State<AppState>, headers: HeaderMap) -> Respon
 }
 
 /// `GET /user`: the authenticated user's record.
-pub async fn user(State(app): State<AppState>, headers: HeaderMap) -> Response {
-    let authorization = authorization_header(&headers);
+pub async fn user(State(app): State<AppState>, request: Request) -> Response {
+    let headers = request.headers();
+    let authorization = authorization_header(headers);
     let outcome = app.config.greeter.user(authorization.as_deref());
-    let cookie_in = find_session_cookie(cookie_header(&headers).as_deref()).value;
+    let cookie_in = find_session_cookie(cookie_header(headers).as_deref()).value;
     UserResponse {
         outcome,
         cookie_in,
@@ -236,9 +240,10 @@ impl IntoResponse for Greeting {
             .session_headers()
             .into_iter()
             .filter_map(|(name, value)| {
+                // From the String itself: its bytes become the header value without a copy.
                 Some((
                     HeaderName::from_bytes(name.as_bytes()).ok()?,
-                    HeaderValue::from_str(&value).ok()?,
+                    HeaderValue::try_from(value).ok()?,
                 ))
             })
             .collect();

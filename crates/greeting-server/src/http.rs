@@ -4,6 +4,8 @@ use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use greeting_core::{flask_pretty, Session, SessionIn};
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The `Server` header: `greeting-server/VERSION` (the chapter's says `Werkzeug/2.0.2 Python/3.8.10`).
@@ -37,8 +39,35 @@ pub fn unix_now_ms() -> u64 {
 }
 
 /// `Date`, as an HTTP date (`Wed, 17 Nov 2021 20:42:27 GMT`).
+///
+/// The text changes once a second, so each worker thread keeps the value of the current second
+/// and hands out clones (a reference count), instead of formatting a date for every response.
 pub fn http_date() -> HeaderValue {
-    HeaderValue::from_str(&httpdate::fmt_http_date(SystemTime::now()))
+    thread_local! {
+        static CURRENT: RefCell<Option<(u64, HeaderValue)>> = const { RefCell::new(None) };
+    }
+    let now = SystemTime::now();
+    let secs = now
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    CURRENT.with(|current| {
+        let Ok(mut current) = current.try_borrow_mut() else {
+            return format_http_date(now);
+        };
+        match &*current {
+            Some((second, value)) if *second == secs => value.clone(),
+            _ => {
+                let value = format_http_date(now);
+                *current = Some((secs, value.clone()));
+                value
+            }
+        }
+    })
+}
+
+fn format_http_date(at: SystemTime) -> HeaderValue {
+    HeaderValue::from_str(&httpdate::fmt_http_date(at))
         .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
 }
 
@@ -61,7 +90,8 @@ pub fn ordered_response(
     body: String,
     extra: &[(HeaderName, HeaderValue)],
 ) -> Response {
-    let mut headers = HeaderMap::new();
+    // Content-Type, Content-Length, Vary, Set-Cookie, Server, Date: room for all without regrowing.
+    let mut headers = HeaderMap::with_capacity(6 + extra.len());
     if let Some(content_type) = content_type {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
@@ -98,23 +128,34 @@ pub fn header_text(headers: &HeaderMap, name: &HeaderName) -> Option<String> {
 /// The `Authorization` header as Flask sees it: Werkzeug's server joins repeated headers with
 /// `,`, which no Basic credentials survive, so a request carrying two is refused (401) rather
 /// than answered for whichever came first.
-pub fn authorization_header(headers: &HeaderMap) -> Option<String> {
+pub fn authorization_header(headers: &HeaderMap) -> Option<Cow<'_, str>> {
     joined_header(headers, header::AUTHORIZATION, ",")
 }
 
 /// All `Cookie` headers joined with `; ` (HTTP/2 clients may split them).
-pub fn cookie_header(headers: &HeaderMap) -> Option<String> {
+pub fn cookie_header(headers: &HeaderMap) -> Option<Cow<'_, str>> {
     joined_header(headers, header::COOKIE, "; ")
 }
 
-/// Every value of a repeated header, joined; `None` when the header is absent.
-fn joined_header(headers: &HeaderMap, name: HeaderName, separator: &str) -> Option<String> {
-    let values: Vec<String> = headers
-        .get_all(name)
-        .iter()
-        .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
-        .collect();
-    (!values.is_empty()).then(|| values.join(separator))
+/// Every value of a repeated header, joined; `None` when the header is absent. The usual single
+/// UTF-8 value is borrowed, not copied.
+fn joined_header<'a>(
+    headers: &'a HeaderMap,
+    name: HeaderName,
+    separator: &str,
+) -> Option<Cow<'a, str>> {
+    let mut values = headers.get_all(name).iter();
+    let first = String::from_utf8_lossy(values.next()?.as_bytes());
+    let mut rest = values.peekable();
+    if rest.peek().is_none() {
+        return Some(first);
+    }
+    let mut joined = first.into_owned();
+    for value in rest {
+        joined.push_str(separator);
+        joined.push_str(&String::from_utf8_lossy(value.as_bytes()));
+    }
+    Some(Cow::Owned(joined))
 }
 
 /// `content-type` -> `Content-Type`, as the names go on the wire (hyper writes title case here).

@@ -32,12 +32,12 @@ mod error;
 mod events;
 mod handlers;
 mod http;
+mod log;
 mod serve;
 mod tools;
 
 use clap::Parser;
 use cli::{Cli, Command};
-use std::io::IsTerminal;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -51,12 +51,7 @@ fn main() -> ExitCode {
 }
 
 fn run_server(args: cli::ServeArgs) -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_max_level(tracing::Level::INFO)
-        .init();
+    log::init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
