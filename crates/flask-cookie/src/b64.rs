@@ -55,26 +55,42 @@ pub(crate) fn decode_into(segment: &[u8], out: &mut [u8]) -> Option<()> {
     if decoded_len(segment.len()) != Some(out.len()) {
         return None;
     }
-    let mut seen = 0u8; // the OR of every symbol: INVALID's top bits survive
-    let mut bad = 0u32; // the OR of every quantum: bit 31 survives
-    let chunks = segment.chunks_exact(4);
-    let tail = chunks.remainder();
-    let mut written = out.chunks_exact_mut(3);
-    for (chunk, dst) in chunks.zip(&mut written) {
-        if let [a, b, c, d] = *chunk {
-            let v = QUANTUM[0][usize::from(a)]
+    let quantum = |chunk: &[u8]| match *chunk {
+        [a, b, c, d] => {
+            QUANTUM[0][usize::from(a)]
                 | QUANTUM[1][usize::from(b)]
                 | QUANTUM[2][usize::from(c)]
-                | QUANTUM[3][usize::from(d)];
+                | QUANTUM[3][usize::from(d)]
+        }
+        _ => 1 << 31,
+    };
+    let mut bad = 0u32; // the OR of every quantum: bit 31 survives
+                        // Two quanta (8 characters, 6 bytes) at a time, then at most one more.
+    let pairs = segment.chunks_exact(8);
+    let rest = pairs.remainder();
+    let mut written = out.chunks_exact_mut(6);
+    for (chunk, dst) in pairs.zip(&mut written) {
+        let (hi, lo) = chunk.split_at(4);
+        let (hi, lo) = (quantum(hi), quantum(lo));
+        bad |= hi | lo;
+        let v = (u64::from(hi) << 24) | u64::from(lo);
+        dst.copy_from_slice(&v.to_be_bytes()[2..]);
+    }
+    let out = written.into_remainder();
+    let (tail, out) = match (rest.split_at_checked(4), out.split_at_mut_checked(3)) {
+        (Some((chunk, tail)), Some((dst, out))) => {
+            let v = quantum(chunk);
             bad |= v;
             dst.copy_from_slice(&v.to_be_bytes()[1..]);
+            (tail, out)
         }
-    }
+        _ => (rest, out),
+    };
     if bad & (1 << 31) != 0 {
         return None;
     }
-    let rest = written.into_remainder();
-    match (tail, rest) {
+    let mut seen = 0u8; // the OR of every symbol: INVALID's top bits survive
+    match (tail, out) {
         ([], []) => {}
         ([a, b], [x]) => {
             let (a, b) = (DECODE[usize::from(*a)], DECODE[usize::from(*b)]);

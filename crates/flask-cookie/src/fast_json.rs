@@ -16,6 +16,20 @@ use serde_json::{Map, Number, Value};
 /// Deeper than this, leave it to serde_json (which has its own limit of 128).
 const MAX_DEPTH: usize = 64;
 
+/// The bytes a plain string stops at: its closing quote, or what this reader leaves to
+/// serde_json (an escape, a control character). One load per byte instead of three tests.
+const ENDS_PLAIN_STRING: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        table[b] = true;
+        b += 1;
+    }
+    table[b'"' as usize] = true;
+    table[b'\\' as usize] = true;
+    table
+};
+
 /// A session read from plain compact JSON text, `None` when serde_json must decide.
 pub(crate) struct Session {
     pub(crate) map: Map<String, Value>,
@@ -146,7 +160,7 @@ impl<'a> Reader<'a> {
             .bytes
             .get(start..)?
             .iter()
-            .position(|&b| b == b'"' || b == b'\\' || b < 0x20)?;
+            .position(|&b| ENDS_PLAIN_STRING[usize::from(b)])?;
         let end = start + len;
         if self.bytes.get(end) != Some(&b'"') {
             return None;
