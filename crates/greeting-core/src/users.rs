@@ -18,15 +18,26 @@ pub struct UserRecord {
     pub user: String,
 }
 
-/// One user: a name, a password and a record. The password is kept only as its SHA-256 digest
-/// (and the name's digest beside it), computed once, so that checking credentials costs two
-/// digests whatever the number of users.
+/// One user: a name, a password and a record. The password is kept only inside the SHA-256
+/// digest of the whole credential (see [`credential_digest`]), computed once, so that checking
+/// credentials costs one digest whatever the number of users.
 #[derive(Clone, PartialEq, Eq)]
 pub struct User {
     pub name: String,
-    name_digest: [u8; 32],
-    password_digest: [u8; 32],
+    credential_digest: [u8; 32],
     pub record: UserRecord,
+}
+
+/// SHA-256 of the name's length (8 bytes, little-endian), the name and the password: one
+/// digest per check for both. The length prefix keeps the split unambiguous (`("ab", "c")` and
+/// `("a", "bc")` hash differently) without relying on names never holding a `:`.
+fn credential_digest(name: &str, password: &str) -> [u8; 32] {
+    Sha256::new()
+        .chain_update((name.len() as u64).to_le_bytes())
+        .chain_update(name.as_bytes())
+        .chain_update(password.as_bytes())
+        .finalize()
+        .into()
 }
 
 impl fmt::Debug for User {
@@ -51,8 +62,7 @@ impl User {
         });
         User {
             name: name.to_string(),
-            name_digest: Sha256::digest(name.as_bytes()).into(),
-            password_digest: Sha256::digest(password.as_bytes()).into(),
+            credential_digest: credential_digest(name, password),
             record,
         }
     }
@@ -203,18 +213,25 @@ impl Users {
 
     /// The user with this name and password, if any.
     ///
-    /// Constant time with respect to the secrets: every user is compared, names and passwords
-    /// through SHA-256 digests of equal length with `subtle`, so neither the position of a
-    /// matching user nor the length or content of a stored password shows in the time taken.
+    /// Constant time with respect to the secrets: the name and password are digested together
+    /// once (SHA-256, see [`credential_digest`]) and every user's stored digest is compared
+    /// without an early exit, so neither the position of a matching user nor the length or
+    /// content of a stored password shows in the time taken.
     pub fn authenticate(&self, username: &str, password: &str) -> Option<&User> {
-        let name_digest: [u8; 32] = Sha256::digest(username.as_bytes()).into();
-        let password_digest: [u8; 32] = Sha256::digest(password.as_bytes()).into();
+        let digest = credential_digest(username, password);
         let mut found: Option<&User> = None;
         for user in &self.users {
-            let name_ok: Choice = user.name_digest.ct_eq(&name_digest);
-            let password_ok: Choice = user.password_digest.ct_eq(&password_digest);
+            // OR of the XORs: zero exactly when all 32 bytes match, with no branch on any of
+            // them; `subtle` turns the result into a `Choice` without letting the compiler
+            // shortcut it.
+            let difference = user
+                .credential_digest
+                .iter()
+                .zip(&digest)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b));
+            let matches: Choice = difference.ct_eq(&0);
             // Names are unique, so at most one user matches; keep looping regardless.
-            if bool::from(name_ok & password_ok) {
+            if bool::from(matches) {
                 found = Some(user);
             }
         }
@@ -331,6 +348,15 @@ mod tests {
         ] {
             assert!(!e.to_string().is_empty());
         }
+    }
+
+    #[test]
+    fn name_and_password_do_not_run_into_each_other() {
+        let users = Users::from_pairs([("ab", "c")]).unwrap();
+        assert!(users.authenticate("ab", "c").is_some());
+        assert!(users.authenticate("a", "bc").is_none());
+        assert!(users.authenticate("abc", "").is_none());
+        assert!(users.authenticate("", "abc").is_none());
     }
 
     #[test]
