@@ -1,14 +1,11 @@
 //! The application: its configuration, its shared state and its router.
 
 use crate::cli::{ServeArgs, SECRET_KEY_ENV};
-use crate::events::{events, report_exchange, Published};
+use crate::edge::EdgeLayer;
+use crate::events::{events, Published, ReportLayer};
 use crate::handlers::{greeting, info, not_found, plant, reset, user, MethodsAllowed};
-use crate::http::ensure_server_headers;
 use crate::{cors, handlers};
-use axum::extract::Request;
 use axum::http::HeaderValue;
-use axum::middleware::{self, Next};
-use axum::response::Response;
 use axum::routing::{any, get, post};
 use axum::Router;
 use greeting_core::{Greeter, KeySource, ServerInfo, Users};
@@ -205,10 +202,7 @@ pub fn router(state: AppState) -> Router {
                 .options(POST.options())
                 .fallback(POST.fallback()),
         )
-        .route_layer(middleware::from_fn_with_state(
-            state.clone(),
-            report_exchange,
-        ));
+        .route_layer(ReportLayer::new(state.clone()));
 
     let mut app = Router::new()
         .merge(reported)
@@ -230,16 +224,8 @@ pub fn router(state: AppState) -> Router {
         None => app.fallback(handlers::not_found),
     };
 
-    app.layer(middleware::from_fn_with_state(state.clone(), cors::cors))
-        .layer(middleware::from_fn(server_headers))
-        .with_state(state)
-}
-
-/// `Server` and `Date` on every response, including the static files'.
-async fn server_headers(request: Request, next: Next) -> Response {
-    let mut response = next.run(request).await;
-    ensure_server_headers(response.headers_mut());
-    response
+    // CORS, then `Server` and `Date` on every response, including the static files'.
+    app.layer(EdgeLayer::new(state.clone())).with_state(state)
 }
 
 #[cfg(test)]

@@ -6,12 +6,13 @@
 //! `Authorization` and `X-Playground-Exchange` explicitly (a wildcard does not cover
 //! `Authorization`, and with credentials no wildcard counts at all). A request from any other
 //! origin gets no CORS headers, so the browser keeps the response from that page.
+//!
+//! Applied to every response by [`crate::edge`].
 
 use crate::app::AppState;
 use crate::http::ordered_response;
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
-use axum::middleware::Next;
 use axum::response::Response;
 
 pub const ALLOW_METHODS: &str = "GET, POST";
@@ -44,8 +45,10 @@ pub fn parse_origin(origin: &str) -> Result<HeaderValue, String> {
         .map_err(|_| format!("--allow-origin {origin:?}: not a valid header value"))
 }
 
-pub async fn cors(State(app): State<AppState>, request: Request, next: Next) -> Response {
-    let origin = request
+/// The request's `Origin` when it is one of the allowed origins (`None` for any other origin,
+/// or none): the origin to answer to.
+pub fn allowed_origin(app: &AppState, request: &Request) -> Option<HeaderValue> {
+    request
         .headers()
         .get(header::ORIGIN)
         .filter(|origin| {
@@ -54,42 +57,49 @@ pub async fn cors(State(app): State<AppState>, request: Request, next: Next) -> 
                 .iter()
                 .any(|allowed| allowed == *origin)
         })
-        .cloned();
-    let Some(origin) = origin else {
-        return next.run(request).await;
-    };
-    let preflight = request.method() == Method::OPTIONS
+        .cloned()
+}
+
+/// A preflight (`OPTIONS` with `Access-Control-Request-Method`) is answered here, before any
+/// route or auth.
+pub fn is_preflight(request: &Request) -> bool {
+    request.method() == Method::OPTIONS
         && request
             .headers()
-            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD);
-    if preflight {
-        return ordered_response(
-            StatusCode::NO_CONTENT,
-            None,
-            String::new(),
-            &[
-                (header::ACCESS_CONTROL_ALLOW_ORIGIN, origin),
-                (
-                    header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
-                    HeaderValue::from_static("true"),
-                ),
-                (
-                    header::ACCESS_CONTROL_ALLOW_METHODS,
-                    HeaderValue::from_static(ALLOW_METHODS),
-                ),
-                (
-                    header::ACCESS_CONTROL_ALLOW_HEADERS,
-                    HeaderValue::from_static(ALLOW_HEADERS),
-                ),
-                (
-                    header::ACCESS_CONTROL_MAX_AGE,
-                    HeaderValue::from_static("600"),
-                ),
-                (header::VARY, HeaderValue::from_static("Origin")),
-            ],
-        );
-    }
-    let mut response = next.run(request).await;
+            .contains_key(header::ACCESS_CONTROL_REQUEST_METHOD)
+}
+
+/// 204 to a preflight from an allowed origin.
+pub fn preflight_response(origin: HeaderValue) -> Response {
+    ordered_response(
+        StatusCode::NO_CONTENT,
+        None,
+        String::new(),
+        &[
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, origin),
+            (
+                header::ACCESS_CONTROL_ALLOW_CREDENTIALS,
+                HeaderValue::from_static("true"),
+            ),
+            (
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static(ALLOW_METHODS),
+            ),
+            (
+                header::ACCESS_CONTROL_ALLOW_HEADERS,
+                HeaderValue::from_static(ALLOW_HEADERS),
+            ),
+            (
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            ),
+            (header::VARY, HeaderValue::from_static("Origin")),
+        ],
+    )
+}
+
+/// The CORS headers on an answer to an allowed origin.
+pub fn allow(response: &mut Response, origin: HeaderValue) {
     let headers = response.headers_mut();
     headers.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
     headers.insert(
@@ -101,7 +111,6 @@ pub async fn cors(State(app): State<AppState>, request: Request, next: Next) -> 
         HeaderValue::from_static(EXPOSE_HEADERS),
     );
     headers.append(header::VARY, HeaderValue::from_static("Origin"));
-    response
 }
 
 #[cfg(test)]

@@ -11,19 +11,23 @@ use crate::http::{ensure_server_headers, header_text, title_case, unix_now_ms, E
 use axum::body::{to_bytes, Body};
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderName};
-use axum::middleware::Next;
+use axum::http::{header, HeaderName, Method, Uri};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, StreamExt};
 use greeting_core::{mask_authorization, ExchangeReport, Header, SessionIn};
+use pin_project_lite::pin_project;
 use serde_json::json;
 use std::convert::Infallible;
+use std::future::Future;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::pin::Pin;
 use std::sync::atomic::Ordering;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use tokio_stream::wrappers::BroadcastStream;
+use tower::{Layer, Service, ServiceExt};
 
 /// The request header the page sets to match a report with its own fetch.
 pub static EXCHANGE_ID: HeaderName = HeaderName::from_static("x-playground-exchange");
@@ -59,39 +63,160 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     }
 }
 
-/// Middleware around `/greeting`, `/user`, reset and plant: times the exchange, logs it in one
-/// line and, when someone is subscribed to the side channel, reports it.
+/// The layer (for `route_layer`) around `/greeting`, `/user`, reset and plant: logs each
+/// exchange in one line and, when someone is subscribed to the side channel, reports it.
 ///
 /// With no subscriber (a server under load with no page open, or a course exercise run from a
-/// script) nothing is collected: no header copies, no buffered body, no JSON. A page that
-/// subscribes later sees the exchanges from then on, which is all it could see anyway.
-pub async fn report_exchange(
-    State(app): State<AppState>,
-    ClientAddr(client): ClientAddr,
-    request: Request,
-    next: Next,
-) -> Response {
-    let seq = app.seq.fetch_add(1, Ordering::Relaxed) + 1;
-    if app.events.receiver_count() == 0 {
-        let method = request.method().clone();
-        let uri = request.uri().clone();
-        let response = next.run(request).await;
-        let (mut parts, body) = response.into_parts();
-        ensure_server_headers(&mut parts.headers);
-        let facts = parts
-            .extensions
-            .remove::<ExchangeFacts>()
-            .unwrap_or_default();
-        log_exchange(
-            seq,
-            client,
-            method.as_str(),
-            uri.path(),
-            parts.status.as_u16(),
-            &facts,
-        );
-        return Response::from_parts(parts, body);
+/// script) nothing is collected: no header copies, no buffered body, no JSON, and the response
+/// is passed through by [`ReportFuture`] without boxing anything. A page that subscribes later
+/// sees the exchanges from then on, which is all it could see anyway.
+#[derive(Clone)]
+pub struct ReportLayer {
+    app: AppState,
+}
+
+impl ReportLayer {
+    pub fn new(app: AppState) -> ReportLayer {
+        ReportLayer { app }
     }
+}
+
+impl<S> Layer<S> for ReportLayer {
+    type Service = Report<S>;
+    fn layer(&self, inner: S) -> Report<S> {
+        Report {
+            inner,
+            app: self.app.clone(),
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct Report<S> {
+    inner: S,
+    app: AppState,
+}
+
+impl<S> Service<Request> for Report<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = ReportFuture<S::Future>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        let client = client_addr(&request);
+        let seq = self.app.seq.fetch_add(1, Ordering::Relaxed) + 1;
+        if self.app.events.receiver_count() == 0 {
+            let pending = PendingLine {
+                seq,
+                client,
+                method: request.method().clone(),
+                uri: request.uri().clone(),
+            };
+            return ReportFuture::Logged {
+                future: self.inner.call(request),
+                line: Some(pending),
+            };
+        }
+        // The service made ready by `poll_ready` goes along with the request; a clone stays.
+        let ready = self.inner.clone();
+        let inner = std::mem::replace(&mut self.inner, ready);
+        ReportFuture::Reported {
+            future: Box::pin(report(self.app.clone(), client, seq, request, inner)),
+        }
+    }
+}
+
+/// The client's address, inserted by the accept loop (0.0.0.0:0 if it was not).
+fn client_addr(request: &Request) -> SocketAddr {
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+        .unwrap_or(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0))
+}
+
+/// What the log line needs from the request, kept until the response is there.
+pub struct PendingLine {
+    seq: u64,
+    client: SocketAddr,
+    method: Method,
+    uri: Uri,
+}
+
+pin_project! {
+    #[project = ReportProjection]
+    pub enum ReportFuture<F> {
+        /// No subscriber: the inner future, then the log line.
+        Logged {
+            #[pin]
+            future: F,
+            line: Option<PendingLine>,
+        },
+        /// Someone is subscribed: the whole report, built by [`report`].
+        Reported {
+            future: Pin<Box<dyn Future<Output = Response> + Send>>,
+        },
+    }
+}
+
+impl<F> Future for ReportFuture<F>
+where
+    F: Future<Output = Result<Response, Infallible>>,
+{
+    type Output = Result<Response, Infallible>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match self.project() {
+            ReportProjection::Logged { future, line } => {
+                let mut response = match future.poll(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(Ok(response)) => response,
+                    Poll::Ready(Err(never)) => match never {},
+                };
+                // Server and Date before the CORS headers the outer layer adds, as the report's
+                // responses always had them.
+                ensure_server_headers(response.headers_mut());
+                let facts = response
+                    .extensions_mut()
+                    .remove::<ExchangeFacts>()
+                    .unwrap_or_default();
+                if let Some(line) = line.take() {
+                    log_exchange(
+                        line.seq,
+                        line.client,
+                        line.method.as_str(),
+                        line.uri.path(),
+                        response.status().as_u16(),
+                        &facts,
+                    );
+                }
+                Poll::Ready(Ok(response))
+            }
+            ReportProjection::Reported { future } => future.as_mut().poll(cx).map(Ok),
+        }
+    }
+}
+
+/// The exchange with a subscriber: request headers copied, the response body buffered, the
+/// report sent as JSON, and the line logged.
+async fn report<S>(
+    app: AppState,
+    client: SocketAddr,
+    seq: u64,
+    request: Request,
+    inner: S,
+) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
     let started = Instant::now();
     let at_ms = unix_now_ms();
     let method = request.method().to_string();
@@ -114,7 +239,10 @@ pub async fn report_exchange(
         })
         .collect();
 
-    let response = next.run(request).await;
+    let response = match inner.oneshot(request).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    };
 
     let (mut parts, body) = response.into_parts();
     ensure_server_headers(&mut parts.headers);

@@ -23,11 +23,14 @@
 //! The rules live in `greeting_core` (pure, also compiled to wasm32 for the page's simulated
 //! server); this crate is the HTTP around them. Layout, as in axum's examples: [`app`] (state,
 //! router), [`handlers`], [`error`] (an error type that is a response), [`events`] (the side
-//! channel), [`cors`], [`serve`] (the accept loop), [`tools`] (the subcommands).
+//! channel and the per-exchange layer), [`cors`], [`edge`] (the layer every response passes
+//! through), [`log`] (the exchange line), [`serve`] (the accept loop), [`tools`] (the
+//! subcommands).
 
 mod app;
 mod cli;
 mod cors;
+mod edge;
 mod error;
 mod events;
 mod handlers;
