@@ -737,6 +737,7 @@ fn codec_benchmarks(python: Option<&PathBuf>, python_missing: Option<&String>) -
                 "verify",
                 "decode",
                 "keyring_open",
+                "decode_session",
                 "sign_compressed",
                 "decode_compressed",
             ] {
@@ -1355,32 +1356,48 @@ impl Report {
         }
         let _ = writeln!(md, "| operation | flask-cookie (Rust) | Flask / itsdangerous (Python) | ratio (target ≥ {TARGET_VS_ITSDANGEROUS:.0}×) |");
         let _ = writeln!(md, "| --- | ---: | ---: | ---: |");
-        // (row, Rust figure, Python figure, shown when not measured). The `open` row is what a
-        // server does with an incoming cookie, and what Python's `loads` does: check the signature
-        // and the age, hand back the session. The `verify` row also builds the learner's decoded
-        // view (segments, signature bytes, tags), which Python does not.
-        for (row, rust_op, python_op, always) in [
+        // (row, Rust figure, Python figure, held to the target). The first three rows do what the
+        // Python side does: `Keyring::open` is what a server does with an incoming cookie, and
+        // what Python's `loads` does (check the signature and the age, hand back the session);
+        // `decode_session` hands back the session without a key, as the Python decode does. The
+        // last two also build the page's decoded view (segments, JSON text, resolved tags,
+        // signature bytes), which Python does not: shown for what the lab costs, not judged.
+        for (row, rust_op, python_op, judged) in [
             ("sign", "sign", "sign", true),
-            ("verify", "verify", "verify", true),
-            ("decode", "decode", "decode", true),
             (
-                "verify as the server does (`Keyring::open`: session only, no decoded view)",
+                "verify: the session (`Keyring::open`, as the server does)",
                 "keyring_open",
                 "verify",
+                true,
+            ),
+            (
+                "decode: the session, no key (`decode_session`)",
+                "decode_session",
+                "decode",
+                true,
+            ),
+            (
+                "verify + the page's decoded view (`verify`; does more than Python)",
+                "verify",
+                "verify",
+                false,
+            ),
+            (
+                "decode + the page's decoded view (`decode`; does more than Python)",
+                "decode",
+                "decode",
                 false,
             ),
         ] {
             let r = c.rust.get(rust_op).copied();
-            if r.is_none() && !always {
-                continue;
-            }
             let p = c.python.get(python_op).copied();
             let ratio = match (r, p) {
-                (Some(r), Some(p)) if r > 0.0 => format!(
+                (Some(r), Some(p)) if r > 0.0 && judged => format!(
                     "{} {}",
                     times(p / r),
                     verdict(p / r >= TARGET_VS_ITSDANGEROUS)
                 ),
+                (Some(r), Some(p)) if r > 0.0 => format!("{} (not comparable)", times(p / r)),
                 _ => "not measured".into(),
             };
             let _ = writeln!(
@@ -1654,8 +1671,13 @@ impl Report {
             }
         }
         if let Some(c) = &self.codec {
-            for op in ["sign", "verify", "decode"] {
-                if let (Some(r), Some(p)) = (c.rust.get(op), c.python.get(op)) {
+            // Like with like: the rows the target is judged on.
+            for (op, rust_op) in [
+                ("sign", "sign"),
+                ("verify", "keyring_open"),
+                ("decode", "decode_session"),
+            ] {
+                if let (Some(r), Some(p)) = (c.rust.get(rust_op), c.python.get(op)) {
                     let _ = writeln!(
                         s,
                         "  {op}: Rust {} vs Python {} ({})",
