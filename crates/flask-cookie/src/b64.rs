@@ -120,6 +120,26 @@ pub(crate) fn decode_into(segment: &[u8], out: &mut [u8]) -> Option<()> {
     (seen & 0xc0 == 0).then_some(())
 }
 
+/// The big-endian number `segment` decodes to, when it is good base64url of at most 8 bytes (11
+/// characters): read straight into an integer, for the timestamp. `None` otherwise, as
+/// [`decode_into`] would refuse it (or it is too long).
+pub(crate) fn decode_u64(segment: &[u8]) -> Option<u64> {
+    let bytes = decoded_len(segment.len()).filter(|n| *n <= 8)?;
+    let mut seen = 0u8; // the OR of every symbol: INVALID's top bits survive
+    let mut bits = 0u128; // 11 characters are 66 bits
+    for c in segment {
+        let v = DECODE[usize::from(*c)];
+        seen |= v;
+        bits = (bits << 6) | u128::from(v & 0x3f);
+    }
+    // The low bits a last partial character leaves unused must be 0, as in `decode_into`.
+    let unused = segment.len() * 6 - bytes * 8;
+    if seen & 0xc0 != 0 || bits & ((1 << unused) - 1) != 0 {
+        return None;
+    }
+    u64::try_from(bits >> unused).ok()
+}
+
 /// Decode `segment` to a new vector, or `None` (see [`decode_into`]).
 pub(crate) fn decode_vec(segment: &[u8]) -> Option<Vec<u8>> {
     let mut out = vec![0u8; decoded_len(segment.len())?];
@@ -180,8 +200,42 @@ mod tests {
         }
     }
 
+    /// What `decode_u64` must answer: the engine's bytes, as a big-endian number, up to 8 bytes.
+    fn engine_u64(segment: &[u8]) -> Option<u64> {
+        let bytes = ENGINE.decode(segment).ok()?;
+        (bytes.len() <= 8).then(|| bytes.iter().fold(0, |acc, b| (acc << 8) | u64::from(*b)))
+    }
+
+    #[test]
+    fn every_short_number_is_read_as_the_engine_reads_it() {
+        let chars: Vec<u8> = ALPHABET.iter().copied().chain(*b"=+/.\0\x80").collect();
+        let mut segment = Vec::new();
+        for len in 0..=3usize {
+            for mut k in 0..chars.len().pow(len as u32) {
+                segment.clear();
+                for _ in 0..len {
+                    segment.push(chars[k % chars.len()]);
+                    k /= chars.len();
+                }
+                assert_eq!(decode_u64(&segment), engine_u64(&segment), "{segment:?}");
+            }
+        }
+        assert_eq!(decode_u64(b"__________8"), Some(u64::MAX));
+        assert_eq!(decode_u64(b"__________4"), Some(u64::MAX - 1));
+        assert_eq!(decode_u64(b"__________9"), None); // unused bits set
+        assert_eq!(decode_u64(b"AAAAAAAAAAAA"), None); // 9 bytes
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 4000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn reads_numbers_as_the_engine_does(s in prop_oneof![
+            "[A-Za-z0-9_-]{0,12}",
+            "[A-Za-z0-9_=+/.-]{0,12}",
+        ]) {
+            prop_assert_eq!(decode_u64(s.as_bytes()), engine_u64(s.as_bytes()));
+        }
 
         #[test]
         fn decodes_exactly_what_the_engine_accepts(s in prop_oneof![

@@ -568,16 +568,10 @@ fn push_timestamp(unix_secs: u64, out: &mut String) {
 
 /// Unix seconds from a `TIMESTAMP` segment (empty means 0, as itsdangerous reads it).
 pub fn decode_timestamp(segment: &str) -> Result<u64, MalformedCookie> {
-    // 11 characters carry at most 8 bytes: decode those on the stack.
-    if let Some(n @ 0..=8) = b64::decoded_len(segment.len()) {
-        let mut buf = [0u8; 8];
-        if let Some(bytes) = buf.get_mut(..n) {
-            if b64::decode_into(segment.as_bytes(), bytes).is_some() {
-                return Ok(bytes.iter().fold(0u64, |acc, b| (acc << 8) | u64::from(*b)));
-            }
-        }
-        // Not valid: the error path below says why.
+    if let Some(unix_secs) = b64::decode_u64(segment.as_bytes()) {
+        return Ok(unix_secs);
     }
+    // Not valid, or longer than 8 bytes: the error path below says why.
     let bytes = b64url_decode(Part::Timestamp, segment)?;
     if bytes.len() > 8 {
         return Err(MalformedCookie::TimestampTooLarge {
