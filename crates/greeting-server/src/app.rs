@@ -12,7 +12,7 @@ use greeting_core::{Greeter, KeySource, ServerInfo, Users};
 use std::net::IpAddr;
 use std::ops::Deref;
 use std::path::PathBuf;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
@@ -146,10 +146,28 @@ pub struct Shared {
     pub info: ServerInfo,
     /// The side channel: one message per reported exchange.
     pub events: broadcast::Sender<Arc<Published>>,
-    /// Numbers the exchanges.
-    pub seq: AtomicU64,
+    /// How many clients are subscribed to the side channel, counted by `events::events` (up
+    /// before it subscribes, down after its receiver is gone). Read on every exchange instead of
+    /// `events.receiver_count()`, which takes the channel's lock: two worker threads taking it
+    /// for every request contend for it.
+    pub subscribers: AtomicUsize,
     /// Turns true when the server shuts down (ends the event streams).
     pub shutdown: watch::Receiver<bool>,
+    /// Numbers the exchanges.
+    pub seq: ExchangeCounter,
+}
+
+/// The exchange counter, alone on its cache line: every exchange increments it, from whichever
+/// core runs the request, and the fields read on every request (the configuration, the side
+/// channel) must not share the line that keeps moving between the cores.
+#[repr(align(128))]
+pub struct ExchangeCounter(AtomicU64);
+
+impl ExchangeCounter {
+    /// The next exchange's number, from 1.
+    pub fn next(&self) -> u64 {
+        self.0.fetch_add(1, Ordering::Relaxed) + 1
+    }
 }
 
 impl Deref for AppState {
@@ -167,8 +185,9 @@ impl AppState {
             config,
             info,
             events,
-            seq: AtomicU64::new(0),
+            subscribers: AtomicUsize::new(0),
             shutdown,
+            seq: ExchangeCounter(AtomicU64::new(0)),
         }))
     }
 }

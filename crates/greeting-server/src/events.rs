@@ -112,8 +112,8 @@ where
 
     fn call(&mut self, request: Request) -> Self::Future {
         let client = client_addr(&request);
-        let seq = self.app.seq.fetch_add(1, Ordering::Relaxed) + 1;
-        if self.app.events.receiver_count() == 0 {
+        let seq = self.app.seq.next();
+        if self.app.subscribers.load(Ordering::Acquire) == 0 {
             let pending = PendingLine {
                 seq,
                 client,
@@ -319,6 +319,9 @@ pub async fn events(
     State(app): State<AppState>,
     ClientAddr(client): ClientAddr,
 ) -> impl IntoResponse {
+    // Counted before subscribing, so an exchange that starts after the subscription is always
+    // reported; the guard goes with the stream and counts down when it is dropped.
+    let subscribed = Subscribed::new(&app);
     let receiver = app.events.subscribe();
     let my_ip = client.ip().to_canonical();
     let sees_all = app.config.loopback;
@@ -326,6 +329,7 @@ pub async fn events(
         .event("hello")
         .data(json!({"client": client.to_string(), "sees_all_clients": sees_all}).to_string());
     let reports = BroadcastStream::new(receiver).filter_map(move |message| {
+        let _still_subscribed = &subscribed;
         let event = match message {
             Ok(published) if sees_all || published.ip == my_ip => Some(
                 Event::default()
@@ -346,4 +350,20 @@ pub async fn events(
             let _ = shutdown.wait_for(|down| *down).await;
         });
     Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+}
+
+/// One subscriber in `Shared::subscribers`, for as long as this lives.
+struct Subscribed(AppState);
+
+impl Subscribed {
+    fn new(app: &AppState) -> Subscribed {
+        app.subscribers.fetch_add(1, Ordering::SeqCst);
+        Subscribed(app.clone())
+    }
+}
+
+impl Drop for Subscribed {
+    fn drop(&mut self) {
+        self.0.subscribers.fetch_sub(1, Ordering::SeqCst);
+    }
 }
