@@ -75,7 +75,7 @@ pub fn preflight_response(origin: HeaderValue) -> Response {
         StatusCode::NO_CONTENT,
         None,
         String::new(),
-        &[
+        [
             (header::ACCESS_CONTROL_ALLOW_ORIGIN, origin),
             (
                 header::ACCESS_CONTROL_ALLOW_CREDENTIALS,

@@ -69,7 +69,7 @@ impl IntoResponse for ApiError {
             }
             _ => vec![],
         };
-        let mut response = json_response(status, &body, &extra);
+        let mut response = json_response(status, &body, extra);
         response.extensions_mut().insert(ExchangeFacts {
             notes: vec![self.message()],
             ..ExchangeFacts::default()

@@ -56,7 +56,7 @@ pub async fn reset(headers: HeaderMap) -> Response {
         StatusCode::NO_CONTENT,
         None,
         String::new(),
-        &[(
+        [(
             header::SET_COOKIE,
             HeaderValue::from_static(EXPIRE_SESSION_COOKIE),
         )],
@@ -129,7 +129,7 @@ pub async fn plant(
         StatusCode::NO_CONTENT,
         None,
         String::new(),
-        &[(header::SET_COOKIE, set_cookie)],
+        [(header::SET_COOKIE, set_cookie)],
     );
     response.extensions_mut().insert(ExchangeFacts {
         cookie_in: find_session_cookie(cookie_header(&headers).as_deref()).value,
@@ -182,7 +182,7 @@ pub async fn info(State(app): State<AppState>) -> Response {
     json_response(
         StatusCode::OK,
         &serde_json::to_value(&app.info).unwrap_or(Value::Null),
-        &[],
+        [],
     )
 }
 
@@ -214,7 +214,7 @@ impl MethodsAllowed {
                 StatusCode::NO_CONTENT,
                 None,
                 String::new(),
-                &[(header::ALLOW, HeaderValue::from_static(self.0))],
+                [(header::ALLOW, HeaderValue::from_static(self.0))],
             ))
         }
     }
@@ -239,19 +239,13 @@ impl IntoResponse for Greeting {
         let mut extra: Vec<(HeaderName, HeaderValue)> = o
             .session_headers()
             .into_iter()
-            .filter_map(|(name, value)| {
-                // From the String itself: its bytes become the header value without a copy.
-                Some((
-                    HeaderName::from_bytes(name.as_bytes()).ok()?,
-                    HeaderValue::try_from(value).ok()?,
-                ))
-            })
+            .filter_map(|(name, value)| session_header(name, value))
             .collect();
         if o.status != 200 && self.www_authenticate {
             extra.push(www_authenticate_header());
         }
         let status = StatusCode::from_u16(o.status).unwrap_or(StatusCode::UNAUTHORIZED);
-        let mut response = ordered_response(status, Some("application/json"), o.body, &extra);
+        let mut response = ordered_response(status, Some("application/json"), o.body, extra);
         response.extensions_mut().insert(ExchangeFacts {
             user: o.user,
             cookie_in: o.cookie_in,
@@ -262,6 +256,24 @@ impl IntoResponse for Greeting {
         });
         response
     }
+}
+
+/// One of `GreetingOutcome::session_headers` as a header. The two the greeting sends are
+/// matched to their known names (and `Vary: Cookie` to a static value) rather than parsed; any
+/// other goes through the general parser.
+fn session_header(name: &str, value: String) -> Option<(HeaderName, HeaderValue)> {
+    let name = match name {
+        "Vary" => header::VARY,
+        "Set-Cookie" => header::SET_COOKIE,
+        other => HeaderName::from_bytes(other.as_bytes()).ok()?,
+    };
+    let value = if value == "Cookie" {
+        HeaderValue::from_static("Cookie")
+    } else {
+        // From the String itself: its bytes become the header value without a copy.
+        HeaderValue::try_from(value).ok()?
+    };
+    Some((name, value))
 }
 
 /// The response to `GET /user`.
@@ -279,7 +291,7 @@ impl IntoResponse for UserResponse {
             extra.push(www_authenticate_header());
         }
         let status = StatusCode::from_u16(o.status).unwrap_or(StatusCode::UNAUTHORIZED);
-        let mut response = ordered_response(status, Some("application/json"), o.body, &extra);
+        let mut response = ordered_response(status, Some("application/json"), o.body, extra);
         response.extensions_mut().insert(ExchangeFacts {
             user: o.user,
             cookie_in: self.cookie_in,

@@ -88,18 +88,20 @@ pub fn ordered_response(
     status: StatusCode,
     content_type: Option<&'static str>,
     body: String,
-    extra: &[(HeaderName, HeaderValue)],
+    extra: impl IntoIterator<Item = (HeaderName, HeaderValue)>,
 ) -> Response {
+    let extra = extra.into_iter();
     // Content-Type, Content-Length, Vary, Set-Cookie, Server, Date: room for all without regrowing.
-    let mut headers = HeaderMap::with_capacity(6 + extra.len());
+    let mut headers = HeaderMap::with_capacity(6 + extra.size_hint().0);
     if let Some(content_type) = content_type {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
     if status != StatusCode::NO_CONTENT {
         headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
     }
+    // Taken by value: cloning a value made from a String (the Set-Cookie) would allocate.
     for (name, value) in extra {
-        headers.append(name.clone(), value.clone());
+        headers.append(name, value);
     }
     ensure_server_headers(&mut headers);
     let mut response = Response::new(Body::from(body));
@@ -112,7 +114,7 @@ pub fn ordered_response(
 pub fn json_response(
     status: StatusCode,
     value: &serde_json::Value,
-    extra: &[(HeaderName, HeaderValue)],
+    extra: impl IntoIterator<Item = (HeaderName, HeaderValue)>,
 ) -> Response {
     ordered_response(status, Some("application/json"), flask_pretty(value), extra)
 }
@@ -145,7 +147,7 @@ fn joined_header<'a>(
     separator: &str,
 ) -> Option<Cow<'a, str>> {
     let mut values = headers.get_all(name).iter();
-    let first = String::from_utf8_lossy(values.next()?.as_bytes());
+    let first = header_str(values.next()?.as_bytes());
     let mut rest = values.peekable();
     if rest.peek().is_none() {
         return Some(first);
@@ -153,9 +155,18 @@ fn joined_header<'a>(
     let mut joined = first.into_owned();
     for value in rest {
         joined.push_str(separator);
-        joined.push_str(&String::from_utf8_lossy(value.as_bytes()));
+        joined.push_str(&header_str(value.as_bytes()));
     }
     Some(Cow::Owned(joined))
+}
+
+/// A header value as text: borrowed when it is UTF-8 (the usual case, checked by the fast
+/// `from_utf8`), with U+FFFD for the bytes that are not otherwise.
+fn header_str(bytes: &[u8]) -> Cow<'_, str> {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => Cow::Borrowed(text),
+        Err(_) => String::from_utf8_lossy(bytes),
+    }
 }
 
 /// `content-type` -> `Content-Type`, as the names go on the wire (hyper writes title case here).
@@ -190,7 +201,7 @@ mod tests {
             StatusCode::OK,
             Some("application/json"),
             "{}\n".into(),
-            &[(header::VARY, HeaderValue::from_static("Cookie"))],
+            [(header::VARY, HeaderValue::from_static("Cookie"))],
         );
         let names: Vec<&str> = r.headers().keys().map(|k| k.as_str()).collect();
         assert_eq!(

@@ -17,7 +17,6 @@
 //! matter and its styling is its own.
 
 use std::cell::RefCell;
-use std::fmt::Write as _;
 use std::fs::File;
 use std::io::{IsTerminal, Write as _};
 use std::net::SocketAddr;
@@ -97,7 +96,7 @@ pub fn exchange(line: &ExchangeLine<'_>) {
         write_exchange_fields(&mut buffer.text, line, path);
         // One write_all, as tracing's writer does: the line goes out whole at once. A closed
         // stderr is not the client's problem: the error is dropped, as tracing drops it.
-        let _ = stderr.write_all(buffer.text.as_bytes());
+        let _ = stderr.write_all(&buffer.text);
     });
 }
 
@@ -112,17 +111,17 @@ fn truncate_chars(path: &str, max: usize) -> &str {
 /// A line under construction, and the date and time of day of the last second it was stamped
 /// with (`2026-11-26T03:38:06.`), so the calendar is worked out once per second, not per line.
 struct LineBuffer {
-    text: String,
+    text: Vec<u8>,
     stamped_second: Option<u64>,
-    second_prefix: String,
+    second_prefix: Vec<u8>,
 }
 
 impl LineBuffer {
     const fn new() -> LineBuffer {
         LineBuffer {
-            text: String::new(),
+            text: Vec::new(),
             stamped_second: None,
-            second_prefix: String::new(),
+            second_prefix: Vec::new(),
         }
     }
 
@@ -133,14 +132,14 @@ impl LineBuffer {
             write_second_prefix(&mut self.second_prefix, secs);
             self.stamped_second = Some(secs);
         }
-        self.text.push_str(&self.second_prefix);
+        self.text.extend_from_slice(&self.second_prefix);
         push_padded(&mut self.text, u64::from(micros), 6);
-        self.text.push_str("Z ");
+        self.text.extend_from_slice(b"Z ");
     }
 }
 
 /// `YYYY-MM-DDTHH:MM:SS.` for Unix seconds (UTC), as tracing's `DateTime` writes years 0..=9999.
-fn write_second_prefix(out: &mut String, secs: u64) {
+fn write_second_prefix(out: &mut Vec<u8>, secs: u64) {
     let days = secs / 86_400;
     let rem = secs % 86_400;
     let (year, month, day) = civil_from_days(days);
@@ -150,17 +149,17 @@ fn write_second_prefix(out: &mut String, secs: u64) {
     } else {
         push_padded(out, year, 4);
     }
-    out.push('-');
+    out.push(b'-');
     push_padded(out, month, 2);
-    out.push('-');
+    out.push(b'-');
     push_padded(out, day, 2);
-    out.push('T');
+    out.push(b'T');
     push_padded(out, rem / 3600, 2);
-    out.push(':');
+    out.push(b':');
     push_padded(out, rem % 3600 / 60, 2);
-    out.push(':');
+    out.push(b':');
     push_padded(out, rem % 60, 2);
-    out.push('.');
+    out.push(b'.');
 }
 
 /// Year, month (1..=12) and day (1..=31) of a day count since 1970-01-01 (Howard Hinnant's
@@ -180,33 +179,33 @@ fn civil_from_days(days: u64) -> (u64, u64, u64) {
 
 /// The rest of the line after the timestamp, as tracing's default format writes the event
 /// `info!(seq, client = %.., method = %.., path = %.., status, user, visit, "exchange")`.
-fn write_exchange_fields(out: &mut String, line: &ExchangeLine<'_>, path: &str) {
-    out.push_str(" INFO exchange seq=");
+fn write_exchange_fields(out: &mut Vec<u8>, line: &ExchangeLine<'_>, path: &str) {
+    out.extend_from_slice(b" INFO exchange seq=");
     push_u64(out, line.seq);
-    out.push_str(" client=");
+    out.extend_from_slice(b" client=");
     push_socket_addr(out, line.client);
-    out.push_str(" method=");
-    out.push_str(line.method);
-    out.push_str(" path=");
-    out.push_str(path);
-    out.push_str(" status=");
+    out.extend_from_slice(b" method=");
+    out.extend_from_slice(line.method.as_bytes());
+    out.extend_from_slice(b" path=");
+    out.extend_from_slice(path.as_bytes());
+    out.extend_from_slice(b" status=");
     push_u64(out, u64::from(line.status));
-    out.push_str(" user=");
+    out.extend_from_slice(b" user=");
     push_debug_str(out, line.user);
-    out.push_str(" visit=");
+    out.extend_from_slice(b" visit=");
     push_u64(out, line.visit);
-    out.push('\n');
+    out.push(b'\n');
 }
 
 /// A `&str` field as tracing records it: with `Debug`, so quoted and escaped.
-fn push_debug_str(out: &mut String, s: &str) {
+fn push_debug_str(out: &mut Vec<u8>, s: &str) {
     let plain = s
         .bytes()
         .all(|b| (0x20..0x7f).contains(&b) && b != b'"' && b != b'\\');
     if plain {
-        out.push('"');
-        out.push_str(s);
-        out.push('"');
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
     } else {
         // Escapes, control characters, non-ASCII: exactly `str`'s Debug, which is what tracing
         // uses. Rare (a user name with such characters), so the general path is fine.
@@ -215,17 +214,17 @@ fn push_debug_str(out: &mut String, s: &str) {
 }
 
 /// `127.0.0.1:5000` as `SocketAddr`'s Display writes it.
-fn push_socket_addr(out: &mut String, addr: SocketAddr) {
+fn push_socket_addr(out: &mut Vec<u8>, addr: SocketAddr) {
     match addr {
         SocketAddr::V4(v4) => {
             let [a, b, c, d] = v4.ip().octets();
             for (i, octet) in [a, b, c, d].into_iter().enumerate() {
                 if i > 0 {
-                    out.push('.');
+                    out.push(b'.');
                 }
                 push_u64(out, u64::from(octet));
             }
-            out.push(':');
+            out.push(b':');
             push_u64(out, u64::from(v4.port()));
         }
         // IPv6 text has its own rules (zero compression, scope ids): leave it to Display.
@@ -235,14 +234,13 @@ fn push_socket_addr(out: &mut String, addr: SocketAddr) {
     }
 }
 
-fn push_u64(out: &mut String, value: u64) {
+fn push_u64(out: &mut Vec<u8>, value: u64) {
     push_padded(out, value, 1);
 }
 
 /// `value` in decimal, with leading zeros up to `width` digits (at most 20).
-fn push_padded(out: &mut String, mut value: u64, width: usize) {
-    // Digits from the right into a stack buffer, then one push_str: pushing char by char costs
-    // a UTF-8 encoding and a capacity check per digit.
+fn push_padded(out: &mut Vec<u8>, mut value: u64, width: usize) {
+    // Digits from the right into a stack buffer, then one copy.
     let mut digits = [b'0'; 20];
     let mut start = digits.len();
     loop {
@@ -254,8 +252,7 @@ fn push_padded(out: &mut String, mut value: u64, width: usize) {
         }
     }
     let start = start.min(digits.len().saturating_sub(width));
-    // Only ASCII digits were written, so this is always valid UTF-8.
-    out.push_str(std::str::from_utf8(&digits[start..]).unwrap_or_default());
+    out.extend_from_slice(&digits[start..]);
 }
 
 #[cfg(test)]
@@ -307,7 +304,7 @@ mod tests {
             line,
             truncate_chars(line.path, MAX_LOGGED_PATH_CHARS),
         );
-        buffer.text
+        String::from_utf8(buffer.text).unwrap_or_default()
     }
 
     #[test]
@@ -359,7 +356,7 @@ mod tests {
         let check = |secs: u64, micros: u32, expected: &str| {
             let mut buffer = LineBuffer::new();
             buffer.write_timestamp(secs, micros);
-            assert_eq!(buffer.text, format!("{expected} "));
+            assert_eq!(buffer.text, format!("{expected} ").as_bytes());
         };
         check(0, 0, "1970-01-01T00:00:00.000000Z");
         check(951_782_400, 7, "2000-02-29T00:00:00.000007Z");
@@ -372,7 +369,7 @@ mod tests {
         buffer.write_timestamp(59, 2);
         buffer.write_timestamp(60, 3);
         assert_eq!(
-            buffer.text,
+            String::from_utf8_lossy(&buffer.text),
             "1970-01-01T00:00:59.000001Z 1970-01-01T00:00:59.000002Z 1970-01-01T00:01:00.000003Z "
         );
     }
