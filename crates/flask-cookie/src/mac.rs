@@ -84,25 +84,22 @@ fn finish(mut state: [u32; 5], hashed: usize, message: &[u8]) -> [u8; 20] {
     }
     // The rest, 0x80, zeros, and the length in bits as 8 big-endian bytes: one block when that
     // fits (up to 55 bytes of rest), else two.
-    let mut last = [0u8; 2 * BLOCK];
-    for (b, r) in last.iter_mut().zip(rest) {
-        *b = *r;
+    let mut last = [0u8; BLOCK];
+    if let Some(head) = last.get_mut(..rest.len()) {
+        head.copy_from_slice(rest);
     }
-    let end = if rest.len() < BLOCK - 8 {
-        BLOCK
-    } else {
-        2 * BLOCK
-    };
-    let bits = ((hashed + message.len()) as u64).wrapping_mul(8);
     if let Some(b) = last.get_mut(rest.len()) {
         *b = 0x80;
     }
-    if let Some(len) = last.get_mut(end - 8..end) {
+    if rest.len() >= BLOCK - 8 {
+        compress(&mut state, &last);
+        last = [0u8; BLOCK];
+    }
+    let bits = ((hashed + message.len()) as u64).wrapping_mul(8);
+    if let Some(len) = last.get_mut(BLOCK - 8..) {
         len.copy_from_slice(&bits.to_be_bytes());
     }
-    for block in last.chunks_exact(BLOCK).take(end / BLOCK) {
-        compress(&mut state, block);
-    }
+    compress(&mut state, &last);
     let mut digest = [0u8; 20];
     for (bytes, word) in digest.chunks_exact_mut(4).zip(state) {
         bytes.copy_from_slice(&word.to_be_bytes());
