@@ -18,7 +18,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use tower::{Layer, Service};
 
-/// The layer for [`axum::Router::layer`].
+/// The layer around the whole router (see `app::app`).
 #[derive(Clone)]
 pub struct EdgeLayer {
     app: AppState,

@@ -4,8 +4,9 @@
 //! `axum::serve` would do, except that it writes header names in lower case (`content-type`),
 //! while the chapter prints `Content-Type`, and Python's `requests` shows names as received.
 
-use crate::app::{router, AppState, Config};
+use crate::app::{app, AppState, Config};
 use crate::cli::ServeArgs;
+use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use greeting_core::KeySource;
@@ -39,7 +40,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
 
     let read_timeout = config.read_timeout;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let app = router(AppState::new(config, shutdown_rx));
+    let app = app(AppState::new(config, shutdown_rx));
 
     let mut http = http1::Builder::new();
     http.title_case_headers(true)
@@ -73,7 +74,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
                 let app = app.clone();
                 let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
                     request.extensions_mut().insert(ConnectInfo(remote));
-                    app.clone().oneshot(request)
+                    // The edge layer takes axum's body type (the router would convert it itself).
+                    app.clone().oneshot(request.map(Body::new))
                 });
                 let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
                 tokio::spawn(async move {
