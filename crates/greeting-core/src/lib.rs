@@ -36,7 +36,7 @@ pub use json::flask_pretty;
 pub use users::{parse_user_spec, User, UserRecord, UserSpecError, Users, DEFAULT_USERS};
 pub use wire::{ExchangeReport, Header, KeySource, ServerInfo, Session, SessionIn};
 
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::fmt;
 
 /// The body of a 401, as the course's server sends it: `{}` pretty-printed, plus a newline.
@@ -63,6 +63,16 @@ pub fn greeting_message(username: &str, visit: u64) -> String {
     } else {
         format!("Welcome back, {username}! This is visit #{visit}.")
     }
+}
+
+/// The greeting's body, `{"message": ...}` as Flask's pretty `jsonify` writes it: what
+/// [`flask_pretty`] gives for that one-key object, written without building the object.
+fn message_body(message: String) -> String {
+    let mut body = String::with_capacity(message.len() + 20);
+    body.push_str("{\n  \"message\": ");
+    flask_cookie::write_python_json(&Value::String(message), &mut body);
+    body.push_str("\n}\n");
+    body
 }
 
 /// The greeting server's configuration: who may log in, which keys sign and verify, how old a
@@ -417,7 +427,7 @@ impl Greeter {
 
         GreetingOutcome {
             status: 200,
-            body: flask_pretty(&json!({ "message": message })),
+            body: message_body(message),
             set_cookie,
             user: Some(name),
             session_in,

@@ -2,6 +2,7 @@
 
 use super::*;
 use flask_cookie::DEFAULT_MAX_AGE_SECS;
+use serde_json::json;
 
 const KEY: &str = "playground-demo-secret";
 const TS: u64 = 1637258013;
@@ -568,4 +569,20 @@ fn masking_credentials() {
     assert_eq!(mask_authorization("Bearer secret-token"), "Bearer <hidden>");
     assert_eq!(mask_authorization("secret"), "<hidden>");
     assert!(!mask_authorization("Basic Y29icmE6aGlzcw==").contains("hiss"));
+}
+
+#[test]
+fn the_message_body_is_flask_pretty_of_the_message_object() {
+    for message in [
+        "Welcome, cobra!",
+        "Welcome back, cobra! This is visit #18446744073709551615.",
+        "Welcome, Zoë \"Q\" \\ Ray\t😀!",
+        "",
+    ] {
+        assert_eq!(
+            super::message_body(message.to_string()),
+            flask_pretty(&json!({ "message": message })),
+            "{message:?}"
+        );
+    }
 }
