@@ -43,12 +43,6 @@ use clap::Parser;
 use cli::{Cli, Command};
 use std::process::ExitCode;
 
-/// mimalloc rather than glibc's malloc: a request allocates and frees a few dozen small blocks
-/// (header maps, the session map, strings), and glibc's per-call cost (and its heap trimming,
-/// see bench/PROFILE-NOTES.md) was a fifth of the server's instructions per request.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
