@@ -17,7 +17,8 @@
 //! Every cookie costs a server a signature and a verification, so the keys are derived once: a
 //! [`Keyring`] holds them as keyed HMAC states (the free functions keep one per thread for the
 //! last keys seen, [`with_keyring`]), and [`Keyring::open`] reads a cookie as Flask's
-//! `open_session` does, without the decoded view [`verify`] builds for showing a cookie.
+//! `open_session` does, without the decoded view [`verify`] builds for showing a cookie;
+//! likewise [`decode_session`] is [`decode`] without that view (the session alone, no key).
 //!
 //! ```
 //! use flask_cookie::{decode, format_utc, sign, verify, Rejection, DEFAULT_MAX_AGE_SECS};
