@@ -87,33 +87,17 @@ fn push_spaces(out: &mut String, n: usize) {
 }
 
 fn write_number(n: &serde_json::Number, out: &mut String) {
+    // Integers through `itoa` (no `fmt`: a session's visit count is written on every request).
+    let mut digits = itoa::Buffer::new();
     if let Some(u) = n.as_u64() {
-        write_u64(u, out);
+        out.push_str(digits.format(u));
     } else if let Some(i) = n.as_i64() {
-        out.push('-');
-        write_u64(i.unsigned_abs(), out);
+        out.push_str(digits.format(i));
     } else if let Some(f) = n.as_f64() {
         out.push_str(&python_float_repr(f));
     } else {
         // Only reachable with serde_json's arbitrary_precision: the text is the number.
         out.push_str(&n.to_string());
-    }
-}
-
-/// Decimal digits without `fmt` (a session's visit count is written on every request).
-fn write_u64(mut u: u64, out: &mut String) {
-    let mut digits = [0u8; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (u % 10) as u8;
-        u /= 10;
-        if u == 0 {
-            break;
-        }
-    }
-    for &d in &digits[start..] {
-        out.push(char::from(d));
     }
 }
 

@@ -235,24 +235,18 @@ fn push_socket_addr(out: &mut Vec<u8>, addr: SocketAddr) {
 }
 
 fn push_u64(out: &mut Vec<u8>, value: u64) {
-    push_padded(out, value, 1);
+    out.extend_from_slice(itoa::Buffer::new().format(value).as_bytes());
 }
 
-/// `value` in decimal, with leading zeros up to `width` digits (at most 20).
-fn push_padded(out: &mut Vec<u8>, mut value: u64, width: usize) {
-    // Digits from the right into a stack buffer, then one copy.
-    let mut digits = [b'0'; 20];
-    let mut start = digits.len();
-    loop {
-        start -= 1;
-        digits[start] = b'0' + (value % 10) as u8;
-        value /= 10;
-        if value == 0 {
-            break;
-        }
-    }
-    let start = start.min(digits.len().saturating_sub(width));
-    out.extend_from_slice(&digits[start..]);
+/// `value` in decimal, with leading zeros up to `width` digits.
+fn push_padded(out: &mut Vec<u8>, value: u64, width: usize) {
+    let mut digits = itoa::Buffer::new();
+    let digits = digits.format(value);
+    out.extend(std::iter::repeat_n(
+        b'0',
+        width.saturating_sub(digits.len()),
+    ));
+    out.extend_from_slice(digits.as_bytes());
 }
 
 #[cfg(test)]
