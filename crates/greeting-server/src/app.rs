@@ -1,7 +1,7 @@
 //! The application: its configuration, its shared state and its router.
 
 use crate::cli::{ServeArgs, SECRET_KEY_ENV};
-use crate::edge::{Edge, EdgeLayer};
+use crate::edge::Edge;
 use crate::events::{events, Published, ReportLayer};
 use crate::handlers::{greeting, info, not_found, plant, reset, user, MethodsAllowed};
 use crate::{cors, handlers};
@@ -16,7 +16,6 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::{broadcast, watch};
-use tower::Layer;
 use tower_http::services::{ServeDir, ServeFile};
 
 /// The largest request body read (only `POST /playground/api/plant` reads one, in
@@ -194,13 +193,13 @@ impl AppState {
 }
 
 /// The whole application: the routes of docs/architecture.md behind the layer every response
-/// passes through ([`EdgeLayer`]: CORS, `Server` and `Date`).
+/// passes through ([`Edge`]: CORS, `Server` and `Date`).
 ///
 /// The edge layer wraps the router once instead of being added with `Router::layer`, which
 /// would wrap every route's boxed service in another box, cloned on every request. The effect is
 /// the same: every route and both fallbacks answer through it.
 pub fn app(state: AppState) -> Edge<Router> {
-    EdgeLayer::new(state.clone()).layer(router(state))
+    Edge::new(router(state.clone()), state)
 }
 
 /// The routes of docs/architecture.md, without the edge layer (see [`app`]).

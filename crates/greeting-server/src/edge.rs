@@ -16,34 +16,19 @@ use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use tower::{Layer, Service};
+use tower::Service;
 
-/// The layer around the whole router (see `app::app`).
-#[derive(Clone)]
-pub struct EdgeLayer {
-    app: AppState,
-}
-
-impl EdgeLayer {
-    pub fn new(app: AppState) -> EdgeLayer {
-        EdgeLayer { app }
-    }
-}
-
-impl<S> Layer<S> for EdgeLayer {
-    type Service = Edge<S>;
-    fn layer(&self, inner: S) -> Edge<S> {
-        Edge {
-            inner,
-            app: self.app.clone(),
-        }
-    }
-}
-
+/// The service around the whole router (see `app::app`).
 #[derive(Clone)]
 pub struct Edge<S> {
     inner: S,
     app: AppState,
+}
+
+impl<S> Edge<S> {
+    pub fn new(inner: S, app: AppState) -> Edge<S> {
+        Edge { inner, app }
+    }
 }
 
 impl<S> Service<Request> for Edge<S>
