@@ -11,7 +11,7 @@ use crate::http::{ensure_server_headers, header_text, title_case, unix_now_ms, E
 use axum::body::{to_bytes, Body};
 use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderName, Method, Uri};
+use axum::http::{header, Extensions, HeaderName, Method, Uri};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{self, StreamExt};
@@ -53,13 +53,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = Infallible;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(ClientAddr(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0)
-                .unwrap_or(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0)),
-        ))
+        Ok(ClientAddr(client_addr(&parts.extensions)))
     }
 }
 
@@ -111,7 +105,7 @@ where
     }
 
     fn call(&mut self, request: Request) -> Self::Future {
-        let client = client_addr(&request);
+        let client = client_addr(request.extensions());
         let seq = self.app.seq.next();
         if self.app.subscribers.load(Ordering::Acquire) == 0 {
             let pending = PendingLine {
@@ -135,9 +129,8 @@ where
 }
 
 /// The client's address, inserted by the accept loop (0.0.0.0:0 if it was not).
-fn client_addr(request: &Request) -> SocketAddr {
-    request
-        .extensions()
+fn client_addr(extensions: &Extensions) -> SocketAddr {
+    extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0)
         .unwrap_or(SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0))
