@@ -42,8 +42,7 @@ pub fn value_repr(v: &Value) -> String {
         Value::Bool(false) => "False".into(),
         Value::Number(n) => {
             if let Some(f) = n.as_f64().filter(|_| n.is_f64()) {
-                let s = format!("{f:?}");
-                s
+                flask_cookie::python_float_repr(f)
             } else {
                 n.to_string()
             }
@@ -103,6 +102,8 @@ mod tests {
         assert_eq!(value_repr(&json!(true)), "True");
         assert_eq!(value_repr(&json!([1, 2.5, "x"])), "[1, 2.5, 'x']");
         assert_eq!(value_repr(&json!({})), "{}");
+        // Python's float repr, not Rust's Debug ("1e16", "1e-5")
+        assert_eq!(value_repr(&json!([1e16, 0.00001, 100.0])), "[1e+16, 1e-05, 100.0]");
     }
 
     #[test]

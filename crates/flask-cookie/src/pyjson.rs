@@ -168,13 +168,7 @@ pub fn python_float_repr(x: f64) -> String {
     if x.is_sign_negative() {
         out.push('-');
     }
-    // Rust's `{:e}` gives the shortest round-trip digits too: "1.2345e17", "1e-5", "0e0".
-    let sci = format!("{:e}", x.abs());
-    let (mantissa, exp) = sci.split_once('e').unwrap_or((sci.as_str(), "0"));
-    let exp: i32 = exp.parse().unwrap_or(0);
-    let digits: String = mantissa.chars().filter(|c| c.is_ascii_digit()).collect();
-    // Python's `decpt`: the value is 0.DIGITS * 10^decpt.
-    let decpt = exp + 1;
+    let (digits, decpt) = shortest_digits(x.abs());
     let ndigits = digits.len() as i32;
     if (-4 < decpt) && (decpt <= 16) {
         if decpt <= 0 {
@@ -206,6 +200,41 @@ pub fn python_float_repr(x: f64) -> String {
         let _ = write!(out, "e{}{:02}", if e < 0 { '-' } else { '+' }, e.abs());
     }
     out
+}
+
+
+/// The shortest digits that read back to `x` (finite, not negative) and Python's `decpt`: `x` is
+/// `0.DIGITS × 10^decpt`. `0.0` gives `("0", 1)`, as Python's repr has it.
+///
+/// The digits come from serde_json's float printer, which the build already has for JSON
+/// numbers and which prints the same shortest round-trip digits as `{:e}`; going through it
+/// keeps core's float formatting (about 12 KB) out of the page's wasm. It prints fixed or
+/// exponent notation ("0.001", "100.0", "1e16", "1.5e-7"), so both are read back here.
+fn shortest_digits(x: f64) -> (String, i32) {
+    let printed = serde_json::Number::from_f64(x)
+        .map(|n| n.to_string())
+        .unwrap_or_default();
+    let (mantissa, exp) = match printed.split_once(['e', 'E']) {
+        Some((m, e)) => (m, e.trim_start_matches('+').parse::<i32>().unwrap_or(0)),
+        None => (printed.as_str(), 0),
+    };
+    let (int_part, frac_part) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    let mut decpt = int_part.len() as i32 + exp;
+    let all = int_part.bytes().chain(frac_part.bytes());
+    let mut digits = String::with_capacity(int_part.len() + frac_part.len());
+    for b in all {
+        if b == b'0' && digits.is_empty() {
+            decpt -= 1; // a leading zero: the point moves right past it
+        } else {
+            digits.push(b as char);
+        }
+    }
+    let kept = digits.trim_end_matches('0').len();
+    digits.truncate(kept);
+    if digits.is_empty() {
+        return ("0".to_owned(), 1);
+    }
+    (digits, decpt)
 }
 
 #[cfg(test)]
@@ -242,6 +271,8 @@ mod tests {
             (5e-324, "5e-324"),
             (2.2250738585072014e-308, "2.2250738585072014e-308"),
             (9007199254740993.0, "9007199254740992.0"),
+            // exactly halfway between two 17-digit candidates: Python rounds to even
+            (1658206780088562.25, "1658206780088562.2"),
             (1234.5678, "1234.5678"),
             (0.3333333333333333, "0.3333333333333333"),
             (f64::NAN, "NaN"),
@@ -251,6 +282,45 @@ mod tests {
         for (x, want) in cases {
             assert_eq!(python_float_repr(*x), *want, "repr of {x:?}");
         }
+    }
+
+    /// The digits are the shortest that read back, over every kind of f64 bit pattern (core's
+    /// `{:e}` tells the shortest length).
+    #[test]
+    fn shortest_digits_agree_with_core_formatting() {
+        fn via_core(x: f64) -> (String, i32) {
+            let sci = format!("{x:e}");
+            let (m, e) = sci.split_once('e').unwrap();
+            let digits: String = m.chars().filter(|c| c.is_ascii_digit()).collect();
+            (digits, e.parse::<i32>().unwrap() + 1)
+        }
+        let (mut checked, mut ties) = (0, 0);
+        let mut bits: u64 = 0x9E37_79B9_7F4A_7C15;
+        for i in 0..50_000u64 {
+            // xorshift over all bit patterns, plus small integers and short decimals
+            bits ^= bits << 13;
+            bits ^= bits >> 7;
+            bits ^= bits << 17;
+            for x in [f64::from_bits(bits), i as f64, i as f64 / 1000.0, 1.0 / (i as f64 + 1.0)] {
+                if !x.is_finite() {
+                    continue;
+                }
+                let (digits, decpt) = shortest_digits(x.abs());
+                let core = via_core(x.abs());
+                // Both are shortest: same length, and they read back to the same float. They
+                // may differ only where the exact value lies halfway between two shortest
+                // candidates: core rounds such ties up, Python (and serde_json) to even.
+                assert_eq!(digits.len(), core.0.len(), "length of {x:e}");
+                let back: f64 = format!("0.{digits}e{decpt}").parse().unwrap();
+                assert_eq!(back, x.abs(), "{digits}e{decpt} reads back as {x:e}");
+                if (digits.clone(), decpt) != core {
+                    ties += 1;
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked > 150_000);
+        assert!(ties < checked / 1000, "{ties} ties out of {checked}");
     }
 
     #[test]
