@@ -5,6 +5,8 @@
 //! domain and sends them all), Werkzeug's `request.cookies.get("session")` returns the *first*,
 //! and so does [`find_session_cookie`]; it also counts them so the playground can say so.
 
+use std::borrow::Cow;
+
 /// The cookie name Flask uses for its session (`SESSION_COOKIE_NAME`).
 pub const SESSION_COOKIE_NAME: &str = "session";
 
@@ -48,75 +50,85 @@ impl SessionCookieLookup {
 /// All `(name, value)` pairs of a `Cookie` header, in order, as Werkzeug's `parse_cookie` gives
 /// them (pairs with an empty name are skipped).
 pub fn parse_cookie_header(header: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
+    cookie_pairs(header)
+        .map(|(name, value)| (name.to_string(), value.into_owned()))
+        .collect()
+}
+
+/// The pairs of [`parse_cookie_header`], borrowed from the header: a value is copied only when
+/// it was quoted (unquoting changes it), so looking for the session cookie copies nothing but
+/// the value it keeps.
+fn cookie_pairs(header: &str) -> impl Iterator<Item = (&str, Cow<'_, str>)> {
     let bytes = header.as_bytes();
     let mut i = 0;
-    while i < bytes.len() {
-        // Name: up to '=' or ';'.
-        let start = i;
-        while i < bytes.len() && bytes[i] != b'=' && bytes[i] != b';' {
-            i += 1;
-        }
-        let name = header[start..i].trim();
-        let mut value = String::new();
-        if i < bytes.len() && bytes[i] == b'=' {
-            i += 1;
-            // Skip leading whitespace of the value.
-            while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') {
+    std::iter::from_fn(move || {
+        while i < bytes.len() {
+            // Name: up to '=' or ';'.
+            let start = i;
+            while i < bytes.len() && bytes[i] != b'=' && bytes[i] != b';' {
                 i += 1;
             }
-            if i < bytes.len() && bytes[i] == b'"' {
-                // A quoted value may hold ';' and backslash escapes.
-                let qstart = i;
+            let name = header[start..i].trim();
+            let mut value = Cow::Borrowed("");
+            if i < bytes.len() && bytes[i] == b'=' {
                 i += 1;
-                let mut closed = false;
-                while i < bytes.len() {
-                    match bytes[i] {
-                        b'\\' => {
-                            // Skip the backslash and the whole character it escapes.
-                            i += 2;
-                            while i < bytes.len() && !header.is_char_boundary(i) {
-                                i += 1;
+                // Skip leading whitespace of the value.
+                while i < bytes.len() && (bytes[i] == b' ' || bytes[i] == b'\t') {
+                    i += 1;
+                }
+                if i < bytes.len() && bytes[i] == b'"' {
+                    // A quoted value may hold ';' and backslash escapes.
+                    let qstart = i;
+                    i += 1;
+                    let mut closed = false;
+                    while i < bytes.len() {
+                        match bytes[i] {
+                            b'\\' => {
+                                // Skip the backslash and the whole character it escapes.
+                                i += 2;
+                                while i < bytes.len() && !header.is_char_boundary(i) {
+                                    i += 1;
+                                }
                             }
+                            b'"' => {
+                                i += 1;
+                                closed = true;
+                                break;
+                            }
+                            _ => i += 1,
                         }
-                        b'"' => {
-                            i += 1;
-                            closed = true;
-                            break;
-                        }
-                        _ => i += 1,
                     }
-                }
-                // A trailing backslash can step past the end.
-                i = i.min(bytes.len());
-                let i_end = i;
-                let raw = &header[qstart..i_end];
-                // Anything after the closing quote up to ';' belongs to the value too.
-                let rest_start = i_end;
-                while i < bytes.len() && bytes[i] != b';' {
-                    i += 1;
-                }
-                let rest = &header[rest_start..i];
-                if closed && rest.trim().is_empty() {
-                    value = unslash(&raw[1..raw.len() - 1]);
+                    // A trailing backslash can step past the end.
+                    i = i.min(bytes.len());
+                    let i_end = i;
+                    let raw = &header[qstart..i_end];
+                    // Anything after the closing quote up to ';' belongs to the value too.
+                    let rest_start = i_end;
+                    while i < bytes.len() && bytes[i] != b';' {
+                        i += 1;
+                    }
+                    let rest = &header[rest_start..i];
+                    value = if closed && rest.trim().is_empty() {
+                        Cow::Owned(unslash(&raw[1..raw.len() - 1]))
+                    } else {
+                        Cow::Owned(format!("{raw}{rest}").trim().to_string())
+                    };
                 } else {
-                    value = format!("{raw}{rest}").trim().to_string();
+                    let vstart = i;
+                    while i < bytes.len() && bytes[i] != b';' {
+                        i += 1;
+                    }
+                    value = Cow::Borrowed(header[vstart..i].trim());
                 }
-            } else {
-                let vstart = i;
-                while i < bytes.len() && bytes[i] != b';' {
-                    i += 1;
-                }
-                value = header[vstart..i].trim().to_string();
+            }
+            // Now at ';' or the end.
+            i += 1;
+            if !name.is_empty() {
+                return Some((name, value));
             }
         }
-        // Now at ';' or the end.
-        i += 1;
-        if !name.is_empty() {
-            out.push((name.to_string(), value));
-        }
-    }
-    out
+        None
+    })
 }
 
 /// Undoes the backslash escapes of a quoted cookie value (`\"`, `\\`, `\012` octal).
@@ -160,11 +172,11 @@ pub fn find_session_cookie(header: Option<&str>) -> SessionCookieLookup {
         };
     }
     let mut lookup = SessionCookieLookup::default();
-    for (name, value) in parse_cookie_header(header) {
+    for (name, value) in cookie_pairs(header) {
         if name == SESSION_COOKIE_NAME {
             lookup.count += 1;
             if lookup.value.is_none() {
-                lookup.value = Some(value);
+                lookup.value = Some(value.into_owned());
             }
         }
     }

@@ -133,14 +133,21 @@ impl GreetingOutcome {
     /// only (a 401 never reads nor writes the session). The server and the page's simulated
     /// server both answer with these, so they cannot drift apart.
     pub fn session_headers(&self) -> Vec<(&'static str, String)> {
-        let mut headers = Vec::new();
-        if self.status == 200 {
-            headers.push(("Vary", "Cookie".to_string()));
-            if let Some(set_cookie) = &self.set_cookie {
-                headers.push(("Set-Cookie", set_cookie.clone()));
-            }
-        }
-        headers
+        self.session_header_values()
+            .map(|(name, value)| (name, value.to_string()))
+            .collect()
+    }
+
+    /// [`GreetingOutcome::session_headers`], borrowed from the outcome: the server makes its
+    /// header values from these directly, without a vector and a copy of the `Set-Cookie` first.
+    pub fn session_header_values(&self) -> impl Iterator<Item = (&'static str, &str)> {
+        let answered = self.status == 200;
+        let vary = answered.then_some(("Vary", "Cookie"));
+        let set_cookie = match &self.set_cookie {
+            Some(value) if answered => Some(("Set-Cookie", value.as_str())),
+            _ => None,
+        };
+        vary.into_iter().chain(set_cookie)
     }
 }
 
@@ -315,11 +322,11 @@ impl Greeter {
     }
 
     fn authenticate(&self, authorization: Option<&str>) -> Result<&User, AuthFailure> {
-        let credentials = parse_basic_auth(authorization).map_err(AuthFailure::Header)?;
+        let credentials = auth::decode_basic_auth(authorization).map_err(AuthFailure::Header)?;
         self.users
-            .authenticate(&credentials.username, &credentials.password)
-            .ok_or(AuthFailure::WrongCredentials {
-                username: credentials.username,
+            .authenticate(credentials.username(), credentials.password())
+            .ok_or_else(|| AuthFailure::WrongCredentials {
+                username: credentials.username().to_string(),
             })
     }
 
@@ -402,8 +409,22 @@ impl Greeter {
         } else {
             format!("Welcome, {name}!")
         };
-        data.insert("username".into(), Value::String(name.clone()));
-        data.insert("visit".into(), Value::from(visit));
+        // Written in place when the session has the keys already (a continued session always
+        // does, its `username` already the name): `insert` would allocate a new key each time
+        // only to drop it again.
+        match data.get_mut("username") {
+            Some(Value::String(username)) if *username == name => {}
+            Some(username) => *username = Value::String(name.clone()),
+            None => {
+                data.insert("username".into(), Value::String(name.clone()));
+            }
+        }
+        match data.get_mut("visit") {
+            Some(previous) => *previous = Value::from(visit),
+            None => {
+                data.insert("visit".into(), Value::from(visit));
+            }
+        }
         let session_out = Session {
             username: name.clone(),
             visit,
