@@ -235,17 +235,15 @@ fn www_authenticate_header() -> (HeaderName, HeaderValue) {
 
 impl IntoResponse for Greeting {
     fn into_response(self) -> Response {
-        let o = self.outcome;
-        let mut extra: Vec<(HeaderName, HeaderValue)> = o
-            .session_headers()
-            .into_iter()
+        let mut o = self.outcome;
+        let body = std::mem::take(&mut o.body);
+        let challenge = (o.status != 200 && self.www_authenticate).then(www_authenticate_header);
+        let extra = o
+            .session_header_values()
             .filter_map(|(name, value)| session_header(name, value))
-            .collect();
-        if o.status != 200 && self.www_authenticate {
-            extra.push(www_authenticate_header());
-        }
+            .chain(challenge);
         let status = StatusCode::from_u16(o.status).unwrap_or(StatusCode::UNAUTHORIZED);
-        let mut response = ordered_response(status, Some("application/json"), o.body, extra);
+        let mut response = ordered_response(status, Some("application/json"), body, extra);
         response.extensions_mut().insert(ExchangeFacts {
             user: o.user,
             cookie_in: o.cookie_in,
@@ -258,10 +256,10 @@ impl IntoResponse for Greeting {
     }
 }
 
-/// One of `GreetingOutcome::session_headers` as a header. The two the greeting sends are
+/// One of `GreetingOutcome::session_header_values` as a header. The two the greeting sends are
 /// matched to their known names (and `Vary: Cookie` to a static value) rather than parsed; any
 /// other goes through the general parser.
-fn session_header(name: &str, value: String) -> Option<(HeaderName, HeaderValue)> {
+fn session_header(name: &str, value: &str) -> Option<(HeaderName, HeaderValue)> {
     let name = match name {
         "Vary" => header::VARY,
         "Set-Cookie" => header::SET_COOKIE,
@@ -270,8 +268,7 @@ fn session_header(name: &str, value: String) -> Option<(HeaderName, HeaderValue)
     let value = if value == "Cookie" {
         HeaderValue::from_static("Cookie")
     } else {
-        // From the String itself: its bytes become the header value without a copy.
-        HeaderValue::try_from(value).ok()?
+        HeaderValue::from_str(value).ok()?
     };
     Some((name, value))
 }
