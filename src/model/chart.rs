@@ -87,8 +87,10 @@ pub fn nice_step(span: u64, max_ticks: u64) -> u64 {
     }
 }
 
-/// Lays the points out in a `width` × `height` box.
+/// Lays the points out in a `width` × `height` box. The points come in exchange order, as
+/// `Timeline::chart_points` gives them, and each session's line goes through them in that order.
 pub fn layout(points: &[Point], width: f64, height: f64) -> Layout {
+    debug_assert!(points.windows(2).all(|w| w[0].number < w[1].number));
     let plot = (
         MARGIN_LEFT,
         MARGIN_TOP,
@@ -155,7 +157,6 @@ pub fn layout(points: &[Point], width: f64, height: f64) -> Layout {
         }
     }
     for s in &mut series {
-        s.points.sort_by_key(|p| p.number);
         s.path = s
             .points
             .iter()

@@ -240,9 +240,7 @@ impl Check {
                     }
                 }
                 visits.into_values().any(|visits| {
-                    let mut distinct = visits.clone();
-                    distinct.sort_unstable();
-                    distinct.dedup();
+                    let distinct: HashSet<u64> = visits.iter().copied().collect();
                     visits.len() >= count as usize && distinct.len() < visits.len()
                 })
             }

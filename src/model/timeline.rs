@@ -456,19 +456,13 @@ impl Timeline {
 
     /// Visits lost to parallel requests in a batch: requests answered minus distinct visit numbers.
     pub fn lost_in_batch(&self, batch: &str) -> Option<(usize, u64)> {
-        let visits: Vec<u64> = self
+        let (answered, highest) = self
             .entries
             .iter()
             .filter(|e| e.batch.as_deref() == Some(batch))
             .filter_map(Exchange::visit)
-            .collect();
-        if visits.is_empty() {
-            return None;
-        }
-        let mut distinct = visits.clone();
-        distinct.sort_unstable();
-        distinct.dedup();
-        Some((visits.len(), *distinct.last().unwrap()))
+            .fold((0, None), |(n, hi), v| (n + 1, hi.max(Some(v))));
+        Some((answered, highest?))
     }
 
     /// Notes a session reset at this point of the timeline.

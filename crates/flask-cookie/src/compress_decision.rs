@@ -735,16 +735,15 @@ impl Block {
         let mut used = 0;
         let mut high = 0usize; // bytes of 144 and above: 9 bits each in a fixed block
         for &b in input {
-            let f = &mut freq[usize::from(b)];
-            if *f == 0 {
-                symbols[used] = b;
-                used += 1;
-            }
-            *f += 1;
+            freq[usize::from(b)] += 1;
             high += usize::from(b >= 144);
         }
-        let symbols = &mut symbols[..used];
-        symbols.sort_unstable();
+        // The bytes seen, in ascending order: a pass over the counts instead of a sort.
+        for (b, _) in (0u8..=255).zip(freq).filter(|&(_, f)| f > 0) {
+            symbols[used] = b;
+            used += 1;
+        }
+        let symbols = &symbols[..used];
         let mut leaf_freqs = [0u16; L_CODES];
         for (leaf, &symbol) in leaf_freqs.iter_mut().zip(symbols.iter()) {
             *leaf = freq[usize::from(symbol)];

@@ -44,7 +44,15 @@ fn write_value(value: &Value, out: &mut String, indent: Option<usize>, level: us
                 write_container(entries, ('{', '}'), out, indent, level);
             } else {
                 let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-                entries.sort_by(|a, b| a.0.cmp(b.0));
+                // An insertion sort: a session has a handful of keys, and a generic slice sort
+                // here would add a few KB to the page's wasm for a path it rarely takes.
+                for i in 1..entries.len() {
+                    let mut j = i;
+                    while j > 0 && entries[j - 1].0 > entries[j].0 {
+                        entries.swap(j - 1, j);
+                        j -= 1;
+                    }
+                }
                 let entries = entries.into_iter().map(|(key, item)| (Some(key), item));
                 write_container(entries, ('{', '}'), out, indent, level);
             }

@@ -6,7 +6,8 @@ use crate::events::{events, Published, ReportLayer};
 use crate::handlers::{greeting, info, not_found, plant, reset, user, MethodsAllowed};
 use crate::{cors, handlers};
 use axum::http::HeaderValue;
-use axum::routing::{any, get, post};
+use axum::handler::Handler;
+use axum::routing::{any, get, post, MethodRouter};
 use axum::Router;
 use greeting_core::{Greeter, KeySource, ServerInfo, Users};
 use std::net::IpAddr;
@@ -207,31 +208,14 @@ fn router(state: AppState) -> Router {
     const GET: MethodsAllowed = MethodsAllowed("GET, HEAD, OPTIONS");
     const POST: MethodsAllowed = MethodsAllowed("POST, OPTIONS");
 
-    // The exchanges the side channel reports.
+    // The exchanges the side channel reports: every method of these paths, the 405 and the
+    // plain OPTIONS answer included.
+    let reported = Reported(ReportLayer::new(state.clone()));
     let reported = Router::new()
-        .route(
-            "/greeting",
-            get(greeting)
-                .options(GET.options())
-                .fallback(GET.fallback()),
-        )
-        .route(
-            "/user",
-            get(user).options(GET.options()).fallback(GET.fallback()),
-        )
-        .route(
-            "/playground/api/reset",
-            post(reset)
-                .options(POST.options())
-                .fallback(POST.fallback()),
-        )
-        .route(
-            "/playground/api/plant",
-            post(plant)
-                .options(POST.options())
-                .fallback(POST.fallback()),
-        )
-        .route_layer(ReportLayer::new(state.clone()));
+        .route("/greeting", reported.get(greeting, GET))
+        .route("/user", reported.get(user, GET))
+        .route("/playground/api/reset", reported.post(reset, POST))
+        .route("/playground/api/plant", reported.post(plant, POST));
 
     let mut app = Router::new()
         .merge(reported)
@@ -254,6 +238,45 @@ fn router(state: AppState) -> Router {
     };
 
     app.with_state(state)
+}
+
+/// The method routers of the reported paths: the report layer around each handler by itself
+/// (`Handler::layer`), the 405 fallback and the plain `OPTIONS` answer included.
+///
+/// `Router::route_layer` would do the same around the routes, but every route is then a boxed
+/// service around the layer around another boxed service: two boxed services cloned and two
+/// futures boxed on every request, where a layered handler has one of each.
+struct Reported(ReportLayer);
+
+impl Reported {
+    /// `GET` (and so `HEAD`) answered by `handler`, reported.
+    fn get<H, T>(&self, handler: H, allowed: MethodsAllowed) -> MethodRouter<AppState>
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.allowed(get(handler.layer(self.0.clone())), allowed)
+    }
+
+    /// `POST` answered by `handler`, reported.
+    fn post<H, T>(&self, handler: H, allowed: MethodsAllowed) -> MethodRouter<AppState>
+    where
+        H: Handler<T, AppState>,
+        T: 'static,
+    {
+        self.allowed(post(handler.layer(self.0.clone())), allowed)
+    }
+
+    /// The `OPTIONS` answer and the 405 for the other methods, reported.
+    fn allowed(
+        &self,
+        methods: MethodRouter<AppState>,
+        allowed: MethodsAllowed,
+    ) -> MethodRouter<AppState> {
+        methods
+            .options(allowed.options().layer(self.0.clone()))
+            .fallback(allowed.fallback().layer(self.0.clone()))
+    }
 }
 
 #[cfg(test)]
