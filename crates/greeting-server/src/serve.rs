@@ -44,6 +44,10 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
 
     let mut http = http1::Builder::new();
     http.title_case_headers(true)
+        // The head and the body (a few dozen bytes here) copied into one buffer for one write,
+        // rather than queued as separate buffers for a vectored write: less bookkeeping per
+        // response, the same bytes on the wire.
+        .writev(false)
         .max_buf_size(MAX_HEAD_BYTES)
         .max_headers(MAX_HEADERS)
         .timer(TokioTimer::new())
