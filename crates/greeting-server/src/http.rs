@@ -106,7 +106,12 @@ pub fn ordered_response(
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
     if status != StatusCode::NO_CONTENT {
-        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+        // From the digits, copied once: `HeaderValue::from(usize)` writes them into a 20-byte
+        // buffer and then allocates again to share it. Digits are always a valid value.
+        let mut digits = itoa::Buffer::new();
+        if let Ok(length) = HeaderValue::from_str(digits.format(body.len())) {
+            headers.insert(header::CONTENT_LENGTH, length);
+        }
     }
     // Taken by value: cloning a value made from a String (the Set-Cookie) would allocate.
     for (name, value) in extra {
