@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 
 /// The localStorage key.
@@ -18,7 +18,7 @@ pub const STORAGE_KEY: &str = "sessions-playground.progress";
 /// The schema this page writes.
 pub const SCHEMA_VERSION: u64 = 2;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct ExerciseProgress {
     /// When it was solved (Unix ms), `None` while unsolved.
     #[serde(default)]
@@ -33,15 +33,34 @@ pub struct Progress {
     pub exercises: BTreeMap<String, ExerciseProgress>,
 }
 
-#[derive(Serialize, Deserialize)]
+/// The stored form, schema 2: `{"version": 2, "exercises": {"<id>": {"solved_at_ms": 1700000000000,
+/// "hints_shown": 1}}}`. Schema 1 was `{"version": 1, "solved": ["<id>", ...]}`.
+///
+/// Written with serde; read back from a `serde_json::Value` by hand (`exercise_progress`), which
+/// also lets a newer schema be read entry by entry, and keeps serde's `Value` deserializer out of
+/// the page's wasm.
+#[derive(Serialize)]
 struct V2 {
     version: u64,
     exercises: BTreeMap<String, ExerciseProgress>,
 }
 
-#[derive(Deserialize)]
-struct V1 {
-    solved: Vec<String>,
+/// One stored exercise, as serde would read it: both fields may be missing, unknown ones are
+/// ignored, and a field of the wrong type makes the entry unreadable.
+fn exercise_progress(v: &Value) -> Option<ExerciseProgress> {
+    let m = v.as_object()?;
+    let solved_at_ms = match m.get("solved_at_ms") {
+        None | Some(Value::Null) => None,
+        Some(at) => Some(at.as_u64()?),
+    };
+    let hints_shown = match m.get("hints_shown") {
+        None => 0,
+        Some(n) => u32::try_from(n.as_u64()?).ok()?,
+    };
+    Some(ExerciseProgress {
+        solved_at_ms,
+        hints_shown,
+    })
 }
 
 /// How the stored progress was found.
@@ -140,34 +159,42 @@ impl Progress {
             return reset("no schema version");
         };
         match version {
-            1 => match serde_json::from_value::<V1>(value) {
-                Ok(v1) => {
-                    let exercises = v1
-                        .solved
-                        .into_iter()
-                        .map(|id| {
-                            (
-                                id,
-                                ExerciseProgress {
-                                    solved_at_ms: Some(0),
-                                    hints_shown: 0,
-                                },
-                            )
-                        })
-                        .collect();
-                    (Progress { exercises }, Loaded::Migrated { from: 1 })
+            1 => {
+                let solved = value.get("solved").and_then(Value::as_array).and_then(|ids| {
+                    ids.iter()
+                        .map(|id| Some(id.as_str()?.to_string()))
+                        .collect::<Option<Vec<String>>>()
+                });
+                match solved {
+                    Some(ids) => {
+                        let exercises = ids
+                            .into_iter()
+                            .map(|id| {
+                                (
+                                    id,
+                                    ExerciseProgress {
+                                        solved_at_ms: Some(0),
+                                        hints_shown: 0,
+                                    },
+                                )
+                            })
+                            .collect();
+                        (Progress { exercises }, Loaded::Migrated { from: 1 })
+                    }
+                    None => reset("schema 1, but not in its shape"),
                 }
-                Err(_) => reset("schema 1, but not in its shape"),
-            },
-            2 => match serde_json::from_value::<V2>(value) {
-                Ok(v2) => (
-                    Progress {
-                        exercises: v2.exercises,
-                    },
-                    Loaded::Current,
-                ),
-                Err(_) => reset("schema 2, but not in its shape"),
-            },
+            }
+            2 => {
+                let exercises = value.get("exercises").and_then(Value::as_object).and_then(|m| {
+                    m.iter()
+                        .map(|(id, v)| Some((id.clone(), exercise_progress(v)?)))
+                        .collect::<Option<BTreeMap<_, _>>>()
+                });
+                match exercises {
+                    Some(exercises) => (Progress { exercises }, Loaded::Current),
+                    None => reset("schema 2, but not in its shape"),
+                }
+            }
             v if v > SCHEMA_VERSION => {
                 // A newer page may have added fields: read the ones this page knows, if it can.
                 let exercises = value
@@ -175,12 +202,7 @@ impl Progress {
                     .and_then(Value::as_object)
                     .map(|m| {
                         m.iter()
-                            .filter_map(|(k, v)| {
-                                Some((
-                                    k.clone(),
-                                    serde_json::from_value::<ExerciseProgress>(v.clone()).ok()?,
-                                ))
-                            })
+                            .filter_map(|(id, v)| Some((id.clone(), exercise_progress(v)?)))
                             .collect()
                     })
                     .unwrap_or_default();
@@ -255,6 +277,11 @@ mod tests {
             r#"{"version":1,"solved":"a"}"#,
             r#"{"version":2,"exercises":[]}"#,
             r#"{"version":2,"exercises":{"a":{"hints_shown":-1}}}"#,
+            r#"{"version":2,"exercises":{"a":{"hints_shown":4294967296}}}"#,
+            r#"{"version":2,"exercises":{"a":{"solved_at_ms":"yesterday"}}}"#,
+            r#"{"version":2,"exercises":{"a":{},"b":7}}"#,
+            r#"{"version":2}"#,
+            r#"{"version":1,"solved":["a",2]}"#,
             "\u{0}\u{ffff}",
         ] {
             let (p, l) = Progress::load(Some(bad));
@@ -282,5 +309,11 @@ mod tests {
         let (p, l) = Progress::load(Some(r#"{"version":2,"exercises":{"a":{}}}"#));
         assert_eq!(l, Loaded::Current);
         assert_eq!(p.get("a"), ExerciseProgress::default());
+        let (p, l) = Progress::load(Some(
+            r#"{"version":2,"exercises":{"a":{"solved_at_ms":null,"hints_shown":2,"new":true}}}"#,
+        ));
+        assert_eq!(l, Loaded::Current);
+        assert_eq!(p.get("a").hints_shown, 2);
+        assert!(!p.is_solved("a"));
     }
 }
