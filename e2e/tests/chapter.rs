@@ -117,6 +117,21 @@ async fn chapter_scenario_with_a_session() {
             tokio::time::sleep(std::time::Duration::from_millis(300)).await;
             b.screenshot_to(&p).await?;
             println!("e2e: screenshot saved to {}", p.display());
+            // And a phone's width (beside it, `-phone`), scrolled to the chart, to look at
+            // before calling layout work done; not for the README.
+            let phone = p.with_file_name(format!(
+                "{}-phone.png",
+                p.file_stem().and_then(|s| s.to_str()).unwrap_or("screenshot")
+            ));
+            b.client().set_window_size(390, 844).await?;
+            b.js(
+                "document.querySelector('[data-testid=visit-chart]').scrollIntoView({block: 'center'});",
+                vec![],
+            )
+            .await?;
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            b.screenshot_to(&phone).await?;
+            println!("e2e: screenshot saved to {}", phone.display());
         }
         Ok(())
     })
