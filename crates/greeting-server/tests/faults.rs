@@ -167,6 +167,45 @@ fn open_fds(pid: u32) -> usize {
         .unwrap_or(0)
 }
 
+/// What the process's descriptors are, sockets with their TCP ports and state (from
+/// /proc/net/tcp and tcp6, state in hex: 01 established, 06 time-wait, 08 close-wait, 0A
+/// listen), for a failure message.
+fn fd_listing(pid: u32) -> String {
+    let tcp: String = ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|p| std::fs::read_to_string(p).ok())
+        .collect();
+    let mut out = String::new();
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/fd")) else {
+        return out;
+    };
+    for entry in dir.flatten() {
+        let target = std::fs::read_link(entry.path())
+            .map(|t| t.display().to_string())
+            .unwrap_or_default();
+        let socket = target
+            .strip_prefix("socket:[")
+            .and_then(|t| t.strip_suffix(']'))
+            .and_then(|inode| {
+                tcp.lines().find_map(|l| {
+                    let f: Vec<&str> = l.split_whitespace().collect();
+                    (f.get(9) == Some(&inode)).then(|| {
+                        let port = |a: &str| {
+                            a.rsplit(':')
+                                .next()
+                                .and_then(|h| u16::from_str_radix(h, 16).ok())
+                                .unwrap_or(0)
+                        };
+                        format!(" local :{} remote :{} state {}", port(f[1]), port(f[2]), f[3])
+                    })
+                })
+            })
+            .unwrap_or_default();
+        out.push_str(&format!("\n  fd {}: {target}{socket}", entry.file_name().to_string_lossy()));
+    }
+    out
+}
+
 /// Connects and sends `bytes`, then drops the connection with a reset (SO_LINGER 0), without
 /// reading the answer.
 async fn send_and_abort(addr: &str, bytes: &[u8], read_first: bool) {
@@ -243,16 +282,22 @@ async fn clients_aborting_mid_request_leave_the_server_serving() {
             (200, visit_message(n))
         );
     }
+    // Allowed above the baseline: the test's own clients' pooled keep-alive connections (`jar`'s
+    // is new; `client` may have been moved to a fresh one) and a couple more seen on a loaded
+    // two-core machine. A leak of the abandoned connections would be counted in tens: 140 of
+    // them were opened.
+    const SLACK: usize = 4;
     let deadline = Instant::now() + Duration::from_secs(10);
     let mut fds = open_fds(server.pid());
-    while fds > baseline + 2 && Instant::now() < deadline {
+    while fds > baseline + SLACK && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(100)).await;
         assert_eq!(visit(&client, &server.base, "poke").await.0, 200);
         fds = open_fds(server.pid());
     }
     assert!(
-        fds <= baseline + 2,
-        "open fds: {baseline} before, {fds} after"
+        fds <= baseline + SLACK,
+        "open fds: {baseline} before, {fds} after; the server's descriptors now:{}",
+        fd_listing(server.pid())
     );
     assert!(
         server.wait_exit(Duration::from_millis(10)).is_none(),
