@@ -196,12 +196,20 @@ fn fd_listing(pid: u32) -> String {
                                 .and_then(|h| u16::from_str_radix(h, 16).ok())
                                 .unwrap_or(0)
                         };
-                        format!(" local :{} remote :{} state {}", port(f[1]), port(f[2]), f[3])
+                        format!(
+                            " local :{} remote :{} state {}",
+                            port(f[1]),
+                            port(f[2]),
+                            f[3]
+                        )
                     })
                 })
             })
             .unwrap_or_default();
-        out.push_str(&format!("\n  fd {}: {target}{socket}", entry.file_name().to_string_lossy()));
+        out.push_str(&format!(
+            "\n  fd {}: {target}{socket}",
+            entry.file_name().to_string_lossy()
+        ));
     }
     out
 }
