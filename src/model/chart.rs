@@ -286,7 +286,10 @@ mod tests {
         assert_eq!(m.matches("</circle>").count(), 3);
         assert_eq!(m.matches(r#"<path class="line c0" d="M"#).count(), 1);
         assert_eq!(m.matches(r#"<path class="line c1 other" d="M"#).count(), 1);
-        assert!(m.contains(r#"data-visit="2" data-exchange="2" class="pt c0""#), "{m}");
+        assert!(
+            m.contains(r#"data-visit="2" data-exchange="2" class="pt c0""#),
+            "{m}"
+        );
         assert!(m.contains(r#"class="pt c1 other""#), "{m}");
         assert!(m.contains("<title>#3: visit 5</title>"), "{m}");
         assert_eq!(m.matches(r#"<line class="axis""#).count(), 2);

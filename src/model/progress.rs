@@ -160,11 +160,14 @@ impl Progress {
         };
         match version {
             1 => {
-                let solved = value.get("solved").and_then(Value::as_array).and_then(|ids| {
-                    ids.iter()
-                        .map(|id| Some(id.as_str()?.to_string()))
-                        .collect::<Option<Vec<String>>>()
-                });
+                let solved = value
+                    .get("solved")
+                    .and_then(Value::as_array)
+                    .and_then(|ids| {
+                        ids.iter()
+                            .map(|id| Some(id.as_str()?.to_string()))
+                            .collect::<Option<Vec<String>>>()
+                    });
                 match solved {
                     Some(ids) => {
                         let exercises = ids
@@ -185,11 +188,14 @@ impl Progress {
                 }
             }
             2 => {
-                let exercises = value.get("exercises").and_then(Value::as_object).and_then(|m| {
-                    m.iter()
-                        .map(|(id, v)| Some((id.clone(), exercise_progress(v)?)))
-                        .collect::<Option<BTreeMap<_, _>>>()
-                });
+                let exercises = value
+                    .get("exercises")
+                    .and_then(Value::as_object)
+                    .and_then(|m| {
+                        m.iter()
+                            .map(|(id, v)| Some((id.clone(), exercise_progress(v)?)))
+                            .collect::<Option<BTreeMap<_, _>>>()
+                    });
                 match exercises {
                     Some(exercises) => (Progress { exercises }, Loaded::Current),
                     None => reset("schema 2, but not in its shape"),

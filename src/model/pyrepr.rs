@@ -103,7 +103,10 @@ mod tests {
         assert_eq!(value_repr(&json!([1, 2.5, "x"])), "[1, 2.5, 'x']");
         assert_eq!(value_repr(&json!({})), "{}");
         // Python's float repr, not Rust's Debug ("1e16", "1e-5")
-        assert_eq!(value_repr(&json!([1e16, 0.00001, 100.0])), "[1e+16, 1e-05, 100.0]");
+        assert_eq!(
+            value_repr(&json!([1e16, 0.00001, 100.0])),
+            "[1e+16, 1e-05, 100.0]"
+        );
     }
 
     #[test]

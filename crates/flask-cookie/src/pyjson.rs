@@ -210,7 +210,6 @@ pub fn python_float_repr(x: f64) -> String {
     out
 }
 
-
 /// The shortest digits that read back to `x` (finite, not negative) and Python's `decpt`: `x` is
 /// `0.DIGITS × 10^decpt`. `0.0` gives `("0", 1)`, as Python's repr has it.
 ///
@@ -309,7 +308,12 @@ mod tests {
             bits ^= bits << 13;
             bits ^= bits >> 7;
             bits ^= bits << 17;
-            for x in [f64::from_bits(bits), i as f64, i as f64 / 1000.0, 1.0 / (i as f64 + 1.0)] {
+            for x in [
+                f64::from_bits(bits),
+                i as f64,
+                i as f64 / 1000.0,
+                1.0 / (i as f64 + 1.0),
+            ] {
                 if !x.is_finite() {
                     continue;
                 }
