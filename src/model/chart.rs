@@ -174,65 +174,6 @@ pub fn layout(points: &[Point], width: f64, height: f64) -> Layout {
     }
 }
 
-/// The inside of the chart's `<svg>`: grid and ticks, the axes, then per session its line and a
-/// dot per exchange (`data-testid="chart-point"`, with `data-visit` and `data-exchange`).
-///
-/// Markup rather than a view per element: it is all numbers and class names, nothing a user
-/// typed, so one string set as `innerHTML` per redraw does the job of a few hundred reactive
-/// elements, with a fraction of their code in the page's wasm.
-pub fn svg_markup(l: &Layout) -> String {
-    use std::fmt::Write as _;
-    let (left, top, right, bottom) = l.plot;
-    let (left_px, right_px) = (px(left), px(right));
-    let dots: usize = l.series.iter().map(|s| s.points.len()).sum();
-    let mut out = String::with_capacity(512 + 200 * dots);
-    for t in &l.y_ticks {
-        let y = px(t.pos);
-        let _ = write!(
-            out,
-            r#"<line class="grid" x1="{left_px}" x2="{right_px}" y1="{y}" y2="{y}"/><text class="tick" x="{}" y="{}" text-anchor="end">{}</text>"#,
-            px(left - 6.0),
-            px(t.pos + 4.0),
-            t.value
-        );
-    }
-    let (top_px, bottom_px) = (px(top), px(bottom));
-    let _ = write!(
-        out,
-        r#"<line class="axis" x1="{left_px}" x2="{left_px}" y1="{top_px}" y2="{bottom_px}"/><line class="axis" x1="{left_px}" x2="{right_px}" y1="{bottom_px}" y2="{bottom_px}"/>"#
-    );
-    for t in &l.x_ticks {
-        let _ = write!(
-            out,
-            r##"<text class="tick" x="{}" y="{}" text-anchor="middle">#{}</text>"##,
-            px(t.pos),
-            px(bottom + 16.0),
-            t.value
-        );
-    }
-    for s in &l.series {
-        let other = if s.other { " other" } else { "" };
-        let _ = write!(
-            out,
-            r#"<path class="line c{}{other}" d="{}"/>"#,
-            s.color, s.path
-        );
-        for p in &s.points {
-            let other = if p.other { " other" } else { "" };
-            let _ = write!(
-                out,
-                r##"<circle data-testid="chart-point" data-visit="{v}" data-exchange="{n}" class="pt c{}{other}" cx="{}" cy="{}" r="4"><title>#{n}: visit {v}</title></circle>"##,
-                s.color,
-                px(p.x),
-                px(p.y),
-                v = p.visit,
-                n = p.number,
-            );
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -274,32 +215,6 @@ mod tests {
         assert!(l.series[0].path.starts_with('M') && l.series[0].path.matches(" L").count() == 2);
         assert_eq!(l.y_ticks.first().unwrap().value, 0);
         assert_eq!(l.y_ticks.last().unwrap().value, 3);
-    }
-
-    #[test]
-    fn svg_markup_draws_every_dot_on_its_line() {
-        let mut other = pt(3, 5, 1);
-        other.other = true;
-        let l = layout(&[pt(1, 1, 0), pt(2, 2, 0), other], 480.0, 200.0);
-        let m = svg_markup(&l);
-        assert_eq!(m.matches("<circle ").count(), 3);
-        assert_eq!(m.matches("</circle>").count(), 3);
-        assert_eq!(m.matches(r#"<path class="line c0" d="M"#).count(), 1);
-        assert_eq!(m.matches(r#"<path class="line c1 other" d="M"#).count(), 1);
-        assert!(
-            m.contains(r#"data-visit="2" data-exchange="2" class="pt c0""#),
-            "{m}"
-        );
-        assert!(m.contains(r#"class="pt c1 other""#), "{m}");
-        assert!(m.contains("<title>#3: visit 5</title>"), "{m}");
-        assert_eq!(m.matches(r#"<line class="axis""#).count(), 2);
-        assert_eq!(m.matches(r#"<line class="grid""#).count(), l.y_ticks.len());
-        assert_eq!(
-            m.matches(r#"text-anchor="middle">#"#).count(),
-            l.x_ticks.len()
-        );
-        // Only numbers and fixed words: nothing to escape, and no stray markup characters.
-        assert!(!m.contains('&') && !m.contains("<script"));
     }
 
     #[test]
