@@ -216,7 +216,11 @@ mod tests {
             },
         ] {
             let text = serde_json::to_string(&s).unwrap();
-            assert_eq!(serde_json::from_str::<SessionIn>(&text).unwrap(), s, "{text}");
+            assert_eq!(
+                serde_json::from_str::<SessionIn>(&text).unwrap(),
+                s,
+                "{text}"
+            );
         }
         let e = serde_json::from_str::<SessionIn>(r#"{"kind": "continued", "visit": 2}"#)
             .unwrap_err()
