@@ -158,54 +158,43 @@ impl Progress {
         let Some(version) = value.get("version").and_then(Value::as_u64) else {
             return reset("no schema version");
         };
+        let stored = value.get("exercises").and_then(Value::as_object);
         match version {
             1 => {
+                // Schema 1 kept the solved ids only: they migrate as solved, without a date.
                 let solved = value
                     .get("solved")
                     .and_then(Value::as_array)
                     .and_then(|ids| {
                         ids.iter()
-                            .map(|id| Some(id.as_str()?.to_string()))
-                            .collect::<Option<Vec<String>>>()
+                            .map(|id| {
+                                let solved = ExerciseProgress {
+                                    solved_at_ms: Some(0),
+                                    hints_shown: 0,
+                                };
+                                Some((id.as_str()?.to_string(), solved))
+                            })
+                            .collect::<Option<BTreeMap<_, _>>>()
                     });
                 match solved {
-                    Some(ids) => {
-                        let exercises = ids
-                            .into_iter()
-                            .map(|id| {
-                                (
-                                    id,
-                                    ExerciseProgress {
-                                        solved_at_ms: Some(0),
-                                        hints_shown: 0,
-                                    },
-                                )
-                            })
-                            .collect();
-                        (Progress { exercises }, Loaded::Migrated { from: 1 })
-                    }
+                    Some(exercises) => (Progress { exercises }, Loaded::Migrated { from: 1 }),
                     None => reset("schema 1, but not in its shape"),
                 }
             }
             2 => {
-                let exercises = value
-                    .get("exercises")
-                    .and_then(Value::as_object)
-                    .and_then(|m| {
-                        m.iter()
-                            .map(|(id, v)| Some((id.clone(), exercise_progress(v)?)))
-                            .collect::<Option<BTreeMap<_, _>>>()
-                    });
+                let exercises = stored.and_then(|m| {
+                    m.iter()
+                        .map(|(id, v)| Some((id.clone(), exercise_progress(v)?)))
+                        .collect::<Option<BTreeMap<_, _>>>()
+                });
                 match exercises {
                     Some(exercises) => (Progress { exercises }, Loaded::Current),
                     None => reset("schema 2, but not in its shape"),
                 }
             }
             v if v > SCHEMA_VERSION => {
-                // A newer page may have added fields: read the ones this page knows, if it can.
-                let exercises = value
-                    .get("exercises")
-                    .and_then(Value::as_object)
+                // A newer page may have added fields: read the entries this page can, skip the rest.
+                let exercises = stored
                     .map(|m| {
                         m.iter()
                             .filter_map(|(id, v)| Some((id.clone(), exercise_progress(v)?)))

@@ -454,7 +454,8 @@ impl Timeline {
         Some((current, same_line.or_else(|| earlier.clone().next_back())))
     }
 
-    /// Visits lost to parallel requests in a batch: requests answered minus distinct visit numbers.
+    /// A parallel batch's (answers with a visit, highest visit): the visits lost are the answers
+    /// beyond the count's rise.
     pub fn lost_in_batch(&self, batch: &str) -> Option<(usize, u64)> {
         let (answered, highest) = self
             .entries
