@@ -1,5 +1,5 @@
-//! `cargo xtask <command>`: the project's own build and run commands (std only, so it compiles
-//! in seconds on a fresh machine).
+//! `cargo xtask <command>`: the project's own build and run commands (std, plus brotli and flate2
+//! for the page's compressed twins, so it compiles in seconds on a fresh machine).
 //!
 //!   run     install what is missing, build the page in release mode (wasm-opt), serve it with the
 //!           greeting server at http://localhost:5000/
@@ -8,7 +8,9 @@
 //!   bench   the benchmarks (bench/, issue 6): writes BENCHMARKS.md
 //!   setup   install the tools only
 //!   doctor  check the tools and report, install nothing
+//!   post-build  Trunk's post_build hook: prerendered chapter into index.html, compressed twins
 
+mod postbuild;
 mod proc;
 mod testing;
 mod tools;
@@ -38,6 +40,9 @@ usage: cargo xtask <command> [options]
           (bench/src/bin/run-benchmarks.rs lists its options); writes BENCHMARKS.md
   setup   install the tools only (rust wasm32 target, trunk, wasm-bindgen-cli, wasm-opt, chromium)
   doctor  show which tools are there and which are missing; installs nothing
+  post-build
+          Trunk's post_build hook (Trunk.toml; needs TRUNK_STAGING_DIR): puts the chapter build.rs
+          prerendered into index.html and, in release builds, writes X.br and X.gz beside the files
 ";
 
 fn main() {
@@ -79,6 +84,7 @@ fn dispatch(args: &[String]) -> Result<i32> {
             }
             r.map(|_| 0)
         }
+        "post-build" => postbuild::run_hook().map(|_| 0),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(0)
@@ -349,6 +355,9 @@ const PAGE_INPUTS: &[&str] = &[
     "Cargo.toml",
     "Cargo.lock",
     "build.rs",
+    "build",
+    "assets",
+    "xtask/src/postbuild.rs",
     "src",
     "style",
     "content",
