@@ -86,12 +86,13 @@ fn escaped(text: &str) -> String {
     out
 }
 
-/// Cargo's target directory: the nearest ancestor of `OUT_DIR` holding the `CACHEDIR.TAG` Cargo
-/// writes there.
+/// Cargo's target directory: the outermost ancestor of `OUT_DIR` holding a `CACHEDIR.TAG` (Cargo
+/// writes one there and one in each `<target>/<triple>/`).
 fn target_dir(out_dir: &Path) -> Option<PathBuf> {
     out_dir
         .ancestors()
-        .find(|d| d.join("CACHEDIR.TAG").is_file())
+        .filter(|d| d.join("CACHEDIR.TAG").is_file())
+        .last()
         .map(Path::to_path_buf)
 }
 
