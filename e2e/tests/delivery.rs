@@ -161,7 +161,7 @@ fn each_encoding_gets_its_twin_with_vary_and_the_cache_rules() {
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|f| f.extension().is_some_and(|e| e == "css"))
             .collect();
-        ensure!(!css.is_empty(), "no CSS in dist/");
+        // (No CSS file when index.html inlines the styles.)
         let mut assets = vec![wasm.clone(), js];
         assets.extend(css);
         for file in &assets {
