@@ -59,7 +59,7 @@ fn names(headers: &HeaderMap) -> Vec<&str> {
     headers.keys().map(|name| name.as_str()).collect()
 }
 
-fn value<'a>(response: &'a Response<()>, name: header::HeaderName) -> &'a str {
+fn value(response: &Response<()>, name: header::HeaderName) -> &str {
     response
         .headers()
         .get(name)
