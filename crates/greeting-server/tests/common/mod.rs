@@ -156,6 +156,7 @@ pub fn unix_now() -> u64 {
 
 /// The Python peers' interpreter (PLAYGROUND_PYTHON, which the xtask sets, else python3) when it
 /// can import `modules`, or why not.
+#[allow(unused_imports)]
 pub use test_support::python_with;
 
 /// Runs a command to completion within a time limit; (status ok, stdout, stderr).
