@@ -35,7 +35,7 @@ pub const LOOPBACK: Network = Network {
 pub const TARGET_PARAGRAPH_COLD_MS: f64 = 1200.0;
 pub const TARGET_ANSWER_COLD_MS: f64 = 2500.0;
 pub const TARGET_ANSWER_WARM_MS: f64 = 1000.0;
-pub const TARGET_FIRST_LOAD_BYTES: u64 = 250 * 1024;
+pub const TARGET_FIRST_LOAD_BYTES: u64 = 250_000;
 pub const TARGET_LOOPBACK_ANSWER_MS: f64 = 150.0;
 
 #[derive(Clone, Copy, Debug)]
@@ -163,7 +163,10 @@ async fn prepare(client: &Client, network: Network, cold: bool) -> Result<(), St
 }
 
 async fn load(client: &Client, base: &str) -> Result<Load, String> {
-    client.goto("about:blank").await.map_err(|e| e.to_string())?;
+    client
+        .goto("about:blank")
+        .await
+        .map_err(|e| e.to_string())?;
     client
         .goto(&format!("{base}/#bench-delivery"))
         .await
