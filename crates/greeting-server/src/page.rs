@@ -2,7 +2,7 @@
 //! its precompressed twin (`foo.wasm.br`, `foo.wasm.gz` beside `foo.wasm`) when the client
 //! accepts that encoding (nothing is compressed per request), with `Vary: Accept-Encoding`.
 //!
-//! Caching by name: Trunk's hashed assets (`sessions-playground-<16 hex>_bg.wasm`, `.js`,
+//! Caching by name: Trunk's hashed assets (`sessions-playground-<hex>_bg.wasm`, `.js`,
 //! `.css`) never change under their name, so they are `public, max-age=31536000, immutable`;
 //! `index.html`, `/` and everything else is `no-cache` (the browser revalidates, so a new build
 //! is seen at once). An unknown path without a file extension is the page (`index.html`); a
@@ -71,9 +71,10 @@ fn names_a_file(path: &str) -> bool {
         .is_some_and(|dot| dot > 0 && dot + 1 < name.len())
 }
 
-/// A file name Trunk gave a content hash: `NAME-<16 hex>` before the extension, with `_bg`
-/// after the hash for the wasm (`sessions-playground-0123456789abcdef_bg.wasm`,
-/// `sessions-playground-0123456789abcdef.js`, `style-0123456789abcdef.css`).
+/// A file name Trunk gave a content hash: `NAME-<hex>` before the extension, with `_bg` after
+/// the hash for the wasm (`sessions-playground-0123456789abcdef_bg.wasm`,
+/// `sessions-playground-0123456789abcdef.js`, `style-0123456789abcdef.css`). Trunk writes its
+/// 64-bit hash unpadded (`{:x}`), so 13 to 16 digits count (1 build in 16 has 15).
 pub fn is_hashed_asset(path: &str) -> bool {
     let name = path.rsplit('/').next().unwrap_or("");
     let Some((stem, extension)) = name.split_once('.') else {
@@ -84,7 +85,7 @@ pub fn is_hashed_asset(path: &str) -> bool {
         Some((base, hash)) => {
             !base.is_empty()
                 && !extension.is_empty()
-                && hash.len() == 16
+                && (13..=16).contains(&hash.len())
                 && hash.bytes().all(|b| b.is_ascii_hexdigit())
         }
         None => false,
@@ -102,6 +103,7 @@ mod tests {
             "/sessions-playground-0123456789abcdef.js",
             "/style-fedcba9876543210.css",
             "/sessions-playground-0123456789abcdef_bg.wasm.br",
+            "/sessions-playground-123456789abcdef.js",
         ] {
             assert!(is_hashed_asset(hashed), "{hashed}");
         }
@@ -110,7 +112,8 @@ mod tests {
             "/index.html",
             "/favicon.ico",
             "/sessions-playground_bg.wasm",
-            "/sessions-playground-0123456789abcde.js",
+            "/sessions-playground-0123456789ab.js",
+            "/my-cafe.css",
             "/sessions-playground-0123456789abcdefa.js",
             "/sessions-playground-0123456789abcdeg.js",
             "/-0123456789abcdef.js",
