@@ -146,7 +146,7 @@ fn each_encoding_gets_its_twin_with_vary_and_the_cache_rules() {
     const NAME: &str = "each_encoding_gets_its_twin_with_vary_and_the_cache_rules";
     let p = match prereqs() {
         Ok(p) => p,
-        Err(why) => return missing(NAME, &why),
+        Err(why) => return skip_test(NAME, &why),
     };
     let check = || -> Result<()> {
         let server = Server::start(&p, &[])?;
