@@ -37,6 +37,7 @@ mod handlers;
 mod http;
 mod log;
 mod serve;
+mod sessions;
 mod tools;
 
 use clap::Parser;
