@@ -10,8 +10,8 @@
 //!   --client-threads N     the load generator's threads (default 1)
 //!   --gunicorn-workers N   gunicorn sync workers (default 2 × cores + 1, gunicorn's advice)
 //!   --only LIST            any of server, codec, page (default all)
-//!   --python PATH          the Python with Flask, gunicorn and itsdangerous
-//!                          (default .tools/bench-venv, made with pip when missing)
+//!   --python PATH          the Python with Flask, gunicorn and itsdangerous (default
+//!                          PLAYGROUND_PYTHON, else .tools/venv from `cargo xtask setup`)
 //!   --page-dist DIR        measure this built page as it is (default: `trunk build --release
 //!                          --dist target/bench-dist`, falling back to dist/ when trunk fails)
 //!   --no-browser           skip the headless Chromium timings of the page
@@ -164,7 +164,7 @@ fn main() {
         .versions
         .push(("cargo profile".into(), release_profile_summary()));
 
-    let python = find_python(&options, &artifacts);
+    let python = find_python(&options);
     match &python {
         Ok(py) => {
             for (name, v) in python_versions(py) {
@@ -322,55 +322,15 @@ fn release_profile_summary() -> String {
     s
 }
 
-fn find_python(options: &Options, artifacts: &Path) -> Result<PathBuf, String> {
-    if let Some(py) = &options.python {
-        return check_python(py);
-    }
-    let venv = workspace_root().join(".tools/bench-venv");
-    let py = venv.join("bin/python");
-    if check_python(&py).is_ok() {
-        return Ok(py);
-    }
-    let Some(system) = ["python3", "python"]
-        .into_iter()
-        .find(|p| command_output(p, &["--version"]).is_some())
-    else {
-        return Err("no python3 on PATH".into());
-    };
-    say(format!(
-        "making {} and installing bench/peers/requirements.txt with pip (once)",
-        venv.display()
-    ));
-    let log = artifacts.join("pip-install.log");
-    let log_file = std::fs::File::create(&log).map_err(|e| e.to_string())?;
-    let ok = Command::new(system)
-        .args(["-m", "venv"])
-        .arg(&venv)
-        .stdin(Stdio::null())
-        .stdout(log_file.try_clone().map_err(|e| e.to_string())?)
-        .stderr(log_file.try_clone().map_err(|e| e.to_string())?)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
-        return Err(format!("`{system} -m venv` failed (see {})", log.display()));
-    }
-    let ok = Command::new(venv.join("bin/pip"))
-        .args(["install", "--quiet", "-r"])
-        .arg(workspace_root().join("bench/peers/requirements.txt"))
-        .stdin(Stdio::null())
-        .stdout(log_file.try_clone().map_err(|e| e.to_string())?)
-        .stderr(log_file)
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if !ok {
-        return Err(format!(
-            "pip could not install flask, gunicorn and itsdangerous (see {})",
-            log.display()
-        ));
-    }
-    check_python(&py)
+/// `--python`, else the peers' Python every suite uses (PLAYGROUND_PYTHON, .tools/venv, python3).
+fn find_python(options: &Options) -> Result<PathBuf, String> {
+    let py = options
+        .python
+        .clone()
+        .unwrap_or_else(|| PathBuf::from(test_support::python()));
+    check_python(&py).map_err(|e| {
+        format!("{e} (`cargo xtask setup` installs xtask/requirements.txt into .tools/venv)")
+    })
 }
 
 fn check_python(py: &Path) -> Result<PathBuf, String> {
@@ -819,21 +779,6 @@ struct PageSection {
     browser_skipped: Option<String>,
 }
 
-/// PATH with the project's tools first (as xtask sets it): Trunk finds wasm-bindgen and wasm-opt there.
-fn tool_path() -> std::ffi::OsString {
-    let mut dirs = vec![workspace_root().join(".tools/node_modules/.bin")];
-    if let Some(home) = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-    {
-        dirs.push(home.join("bin"));
-    }
-    if let Some(p) = std::env::var_os("PATH") {
-        dirs.extend(std::env::split_paths(&p));
-    }
-    std::env::join_paths(dirs).unwrap_or_default()
-}
-
 fn page_benchmarks(options: &Options, greeting_bin: Option<&Path>) -> PageSection {
     let mut section = PageSection::default();
     let root = workspace_root();
@@ -850,7 +795,7 @@ fn page_benchmarks(options: &Options, greeting_bin: Option<&Path>) -> PageSectio
                 .current_dir(&root)
                 .args(["build", "--release", "--dist"])
                 .arg(&out)
-                .env("PATH", tool_path())
+                .env("PATH", test_support::tool_path())
                 .stdin(Stdio::null())
                 .status();
             match status {
