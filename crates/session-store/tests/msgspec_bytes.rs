@@ -7,24 +7,6 @@ use session_store::{decode_session, encode_session, SessionData};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-fn skip(reason: &str) {
-    if matches!(std::env::var("CI").as_deref(), Ok(v) if !v.is_empty() && v != "0" && v != "false")
-    {
-        panic!("would skip, but CI=true: {reason}");
-    }
-    eprintln!(
-        "SKIPPED {}: {reason}",
-        std::thread::current().name().unwrap_or("?")
-    );
-}
-
-fn python() -> String {
-    std::env::var("PLAYGROUND_PYTHON")
-        .ok()
-        .filter(|p| !p.is_empty())
-        .unwrap_or_else(|| "python3".into())
-}
-
 /// Keys in sorted order: the store keeps a session's keys sorted (serde_json's map), while
 /// msgspec writes a dict in insertion order; Flask-Session's dicts compare equal either way.
 fn cases() -> Vec<SessionData> {
@@ -52,7 +34,10 @@ fn cases() -> Vec<SessionData> {
 
 #[test]
 fn our_bytes_are_msgspecs_bytes() {
-    let python = python();
+    let python = match test_support::python_with("msgspec") {
+        Ok(python) => python,
+        Err(reason) => return test_support::skip(reason),
+    };
     let script = r#"
 import json, sys, msgspec
 enc = msgspec.msgpack.Encoder()
@@ -70,7 +55,7 @@ for line in sys.stdin:
         .spawn();
     let mut child = match child {
         Ok(c) => c,
-        Err(e) => return skip(&format!("cannot start `{python}`: {e}")),
+        Err(e) => panic!("cannot start `{python}`: {e}"),
     };
     let ours: Vec<Vec<u8>> = cases().iter().map(|c| encode_session(c).unwrap()).collect();
     {
@@ -83,11 +68,6 @@ for line in sys.stdin:
     let out = child.wait_with_output().unwrap();
     if !out.status.success() {
         let err = String::from_utf8_lossy(&out.stderr);
-        if err.contains("No module named 'msgspec'") {
-            return skip(&format!(
-                "`{python}` has no msgspec (pip install msgspec; or set PLAYGROUND_PYTHON)"
-            ));
-        }
         panic!("msgspec failed: {err}");
     }
     let theirs: Vec<String> = String::from_utf8(out.stdout)
