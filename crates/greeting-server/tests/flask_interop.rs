@@ -283,30 +283,34 @@ async fn the_chapters_python_snippet_prints_the_chapters_lines() {
         Ok(python) => python,
         Err(reason) => return test_support::skip(reason),
     };
-    let server = Server::start(&["--secret-key", KEY]);
-    let script = CHAPTER_SNIPPET.replace("http://localhost:5000", &server.base);
-    let (ok, stdout, stderr) = tokio::task::spawn_blocking(move || {
-        run_with_timeout(
-            Command::new(python)
-                .args(["-c", &script])
-                .env("NO_PROXY", "*")
-                .env_remove("HTTP_PROXY"),
-            Duration::from_secs(60),
-        )
-    })
-    .await
-    .unwrap();
-    assert!(ok, "{stderr}");
-    let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(
-        lines,
-        [
-            "{'message': 'Welcome, cobra!'}",
-            "{'message': 'Welcome back, cobra! This is visit #2.'}",
-            "{'message': 'Welcome back, cobra! This is visit #3.'}",
-            "['Content-Type', 'Content-Length', 'Vary', 'Set-Cookie', 'Server', 'Date']",
-            "58 'Basic Y29icmE6aGlzcw=='",
-        ],
-        "{stderr}"
-    );
+    // In both session modes: the session in the signed cookie, or in the server's store.
+    for mode in ["cookie", "server"] {
+        let server = Server::start(&["--secret-key", KEY, "--sessions", mode]);
+        let script = CHAPTER_SNIPPET.replace("http://localhost:5000", &server.base);
+        let python = python.clone();
+        let (ok, stdout, stderr) = tokio::task::spawn_blocking(move || {
+            run_with_timeout(
+                Command::new(python)
+                    .args(["-c", &script])
+                    .env("NO_PROXY", "*")
+                    .env_remove("HTTP_PROXY"),
+                Duration::from_secs(60),
+            )
+        })
+        .await
+        .unwrap();
+        assert!(ok, "{mode}: {stderr}");
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "{'message': 'Welcome, cobra!'}",
+                "{'message': 'Welcome back, cobra! This is visit #2.'}",
+                "{'message': 'Welcome back, cobra! This is visit #3.'}",
+                "['Content-Type', 'Content-Length', 'Vary', 'Set-Cookie', 'Server', 'Date']",
+                "58 'Basic Y29icmE6aGlzcw=='",
+            ],
+            "{mode}: {stderr}"
+        );
+    }
 }
