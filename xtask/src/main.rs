@@ -38,7 +38,7 @@ usage: cargo xtask <command> [options]
           (XTASK_TIME_LIMIT_FACTOR=2 doubles them).
   bench [-- ARGS...]
           ensure the tools, then `cargo run -p benchmarks --release --bin run-benchmarks -- ARGS`
-          (bench/src/bin/run-benchmarks.rs lists its options); writes BENCHMARKS.md
+          (`cargo xtask bench -- --help` lists its options); writes BENCHMARKS.md
   setup   install the tools only (rust wasm32 target, trunk, wasm-bindgen-cli, wasm-opt, chromium,
           the Python peers in .tools/venv)
   doctor  show which tools are there and which are missing; installs nothing
