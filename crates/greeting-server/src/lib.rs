@@ -17,7 +17,7 @@
 //! configuration and shared state), [`app`] (the router), [`handlers`], [`error`] (an error type
 //! that is a response), [`side_channel`] (the exchange log and reports, and the events route),
 //! [`cors`], [`edge`] (the layer every response passes through), [`http`] (header order and
-//! reading), [`serve`] (the accept loop), [`cli`] and [`tools`] (the subcommands).
+//! reading), [`sessions`] (where the session lives: the cookie, or a store with `--sessions server`), [`serve`] (the accept loop), [`cli`] and [`tools`] (the subcommands).
 //!
 //! Routes are tested in-process, as in axum's testing example:
 //!
