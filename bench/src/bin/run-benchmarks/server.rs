@@ -92,15 +92,7 @@ pub fn server_benchmarks(
     let within = Duration::from_secs(30);
 
     // The Rust greeting server, as shipped.
-    let mut c = Command::new(greeting_bin);
-    c.args([
-        "--port",
-        "0",
-        "--bind",
-        "127.0.0.1",
-        "--secret-key",
-        SECRET_KEY,
-    ]);
+    let c = greeting_command(greeting_bin);
     let p = ServerProc::start_announcing("greeting-server", c, within)?;
     procs.push((
         ServerUnderTest {
@@ -116,16 +108,8 @@ pub fn server_benchmarks(
     // off, which shows how much of its time goes to the kernel faulting freed memory back in
     // (see the profile notes).
     if !options.no_diagnostics {
-        let mut c = Command::new(greeting_bin);
-        c.args([
-            "--port",
-            "0",
-            "--bind",
-            "127.0.0.1",
-            "--secret-key",
-            SECRET_KEY,
-        ])
-        .env("GLIBC_TUNABLES", NO_TRIM_TUNABLES);
+        let mut c = greeting_command(greeting_bin);
+        c.env("GLIBC_TUNABLES", NO_TRIM_TUNABLES);
         match ServerProc::start_announcing("greeting-server (no heap trim)", c, within) {
             Ok(p) => procs.push((
                 ServerUnderTest {
@@ -323,6 +307,20 @@ pub fn server_benchmarks(
         p.stop();
     }
     Ok(section)
+}
+
+/// greeting-server on a free loopback port, signing with the benchmark's key.
+pub fn greeting_command(greeting_bin: &Path) -> Command {
+    let mut c = Command::new(greeting_bin);
+    c.args([
+        "--port",
+        "0",
+        "--bind",
+        "127.0.0.1",
+        "--secret-key",
+        SECRET_KEY,
+    ]);
+    c
 }
 
 fn cores() -> usize {
