@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::model::batch::parallel_note;
+use crate::model::batch::BatchSummary;
 use crate::model::target::TargetKind;
 use crate::net;
 
@@ -28,14 +28,13 @@ impl Playground {
                     .collect();
                 futures::future::join_all(futures).await;
             }
-            let summary = playground
+            let session = playground.session_mode.get_untracked();
+            let note = playground
                 .timeline
-                .with_untracked(|t| t.lost_in_batch(&batch));
-            if let Some((answered, top)) = summary {
-                let session = playground.session_mode.get_untracked();
-                playground
-                    .note
-                    .set(Some(parallel_note(answered, top, before, session)));
+                .with_untracked(|t| BatchSummary::of(t, &batch, before, session).note());
+            playground.note.set(note);
+            if session {
+                playground.refresh_jar();
             }
         });
     }

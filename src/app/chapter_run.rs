@@ -25,6 +25,7 @@ impl Playground {
             lines: Vec::new(),
             note: None,
         }));
+        playground.note.set(None);
         spawn_local(async move {
             playground.username.set(scenario.username.to_string());
             playground.password.set(scenario.password.to_string());

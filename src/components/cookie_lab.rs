@@ -176,6 +176,7 @@ pub fn CookieLab() -> impl IntoView {
         match playground.kind.get_untracked() {
             Some(TargetKind::Simulated) | None => {
                 playground.sim.write_value().plant(Some(value.clone()));
+                playground.timeline.update(|t| t.note_planted(&value));
                 playground.sim_jar.set(Some(value));
                 planted.set(true);
                 said.set(Some(Said {
@@ -193,6 +194,8 @@ pub fn CookieLab() -> impl IntoView {
                     match plant_on_server(&base, &value).await {
                         Ok(()) => {
                             planted.set(true);
+                            playground.timeline.update(|t| t.note_planted(&value));
+                            playground.refresh_jar();
                             said.set(Some(Said {
                                 level: Level::Ok,
                                 text: format!(
