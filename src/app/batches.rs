@@ -13,7 +13,7 @@ use super::Playground;
 impl Playground {
     pub fn send_parallel(&self) {
         let playground = *self;
-        let n = playground.count.get_untracked().clamp(1, 50) as usize;
+        let n = playground.count.get_untracked().clamp(1, super::MAX_COUNT) as usize;
         let batch = playground.new_id();
         spawn_local(async move {
             playground.note.set(None);

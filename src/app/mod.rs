@@ -88,6 +88,9 @@ pub struct Playground {
 
 const INFO_TIMEOUT_MS: u32 = 3000;
 
+/// The most requests one press of "Send N" sends.
+pub const MAX_COUNT: u32 = 50;
+
 impl Playground {
     pub fn new(options: &Options) -> Playground {
         let key = options
@@ -153,6 +156,11 @@ impl Playground {
             Some(TargetKind::Simulated) => self.sim_jar.with(|j| Jar::of(j.as_deref())),
             _ => self.jar.get(),
         }
+    }
+
+    /// [`Playground::verify_key`] without subscribing (for event handlers).
+    pub fn verify_key_untracked(&self) -> Option<String> {
+        untrack(|| self.verify_key())
     }
 
     pub fn max_age_secs(&self) -> u64 {

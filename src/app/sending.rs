@@ -173,7 +173,7 @@ impl Playground {
 
     pub fn send_sequence(&self) {
         let playground = *self;
-        let n = playground.count.get_untracked().clamp(1, 50);
+        let n = playground.count.get_untracked().clamp(1, super::MAX_COUNT);
         spawn_local(async move {
             playground.note.set(None);
             for _ in 0..n {

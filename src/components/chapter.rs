@@ -58,6 +58,10 @@ fn Code(index: usize, c: CodeBlock) -> impl IntoView {
                     </span>
                 </div>
                 <Show when=mine>
+                    // On a phone the playground is far below: say where the exchanges went.
+                    <a class="jump-to-results" href="#exchanges" data-testid="jump-to-results">
+                        "The exchanges of this run are in the playground ↓"
+                    </a>
                     <RunResult index=index/>
                 </Show>
             })}

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::app::Playground;
 use crate::model::cookie_view::{view as decode_view, CookieView};
 use crate::model::diff::{char_diff, Op};
-use crate::model::jar::{role_of, setter, CookieRole, Jar};
+use crate::model::jar::{inferred, role_of, setter, CookieRole, Jar};
 use crate::model::target::TargetKind;
 use crate::model::timeline::{Exchange, Timeline};
 use crate::net;
@@ -20,8 +20,10 @@ enum Shown {
         role: CookieRole,
         prev: Option<(usize, String)>,
     },
-    /// The jar's cookie, with the exchange that set it (or the lab that planted it).
+    /// The jar's cookie, with the exchange that set it (or the lab that planted it); `sure`
+    /// when the server (or the simulated jar) said so, not when the page inferred it.
     Jar {
+        sure: bool,
         cookie: String,
         set_by: Option<usize>,
         planted: bool,
@@ -43,14 +45,26 @@ impl Shown {
         match self {
             Shown::Exchange { n, role, .. } => format!("Exchange #{n}'s cookie: {}.", role.label()),
             Shown::Jar {
-                set_by, planted, ..
+                sure,
+                set_by,
+                planted,
+                ..
             } => {
                 let from = match (set_by, planted) {
                     (Some(n), _) => format!(" (set by exchange #{n})"),
                     (None, true) => " (planted with the cookie lab)".into(),
                     (None, false) => String::new(),
                 };
-                format!("In the browser's jar{from}: the next request in session mode carries it.")
+                if *sure {
+                    format!(
+                        "In the browser's jar{from}: the next request in session mode carries it."
+                    )
+                } else {
+                    format!(
+                        "Most likely in the browser's jar{from}: the last cookie an answer in session mode set. \
+                         This server cannot tell the page for sure (it has no /playground/api/cookies)."
+                    )
+                }
             }
             Shown::JarEmpty => String::new(),
             Shown::JarUnknown => String::new(),
@@ -73,6 +87,8 @@ pub fn CookiePanel() -> impl IntoView {
         let jar = playground.jar_now();
         let selected = playground.selected.get();
         playground.timeline.with(|t| {
+            let sure = jar != Jar::Unknown;
+            let jar = if sure { jar } else { inferred(t) };
             if let Some(e) = selected
                 .and_then(|n| t.get(n))
                 .filter(|e| e.cookie_out().is_some())
@@ -88,6 +104,7 @@ pub fn CookiePanel() -> impl IntoView {
                 Jar::Holds(cookie) => {
                     let setter = setter(t, &jar);
                     Shown::Jar {
+                        sure,
                         cookie: cookie.clone(),
                         set_by: setter.map(|e| e.number),
                         planted: t.was_planted(cookie),

@@ -128,7 +128,7 @@ pub fn TimelineView() -> impl IntoView {
         }
     };
     view! {
-        <section class="card timeline-card" aria-label="Timeline">
+        <section class="card timeline-card" id="exchanges" tabindex="-1" aria-label="Timeline">
             <div class="row spread">
                 <h2>"Exchanges"</h2>
                 <button type="button" class="link small" data-testid="clear-list" on:click=move |_| {

@@ -135,6 +135,24 @@ pub fn setter<'t>(t: &'t Timeline, jar: &Jar) -> Option<&'t Exchange> {
         .find(|e| e.source == Source::Page && e.session_mode && e.cookie_out() == Some(v))
 }
 
+/// What the jar most likely holds when the server cannot say: the cookie of the newest page
+/// exchange in session mode that set one, unless a reset came after it. `Unknown` when the
+/// timeline does not tell (after a reload, say).
+pub fn inferred(t: &Timeline) -> Jar {
+    let Some(e) = t
+        .entries
+        .iter()
+        .rev()
+        .find(|e| e.source == Source::Page && e.session_mode && e.cookie_out().is_some())
+    else {
+        return Jar::Unknown;
+    };
+    if t.resets.iter().any(|&after| after >= e.number) {
+        return Jar::Empty;
+    }
+    Jar::of(e.cookie_out())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
