@@ -40,7 +40,7 @@ impl Playground {
                 }
             }
             let mut responses = Vec::new();
-            for name in scenario.responses {
+            for name in scenario.responses_for(statements) {
                 let number = playground.send(scenario.path, None).await;
                 let r = playground.wait_for_report(number).await;
                 responses.push(RunResponse {
