@@ -104,6 +104,26 @@ async fn the_cookie_panel_shows_the_jar_not_the_last_cookie_seen() {
 }
 
 #[wasm_bindgen_test]
+async fn the_chart_legend_names_sessions_and_the_axes_have_titles() {
+    let root = mount();
+    ready(&root).await;
+    send_once(&root).await;
+    send_once(&root).await;
+    click(&root, "reset-session");
+    until("the reset", || !all(&root, "reset-divider").is_empty()).await;
+    send_once(&root).await;
+    click(&root, "mode-no-session");
+    send_once(&root).await;
+    let legend: Vec<String> = all(&root, "chart-legend-item")
+        .iter()
+        .map(|l| l.text_content().unwrap_or_default())
+        .collect();
+    assert_eq!(legend, ["cobra, session 1", "cobra, session 2", "cobra, no session"]);
+    assert_eq!(text(&root, "chart-x-title"), "exchange (timeline #)");
+    assert_eq!(text(&root, "chart-y-title"), "visit");
+}
+
+#[wasm_bindgen_test]
 async fn rows_say_how_they_were_sent_and_what_the_server_did() {
     let root = mount();
     ready(&root).await;

@@ -489,6 +489,7 @@ impl Timeline {
                     session: e.session?,
                     user: e.user().unwrap_or_default(),
                     other: e.source == Source::Other,
+                    no_session: e.source == Source::Page && !e.session_mode,
                 })
             })
             .collect()
