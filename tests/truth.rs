@@ -118,7 +118,10 @@ async fn the_chart_legend_names_sessions_and_the_axes_have_titles() {
         .iter()
         .map(|l| l.text_content().unwrap_or_default())
         .collect();
-    assert_eq!(legend, ["cobra, session 1", "cobra, session 2", "cobra, no session"]);
+    assert_eq!(
+        legend,
+        ["cobra, session 1", "cobra, session 2", "cobra, no session"]
+    );
     assert_eq!(text(&root, "chart-x-title"), "exchange (timeline #)");
     assert_eq!(text(&root, "chart-y-title"), "visit");
 }
