@@ -93,7 +93,8 @@ pub fn tags(t: &Timeline, e: &Exchange) -> Vec<Tag> {
     }
     let answered = e.status() == Some(200);
     match report.map(|r| &r.session_in) {
-        Some(SessionIn::Rejected { reason }) => out.push(Tag::CookieRefused {
+        // A 401 neither reads nor changes the session: nothing was refused.
+        Some(SessionIn::Rejected { reason }) if answered => out.push(Tag::CookieRefused {
             why: refusal(reason),
             reason: reason.clone(),
         }),
