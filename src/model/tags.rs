@@ -124,6 +124,76 @@ mod tests {
     use super::*;
     use flask_cookie::Rejection;
 
+    fn report(
+        cookie_in: Option<&str>,
+        status: u16,
+        session_in: SessionIn,
+        visit: u64,
+    ) -> greeting_core::ExchangeReport {
+        greeting_core::ExchangeReport {
+            seq: 1,
+            exchange_id: Some("p-1".into()),
+            at_ms: 0,
+            duration_micros: 1,
+            client: SIMULATED_CLIENT.into(),
+            user_agent: None,
+            method: "GET".into(),
+            path: "/greeting".into(),
+            request_headers: vec![],
+            status,
+            response_headers: vec![],
+            body: String::new(),
+            user: Some("cobra".into()),
+            cookie_in: cookie_in.map(str::to_string),
+            cookie_out: None,
+            session_in,
+            session_out: (status == 200).then(|| greeting_core::Session {
+                username: "cobra".into(),
+                visit,
+            }),
+            notes: vec![],
+        }
+    }
+
+    fn tags_of(status: u16, session_in: SessionIn) -> Vec<&'static str> {
+        let mut t = Timeline::new();
+        t.note_planted("planted.cookie.value");
+        t.begin("p-1", 0, "/greeting", vec![], true, None);
+        t.add_report(
+            report(Some("planted.cookie.value"), status, session_in, 1),
+            "p-",
+        );
+        let completion = super::super::timeline::Completion::Answer {
+            status,
+            body: "{}".into(),
+            headers: vec![],
+        };
+        t.complete("p-1", 1.0, completion);
+        let e = &t.entries[0];
+        tags(&t, e).iter().map(Tag::as_str).collect()
+    }
+
+    #[test]
+    fn a_planted_refused_cookie_and_the_new_session_are_tagged() {
+        let refused = SessionIn::Rejected {
+            reason: Rejection::BadSignature.to_string(),
+        };
+        assert_eq!(
+            tags_of(200, refused.clone()),
+            ["simulated", "planted", "cookie-refused", "new-session"]
+        );
+        assert_eq!(
+            tags_of(401, refused),
+            ["simulated", "planted"],
+            "a 401 refuses nothing"
+        );
+        let other = SessionIn::OtherUser {
+            username: "alice".into(),
+            visit: 4,
+        };
+        assert_eq!(tags_of(401, other), ["simulated", "planted"]);
+    }
+
     #[test]
     fn refusals_follow_the_codec_wording() {
         assert_eq!(
