@@ -371,6 +371,7 @@ impl Pg {
                 path: p,
                 authorization: Some(auth),
                 include_cookies: include,
+                cookie: None,
                 exchange_id: Some(id),
                 user_agent: ua.as_deref(),
                 now_ms: now,

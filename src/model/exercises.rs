@@ -108,7 +108,7 @@ impl Check {
     pub fn passes(&self, exchanges: &[Exchange]) -> bool {
         let page: Vec<&Exchange> = exchanges
             .iter()
-            .filter(|e| e.source == Source::Page && !e.is_pending())
+            .filter(|e| e.source.is_own() && !e.is_pending())
             .collect();
         match *self {
             Check::VisitReached { visit } => page
@@ -204,7 +204,7 @@ impl Check {
                 let mut set_before: HashSet<&str> = HashSet::new();
                 let mut last_visit: HashMap<Option<String>, u64> = HashMap::new();
                 exchanges.iter().any(|e| {
-                    let counted = e.source == Source::Page && !e.is_pending();
+                    let counted = e.source.is_own() && !e.is_pending();
                     let forged = counted
                         && e.visit().is_some_and(|v| v >= visit)
                         && match &e.report {
@@ -336,6 +336,7 @@ mod tests {
                     path: "/greeting",
                     authorization: Some(&auth),
                     include_cookies: self.session,
+                    cookie: None,
                     exchange_id: Some(id),
                     user_agent: Some("Mozilla/5.0"),
                     now_ms: NOW_MS,
@@ -424,6 +425,7 @@ mod tests {
                 path: "/greeting",
                 authorization: Some(&auth),
                 include_cookies: true,
+                cookie: None,
                 exchange_id: None,
                 user_agent: Some(ua),
                 now_ms: NOW_MS,

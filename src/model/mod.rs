@@ -12,6 +12,7 @@ pub mod exercises;
 pub mod lab;
 pub mod progress;
 pub mod pyrepr;
+pub mod python;
 pub mod share;
 pub mod sim;
 pub mod target;

@@ -10,6 +10,7 @@
 //!   doctor  check the tools and report, install nothing
 
 mod proc;
+mod pyodide;
 mod testing;
 mod tools;
 
