@@ -130,7 +130,7 @@ impl Pg {
         )
     }
 
-    fn new_id(&self) -> String {
+    pub(crate) fn new_id(&self) -> String {
         let n = self.next_id.get_value() + 1;
         self.next_id.set_value(n);
         format!("{}-{n}", self.prefix.get_value())
@@ -305,7 +305,7 @@ impl Pg {
     // ---------------------------------------------------------------------------------------
     // Requests
 
-    fn context(&self, probe: Probe) -> Context {
+    pub(crate) fn context(&self, probe: Probe) -> Context {
         let kind = self.kind.get_untracked().unwrap_or_default();
         let page = parse_origin(&net::page_origin());
         let base = self.base.get_untracked();
@@ -393,7 +393,7 @@ impl Pg {
         reports
     }
 
-    fn finish_simulated(&self, id: &str, started: f64, report: ExchangeReport) {
+    pub(crate) fn finish_simulated(&self, id: &str, started: f64, report: ExchangeReport) {
         let headers = report.response_headers.clone();
         let completion = completion_for(
             report.status,
@@ -687,7 +687,7 @@ async fn wait_for_report(pg: Pg, number: usize) -> crate::model::chapter_run::Ru
 
 /// A 2xx with the greeting JSON is an answer; anything else is an explained failure (that keeps
 /// the status and body for the details).
-fn completion_for(
+pub(crate) fn completion_for(
     status: u16,
     body: String,
     headers: Vec<Header>,

@@ -209,18 +209,22 @@ impl RowState {
             pending: e.is_pending(),
             visit: e.visit(),
             message: e.message().unwrap_or_default(),
-            who: (e.source == Source::Other).then(|| {
-                e.report
-                    .as_ref()
-                    .map(|r| {
-                        format!(
-                            "{} from {}",
-                            r.user_agent.as_deref().unwrap_or("a client"),
-                            r.client
-                        )
-                    })
-                    .unwrap_or_default()
-            }),
+            who: match e.source {
+                Source::Page => None,
+                Source::Python => Some(crate::model::python::CLIENT_LABEL.to_string()),
+                Source::Other => Some(
+                    e.report
+                        .as_ref()
+                        .map(|r| {
+                            format!(
+                                "{} from {}",
+                                r.user_agent.as_deref().unwrap_or("a client"),
+                                r.client
+                            )
+                        })
+                        .unwrap_or_default(),
+                ),
+            },
             error: e.error().map(|x| (x.title.clone(), x.detail.clone())),
             duration: e.duration_ms.map(format_ms).unwrap_or_default(),
             has_cookie: e.cookie_out().is_some(),
@@ -278,7 +282,7 @@ fn ExchangeRow(n: usize, drawn: DrawnRows) -> impl IntoView {
         })
     };
     view! {
-        <li data-testid="exchange-row" class="exchange" class:other=source == Source::Other
+        <li data-testid="exchange-row" class="exchange" class:other=source == Source::Other class:python=source == Source::Python
             class:pending=move || state.with(|s| s.pending)
             class:selected=move || pg.selected.get() == Some(n)
             data-exchange=n.to_string()
@@ -368,14 +372,16 @@ fn details(e: &Exchange) -> impl IntoView + use<> {
             &e.visible_response_headers,
         ),
     };
-    let mode = if e.source == Source::Page {
-        Some(if e.session_mode {
+    let mode = match e.source {
+        Source::Page => Some(if e.session_mode {
             "Sent with credentials: \"include\" (session)."
         } else {
             "Sent with credentials: \"omit\" (no session)."
-        })
-    } else {
-        None
+        }),
+        Source::Python => Some(
+            "Sent by Python in this page: requests' own cookie jar chose the Cookie header, the browser's jar was kept out.",
+        ),
+        Source::Other => None,
     };
     let session = e.report.as_ref().map(|r| session_in_text(&r.session_in));
     let notes = e
