@@ -15,7 +15,7 @@ use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
 
 use greeting_core::Header;
 
-use crate::app::{completion_for, Pg};
+use crate::app::Playground;
 use crate::model::errors::{classify, Probe};
 use crate::model::python::{
     answer_headers, fetch_headers, reason, PyAnswer, PyRequest, CLIENT_LABEL,
@@ -71,7 +71,7 @@ struct Live {
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
 }
 
-/// The page's Python (a `Copy` handle, provided as context next to [`Pg`]).
+/// The page's Python (a `Copy` handle, provided as context next to [`Playground`]).
 #[derive(Clone, Copy)]
 pub struct Py {
     pub load: RwSignal<Load>,
@@ -112,12 +112,12 @@ impl Py {
 
     /// Runs `code` for `cell`: `mode` "exec" (a script) or "console" (a JSON list of `>>>`
     /// statements). Starts the worker first if it is not running.
-    pub fn run(&self, pg: Pg, cell: &str, code: String, mode: &'static str) {
+    pub fn run(&self, playground: Playground, cell: &str, code: String, mode: &'static str) {
         if self.busy() {
             return;
         }
         if self.live.with_value(Option::is_none) {
-            if let Err(e) = self.start(pg) {
+            if let Err(e) = self.start(playground) {
                 self.load.set(Load::Failed(e));
                 return;
             }
@@ -179,14 +179,14 @@ impl Py {
         });
     }
 
-    fn start(&self, pg: Pg) -> Result<(), String> {
+    fn start(&self, playground: Playground) -> Result<(), String> {
         let options = WorkerOptions::new();
         options.set_type(WorkerType::Module);
         let worker = Worker::new_with_options(WORKER_URL, &options)
             .map_err(|e| format!("the browser refused to start Python's worker: {e:?}"))?;
         let py = *self;
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
-            py.on_message(pg, ev.data());
+            py.on_message(playground, ev.data());
         });
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |ev: web_sys::Event| {
             let detail = ev
@@ -234,7 +234,7 @@ impl Py {
         });
     }
 
-    fn on_message(&self, pg: Pg, data: JsValue) {
+    fn on_message(&self, playground: Playground, data: JsValue) {
         let kind = text(&data, "type").unwrap_or_default();
         let run = number(&data, "run").map(|n| n as u32);
         match kind.as_str() {
@@ -271,7 +271,7 @@ impl Py {
                 let request = text(&data, "request").unwrap_or_default();
                 let py = *self;
                 spawn_local(async move {
-                    let answer = exchange(pg, &request).await;
+                    let answer = exchange(playground, &request).await;
                     let json = serde_json::to_string(&answer).unwrap_or_else(|e| {
                         format!("{{\"error\":\"the page could not encode its answer: {e}\"}}")
                     });
@@ -322,7 +322,7 @@ fn number(data: &JsValue, key: &str) -> Option<f64> {
 
 /// One request from the learner's `requests`: into the timeline, then answered by the current
 /// target. requests' own jar already put its Cookie header in `request`.
-pub async fn exchange(pg: Pg, request: &str) -> PyAnswer {
+pub async fn exchange(playground: Playground, request: &str) -> PyAnswer {
     let req: PyRequest = match serde_json::from_str(request) {
         Ok(r) => r,
         Err(e) => {
@@ -339,10 +339,13 @@ pub async fn exchange(pg: Pg, request: &str) -> PyAnswer {
             ),
         };
     }
-    let simulated = matches!(pg.kind.get_untracked(), Some(TargetKind::Simulated) | None);
-    let id = pg.new_id();
+    let simulated = matches!(
+        playground.kind.get_untracked(),
+        Some(TargetKind::Simulated) | None
+    );
+    let id = playground.new_id();
     let path = req.path();
-    pg.timeline.update(|t| {
+    playground.timeline.update(|t| {
         t.begin_python(
             &id,
             net::now_ms(),
@@ -352,24 +355,30 @@ pub async fn exchange(pg: Pg, request: &str) -> PyAnswer {
             req.header("Cookie").is_some(),
         );
     });
-    pg.in_flight.update(|n| *n += 1);
+    playground.in_flight.update(|n| *n += 1);
     let started = net::perf_now();
     let answer = if simulated {
         // Let the pending row render, as a network request would.
         net::sleep(0).await;
-        simulated_answer(pg, &req, &id, &path, started)
+        simulated_answer(playground, &req, &id, &path, started)
     } else {
-        fetched_answer(pg, &req, &id, started).await
+        fetched_answer(playground, &req, &id, started).await
     };
-    pg.in_flight.update(|n| *n = n.saturating_sub(1));
+    playground.in_flight.update(|n| *n = n.saturating_sub(1));
     answer
 }
 
-fn simulated_answer(pg: Pg, req: &PyRequest, id: &str, path: &str, started: f64) -> PyAnswer {
+fn simulated_answer(
+    playground: Playground,
+    req: &PyRequest,
+    id: &str,
+    path: &str,
+    started: f64,
+) -> PyAnswer {
     let now = net::now_ms();
     let date = net::http_date(now);
     let t0 = net::perf_now();
-    let mut report = pg.sim.write_value().handle(&SimRequest {
+    let mut report = playground.sim.write_value().handle(&SimRequest {
         path,
         authorization: req.header("Authorization"),
         include_cookies: false,
@@ -389,30 +398,37 @@ fn simulated_answer(pg: Pg, req: &PyRequest, id: &str, path: &str, started: f64)
         headers: report.response_headers.clone(),
         body: report.body.clone(),
     };
-    pg.finish_simulated(id, started, report);
+    playground.finish_simulated(id, started, report);
     answer
 }
 
-async fn fetched_answer(pg: Pg, req: &PyRequest, id: &str, started: f64) -> PyAnswer {
+async fn fetched_answer(
+    playground: Playground,
+    req: &PyRequest,
+    id: &str,
+    started: f64,
+) -> PyAnswer {
     let mut headers = fetch_headers(req);
     headers.push(Header::new("X-Playground-Exchange", id));
     let timeout = req
         .timeout_ms
-        .unwrap_or_else(|| pg.timeout_ms.get_untracked())
+        .unwrap_or_else(|| playground.timeout_ms.get_untracked())
         .max(1);
     let result = net::fetch(&req.method, &req.url, &headers, false, timeout).await;
     let elapsed = net::perf_now() - started;
-    let ctx = pg.context(Probe::NotTried);
+    let ctx = playground.context(Probe::NotTried);
     match result {
         Ok(f) => {
-            let completion = completion_for(
+            let completion = Completion::of_answer(
                 f.status,
                 f.body.clone(),
                 f.headers.clone(),
                 f.content_type,
                 &ctx,
             );
-            pg.timeline.update(|t| t.complete(id, elapsed, completion));
+            playground
+                .timeline
+                .update(|t| t.complete(id, elapsed, completion));
             PyAnswer::Response {
                 status: f.status,
                 reason: reason(f.status).into(),
@@ -423,7 +439,7 @@ async fn fetched_answer(pg: Pg, req: &PyRequest, id: &str, started: f64) -> PyAn
         Err(failure) => {
             let explanation = classify(&failure, &ctx);
             let error = format!("{}: {}", explanation.title, explanation.detail);
-            pg.timeline.update(|t| {
+            playground.timeline.update(|t| {
                 t.complete(
                     id,
                     elapsed,

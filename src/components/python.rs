@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{HtmlTextAreaElement, KeyboardEvent};
 
-use crate::app::Pg;
+use crate::app::Playground;
 use crate::content::CodeBlock;
 use crate::model::python::for_base;
 use crate::model::target::TargetKind;
@@ -15,39 +15,39 @@ use crate::python::{Load, Py, RunState};
 
 /// The base URL the chapter's code should name for the current target: the greeting server
 /// that serves the page, or "Other server"; the simulated server answers the chapter's URL.
-fn target_base(pg: Pg) -> Option<String> {
-    match pg.kind.get()? {
+fn target_base(playground: Playground) -> Option<String> {
+    match playground.kind.get()? {
         TargetKind::Simulated => None,
         TargetKind::Server => {
-            let base = pg.base.get();
+            let base = playground.base.get();
             Some(if base.is_empty() {
                 net::page_origin()
             } else {
                 base
             })
         }
-        TargetKind::Custom => Some(pg.base.get()),
+        TargetKind::Custom => Some(playground.base.get()),
     }
 }
 
 /// A chapter `python` block: editable, with Run Python, Stop and Reset.
 #[component]
 pub fn PythonCode(index: usize, c: CodeBlock) -> impl IntoView {
-    let pg = expect_context::<Pg>();
+    let playground = expect_context::<Playground>();
     let py = expect_context::<Py>();
     let cell = format!("chapter-{index}");
     let edited = RwSignal::new(None::<String>);
     // Tab indents once the learner types here; Esc gives Tab back to the page (no keyboard trap).
     let tab_indents = RwSignal::new(false);
-    let chapter_code = move || for_base(c.code, target_base(pg).as_deref());
+    let chapter_code = move || for_base(c.code, target_base(playground).as_deref());
     let code = move || edited.get().unwrap_or_else(chapter_code);
     let rows = c.code.lines().count().max(3) + 1;
     let run_cell = StoredValue::new(cell.clone());
     let run = move || {
         let code = edited
             .get_untracked()
-            .unwrap_or_else(|| for_base(c.code, untrack(|| target_base(pg)).as_deref()));
-        run_cell.with_value(|cell| py.run(pg, cell, code, "exec"));
+            .unwrap_or_else(|| for_base(c.code, untrack(|| target_base(playground)).as_deref()));
+        run_cell.with_value(|cell| py.run(playground, cell, code, "exec"));
     };
     let on_keydown = move |ev: KeyboardEvent| {
         if ev.key() == "Enter" && (ev.ctrl_key() || ev.meta_key()) {
@@ -96,14 +96,14 @@ pub fn PythonCode(index: usize, c: CodeBlock) -> impl IntoView {
 /// A chapter `pycon` block: its `>>>` lines, run in the page's Python namespace.
 #[component]
 pub fn ConsoleCell(index: usize, c: CodeBlock) -> impl IntoView {
-    let pg = expect_context::<Pg>();
+    let playground = expect_context::<Playground>();
     let py = expect_context::<Py>();
     let cell = format!("chapter-{index}");
     let statements: Vec<&'static str> = c.statements.iter().map(|s| s.expr).collect();
     let run_cell = cell.clone();
     let run = move |_| {
         let json = serde_json::to_string(&statements).unwrap_or_default();
-        py.run(pg, &run_cell, json, "console");
+        py.run(playground, &run_cell, json, "console");
     };
     let status_cell = cell.clone();
     (!c.statements.is_empty()).then(|| {

@@ -2,6 +2,7 @@
 //! natively (`cargo test -p sessions-playground`); the components under `src/components/` only
 //! wire it to the browser.
 
+pub mod batch;
 pub mod chapter_run;
 pub mod chart;
 pub mod cookie_view;
@@ -15,5 +16,6 @@ pub mod pyrepr;
 pub mod python;
 pub mod share;
 pub mod sim;
+pub mod status;
 pub mod target;
 pub mod timeline;
