@@ -78,6 +78,8 @@ pub struct Py {
     pub runs: RwSignal<Vec<Run>>,
     live: StoredValue<Option<Live>, LocalStorage>,
     last_run: StoredValue<u32>,
+    /// Counts the workers started: an answer for an ended worker is not handed to the next.
+    generation: StoredValue<u32>,
 }
 
 impl Default for Py {
@@ -93,6 +95,7 @@ impl Py {
             runs: RwSignal::new(Vec::new()),
             live: StoredValue::new_local(None),
             last_run: StoredValue::new(0),
+            generation: StoredValue::new(0),
         }
     }
 
@@ -184,6 +187,7 @@ impl Py {
         options.set_type(WorkerType::Module);
         let worker = Worker::new_with_options(WORKER_URL, &options)
             .map_err(|e| format!("the browser refused to start Python's worker: {e:?}"))?;
+        self.generation.update_value(|g| *g += 1);
         let py = *self;
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             py.on_message(playground, ev.data());
@@ -270,8 +274,12 @@ impl Py {
                 };
                 let request = text(&data, "request").unwrap_or_default();
                 let py = *self;
+                let generation = self.generation.get_value();
                 spawn_local(async move {
                     let answer = exchange(playground, &request).await;
+                    if py.generation.get_value() != generation {
+                        return;
+                    }
                     let json = serde_json::to_string(&answer).unwrap_or_else(|e| {
                         format!("{{\"error\":\"the page could not encode its answer: {e}\"}}")
                     });
