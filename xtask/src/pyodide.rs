@@ -9,6 +9,7 @@
 
 use std::path::PathBuf;
 
+use crate::limits;
 use crate::proc::{self, cmd, root, which, Result};
 
 pub const PYODIDE_VERSION: &str = "314.0.8";
@@ -127,7 +128,7 @@ fn install_pyodide(dir: &std::path::Path, pyodide: &std::path::Path) -> Result {
         .arg(pyodide)
         .arg("--strip-components=1");
     tar.args(PYODIDE_FILES.iter().map(|f| format!("package/{f}")));
-    proc::run(tar)?;
+    proc::run(tar, limits::SHORT)?;
     std::fs::remove_file(&tarball).map_err(|e| format!("remove {}: {e}", tarball.display()))
 }
 
@@ -156,7 +157,7 @@ fn install_wheels(wheels: &std::path::Path) -> Result {
     .arg(requirements())
     .arg("-d")
     .arg(wheels);
-    proc::run(c)?;
+    proc::run(c, limits::SHORT)?;
     // The worker reads this list to know which wheels to unpack.
     let mut names: Vec<String> = std::fs::read_dir(wheels)
         .map_err(|e| format!("read {}: {e}", wheels.display()))?
