@@ -6,12 +6,7 @@
 use greeting_core::Header;
 use serde::{Deserialize, Serialize};
 
-/// The request header that carries requests' own Cookie header to a greeting server, and asks
-/// it to return its `Set-Cookie` in [`CARRIED_SET_COOKIE`] (a page script can neither set
-/// `Cookie` nor read `Set-Cookie`). Sent empty when the jar has nothing for the URL.
-pub const CARRIED_COOKIE: &str = "X-Playground-Cookie";
-/// The response header that carries the server's `Set-Cookie` back, one per cookie set.
-pub const CARRIED_SET_COOKIE: &str = "X-Playground-Set-Cookie";
+pub use greeting_core::{CARRIED_COOKIE, CARRIED_SET_COOKIE};
 
 /// Where the timeline says a request from the worker came from.
 pub const CLIENT_LABEL: &str = "Python in this page";
