@@ -12,8 +12,8 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use greeting_core::{
-    find_session_cookie, set_cookie_header, validate_planted_cookie, GreetingOutcome, ServerInfo,
-    Session, UserOutcome, EXPIRE_SESSION_COOKIE,
+    find_session_cookie, parse_cookie_header, set_cookie_header, validate_planted_cookie,
+    GreetingOutcome, ServerInfo, Session, UserOutcome, EXPIRE_SESSION_COOKIE,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -186,6 +186,25 @@ pub async fn info(State(info): State<Arc<ServerInfo>>) -> Response {
         StatusCode::OK,
         &serde_json::to_value(&*info).unwrap_or(Value::Null),
         [],
+    )
+}
+
+/// `GET /playground/api/cookies`: every cookie of the request's `Cookie` header as JSON, like
+/// httpbin's `/cookies`: `{"cookies": {"session": "VALUE"}}`, `{"cookies": {}}` without any (the
+/// first value of a repeated name, as Flask's `request.cookies` gives it). `no-store`: the
+/// answer is the jar of this moment. Lets the page learn the HttpOnly session cookie its
+/// browser holds, e.g. after a reload.
+pub async fn cookies(headers: HeaderMap) -> Response {
+    let mut jar = serde_json::Map::new();
+    if let Some(header) = cookie_header(&headers) {
+        for (name, value) in parse_cookie_header(&header) {
+            jar.entry(name).or_insert(Value::String(value));
+        }
+    }
+    json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "cookies": jar }),
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
     )
 }
 

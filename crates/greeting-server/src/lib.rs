@@ -16,8 +16,8 @@
 //! server); this crate is the HTTP around them. Layout, as in axum's examples: [`state`] (the
 //! configuration and shared state), [`app`] (the router), [`handlers`], [`error`] (an error type
 //! that is a response), [`side_channel`] (the exchange log and reports, and the events route),
-//! [`cors`], [`edge`] (the layer every response passes through), [`http`] (header order and
-//! reading), [`serve`] (the accept loop), [`cli`] and [`tools`] (the subcommands).
+//! [`cors`], [`edge`] (the layer every response passes through), [`page`] (the built page,
+//! precompressed and cached), [`http`] (header order and reading), [`serve`] (the accept loop), [`cli`] and [`tools`] (the subcommands).
 //!
 //! Routes are tested in-process, as in axum's testing example:
 //!
@@ -50,6 +50,7 @@ pub mod error;
 pub mod handlers;
 pub mod http;
 pub mod jar_pair;
+pub mod page;
 pub mod serve;
 pub mod side_channel;
 pub mod state;
