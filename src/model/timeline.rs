@@ -265,6 +265,8 @@ pub struct Timeline {
     early: Vec<ExchangeReport>,
     /// The session was reset after these many exchanges (shown as a divider before the next).
     pub resets: Vec<usize>,
+    /// Cookie values planted with the cookie lab (the newest last, at most a few).
+    planted: Vec<String>,
 }
 
 /// Only the course's endpoints appear in the timeline; the playground's own API calls do not.
@@ -514,6 +516,7 @@ impl Timeline {
                     session: e.session?,
                     user: e.user().unwrap_or_default(),
                     other: e.source == Source::Other,
+                    no_session: e.source == Source::Page && !e.session_mode,
                 })
             })
             .collect()
@@ -536,24 +539,24 @@ impl Timeline {
         Some((current, same_line.or_else(|| earlier.clone().next_back())))
     }
 
-    /// A parallel batch's (answers with a visit, highest visit): the visits lost are the answers
-    /// beyond the count's rise.
-    pub fn lost_in_batch(&self, batch: &str) -> Option<(usize, u64)> {
-        let (answered, highest) = self
-            .entries
-            .iter()
-            .filter(|e| e.batch.as_deref() == Some(batch))
-            .filter_map(Exchange::visit)
-            .fold((0, None), |(n, hi), v| (n + 1, hi.max(Some(v))));
-        Some((answered, highest?))
-    }
-
     /// Notes a session reset at this point of the timeline.
     pub fn mark_reset(&mut self) {
         let n = self.entries.len();
         if n > 0 && self.resets.last() != Some(&n) {
             self.resets.push(n);
         }
+    }
+
+    /// Remembers a cookie planted with the cookie lab, to tag the requests that carry it.
+    pub fn note_planted(&mut self, value: &str) {
+        if self.planted.len() >= 16 {
+            self.planted.remove(0);
+        }
+        self.planted.push(value.to_string());
+    }
+
+    pub fn was_planted(&self, value: &str) -> bool {
+        self.planted.iter().any(|p| p == value)
     }
 
     /// Whether a reset happened just before exchange `number`.
@@ -570,6 +573,7 @@ impl Timeline {
     pub fn clear(&mut self) {
         *self = Timeline {
             next_session: self.next_session,
+            planted: std::mem::take(&mut self.planted),
             ..Timeline::default()
         };
     }
@@ -650,6 +654,7 @@ mod tests {
             session: true,
             probe: Probe::NotTried,
             via_dev_proxy: false,
+            login: None,
         };
         let greeting = "{\"message\": \"Welcome, cobra!\"}".to_string();
         assert!(matches!(
@@ -800,7 +805,9 @@ mod tests {
         }
         let line = t.entries[0].session;
         assert!(t.entries.iter().all(|e| e.session == line));
-        assert_eq!(t.lost_in_batch("b"), Some((3, 2)));
+        let batch = crate::model::batch::BatchSummary::of(&t, "b", Some(1), true);
+        assert_eq!((batch.answered, batch.top, batch.lost()), (3, Some(2), 2));
+        assert_eq!(batch.carried.get(&1), Some(&3), "all three carried visit 1");
         let pts = t.chart_points();
         assert_eq!(
             pts.iter().map(|p| p.visit).collect::<Vec<_>>(),
