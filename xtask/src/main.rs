@@ -231,6 +231,9 @@ fn bench(args: &[String]) -> Result {
     if let Err(why) = tools::python_peers(Mode::Install) {
         println!("xtask: no Python peers ({why}): the benchmarks leave Flask and itsdangerous out");
     }
+    if let Err(why) = tools::nginx_for_bench() {
+        println!("xtask: no nginx ({why}): the benchmarks leave the nginx ceiling out");
+    }
     proc::header("benchmarks (bench/, issue 6)");
     let mut c = cmd("cargo");
     c.args([

@@ -191,10 +191,7 @@ fn checks(needs: Needs) -> Vec<Check> {
             name: "axe-core (npm)",
             ok: found.is_some() && found == wanted,
             found: found.map(|f| format!("{f} in .tools/")),
-            wanted: format!(
-                "= {} (package.json)",
-                wanted.as_deref().unwrap_or("?")
-            ),
+            wanted: format!("= {} (package.json)", wanted.as_deref().unwrap_or("?")),
         });
     }
     if needs == Needs::Test {
@@ -461,6 +458,17 @@ pub fn python_peers(mode: Mode) -> std::result::Result<String, String> {
     let _ = std::fs::copy(requirements_file(), venv.join("xtask-requirements.txt"));
     export_python();
     test_support::python_with(PY_MODULES)
+}
+
+/// Debian's nginx for the benchmarks' second ceiling (the runner starts it on a free port).
+pub fn nginx_for_bench() -> Result {
+    if which("nginx").is_some() || std::path::Path::new("/usr/sbin/nginx").is_file() {
+        return Ok(());
+    }
+    install_debian_packages(
+        &["nginx"],
+        "the benchmarks compare the server with an nginx `return 200`",
+    )
 }
 
 /// `apt-get update && apt-get install -y PACKAGES` as root, saying why; an error naming the
