@@ -3,6 +3,7 @@
 
 use crate::error::ApiError;
 use crate::http::{authorization_header, cookie_header, json_response, ordered_response, unix_now};
+use crate::jar_pair;
 use crate::sessions::{Sessions, SessionsError};
 use crate::side_channel::ExchangeFacts;
 use crate::state::Config;
@@ -24,14 +25,15 @@ use std::time::Duration;
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// `GET /greeting`: Basic auth in, the visit counter in the session (the cookie, or the
-/// server's store with `--sessions server`).
+/// server's store with `--sessions server`). With `X-Playground-Cookie` the cookies travel in
+/// the opt-in pair instead ([`jar_pair`]).
 pub async fn greeting(
     State(config): State<Arc<Config>>,
     State(sessions): State<Sessions>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let authorization = authorization_header(&headers);
-    let cookies = cookie_header(&headers);
+    let cookies = jar_pair::request_cookies(&headers);
     let outcome = sessions
         .greet(
             &config.greeter,
@@ -41,11 +43,13 @@ pub async fn greeting(
         )
         .await
         .map_err(store_unavailable)?;
-    Ok(Greeting {
+    let mut response = Greeting {
         outcome,
         www_authenticate: config.www_authenticate,
     }
-    .into_response())
+    .into_response();
+    jar_pair::carry_set_cookie(jar_pair::asked(&headers), &mut response);
+    Ok(response)
 }
 
 /// `POST /logout`: ends the session. With `--sessions server` its entry is deleted from the
@@ -56,7 +60,7 @@ pub async fn logout(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let outcome = sessions
-        .logout(cookie_header(&headers).as_deref())
+        .logout(jar_pair::request_cookies(&headers).as_deref())
         .await
         .map_err(store_unavailable)?;
     let mut response = json_response(
@@ -73,6 +77,7 @@ pub async fn logout(
         notes: vec![outcome.message],
         ..ExchangeFacts::default()
     });
+    jar_pair::carry_set_cookie(jar_pair::asked(&headers), &mut response);
     Ok(response)
 }
 
@@ -87,7 +92,7 @@ fn store_unavailable(e: SessionsError) -> ApiError {
 pub async fn user(State(config): State<Arc<Config>>, headers: HeaderMap) -> Response {
     let authorization = authorization_header(&headers);
     let outcome = config.greeter.user(authorization.as_deref());
-    let cookie_in = find_session_cookie(cookie_header(&headers).as_deref()).value;
+    let cookie_in = find_session_cookie(jar_pair::request_cookies(&headers).as_deref()).value;
     UserResponse {
         outcome,
         cookie_in,
