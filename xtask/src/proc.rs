@@ -66,21 +66,33 @@ pub fn cmd<S: AsRef<OsStr>>(program: S) -> Command {
 /// Run with inherited stdio (output streams live) within `limit`; error if it fails to start,
 /// exits non-zero or runs out of time (then its whole process group is stopped).
 pub fn run(c: Command, limit: Duration) -> Result {
-    run_limited(c, limit, false).0
+    run_limited(c, limit, Stdout::Inherit).0
 }
 
 /// [`run`], echoing every stdout line as it comes (stderr is inherited) and returning them too.
 pub fn run_tee(c: Command, limit: Duration) -> (Result, Vec<String>) {
-    run_limited(c, limit, true)
+    run_limited(c, limit, Stdout::Tee)
 }
 
-fn run_limited(mut c: Command, limit: Duration, tee: bool) -> (Result, Vec<String>) {
+/// [`run`] returning stdout's lines without showing them (stderr is inherited).
+pub fn run_capture(c: Command, limit: Duration) -> (Result, Vec<String>) {
+    run_limited(c, limit, Stdout::Capture)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stdout {
+    Inherit,
+    Tee,
+    Capture,
+}
+
+fn run_limited(mut c: Command, limit: Duration, stdout: Stdout) -> (Result, Vec<String>) {
     let limit = crate::limits::scaled(limit);
     let what = describe(&c);
     println!("$ {what}");
     flush();
     c.stdin(Stdio::null());
-    if tee {
+    if stdout != Stdout::Inherit {
         c.stdout(Stdio::piped());
     }
     let mut child = match spawn(c) {
@@ -107,8 +119,10 @@ fn run_limited(mut c: Command, limit: Duration, tee: bool) -> (Result, Vec<Strin
     let status = loop {
         match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(line) => {
-                println!("{line}");
-                flush();
+                if stdout == Stdout::Tee {
+                    println!("{line}");
+                    flush();
+                }
                 lines.push(line);
                 continue;
             }
@@ -117,7 +131,11 @@ fn run_limited(mut c: Command, limit: Duration, tee: bool) -> (Result, Vec<Strin
         match child.try_wait() {
             Ok(Some(st)) => {
                 // What is still in the pipe belongs to the output.
-                lines.extend(rx.try_iter().inspect(|l| println!("{l}")));
+                lines.extend(rx.try_iter().inspect(|l| {
+                    if stdout == Stdout::Tee {
+                        println!("{l}");
+                    }
+                }));
                 break Ok(st);
             }
             Ok(None) => {}
