@@ -11,6 +11,7 @@
 
 mod limits;
 mod proc;
+mod pyodide;
 mod testing;
 mod tools;
 

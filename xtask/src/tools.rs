@@ -222,6 +222,7 @@ pub fn ensure(needs: Needs, mode: Mode) -> Result {
     for c in &cs {
         c.print();
     }
+    crate::pyodide::ensure(mode == Mode::Install)?;
     let missing: Vec<&str> = cs.iter().filter(|c| !c.ok).map(|c| c.name).collect();
     if missing.is_empty() {
         println!("All tools present ({}).", proc::fmt_dur(t0.elapsed()));
