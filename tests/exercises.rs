@@ -141,7 +141,7 @@ async fn an_exercise_is_solved_with_hints_and_explanation() {
     let page = mount();
     let root = &page.root;
     ready(root).await;
-    assert_eq!(all(root, "exercise").len(), 9);
+    assert_eq!(all(root, "exercise").len(), 11);
     assert_eq!(text(root, "exercise-count"), "0 of 9 solved");
     let ex = exercise(root, "three-visits");
     assert!(!solved(root, "three-visits"));
@@ -259,7 +259,7 @@ async fn corrupt_progress_is_reset_not_a_crash() {
         "{}",
         text(root, "progress-notice")
     );
-    assert_eq!(all(root, "exercise").len(), 9);
+    assert_eq!(all(root, "exercise").len(), 11);
     assert_eq!(
         stored_json(),
         serde_json::json!({"version": 2, "exercises": {}}),
