@@ -4,7 +4,7 @@
 //! * puts the chapter, prerendered by build.rs (build/prerender.rs), into `index.html`'s
 //!   `<article data-prerender-chapter>`, so a learner reads while the wasm downloads;
 //! * in release builds only, writes a brotli (quality 11) and a gzip (best) twin beside every
-//!   `.wasm .js .css .html .svg .ico .json` file (`X.br`, `X.gz`; the originals stay), which the
+//!   `.wasm .js .mjs .css .html .svg .ico .json` file (`X.br`, `X.gz`; the originals stay), which the
 //!   greeting server sends by `Accept-Encoding`. A twin that is not smaller is not written.
 
 use std::fs;
@@ -18,7 +18,7 @@ pub const CHAPTER_SLOT: &str =
     "<article class=\"chapter\" aria-label=\"Chapter\" data-prerender-chapter></article>";
 
 /// File types that get compressed twins.
-pub const COMPRESSIBLE: &[&str] = &["wasm", "js", "css", "html", "svg", "ico", "json"];
+pub const COMPRESSIBLE: &[&str] = &["wasm", "js", "mjs", "css", "html", "svg", "ico", "json"];
 
 /// Trunk's hook environment: `TRUNK_STAGING_DIR`, `TRUNK_PROFILE` (`release` or `debug`).
 pub fn run_hook() -> Result {
