@@ -38,8 +38,10 @@ pub fn write(doc: &Doc, scenarios: &[Scenario], out_dir: &Path) {
     }
 }
 
-/// The chapter's blocks as `Chapter` renders them before any run.
+/// The chapter's blocks as `Chapter` (src/components/chapter.rs and python.rs) renders them
+/// before any run, with every button disabled and the editors read-only until the app starts.
 fn chapter_html(doc: &Doc, scenarios: &[Scenario]) -> String {
+    const PENDING: &str = "disabled title=\"The playground is still loading\"";
     let mut html = String::new();
     for b in &doc.blocks {
         match b {
@@ -50,21 +52,40 @@ fn chapter_html(doc: &Doc, scenarios: &[Scenario]) -> String {
                 run,
                 statements,
             } => {
-                write!(
-                    html,
-                    "<div class=\"code-block\"><pre class=\"code lang-{lang}\" tabindex=\"0\"><code>{}</code></pre>",
-                    escaped(code)
-                )
-                .unwrap();
+                html.push_str("<div class=\"code-block\">");
+                if lang == "python" {
+                    write!(
+                        html,
+                        "<textarea class=\"code lang-python py-editor\" data-testid=\"python-editor\" aria-label=\"The sample's Python code\" spellcheck=\"false\" autocomplete=\"off\" rows=\"{}\" readonly>{}</textarea>\
+                         <div class=\"run-bar py-bar\"><button type=\"button\" class=\"run\" data-testid=\"run-python\" {PENDING}>▶ Run Python</button><span class=\"muted small\" data-testid=\"python-status\" role=\"status\"></span></div>",
+                        code.lines().count().max(3) + 1,
+                        escaped(code)
+                    )
+                    .unwrap();
+                } else {
+                    write!(
+                        html,
+                        "<pre class=\"code lang-{lang}\" tabindex=\"0\"><code>{}</code></pre>",
+                        escaped(code)
+                    )
+                    .unwrap();
+                }
+                if lang == "pycon" && !statements.is_empty() {
+                    write!(
+                        html,
+                        "<div class=\"run-bar py-bar\"><button type=\"button\" class=\"run\" data-testid=\"run-python-console\" {PENDING}>▶ Run these lines in Python</button><span class=\"muted small\" data-testid=\"python-status\" role=\"status\"></span></div>"
+                    )
+                    .unwrap();
+                }
                 let runnable = run
                     .as_ref()
                     .and_then(|id| scenarios.iter().find(|s| &s.id == id))
                     .filter(|_| !statements.is_empty());
                 if let Some(s) = runnable {
-                    let n = s.responses.len();
+                    let n = responses_for(s, statements);
                     write!(
                         html,
-                        "<div class=\"run-bar\"><button type=\"button\" class=\"run\" data-testid=\"run-in-playground\" disabled title=\"The playground is still loading\">▶ Run in playground</button><span class=\"muted small\">{} request{} as {}, {} </span></div>",
+                        "<div class=\"run-bar\"><button type=\"button\" class=\"run\" data-testid=\"run-in-playground\" {PENDING}>▶ Run in playground</button><span class=\"muted small\" data-testid=\"run-what\">{} request{} as {}, {} </span></div>",
                         n,
                         if n == 1 { "" } else { "s" },
                         escaped(&s.username),
@@ -77,6 +98,23 @@ fn chapter_html(doc: &Doc, scenarios: &[Scenario]) -> String {
         }
     }
     html
+}
+
+/// How many of the scenario's requests a block's statements need: up to the last response they
+/// name (`Scenario::responses_for` in src/content.rs).
+fn responses_for(s: &Scenario, statements: &[super::Statement]) -> usize {
+    let named = |name: &str| {
+        statements.iter().any(|st| {
+            st.expr
+                .trim_start_matches("print(")
+                .strip_prefix(name)
+                .is_some_and(|rest| rest.starts_with('.'))
+        })
+    };
+    match s.responses.iter().rposition(|r| named(r)) {
+        Some(last) => last + 1,
+        None => s.responses.len(),
+    }
 }
 
 /// Text escaped for HTML by pulldown-cmark's own writer.

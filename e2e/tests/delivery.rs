@@ -323,14 +323,19 @@ async fn the_page_works_with_br_gzip_and_no_encoding() {
     .await;
 }
 
-/// Each block of the chapter (tag, classes, text), the first paragraph's box, the Run buttons'
+/// Each block of the chapter (tag, classes, text; an editor by its height), the first paragraph's box, the Run buttons'
 /// `disabled`, whether the prerendered part and the app are there. `n`: how many blocks.
 const CHAPTER_VIEW: &str = r#"
 const chapterView = (n) => {
   const a = document.querySelector('article.chapter');
   if (!a) return null;
   const blocks = Array.from(a.children).slice(0, n === null ? a.children.length : n)
-    .map(e => [e.tagName, e.className, e.textContent]);
+    .map(e => {
+      // An editor shows its code as its value (the app's may name this server, not localhost:5000).
+      const c = e.cloneNode(true);
+      c.querySelectorAll('textarea').forEach(t => t.replaceWith('[editor of ' + t.rows + ' rows]'));
+      return [e.tagName, e.className, c.textContent];
+    });
   const p = a.querySelector('.prose p');
   const r = p ? p.getBoundingClientRect() : null;
   return {
