@@ -55,12 +55,15 @@
 //! - integers beyond 64 bits, and `NaN`/`Infinity`, which Python's json accepts, are not read.
 #![forbid(unsafe_code)]
 
+mod compress;
 mod decode;
 mod deflate;
 mod error;
 mod keyring;
 mod parse;
 mod pyjson;
+#[cfg(test)]
+mod python_zlib;
 mod sign;
 mod tagged;
 mod time;

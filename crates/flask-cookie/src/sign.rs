@@ -7,7 +7,7 @@ use hmac::Mac as _;
 
 use crate::error::json_kind;
 use crate::keyring::HmacSha1;
-use crate::{deflate, with_keyring, write_python_json, SignError};
+use crate::{compress, with_keyring, write_python_json, SignError};
 
 /// Flask's compact, key-sorted, ASCII-escaped JSON of a session, as `TaggedJSONSerializer.dumps`
 /// would write it (Python's `json.dumps(..., separators=(",", ":"), sort_keys=True,
@@ -53,13 +53,12 @@ pub(crate) fn sign_with(
     let json = serialize_session(session)?;
     let json = json.as_bytes();
     let mut cookie = String::new();
-    let compressed = deflate::zlib_compress(json);
-    // itsdangerous: `if len(compressed) < (len(json) - 1)`.
-    if compressed.len() + 1 < json.len() {
-        cookie.push('.');
-        URL_SAFE_NO_PAD.encode_string(compressed, &mut cookie);
-    } else {
-        URL_SAFE_NO_PAD.encode_string(json, &mut cookie);
+    match compress::flask_compressed(json) {
+        Some(zlib) => {
+            cookie.push('.');
+            URL_SAFE_NO_PAD.encode_string(zlib, &mut cookie);
+        }
+        None => URL_SAFE_NO_PAD.encode_string(json, &mut cookie),
     }
     cookie.push('.');
     push_timestamp(timestamp, &mut cookie);
@@ -135,7 +134,7 @@ mod tests {
         for n in 0..40 {
             let session = json!({"note": "ab".repeat(n)});
             let json = serialize_session(&session).unwrap();
-            let zlib = deflate::zlib_compress(json.as_bytes());
+            let zlib = crate::deflate::zlib_compress(json.as_bytes());
             let cookie = sign(&session, DEMO, TS).unwrap();
             assert_eq!(
                 cookie.starts_with('.'),

@@ -4,6 +4,9 @@
 //! transcribed line by line.
 
 use super::*;
+use crate::python_zlib::hex;
+#[cfg(not(target_arch = "wasm32"))]
+use crate::python_zlib::{skip, PythonZlib};
 use proptest::prelude::*;
 
 /// A small deterministic generator (xorshift64*), so that the Python comparison is reproducible.
@@ -153,11 +156,6 @@ fn samples() -> Vec<Vec<u8>> {
     out
 }
 
-/// Hex of some bytes, for the pipe to Python and for readable failures.
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
 /// The type of the first block of a zlib stream: 0 stored, 1 fixed, 2 dynamic.
 fn first_block_kind(stream: &[u8]) -> u8 {
     (stream[2] >> 1) & 3
@@ -208,103 +206,6 @@ fn code_tables_agree_with_rfc_1951() {
     assert_eq!(dist_code(5), 4);
     assert_eq!(dist_code(6), 4);
     assert_eq!(dist_code(32768), 29);
-}
-
-/// A Python with `zlib` (the xtask's .tools/venv first, then `python3`), or why there is none.
-#[cfg(not(target_arch = "wasm32"))]
-fn python() -> Result<std::path::PathBuf, String> {
-    let venv =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/venv/bin/python");
-    let mut reasons = Vec::new();
-    for candidate in [venv, "python3".into()] {
-        match std::process::Command::new(&candidate)
-            .args(["-c", "import zlib"])
-            .output()
-        {
-            Ok(out) if out.status.success() => return Ok(candidate),
-            Ok(out) => reasons.push(format!(
-                "{}: {}",
-                candidate.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            )),
-            Err(e) => reasons.push(format!("{}: {e}", candidate.display())),
-        }
-    }
-    Err(reasons.join("; "))
-}
-
-/// No Python: a skip, said on stderr; under `CI=true` (where the xtask installs Python) a failure.
-#[cfg(not(target_arch = "wasm32"))]
-fn skip(test: &str, why: &str) {
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{test}: no Python with zlib under CI=true: {why}"
-    );
-    eprintln!("skipped: {test}: no Python with zlib to compare with ({why})");
-}
-
-/// Python's `zlib.compress`, one line of hex in and out, kept running across proptest cases.
-#[cfg(not(target_arch = "wasm32"))]
-struct PythonZlib {
-    child: std::process::Child,
-    input: std::process::ChildStdin,
-    output: std::io::BufReader<std::process::ChildStdout>,
-    version: String,
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-impl PythonZlib {
-    fn start() -> Result<PythonZlib, String> {
-        use std::io::BufRead as _;
-        use std::process::{Command, Stdio};
-        const SCRIPT: &str = r#"
-import sys, zlib
-print(zlib.ZLIB_RUNTIME_VERSION, flush=True)
-for line in sys.stdin:
-    print(zlib.compress(bytes.fromhex(line.strip())).hex(), flush=True)
-"#;
-        let mut child = Command::new(python()?)
-            .args(["-c", SCRIPT])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .map_err(|e| e.to_string())?;
-        let (Some(input), Some(output)) = (child.stdin.take(), child.stdout.take()) else {
-            return Err("no pipes to python".into());
-        };
-        let mut output = std::io::BufReader::new(output);
-        let mut version = String::new();
-        output.read_line(&mut version).map_err(|e| e.to_string())?;
-        Ok(PythonZlib {
-            child,
-            input,
-            output,
-            version: version.trim().to_owned(),
-        })
-    }
-
-    fn compress(&mut self, data: &[u8]) -> Vec<u8> {
-        use std::io::{BufRead as _, Write as _};
-        let mut line = hex(data);
-        line.push('\n');
-        self.input.write_all(line.as_bytes()).expect("python reads");
-        let mut answer = String::new();
-        self.output.read_line(&mut answer).expect("python answers");
-        let answer = answer.trim();
-        (0..answer.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&answer[i..i + 2], 16).expect("hex"))
-            .collect()
-    }
-}
-
-#[cfg(not(target_arch = "wasm32"))]
-impl Drop for PythonZlib {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Python's `zlib.compress` (Flask's compressor) on every sample, byte for byte: cookie-sized

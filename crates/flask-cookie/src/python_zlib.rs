@@ -1,0 +1,105 @@
+//! Python's own `zlib.compress`, for the tests that hold the codec's compression to it: the
+//! Python the xtask installed (.tools/venv), else `python3`; a missing one is a skip, said on
+//! stderr, and a failure under `CI=true`.
+
+/// Hex of some bytes, for the pipe to Python and for readable failures.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A Python with `zlib` (the xtask's .tools/venv first, then `python3`), or why there is none.
+#[cfg(not(target_arch = "wasm32"))]
+fn python() -> Result<std::path::PathBuf, String> {
+    let venv =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/venv/bin/python");
+    let mut reasons = Vec::new();
+    for candidate in [venv, "python3".into()] {
+        match std::process::Command::new(&candidate)
+            .args(["-c", "import zlib"])
+            .output()
+        {
+            Ok(out) if out.status.success() => return Ok(candidate),
+            Ok(out) => reasons.push(format!(
+                "{}: {}",
+                candidate.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            )),
+            Err(e) => reasons.push(format!("{}: {e}", candidate.display())),
+        }
+    }
+    Err(reasons.join("; "))
+}
+
+/// No Python: a skip, said on stderr; under `CI=true` (where the xtask installs Python) a failure.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) fn skip(test: &str, why: &str) {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{test}: no Python with zlib under CI=true: {why}"
+    );
+    eprintln!("skipped: {test}: no Python with zlib to compare with ({why})");
+}
+
+/// Python's `zlib.compress`, one line of hex in and out, kept running across proptest cases.
+#[cfg(not(target_arch = "wasm32"))]
+pub(crate) struct PythonZlib {
+    child: std::process::Child,
+    input: std::process::ChildStdin,
+    output: std::io::BufReader<std::process::ChildStdout>,
+    pub(crate) version: String,
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl PythonZlib {
+    pub(crate) fn start() -> Result<PythonZlib, String> {
+        use std::io::BufRead as _;
+        use std::process::{Command, Stdio};
+        const SCRIPT: &str = r#"
+import sys, zlib
+print(zlib.ZLIB_RUNTIME_VERSION, flush=True)
+for line in sys.stdin:
+    print(zlib.compress(bytes.fromhex(line.strip())).hex(), flush=True)
+"#;
+        let mut child = Command::new(python()?)
+            .args(["-c", SCRIPT])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .map_err(|e| e.to_string())?;
+        let (Some(input), Some(output)) = (child.stdin.take(), child.stdout.take()) else {
+            return Err("no pipes to python".into());
+        };
+        let mut output = std::io::BufReader::new(output);
+        let mut version = String::new();
+        output.read_line(&mut version).map_err(|e| e.to_string())?;
+        Ok(PythonZlib {
+            child,
+            input,
+            output,
+            version: version.trim().to_owned(),
+        })
+    }
+
+    pub(crate) fn compress(&mut self, data: &[u8]) -> Vec<u8> {
+        use std::io::{BufRead as _, Write as _};
+        let mut line = hex(data);
+        line.push('\n');
+        self.input.write_all(line.as_bytes()).expect("python reads");
+        let mut answer = String::new();
+        self.output.read_line(&mut answer).expect("python answers");
+        let answer = answer.trim();
+        (0..answer.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&answer[i..i + 2], 16).expect("hex"))
+            .collect()
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+impl Drop for PythonZlib {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
