@@ -141,7 +141,7 @@ fn no_repeated_trigram(input: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::python_zlib::hex;
+    use crate::testing::{hex, literal_only_text, Rng};
     use proptest::prelude::*;
 
     /// Sessions and texts on both sides of the proof: the chapter's, literal-only text over
@@ -154,13 +154,7 @@ mod tests {
                 out.push(crate::serialize_session(&v).unwrap().into_bytes());
             }
         }
-        let mut x = 0x5EED_u64;
-        let mut next = move || {
-            x ^= x << 13;
-            x ^= x >> 7;
-            x ^= x << 17;
-            x
-        };
+        let mut rng = Rng(0x5EED);
         for alphabet in [
             &b"ab"[..],
             b"ACGT",
@@ -168,27 +162,11 @@ mod tests {
             b"abcdefghijklmnopqrstuvwxyz",
         ] {
             for len in [3, 10, 30, 60, 100, 200, 400, 900] {
-                // A walk that avoids used triples: literal-only while it lasts.
-                let mut s: Vec<u8> = Vec::new();
-                let mut seen = std::collections::HashSet::new();
-                'grow: while s.len() < len {
-                    let start = next() as usize;
-                    for k in 0..alphabet.len() {
-                        let c = alphabet[(start + k) % alphabet.len()];
-                        let n = s.len();
-                        if n >= 2 && !seen.insert([s[n - 2], s[n - 1], c]) {
-                            continue;
-                        }
-                        s.push(c);
-                        continue 'grow;
-                    }
-                    break;
-                }
-                out.push(s);
+                out.push(literal_only_text(&mut rng, alphabet, len));
             }
         }
         for len in [1, 2, 5, 20, 80, 300, 1000, 5000] {
-            out.push((0..len).map(|_| next() as u8).collect());
+            out.push((0..len).map(|_| rng.next() as u8).collect());
             out.push(b"hiss ".repeat(len));
         }
         out
@@ -234,10 +212,10 @@ mod tests {
     #[cfg(not(target_arch = "wasm32"))]
     #[test]
     fn a_proven_plain_payload_is_one_pythons_zlib_does_not_shorten() {
-        let mut python = match crate::python_zlib::PythonZlib::start() {
+        let mut python = match crate::testing::PythonZlib::start() {
             Ok(python) => python,
             Err(why) => {
-                return crate::python_zlib::skip(
+                return crate::testing::skip(
                     "a_proven_plain_payload_is_one_pythons_zlib_does_not_shorten",
                     &why,
                 )

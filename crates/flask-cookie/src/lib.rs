@@ -62,10 +62,10 @@ mod error;
 mod keyring;
 mod parse;
 mod pyjson;
-#[cfg(test)]
-mod python_zlib;
 mod sign;
 mod tagged;
+#[cfg(test)]
+mod testing;
 mod time;
 mod verify;
 

@@ -4,52 +4,15 @@
 //! transcribed line by line.
 
 use super::*;
-use crate::python_zlib::hex;
+use crate::testing::{hex, literal_only_text, Rng};
 #[cfg(not(target_arch = "wasm32"))]
-use crate::python_zlib::{skip, PythonZlib};
+use crate::testing::{skip, PythonZlib};
 use proptest::prelude::*;
-
-/// A small deterministic generator (xorshift64*), so that the Python comparison is reproducible.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-}
 
 fn session(v: serde_json::Value) -> Vec<u8> {
     crate::serialize_session(&v)
         .unwrap_or_default()
         .into_bytes()
-}
-
-/// Text in which no 3-byte sequence repeats (a random walk that avoids used triples; it stops
-/// early when stuck): zlib finds no match and writes literals only.
-fn literal_only_text(rng: &mut Rng, alphabet: &[u8], len: usize) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut seen = std::collections::HashSet::new();
-    'grow: while out.len() < len {
-        let start = rng.below(alphabet.len());
-        for k in 0..alphabet.len() {
-            let c = alphabet[(start + k) % alphabet.len()];
-            let n = out.len();
-            if n >= 2 && !seen.insert([out[n - 2], out[n - 1], c]) {
-                continue;
-            }
-            out.push(c);
-            continue 'grow;
-        }
-        break;
-    }
-    out
 }
 
 /// Samples of every kind: the playground's sessions, Flask's test vectors, literal-only text,

@@ -1,6 +1,43 @@
-//! Python's own `zlib.compress`, for the tests that hold the codec's compression to it: the
-//! Python the xtask installed (.tools/venv), else `python3`; a missing one is a skip, said on
-//! stderr, and a failure under `CI=true`.
+//! What the codec's compression tests share: reproducible samples, and Python's own
+//! `zlib.compress` to hold them to (the Python the xtask installed, .tools/venv, else `python3`;
+//! a missing one is a skip, said on stderr, and a failure under `CI=true`).
+
+/// A small deterministic generator (xorshift64*), so that the Python comparison is reproducible.
+pub(crate) struct Rng(pub(crate) u64);
+
+impl Rng {
+    pub(crate) fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+
+    pub(crate) fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Text in which no 3-byte sequence repeats (a random walk that avoids used triples; it stops
+/// early when stuck): zlib finds no match and writes literals only.
+pub(crate) fn literal_only_text(rng: &mut Rng, alphabet: &[u8], len: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    'grow: while out.len() < len {
+        let start = rng.below(alphabet.len());
+        for k in 0..alphabet.len() {
+            let c = alphabet[(start + k) % alphabet.len()];
+            let n = out.len();
+            if n >= 2 && !seen.insert([out[n - 2], out[n - 1], c]) {
+                continue;
+            }
+            out.push(c);
+            continue 'grow;
+        }
+        break;
+    }
+    out
+}
 
 /// Hex of some bytes, for the pipe to Python and for readable failures.
 pub(crate) fn hex(bytes: &[u8]) -> String {
