@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::Pg;
+use crate::app::Playground;
 use crate::content::{scenario, Block, CodeBlock, CHAPTER};
 
 #[component]
@@ -21,17 +21,19 @@ pub fn Chapter() -> impl IntoView {
 
 #[component]
 fn Code(index: usize, c: CodeBlock) -> impl IntoView {
-    let pg = expect_context::<Pg>();
+    let playground = expect_context::<Playground>();
     let runnable = c
         .run
         .and_then(scenario)
         .filter(|_| !c.statements.is_empty());
     let mine = move || {
-        pg.run
+        playground
+            .run
             .with(|r| r.as_ref().is_some_and(|r| r.block == index))
     };
     let running = move || {
-        pg.run
+        playground
+            .run
             .with(|r| r.as_ref().is_some_and(|r| r.block == index && r.running))
     };
     view! {
@@ -42,20 +44,24 @@ fn Code(index: usize, c: CodeBlock) -> impl IntoView {
                 <div class="run-bar">
                     <button type="button" class="run" data-testid="run-in-playground"
                         prop:disabled=running
-                        on:click=move |_| pg.run_block(index, s, c.statements)>
+                        on:click=move |_| playground.run_block(index, s, c.statements)>
                         {move || if running() { "Running…" } else { "▶ Run in playground" }}
                     </button>
-                    <span class="muted small">
+                    <span class="muted small" data-testid="run-what">
                         {format!(
                             "{} request{} as {}, {} ",
-                            s.responses.len(),
-                            if s.responses.len() == 1 { "" } else { "s" },
+                            s.responses_for(c.statements).len(),
+                            if s.responses_for(c.statements).len() == 1 { "" } else { "s" },
                             s.username,
                             if s.session { "in a fresh session" } else { "without a session" },
                         )}
                     </span>
                 </div>
                 <Show when=mine>
+                    // On a phone the playground is far below: say where the exchanges went.
+                    <a class="jump-to-results" href="#exchanges" data-testid="jump-to-results">
+                        "The exchanges of this run are in the playground ↓"
+                    </a>
                     <RunResult index=index/>
                 </Show>
             })}
@@ -65,14 +71,14 @@ fn Code(index: usize, c: CodeBlock) -> impl IntoView {
 
 #[component]
 fn RunResult(index: usize) -> impl IntoView {
-    let pg = expect_context::<Pg>();
-    let outcome = move || pg.run.get().filter(|r| r.block == index);
+    let playground = expect_context::<Playground>();
+    let outcome = move || playground.run.get().filter(|r| r.block == index);
     let expected = move || {
         outcome()
             .map(|r| {
                 r.lines
                     .iter()
-                    .map(|(e, x, _, _)| format!(">>> {e}\n{x}"))
+                    .map(|l| format!(">>> {}\n{}", l.expression, l.chapter_printed))
                     .collect::<Vec<_>>()
                     .join("\n")
             })
@@ -82,9 +88,12 @@ fn RunResult(index: usize) -> impl IntoView {
         outcome().map(|r| {
             r.lines
                 .iter()
-                .map(|(e, _, a, same)| {
+                .map(|l| {
                     view! {
-                        <span class="stmt" class:same=*same>{format!(">>> {e}\n{a}\n")}</span>
+                        <span class="stmt" class:same=l.same data-not-comparable=l.not_comparable.is_some().then_some("true")>
+                            {format!(">>> {}\n{}\n", l.expression, l.got)}
+                            {l.not_comparable.map(|why| format!("# {why}\n"))}
+                        </span>
                     }
                 })
                 .collect_view()
@@ -104,7 +113,7 @@ fn RunResult(index: usize) -> impl IntoView {
                 </pre>
             </div>
             {move || note().map(|n| view! { <p class="small note">{n}</p> })}
-            <p class="muted small full">"Cookie values differ from the chapter's: they carry the time of your request and your server's signature. The messages and the header names are the same."</p>
+            <p class="muted small full" data-testid="run-comparison-note">"Cookie values differ from the chapter's: they carry the time of your request and your server's signature. Lines marked “not comparable” show what a browser sent, which a Python script would not."</p>
         </div>
     }
 }

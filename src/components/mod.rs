@@ -12,7 +12,7 @@ mod timeline;
 
 use leptos::prelude::*;
 
-use crate::app::{Options, Pg};
+use crate::app::{Options, Playground};
 use crate::model::target::TargetKind;
 
 pub use chapter::Chapter;
@@ -28,26 +28,31 @@ pub use timeline::TimelineView;
 #[component]
 pub fn App(#[prop(optional)] options: Option<Options>) -> impl IntoView {
     let options = options.unwrap_or_default();
-    let pg = Pg::new(&options);
-    provide_context(pg);
+    let playground = Playground::new(&options);
+    provide_context(playground);
     // A shared link (?user=&session=&n=&target=) sets the page up.
-    let start = reach::apply_link(pg, options.start);
+    let start = reach::apply_link(playground, options.start);
     match start {
-        Some(TargetKind::Simulated) => pg.use_simulated(),
-        Some(TargetKind::Custom) => pg.use_custom(),
-        Some(TargetKind::Server) | None => pg.use_server(),
+        Some(TargetKind::Simulated) => playground.use_simulated(),
+        Some(TargetKind::Custom) => playground.use_custom(),
+        Some(TargetKind::Server) | None => playground.use_server(),
     }
     view! {
+        <a class="skip-link" href="#playground" data-testid="skip-to-playground">"Skip to the playground"</a>
         <header class="topbar">
             <span class="brand">"Sessions playground"</span>
             <span class="tagline">"Read the chapter, send its requests, watch the session cookie work."</span>
+            <nav class="jumps" aria-label="On this page">
+                <a href="#exercises" data-testid="header-exercises">"Exercises"</a>
+                <a href="#playground" data-testid="header-playground">"Playground"</a>
+            </nav>
         </header>
         <main class="layout">
             <article class="chapter" aria-label="Chapter">
                 <Chapter/>
                 <Exercises/>
             </article>
-            <section class="playground" aria-label="Playground">
+            <section class="playground" id="playground" tabindex="-1" aria-label="Playground">
                 <TargetPanel/>
                 <Controls/>
                 <TimelineView/>

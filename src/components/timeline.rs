@@ -1,6 +1,6 @@
 //! The timeline of exchanges: the page's own and other clients'.
 //!
-//! The model (`pg.timeline`) keeps every exchange; the list draws the newest [`WINDOW`] of them
+//! The model (`playground.timeline`) keeps every exchange; the list draws the newest [`WINDOW`] of them
 //! (a button shows earlier ones), one row per exchange number. Rows do not watch the timeline
 //! themselves: one effect does, and hands each drawn row its entry's revision through the row's
 //! own signal, so an answer or a report arriving redraws that row and no other, and a change to
@@ -12,8 +12,11 @@ use leptos::prelude::*;
 
 use greeting_core::{Header, SessionIn};
 
-use crate::app::Pg;
-use crate::model::timeline::{Exchange, Source};
+use crate::app::Playground;
+use crate::model::batch::carried_visit;
+use crate::model::jar::other_client;
+use crate::model::tags::{tags, Tag};
+use crate::model::timeline::{Exchange, Source, Timeline};
 use crate::net;
 
 /// How many of the newest exchanges the list draws at first, and how many more each
@@ -24,7 +27,7 @@ pub const WINDOW: usize = 200;
 /// and whether a session reset comes right after it.
 type RowKey = (Option<u32>, bool);
 
-fn row_key(t: &crate::model::timeline::Timeline, n: usize) -> RowKey {
+fn row_key(t: &Timeline, n: usize) -> RowKey {
     (t.get(n).map(|e| e.revision), t.reset_after(n))
 }
 
@@ -35,12 +38,12 @@ struct DrawnRows(StoredValue<HashMap<usize, (RwSignal<RowKey>, RowKey)>>);
 
 #[component]
 pub fn TimelineView() -> impl IntoView {
-    let pg = expect_context::<Pg>();
+    let playground = expect_context::<Playground>();
     let drawn = DrawnRows(StoredValue::new(HashMap::new()));
     // The one subscriber of the timeline among the rows: tells each drawn row whose entry moved.
     Effect::new(move |_| {
         let mut moved = Vec::new();
-        pg.timeline.with(|t| {
+        playground.timeline.with(|t| {
             drawn.0.update_value(|rows| {
                 for (&n, (sig, last)) in rows.iter_mut() {
                     let key = row_key(t, n);
@@ -55,9 +58,9 @@ pub fn TimelineView() -> impl IntoView {
             sig.try_set(key);
         }
     });
-    let len = Memo::new(move |_| pg.timeline.with(|t| t.len()));
+    let len = Memo::new(move |_| playground.timeline.with(|t| t.len()));
     // (the page's exchanges, of which finished): the totals, whatever the list draws.
-    let page_counts = Memo::new(move |_| pg.timeline.with(|t| t.page_counts()));
+    let page_counts = Memo::new(move |_| playground.timeline.with(|t| t.page_counts()));
     // Keep the newest row in view while the reader is at the bottom of the list; leave the list
     // where it is when they scrolled up to read.
     let at_bottom = StoredValue::new(true);
@@ -81,7 +84,7 @@ pub fn TimelineView() -> impl IntoView {
     let queued = StoredValue::new(false);
     Effect::new(move |_| {
         // Any change may add rows or make the newest ones taller (an answer on two lines).
-        pg.timeline.track();
+        playground.timeline.track();
         if at_bottom.get_value() && !queued.get_value() {
             queued.set_value(true);
             // In the next frame, whose layout the browser does anyway, rather than forcing one
@@ -125,14 +128,14 @@ pub fn TimelineView() -> impl IntoView {
         }
     };
     view! {
-        <section class="card timeline-card" aria-label="Timeline">
+        <section class="card timeline-card" id="exchanges" tabindex="-1" aria-label="Timeline">
             <div class="row spread">
                 <h2>"Exchanges"</h2>
                 <button type="button" class="link small" data-testid="clear-list" on:click=move |_| {
-                    pg.timeline.update(|t| t.clear());
-                    pg.expanded.set(Vec::new());
-                    pg.selected.set(None);
-                    pg.note.set(None);
+                    playground.timeline.update(|t| t.clear());
+                    playground.expanded.set(Vec::new());
+                    playground.selected.set(None);
+                    playground.note.set(None);
                     shown.set(WINDOW);
                     at_bottom.set_value(true);
                 }>"Clear list"</button>
@@ -200,30 +203,35 @@ struct RowState {
     error: Option<(String, String)>,
     duration: String,
     has_cookie: bool,
+    tags: Vec<Tag>,
+    /// In a batch: (position from 1, size), and the visit its cookie carried (0: none).
+    batch: Option<(usize, usize)>,
+    carried: Option<u64>,
 }
 
 impl RowState {
-    fn of(e: &Exchange) -> RowState {
+    fn of(t: &Timeline, e: &Exchange) -> RowState {
+        let batch = e.batch.as_deref().map(|b| {
+            let members = t.entries.iter().filter(|o| o.batch.as_deref() == Some(b));
+            let position = members.clone().take_while(|o| o.number != e.number).count() + 1;
+            (position, members.count())
+        });
         RowState {
             status: e.status(),
             pending: e.is_pending(),
             visit: e.visit(),
             message: e.message().unwrap_or_default(),
-            who: (e.source == Source::Other).then(|| {
-                e.report
-                    .as_ref()
-                    .map(|r| {
-                        format!(
-                            "{} from {}",
-                            r.user_agent.as_deref().unwrap_or("a client"),
-                            r.client
-                        )
-                    })
-                    .unwrap_or_default()
-            }),
+            who: (e.source == Source::Other).then(|| other_client(e)),
             error: e.error().map(|x| (x.title.clone(), x.detail.clone())),
-            duration: e.duration_ms.map(format_ms).unwrap_or_default(),
+            // Another client's round trip is unknown: the server reports its own time only.
+            duration: match (e.source, e.duration_ms) {
+                (Source::Other, Some(d)) => format!("server {}", format_ms(d)),
+                (_, d) => d.map(format_ms).unwrap_or_default(),
+            },
             has_cookie: e.cookie_out().is_some(),
+            tags: tags(t, e),
+            batch,
+            carried: e.batch.as_ref().and_then(|_| carried_visit(e)),
         }
     }
 
@@ -238,8 +246,8 @@ impl RowState {
 
 #[component]
 fn ExchangeRow(n: usize, drawn: DrawnRows) -> impl IntoView {
-    let pg = expect_context::<Pg>();
-    let initial = pg.timeline.with_untracked(|t| row_key(t, n));
+    let playground = expect_context::<Playground>();
+    let initial = playground.timeline.with_untracked(|t| row_key(t, n));
     let key = RwSignal::new(initial);
     drawn.0.update_value(|rows| {
         rows.insert(n, (key, initial));
@@ -257,19 +265,20 @@ fn ExchangeRow(n: usize, drawn: DrawnRows) -> impl IntoView {
     let state = Memo::new(move |_| {
         // `get`, not `track`: a memo nobody read yet has no value (and no sources) to track.
         revision.get();
-        pg.timeline
-            .with_untracked(|t| t.get(n).map(RowState::of))
+        playground
+            .timeline
+            .with_untracked(|t| t.get(n).map(|e| RowState::of(t, e)))
             .unwrap_or_default()
     });
     let error = Memo::new(move |_| state.with(|s| s.error.clone()));
     let who = Memo::new(move |_| state.with(|s| s.who.clone()));
-    let (source, at_ms) = pg
+    let (source, at_ms) = playground
         .timeline
         .with_untracked(|t| t.get(n).map(|e| (e.source, e.at_ms)))
         .unwrap_or((Source::Page, 0));
-    let expanded = Memo::new(move |_| pg.expanded.with(|v| v.contains(&n)));
+    let expanded = Memo::new(move |_| playground.expanded.with(|v| v.contains(&n)));
     let toggle = move || {
-        pg.expanded.update(|v| {
+        playground.expanded.update(|v| {
             if let Some(i) = v.iter().position(|x| *x == n) {
                 v.remove(i);
             } else {
@@ -280,20 +289,35 @@ fn ExchangeRow(n: usize, drawn: DrawnRows) -> impl IntoView {
     view! {
         <li data-testid="exchange-row" class="exchange" class:other=source == Source::Other
             class:pending=move || state.with(|s| s.pending)
-            class:selected=move || pg.selected.get() == Some(n)
+            class:selected=move || playground.selected.get() == Some(n)
             data-exchange=n.to_string()
             data-status=move || state.with(|s| s.status.map(|x| x.to_string()))
             data-visit=move || state.with(|s| s.visit.map(|v| v.to_string()))
-            data-source=source.as_str()>
-            <div class="xrow" on:click=move |_| if state.with_untracked(|s| s.has_cookie) { pg.selected.set(Some(n)) }>
+            data-source=source.as_str()
+            data-tags=move || state.with(|s| s.tags.iter().map(Tag::as_str).collect::<Vec<_>>().join(" "))
+            data-batch=move || state.with(|s| s.batch.map(|(_, size)| size.to_string()))
+            data-carried=move || state.with(|s| s.carried.map(|v| v.to_string()))
+            class:in-batch=move || state.with(|s| s.batch.is_some())>
+            {move || state.with(|s| match s.batch {
+                Some((1, size)) => Some(view! { <div class="batch-head" data-testid="batch-head">{format!("{size} requests sent together")}</div> }),
+                _ => None,
+            })}
+            <div class="xrow" on:click=move |_| if state.with_untracked(|s| s.has_cookie) { playground.selected.set(Some(n)) }>
                 <span class="num">{format!("#{n}")}</span>
                 <span class="time mono">{net::clock(at_ms)}</span>
                 <span class=move || state.with(|s| status_class(s.status))>{move || state.with(RowState::status_text)}</span>
                 <span class="msg">
                     {move || who.get().map(|w| view! { <span class="who">{w}</span> })}
                     <span data-testid="exchange-message">{move || state.with(|s| s.message.clone())}</span>
+                    {move || state.with(|s| s.tags.iter().map(|tag| view! {
+                        <span class=format!("tag {}", tag.as_str()) data-testid="exchange-tag" title=tag.title()>{tag.text()}</span>
+                    }).collect_view())}
                 </span>
-                <span class="visit">{move || state.with(|s| s.visit.map(|v| format!("visit {v}")).unwrap_or_default())}</span>
+                <span class="visit" data-testid="exchange-visit">{move || state.with(|s| match (s.carried, s.visit) {
+                    (Some(c), Some(v)) => format!("{} → visit {v}", if c == 0 { "no cookie".to_string() } else { format!("carried {c}") }),
+                    (_, Some(v)) => format!("visit {v}"),
+                    _ => String::new(),
+                })}</span>
                 <span class="dur mono">{move || state.with(|s| s.duration.clone())}</span>
                 <button type="button" class="link small" data-testid="exchange-toggle"
                     aria-expanded=move || expanded.get().to_string()
@@ -325,8 +349,13 @@ fn header_list(headers: &[Header]) -> impl IntoView + use<> {
     view! { <div class="headers mono">{items}</div> }
 }
 
-fn session_in_text(s: &SessionIn) -> String {
+fn session_in_text(s: &SessionIn, status: Option<u16>) -> String {
     match s {
+        SessionIn::Continued { username, visit } | SessionIn::OtherUser { username, visit }
+            if status == Some(401) && !username.is_empty() =>
+        {
+            format!("The cookie held {username}'s session at visit {visit}; a 401 neither reads nor changes it.")
+        }
         SessionIn::None => "The request carried no session cookie.".into(),
         SessionIn::Continued { username, visit } => {
             format!("The cookie held {username}'s session at visit {visit}; the server counted on.")
@@ -346,10 +375,12 @@ fn session_in_text(s: &SessionIn) -> String {
 /// The headers and body of exchange `n`, redrawn when its revision moves (only while open).
 #[component]
 fn Details(n: usize, revision: Memo<Option<u32>>) -> impl IntoView {
-    let pg = expect_context::<Pg>();
+    let playground = expect_context::<Playground>();
     move || {
         revision.get();
-        pg.timeline.with_untracked(|t| t.get(n).map(details))
+        playground
+            .timeline
+            .with_untracked(|t| t.get(n).map(details))
     }
 }
 
@@ -377,7 +408,10 @@ fn details(e: &Exchange) -> impl IntoView + use<> {
     } else {
         None
     };
-    let session = e.report.as_ref().map(|r| session_in_text(&r.session_in));
+    let session = e
+        .report
+        .as_ref()
+        .map(|r| session_in_text(&r.session_in, Some(r.status)));
     let notes = e
         .report
         .as_ref()
@@ -388,7 +422,7 @@ fn details(e: &Exchange) -> impl IntoView + use<> {
     view! {
         <div class="details" data-testid="exchange-details">
             <p class="muted small">{format!("{} {}", e.method, e.path)}" · "{mode}" "{session}</p>
-            {notes.into_iter().map(|n| view! { <p class="small note">{n}</p> }).collect_view()}
+            {notes.into_iter().map(|n| view! { <p class="small note" data-testid="exchange-note">{super::rich(n)}</p> }).collect_view()}
             <h3>{req_title}</h3>
             {header_list(req)}
             <h3>{resp_title}</h3>

@@ -45,6 +45,45 @@ pub struct Context {
     pub probe: Probe,
     /// The page is served by `trunk serve`, which proxies the API to port 5000.
     pub via_dev_proxy: bool,
+    /// Who the request tried to log in as (`None`: not known).
+    pub login: Option<Login>,
+}
+
+/// The user name a request sent, and the server's user names when it told them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login {
+    pub username: String,
+    /// `None`: the server did not say which users it has.
+    pub known_users: Option<Vec<String>>,
+}
+
+/// Why a greeting server answered 401, as far as the page can tell.
+fn why_unauthorized(login: Option<&Login>) -> (String, String) {
+    let fallback = (
+        "401 Unauthorized: the server did not accept the user name and password".to_string(),
+        "Check both (the chapter uses cobra / hiss).".to_string(),
+    );
+    let Some(login) = login else { return fallback };
+    let name = &login.username;
+    if name.is_empty() {
+        return (
+            "401 Unauthorized: no user name was sent".into(),
+            "The Authorization header carried an empty user name, so there was no one to check. Type one \
+             (the chapter uses cobra / hiss)."
+                .into(),
+        );
+    }
+    match &login.known_users {
+        Some(users) if users.iter().any(|u| u == name) => (
+            format!("401 Unauthorized: wrong password for {name}"),
+            format!("The user {name} exists on this server, but not with that password."),
+        ),
+        Some(users) => (
+            format!("401 Unauthorized: this server has no user {name}"),
+            format!("The users it knows: {}.", users.join(", ")),
+        ),
+        None => fallback,
+    }
 }
 
 impl Context {
@@ -79,16 +118,53 @@ impl Context {
     }
 }
 
-/// A classified failure: a short code (stable, for tests and CSS), a title and what to do.
+/// Which kind of failure an [`Explanation`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    Timeout,
+    Redirect,
+    Unauthorized,
+    ProxyBackendDown,
+    ServerError,
+    NotFound,
+    ClientError,
+    NotJson,
+    MixedContent,
+    ServerDown,
+    Cors,
+    UnreachableOrCors,
+}
+
+impl Code {
+    /// A stable kebab-case name (`server-down`), for tests and CSS.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Timeout => "timeout",
+            Code::Redirect => "redirect",
+            Code::Unauthorized => "unauthorized",
+            Code::ProxyBackendDown => "proxy-backend-down",
+            Code::ServerError => "server-error",
+            Code::NotFound => "not-found",
+            Code::ClientError => "client-error",
+            Code::NotJson => "not-json",
+            Code::MixedContent => "mixed-content",
+            Code::ServerDown => "server-down",
+            Code::Cors => "cors",
+            Code::UnreachableOrCors => "unreachable-or-cors",
+        }
+    }
+}
+
+/// A classified failure: what kind, a title and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Explanation {
-    pub code: &'static str,
+    pub code: Code,
     pub title: String,
+    /// May hold `code` spans in backticks.
     pub detail: String,
 }
 
-const START_SERVER: &str =
-    "Start it with `cargo xtask run` in the project folder (or `cargo run -p greeting-server`).";
+const START_SERVER: &str = super::status::START_GREETING_SERVER;
 
 /// Bodies larger than this are cut before the page keeps or shows them.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -125,7 +201,7 @@ pub fn classify(failure: &Failure, ctx: &Context) -> Explanation {
     let target = ctx.target_url();
     match failure {
         Failure::Timeout { after_ms } => Explanation {
-            code: "timeout",
+            code: Code::Timeout,
             title: format!("No answer within {after_ms} ms"),
             detail: format!(
                 "The page gave up and aborted the request. The server at {target} accepted the connection or is unreachable \
@@ -135,7 +211,7 @@ pub fn classify(failure: &Failure, ctx: &Context) -> Explanation {
         },
         Failure::Network { message } => classify_network(message, ctx),
         Failure::Redirect => Explanation {
-            code: "redirect",
+            code: Code::Redirect,
             title: "The server answered with a redirect (3xx)".into(),
             detail: format!(
                 "{target} sent the request somewhere else instead of answering it. The playground reports redirects \
@@ -144,20 +220,23 @@ pub fn classify(failure: &Failure, ctx: &Context) -> Explanation {
                  (a Flask route `/greeting/` redirects `/greeting`, for example)."
             ),
         },
-        Failure::Status { status: 401, body } => Explanation {
-            code: "unauthorized",
-            title: "401 Unauthorized: the server did not accept the username and password".into(),
-            detail: format!(
-                "Check the credentials (the chapter uses cobra / hiss). A 401 never touches the session: no cookie is set. \
-                 The server answered: {}",
-                if body.trim().is_empty() { "(empty body)".to_string() } else { excerpt(body, 200) }
-            ),
-        },
+        Failure::Status { status: 401, body } => {
+            let (title, why) = why_unauthorized(ctx.login.as_ref());
+            Explanation {
+                code: Code::Unauthorized,
+                title,
+                detail: format!(
+                    "{why} A 401 never touches the session: no cookie is set, and the one the browser holds stays as it \
+                     was. The server answered: {}",
+                    if body.trim().is_empty() { "(empty body)".to_string() } else { excerpt(body, 200) }
+                ),
+            }
+        }
         Failure::Status { status, body } if (500..600).contains(status) => {
             let proxy = ctx.via_dev_proxy && matches!(ctx.kind, TargetKind::Server) && matches!(status, 500 | 502 | 503 | 504);
             if proxy {
                 Explanation {
-                    code: "proxy-backend-down",
+                    code: Code::ProxyBackendDown,
                     title: format!("{status} from the development proxy: the greeting server is not answering"),
                     detail: format!(
                         "This page runs under `trunk serve`, which forwards /greeting to the greeting server on port 5000. \
@@ -167,7 +246,7 @@ pub fn classify(failure: &Failure, ctx: &Context) -> Explanation {
                 }
             } else {
                 Explanation {
-                    code: "server-error",
+                    code: Code::ServerError,
                     title: format!("{status}: the server failed while answering"),
                     detail: format!(
                         "A 5xx status means the server itself ran into a problem; its terminal shows the details \
@@ -178,7 +257,7 @@ pub fn classify(failure: &Failure, ctx: &Context) -> Explanation {
             }
         }
         Failure::Status { status: 404, body } => Explanation {
-            code: "not-found",
+            code: Code::NotFound,
             title: "404: there is no /greeting at this address".into(),
             detail: format!(
                 "Something answers at {target}, but it is not the greeting server (or it was started without the \
@@ -187,12 +266,12 @@ pub fn classify(failure: &Failure, ctx: &Context) -> Explanation {
             ),
         },
         Failure::Status { status, body } => Explanation {
-            code: "client-error",
+            code: Code::ClientError,
             title: format!("Status {status}"),
             detail: format!("The server refused the request. The body: {}", excerpt(body, 300)),
         },
         Failure::NotJson { status, body, content_type } => Explanation {
-            code: "not-json",
+            code: Code::NotJson,
             title: format!("Status {status}, but the body is not the greeting's JSON"),
             detail: format!(
                 "Expected JSON like {{\"message\": \"Welcome, cobra!\"}}; got {} starting with: {}. \
@@ -215,7 +294,7 @@ fn classify_network(message: &str, ctx: &Context) -> Explanation {
             .is_some_and(|t| t.scheme == "http" && !t.is_loopback());
     if mixed {
         return Explanation {
-            code: "mixed-content",
+            code: Code::MixedContent,
             title: "Blocked: an https page may not call an http server".into(),
             detail: format!("The browser blocks requests from {page} to {target}. Serve both over the same scheme."),
         };
@@ -236,7 +315,7 @@ fn classify_network(message: &str, ctx: &Context) -> Explanation {
             ""
         };
         return Explanation {
-            code: "server-down",
+            code: Code::ServerDown,
             title: "The server is not answering".into(),
             detail: format!("Nothing answered at {target}: the greeting server has stopped or was never started.{proxy} {START_SERVER}{raw}"),
         };
@@ -249,7 +328,7 @@ fn classify_network(message: &str, ctx: &Context) -> Explanation {
     );
     match ctx.probe {
         Probe::Reachable => Explanation {
-            code: "cors",
+            code: Code::Cors,
             title: "Refused by CORS: the server answered, but not to this page".into(),
             detail: format!(
                 "Something is listening at {target}, but its answer did not allow {page} to read it{}. {cors_fix}{hint}{raw}",
@@ -257,7 +336,7 @@ fn classify_network(message: &str, ctx: &Context) -> Explanation {
             ),
         },
         Probe::Unreachable => Explanation {
-            code: "server-down",
+            code: Code::ServerDown,
             title: format!("Nothing is listening at {target}"),
             detail: format!(
                 "The connection failed. Is the server running, on this port? {START_SERVER} \
@@ -265,7 +344,7 @@ fn classify_network(message: &str, ctx: &Context) -> Explanation {
             ),
         },
         Probe::NotTried => Explanation {
-            code: "unreachable-or-cors",
+            code: Code::UnreachableOrCors,
             title: format!("No usable answer from {target}"),
             detail: format!(
                 "Either no server is running there ({START_SERVER}) or it refused this page by CORS. {cors_fix}{hint}{raw}"
@@ -285,9 +364,10 @@ mod tests {
             session: true,
             probe: Probe::NotTried,
             via_dev_proxy: false,
+            login: None,
         };
         let e = classify(&Failure::Redirect, &ctx);
-        assert_eq!(e.code, "redirect");
+        assert_eq!(e.code, Code::Redirect);
         assert!(e.detail.contains("final URL"));
     }
 
@@ -317,6 +397,7 @@ mod tests {
             session: true,
             probe,
             via_dev_proxy: false,
+            login: None,
         }
     }
 
@@ -329,7 +410,7 @@ mod tests {
     #[test]
     fn same_origin_network_failure_is_a_stopped_server() {
         let e = classify(&net(), &ctx("http://localhost:5000", None, Probe::NotTried));
-        assert_eq!(e.code, "server-down");
+        assert_eq!(e.code, Code::ServerDown);
         assert!(e.detail.contains("cargo xtask run"));
         assert_ne!(e.title, "Failed to fetch");
     }
@@ -344,7 +425,7 @@ mod tests {
                 Probe::Reachable,
             ),
         );
-        assert_eq!(e.code, "cors");
+        assert_eq!(e.code, Code::Cors);
         assert!(e.detail.contains("--allow-origin http://localhost:8080"));
         assert!(e.detail.contains("Access-Control-Allow-Credentials: true"));
         assert!(!e.detail.contains("127.0.0.1"));
@@ -360,7 +441,7 @@ mod tests {
                 Probe::Unreachable,
             ),
         );
-        assert_eq!(e.code, "server-down");
+        assert_eq!(e.code, Code::ServerDown);
         assert!(e.title.contains("localhost:5999"));
     }
 
@@ -374,7 +455,7 @@ mod tests {
                 Probe::Reachable,
             ),
         );
-        assert_eq!(e.code, "cors");
+        assert_eq!(e.code, Code::Cors);
         assert!(e
             .detail
             .contains("localhost and 127.0.0.1 are different sites"));
@@ -390,7 +471,7 @@ mod tests {
                 Probe::NotTried,
             ),
         );
-        assert_eq!(e.code, "unreachable-or-cors");
+        assert_eq!(e.code, Code::UnreachableOrCors);
         assert!(e.detail.contains("cargo xtask run") && e.detail.contains("CORS"));
     }
 
@@ -404,7 +485,7 @@ mod tests {
                 Probe::NotTried,
             ),
         );
-        assert_eq!(e.code, "mixed-content");
+        assert_eq!(e.code, Code::MixedContent);
     }
 
     #[test]
@@ -419,7 +500,7 @@ mod tests {
                 &c
             )
             .code,
-            "unauthorized"
+            Code::Unauthorized
         );
         let e = classify(
             &Failure::Status {
@@ -428,7 +509,7 @@ mod tests {
             },
             &c,
         );
-        assert_eq!(e.code, "server-error");
+        assert_eq!(e.code, Code::ServerError);
         assert!(
             e.detail.contains("<h1>Internal Server Error</h1>"),
             "HTML is quoted as text, the view escapes it"
@@ -442,7 +523,7 @@ mod tests {
                 &c
             )
             .code,
-            "not-found"
+            Code::NotFound
         );
         assert_eq!(
             classify(
@@ -453,7 +534,7 @@ mod tests {
                 &c
             )
             .code,
-            "client-error"
+            Code::ClientError
         );
         let mut p = c.clone();
         p.via_dev_proxy = true;
@@ -466,7 +547,7 @@ mod tests {
                 &p
             )
             .code,
-            "proxy-backend-down"
+            Code::ProxyBackendDown
         );
     }
 
@@ -474,7 +555,7 @@ mod tests {
     fn timeout_and_not_json() {
         let c = ctx("http://localhost:5000", None, Probe::NotTried);
         let e = classify(&Failure::Timeout { after_ms: 3000 }, &c);
-        assert_eq!(e.code, "timeout");
+        assert_eq!(e.code, Code::Timeout);
         assert!(e.title.contains("3000 ms"));
         let e = classify(
             &Failure::NotJson {
@@ -484,8 +565,37 @@ mod tests {
             },
             &c,
         );
-        assert_eq!(e.code, "not-json");
+        assert_eq!(e.code, Code::NotJson);
         assert!(e.detail.contains("text/html"));
+    }
+
+    #[test]
+    fn a_401_says_why() {
+        let unauthorized = |username: &str, known: Option<&[&str]>| {
+            let mut c = ctx("http://localhost:5000", None, Probe::NotTried);
+            c.login = Some(Login {
+                username: username.into(),
+                known_users: known.map(|k| k.iter().map(|u| u.to_string()).collect()),
+            });
+            let body = "{}\n".to_string();
+            classify(&Failure::Status { status: 401, body }, &c)
+        };
+        let e = unauthorized("cobra", Some(&["cobra", "alice"]));
+        assert_eq!(e.title, "401 Unauthorized: wrong password for cobra");
+        let e = unauthorized("bob", Some(&["cobra", "alice"]));
+        assert_eq!(e.title, "401 Unauthorized: this server has no user bob");
+        assert!(e.detail.contains("The users it knows: cobra, alice."));
+        let e = unauthorized("", Some(&["cobra"]));
+        assert_eq!(e.title, "401 Unauthorized: no user name was sent");
+        let e = unauthorized("cobra", None);
+        assert!(e.title.contains("did not accept"));
+        for e in [
+            unauthorized("cobra", Some(&["cobra"])),
+            unauthorized("x", None),
+        ] {
+            assert!(!e.detail.contains("another user"), "{e:?}");
+            assert!(!e.title.contains('`') && !e.detail.contains('`'), "{e:?}");
+        }
     }
 
     #[test]

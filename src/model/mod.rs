@@ -2,6 +2,7 @@
 //! natively (`cargo test -p sessions-playground`); the components under `src/components/` only
 //! wire it to the browser.
 
+pub mod batch;
 pub mod chapter_run;
 pub mod chart;
 pub mod cookie_view;
@@ -9,10 +10,13 @@ pub mod copy_as;
 pub mod diff;
 pub mod errors;
 pub mod exercises;
+pub mod jar;
 pub mod lab;
 pub mod progress;
 pub mod pyrepr;
 pub mod share;
 pub mod sim;
+pub mod status;
+pub mod tags;
 pub mod target;
 pub mod timeline;

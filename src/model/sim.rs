@@ -36,6 +36,9 @@ pub struct SimRequest<'a> {
     pub date: &'a str,
 }
 
+/// The client address the simulated server reports for the page's requests.
+pub const SIMULATED_CLIENT: &str = "this page";
+
 impl SimServer {
     pub fn new(secret_key: impl Into<String>) -> SimServer {
         let secret_key = secret_key.into();
@@ -64,6 +67,11 @@ impl SimServer {
     /// What `POST /playground/api/reset` does: the server expires the cookie, the jar drops it.
     pub fn reset(&mut self) {
         self.jar = None;
+    }
+
+    /// The names of the users it knows (the course's).
+    pub fn user_names(&self) -> Vec<String> {
+        self.greeter.users.names()
     }
 
     pub fn max_age_secs(&self) -> u64 {
@@ -173,7 +181,7 @@ impl SimServer {
             exchange_id: req.exchange_id.map(str::to_string),
             at_ms: req.now_ms,
             duration_micros: 0,
-            client: "this page".into(),
+            client: SIMULATED_CLIENT.into(),
             user_agent: req.user_agent.map(str::to_string),
             method: "GET".into(),
             path: req.path.to_string(),

@@ -4,7 +4,7 @@
 
 use greeting_core::{ExchangeReport, Header, SessionIn};
 
-use super::errors::Explanation;
+use super::errors::{classify, Context, Explanation, Failure};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -194,6 +194,61 @@ pub enum Completion {
     },
 }
 
+impl Completion {
+    /// What an HTTP answer means for the timeline: a 2xx with the greeting JSON is an answer;
+    /// anything else is an explained failure that keeps the status and body for the details.
+    pub fn of_answer(
+        status: u16,
+        body: String,
+        headers: Vec<Header>,
+        content_type: Option<String>,
+        ctx: &Context,
+    ) -> Completion {
+        let failure = if !(200..300).contains(&status) {
+            Failure::Status {
+                status,
+                body: body.clone(),
+            }
+        } else if message_of(&body).is_none() {
+            let content_type = content_type.or_else(|| {
+                headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case("content-type"))
+                    .map(|h| h.value.clone())
+            });
+            Failure::NotJson {
+                status,
+                body: body.clone(),
+                content_type,
+            }
+        } else {
+            return Completion::Answer {
+                status,
+                body,
+                headers,
+            };
+        };
+        let mut ctx = ctx.clone();
+        // A gateway error, or a 500 with a short non-JSON body, is what `trunk serve`'s proxy
+        // answers when the greeting server behind it is down.
+        ctx.via_dev_proxy = match &failure {
+            Failure::Status {
+                status: 502..=504, ..
+            } => true,
+            Failure::Status { status: 500, body } => {
+                body.len() < 400 && serde_json::from_str::<serde::de::IgnoredAny>(body).is_err()
+            }
+            _ => false,
+        };
+        Completion::Failure {
+            explanation: classify(&failure, &ctx),
+            status: Some(status),
+            body: Some(body),
+            headers,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Timeline {
     pub entries: Vec<Exchange>,
@@ -202,6 +257,8 @@ pub struct Timeline {
     early: Vec<ExchangeReport>,
     /// The session was reset after these many exchanges (shown as a divider before the next).
     pub resets: Vec<usize>,
+    /// Cookie values planted with the cookie lab (the newest last, at most a few).
+    planted: Vec<String>,
 }
 
 /// Only the course's endpoints appear in the timeline; the playground's own API calls do not.
@@ -432,6 +489,7 @@ impl Timeline {
                     session: e.session?,
                     user: e.user().unwrap_or_default(),
                     other: e.source == Source::Other,
+                    no_session: e.source == Source::Page && !e.session_mode,
                 })
             })
             .collect()
@@ -454,24 +512,24 @@ impl Timeline {
         Some((current, same_line.or_else(|| earlier.clone().next_back())))
     }
 
-    /// A parallel batch's (answers with a visit, highest visit): the visits lost are the answers
-    /// beyond the count's rise.
-    pub fn lost_in_batch(&self, batch: &str) -> Option<(usize, u64)> {
-        let (answered, highest) = self
-            .entries
-            .iter()
-            .filter(|e| e.batch.as_deref() == Some(batch))
-            .filter_map(Exchange::visit)
-            .fold((0, None), |(n, hi), v| (n + 1, hi.max(Some(v))));
-        Some((answered, highest?))
-    }
-
     /// Notes a session reset at this point of the timeline.
     pub fn mark_reset(&mut self) {
         let n = self.entries.len();
         if n > 0 && self.resets.last() != Some(&n) {
             self.resets.push(n);
         }
+    }
+
+    /// Remembers a cookie planted with the cookie lab, to tag the requests that carry it.
+    pub fn note_planted(&mut self, value: &str) {
+        if self.planted.len() >= 16 {
+            self.planted.remove(0);
+        }
+        self.planted.push(value.to_string());
+    }
+
+    pub fn was_planted(&self, value: &str) -> bool {
+        self.planted.iter().any(|p| p == value)
     }
 
     /// Whether a reset happened just before exchange `number`.
@@ -488,6 +546,7 @@ impl Timeline {
     pub fn clear(&mut self) {
         *self = Timeline {
             next_session: self.next_session,
+            planted: std::mem::take(&mut self.planted),
             ..Timeline::default()
         };
     }
@@ -555,6 +614,66 @@ mod tests {
             body,
             headers: vec![],
         }
+    }
+
+    #[test]
+    fn answers_are_sorted_into_greetings_and_failures() {
+        use crate::model::errors::{Code, Probe};
+        use crate::model::target::{parse_origin, TargetKind};
+        let ctx = Context {
+            kind: TargetKind::Server,
+            page: parse_origin("http://localhost:5000"),
+            target: None,
+            session: true,
+            probe: Probe::NotTried,
+            via_dev_proxy: false,
+            login: None,
+        };
+        let greeting = "{\"message\": \"Welcome, cobra!\"}".to_string();
+        assert!(matches!(
+            Completion::of_answer(200, greeting, vec![], None, &ctx),
+            Completion::Answer { status: 200, .. }
+        ));
+        let code = |c: Completion| match c {
+            Completion::Failure { explanation, .. } => Some(explanation.code),
+            Completion::Answer { .. } => None,
+        };
+        let html = vec![Header::new("Content-Type", "text/html")];
+        assert_eq!(
+            code(Completion::of_answer(
+                200,
+                "<html>".into(),
+                html,
+                None,
+                &ctx
+            )),
+            Some(Code::NotJson)
+        );
+        assert_eq!(
+            code(Completion::of_answer(401, "{}".into(), vec![], None, &ctx)),
+            Some(Code::Unauthorized)
+        );
+        assert_eq!(
+            code(Completion::of_answer(
+                502,
+                "refused".into(),
+                vec![],
+                None,
+                &ctx
+            )),
+            Some(Code::ProxyBackendDown)
+        );
+        assert_eq!(
+            code(Completion::of_answer(
+                500,
+                "{\"e\": 1}".into(),
+                vec![],
+                None,
+                &ctx
+            )),
+            Some(Code::ServerError),
+            "a JSON 500 comes from the server itself"
+        );
     }
 
     #[test]
@@ -641,7 +760,9 @@ mod tests {
         }
         let line = t.entries[0].session;
         assert!(t.entries.iter().all(|e| e.session == line));
-        assert_eq!(t.lost_in_batch("b"), Some((3, 2)));
+        let batch = crate::model::batch::BatchSummary::of(&t, "b", Some(1), true);
+        assert_eq!((batch.answered, batch.top, batch.lost()), (3, Some(2), 2));
+        assert_eq!(batch.carried.get(&1), Some(&3), "all three carried visit 1");
         let pts = t.chart_points();
         assert_eq!(
             pts.iter().map(|p| p.visit).collect::<Vec<_>>(),
@@ -669,7 +790,7 @@ mod tests {
         let mut t = Timeline::new();
         t.begin("p-1", 0, "/greeting", vec![], true, None);
         let explanation = Explanation {
-            code: "unauthorized",
+            code: crate::model::errors::Code::Unauthorized,
             title: "401".into(),
             detail: String::new(),
         };

@@ -65,7 +65,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECS", default_value_t = flask_cookie::DEFAULT_MAX_AGE_SECS)]
     pub max_age: u64,
 
-    /// Serve the built playground page from this directory at / (index.html for unknown paths).
+    /// Serve the built playground page from this directory at / (index.html for unknown paths
+    /// without a file extension; a file's .br or .gz twin when the client accepts it).
     #[arg(long = "static", value_name = "DIR")]
     pub static_dir: Option<PathBuf>,
 
@@ -99,6 +100,16 @@ pub struct ServeArgs {
     /// disconnected (a 408 when it stalls in a body).
     #[arg(long, value_name = "SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub read_timeout: u64,
+}
+
+impl ServeArgs {
+    /// The serve options from flags alone (no program name, no subcommand), as in
+    /// `ServeArgs::from_flags(&["--secret-key", "k"])`: for building a [`crate::Config`] in
+    /// tests and tools.
+    pub fn from_flags(flags: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let argv = std::iter::once("greeting-server").chain(flags.iter().copied());
+        Ok(Cli::try_parse_from(argv)?.serve)
+    }
 }
 
 #[derive(Debug, Args)]
