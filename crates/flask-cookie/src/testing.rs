@@ -1,6 +1,5 @@
 //! What the codec's compression tests share: reproducible samples, and Python's own
-//! `zlib.compress` to hold them to (the Python the xtask installed, .tools/venv, else `python3`;
-//! a missing one is a skip, said on stderr, and a failure under `CI=true`).
+//! `zlib.compress` to hold them to (test-support's Python; a missing one is a counted skip).
 
 /// A small deterministic generator (xorshift64*), so that the Python comparison is reproducible.
 pub(crate) struct Rng(pub(crate) u64);
@@ -44,37 +43,10 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A Python with `zlib` (the xtask's .tools/venv first, then `python3`), or why there is none.
-#[cfg(not(target_arch = "wasm32"))]
-fn python() -> Result<std::path::PathBuf, String> {
-    let venv =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.tools/venv/bin/python");
-    let mut reasons = Vec::new();
-    for candidate in [venv, "python3".into()] {
-        match std::process::Command::new(&candidate)
-            .args(["-c", "import zlib"])
-            .output()
-        {
-            Ok(out) if out.status.success() => return Ok(candidate),
-            Ok(out) => reasons.push(format!(
-                "{}: {}",
-                candidate.display(),
-                String::from_utf8_lossy(&out.stderr).trim()
-            )),
-            Err(e) => reasons.push(format!("{}: {e}", candidate.display())),
-        }
-    }
-    Err(reasons.join("; "))
-}
-
-/// No Python: a skip, said on stderr; under `CI=true` (where the xtask installs Python) a failure.
+/// No Python with zlib: a skip, counted by `cargo xtask test` (a failure under `CI=true`).
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) fn skip(test: &str, why: &str) {
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{test}: no Python with zlib under CI=true: {why}"
-    );
-    eprintln!("skipped: {test}: no Python with zlib to compare with ({why})");
+    test_support::skip_test(test, why);
 }
 
 /// Python's `zlib.compress`, one line of hex in and out, kept running across proptest cases.
@@ -97,7 +69,7 @@ print(zlib.ZLIB_RUNTIME_VERSION, flush=True)
 for line in sys.stdin:
     print(zlib.compress(bytes.fromhex(line.strip())).hex(), flush=True)
 "#;
-        let mut child = Command::new(python()?)
+        let mut child = Command::new(test_support::python_with("zlib")?)
             .args(["-c", SCRIPT])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
