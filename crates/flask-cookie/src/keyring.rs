@@ -39,7 +39,7 @@ pub fn signature_for(signed_part: &str, secret_key: &[u8]) -> [u8; 20] {
 }
 
 /// `HMAC-SHA1` of `message` under an HMAC keyed once and cloned for each message.
-fn sign_bytes(mac: &HmacSha1, message: &[u8]) -> [u8; 20] {
+pub(crate) fn sign_bytes(mac: &HmacSha1, message: &[u8]) -> [u8; 20] {
     mac.clone()
         .chain_update(message)
         .finalize()

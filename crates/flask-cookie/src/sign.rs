@@ -3,10 +3,9 @@
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
-use hmac::Mac as _;
 
 use crate::error::json_kind;
-use crate::keyring::HmacSha1;
+use crate::keyring::{sign_bytes, HmacSha1};
 use crate::{compress, with_keyring, write_python_json, SignError};
 
 /// Flask's compact, key-sorted, ASCII-escaped JSON of a session, as `TaggedJSONSerializer.dumps`
@@ -62,11 +61,7 @@ pub(crate) fn sign_with(
     }
     cookie.push('.');
     push_timestamp(timestamp, &mut cookie);
-    let signature = mac
-        .clone()
-        .chain_update(cookie.as_bytes())
-        .finalize()
-        .into_bytes();
+    let signature = sign_bytes(mac, cookie.as_bytes());
     cookie.push('.');
     URL_SAFE_NO_PAD.encode_string(signature, &mut cookie);
     Ok(cookie)
