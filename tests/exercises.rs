@@ -141,8 +141,8 @@ async fn an_exercise_is_solved_with_hints_and_explanation() {
     let page = mount();
     let root = &page.root;
     ready(root).await;
-    assert_eq!(all(root, "exercise").len(), 9);
-    assert_eq!(text(root, "exercise-count"), "0 of 9 solved");
+    assert_eq!(all(root, "exercise").len(), 11);
+    assert_eq!(text(root, "exercise-count"), "0 of 11 solved");
     let ex = exercise(root, "three-visits");
     assert!(!solved(root, "three-visits"));
     assert!(
@@ -169,7 +169,7 @@ async fn an_exercise_is_solved_with_hints_and_explanation() {
     until("three-visits solved", || solved(root, "three-visits")).await;
     let explanation = text(&ex, "exercise-explanation");
     assert!(explanation.contains("cookie"), "{explanation}");
-    assert_eq!(text(root, "exercise-count"), "1 of 9 solved");
+    assert_eq!(text(root, "exercise-count"), "1 of 11 solved");
     assert!(!solved(root, "no-session") && !solved(root, "forge"));
     let s = stored_json();
     assert_eq!(s["version"], 2);
@@ -259,7 +259,7 @@ async fn corrupt_progress_is_reset_not_a_crash() {
         "{}",
         text(root, "progress-notice")
     );
-    assert_eq!(all(root, "exercise").len(), 9);
+    assert_eq!(all(root, "exercise").len(), 11);
     assert_eq!(
         stored_json(),
         serde_json::json!({"version": 2, "exercises": {}}),

@@ -133,7 +133,7 @@ impl Playground {
         )
     }
 
-    fn new_id(&self) -> String {
+    pub(crate) fn new_id(&self) -> String {
         let n = self.next_id.get_value() + 1;
         self.next_id.set_value(n);
         format!("{}-{n}", self.prefix.get_value())
@@ -215,7 +215,7 @@ impl Playground {
         self.channel.set_value(ch);
     }
 
-    fn context(&self, probe: Probe) -> Context {
+    pub(crate) fn context(&self, probe: Probe) -> Context {
         let kind = self.kind.get_untracked().unwrap_or_default();
         let page = parse_origin(&net::page_origin());
         let base = self.base.get_untracked();

@@ -76,6 +76,7 @@ impl Playground {
                 path: p,
                 authorization: Some(auth),
                 include_cookies: include,
+                cookie: None,
                 exchange_id: Some(id),
                 user_agent: ua.as_deref(),
                 now_ms: now,
@@ -97,7 +98,7 @@ impl Playground {
         reports
     }
 
-    pub(super) fn finish_simulated(&self, id: &str, started: f64, report: ExchangeReport) {
+    pub(crate) fn finish_simulated(&self, id: &str, started: f64, report: ExchangeReport) {
         let completion = Completion::of_answer(
             report.status,
             report.body.clone(),

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::app::Playground;
+use crate::components::python::{ConsoleCell, PythonCode};
 use crate::content::{scenario, Block, CodeBlock, CHAPTER};
 
 #[component]
@@ -39,7 +40,12 @@ fn Code(index: usize, c: CodeBlock) -> impl IntoView {
     view! {
         <div class="code-block">
             // tabindex: a code block that scrolls sideways (on a phone) must be reachable by keyboard.
-            <pre class=format!("code lang-{}", c.lang) tabindex="0"><code>{c.code}</code></pre>
+            {if c.lang == "python" {
+                view! { <PythonCode index=index c=c/> }.into_any()
+            } else {
+                view! { <pre class=format!("code lang-{}", c.lang) tabindex="0"><code>{c.code}</code></pre> }.into_any()
+            }}
+            {(c.lang == "pycon").then(|| view! { <ConsoleCell index=index c=c/> })}
             {runnable.map(|s| view! {
                 <div class="run-bar">
                     <button type="button" class="run" data-testid="run-in-playground"

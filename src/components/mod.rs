@@ -7,6 +7,7 @@ mod cookie;
 mod cookie_lab;
 mod copy_as;
 mod exercises;
+mod python;
 pub mod reach;
 mod timeline;
 
@@ -30,6 +31,7 @@ pub fn App(#[prop(optional)] options: Option<Options>) -> impl IntoView {
     let options = options.unwrap_or_default();
     let playground = Playground::new(&options);
     provide_context(playground);
+    provide_context(crate::python::Py::new());
     // A shared link (?user=&session=&n=&target=) sets the page up.
     let start = reach::apply_link(playground, options.start);
     match start {

@@ -221,7 +221,11 @@ impl RowState {
             pending: e.is_pending(),
             visit: e.visit(),
             message: e.message().unwrap_or_default(),
-            who: (e.source == Source::Other).then(|| other_client(e)),
+            who: match e.source {
+                Source::Page => None,
+                Source::Python => Some(crate::model::python::CLIENT_LABEL.to_string()),
+                Source::Other => Some(other_client(e)),
+            },
             error: e.error().map(|x| (x.title.clone(), x.detail.clone())),
             // Another client's round trip is unknown: the server reports its own time only.
             duration: match (e.source, e.duration_ms) {
@@ -287,7 +291,7 @@ fn ExchangeRow(n: usize, drawn: DrawnRows) -> impl IntoView {
         })
     };
     view! {
-        <li data-testid="exchange-row" class="exchange" class:other=source == Source::Other
+        <li data-testid="exchange-row" class="exchange" class:other=source == Source::Other class:python=source == Source::Python
             class:pending=move || state.with(|s| s.pending)
             class:selected=move || playground.selected.get() == Some(n)
             data-exchange=n.to_string()
@@ -399,14 +403,16 @@ fn details(e: &Exchange) -> impl IntoView + use<> {
             &e.visible_response_headers,
         ),
     };
-    let mode = if e.source == Source::Page {
-        Some(if e.session_mode {
+    let mode = match e.source {
+        Source::Page => Some(if e.session_mode {
             "Sent with credentials: \"include\" (session)."
         } else {
             "Sent with credentials: \"omit\" (no session)."
-        })
-    } else {
-        None
+        }),
+        Source::Python => Some(
+            "Sent by Python in this page: requests' own cookie jar chose the Cookie header, the browser's jar was kept out.",
+        ),
+        Source::Other => None,
     };
     let session = e
         .report

@@ -117,6 +117,9 @@ pub fn role_of(e: &Exchange, jar: &Jar) -> CookieRole {
         Source::Other => CookieRole::OtherClient {
             who: other_client(e),
         },
+        Source::Python => CookieRole::OtherClient {
+            who: format!("{}, in requests' own jar", super::python::CLIENT_LABEL),
+        },
         Source::Page if !e.session_mode => CookieRole::Discarded,
         Source::Page if e.cookie_out().is_some() && e.cookie_out() == jar.value() => {
             CookieRole::InTheJar

@@ -14,6 +14,7 @@ pub mod jar;
 pub mod lab;
 pub mod progress;
 pub mod pyrepr;
+pub mod python;
 pub mod share;
 pub mod sim;
 pub mod status;

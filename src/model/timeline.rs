@@ -12,6 +12,8 @@ pub enum Source {
     Page,
     /// A request another client made, seen on the side channel.
     Other,
+    /// A request the learner's Python made in this page (requests' own cookie jar).
+    Python,
 }
 
 impl Source {
@@ -19,7 +21,13 @@ impl Source {
         match self {
             Source::Page => "page",
             Source::Other => "other",
+            Source::Python => "python",
         }
+    }
+
+    /// Sent from this page (its buttons or its Python), so answered and checked here.
+    pub fn is_own(self) -> bool {
+        !matches!(self, Source::Other)
     }
 }
 
@@ -302,7 +310,7 @@ impl Timeline {
     fn index_of_id(&self, id: &str) -> Option<usize> {
         self.entries
             .iter()
-            .rposition(|e| e.source == Source::Page && e.id.as_deref() == Some(id))
+            .rposition(|e| e.source.is_own() && e.id.as_deref() == Some(id))
     }
 
     /// Registers a page request about to be sent; returns its number.
@@ -343,6 +351,25 @@ impl Timeline {
         {
             let r = self.early.remove(pos);
             self.attach(self.entries.len() - 1, r);
+        }
+        number
+    }
+
+    /// Registers a request the page's Python is about to send; `with_cookie`: requests' jar
+    /// put a Cookie header on it. Returns its number.
+    pub fn begin_python(
+        &mut self,
+        id: &str,
+        at_ms: u64,
+        method: &str,
+        path: &str,
+        headers: Vec<Header>,
+        with_cookie: bool,
+    ) -> usize {
+        let number = self.begin(id, at_ms, path, headers, with_cookie, None);
+        if let Some(e) = self.entries.last_mut() {
+            e.source = Source::Python;
+            e.method = method.to_string();
         }
         number
     }
@@ -705,6 +732,24 @@ mod tests {
         assert_eq!(t.entries[1].visit(), Some(2));
         assert_eq!(t.entries[0].session, t.entries[1].session);
         assert_eq!(t.entries[1].response_headers()[0].name, "Set-Cookie");
+    }
+
+    #[test]
+    fn python_requests_are_answered_and_reported_like_the_page_own() {
+        let mut t = Timeline::new();
+        let n = t.begin_python("p1-1", 0, "GET", "/greeting", vec![], false);
+        assert!(t.add_report(report(Some("p1-1"), 1, None, "c1", false), "p1-"));
+        t.complete("p1-1", 5.0, answer(1));
+        t.begin_python("p1-2", 0, "GET", "/greeting", vec![], true);
+        t.complete("p1-2", 5.0, answer(2));
+        assert!(t.add_report(report(Some("p1-2"), 2, Some("c1"), "c2", true), "p1-"));
+        assert_eq!((n, t.len()), (1, 2));
+        assert!(t.entries.iter().all(|e| e.source == Source::Python
+            && e.source.is_own()
+            && !e.is_pending()
+            && e.report.is_some()));
+        assert_eq!(t.entries[0].session, t.entries[1].session);
+        assert_eq!(t.entries[1].visit(), Some(2));
     }
 
     #[test]

@@ -246,7 +246,7 @@ async fn cors_for_the_allowed_origin_only() {
     );
     assert_eq!(
         value(&preflight, header::ACCESS_CONTROL_ALLOW_HEADERS),
-        "Authorization, X-Playground-Exchange, Content-Type"
+        "Authorization, X-Playground-Exchange, X-Playground-Cookie, Content-Type"
     );
 
     let (allowed, _) = send(
@@ -385,6 +385,64 @@ async fn a_subscriber_sees_the_report() {
         .await
         .expect("the stream ends within 5 s");
     assert!(end.is_none());
+}
+
+/// The app with sessions kept in the server's memory (`--sessions server`).
+async fn server_mode_app() -> Router {
+    let args = ServeArgs::from_flags(&["--secret-key", KEY, "--sessions", "server"]).unwrap();
+    let config = Config::from_args_and_env(&args, None).unwrap();
+    let sessions = greeting_server::sessions::Sessions::open(
+        args.sessions,
+        args.session_store.as_ref(),
+        Duration::from_secs(config.greeter.max_age_secs),
+    )
+    .await
+    .unwrap();
+    let (_, shutdown) = watch::channel(false);
+    app(AppState::new(config, shutdown).with_sessions(sessions)).layer(MockConnectInfo(client()))
+}
+
+fn post(path: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut request = Request::post(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn logout_in_both_modes_and_what_a_replayed_cookie_gets() {
+    for (app, replay_body) in [
+        (app_with(&[]), WELCOME_BACK),
+        (server_mode_app().await, WELCOME),
+    ] {
+        let (first, body) = send(&app, get("/greeting", &[("Authorization", COBRA)])).await;
+        assert_eq!(body, WELCOME);
+        let old = session_pair(&first);
+
+        let (out, body) = send(&app, post("/logout", &[("Cookie", &old)])).await;
+        assert_eq!(out.status(), StatusCode::OK);
+        assert_eq!(
+            names(out.headers())[..3],
+            ["content-type", "content-length", "set-cookie"]
+        );
+        assert!(value(&out, header::SET_COOKIE).starts_with("session=; Expires=Thu, 01 Jan 1970"));
+        let message: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(message["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Logged out"));
+
+        let (_, body) = send(
+            &app,
+            get("/greeting", &[("Authorization", COBRA), ("Cookie", &old)]),
+        )
+        .await;
+        assert_eq!(body, replay_body);
+    }
+    let (response, _) = send(&app_with(&[]), get("/logout", &[])).await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(value(&response, header::ALLOW), "POST, OPTIONS");
 }
 
 #[tokio::test]
@@ -550,4 +608,71 @@ async fn the_page_precompressed_and_cached_by_name() {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The opt-in pair (the page's Python, whose cookie jar is requests' own): the jar's cookie in
+/// `X-Playground-Cookie`, the answer's `Set-Cookie` repeated in `X-Playground-Set-Cookie`; the
+/// browser's `Cookie` ignored when the pair is asked for; nothing changes for other clients.
+#[tokio::test]
+async fn the_jar_carrying_pair_only_when_asked() {
+    let app = app_with(&["--allow-origin", "http://localhost:8080"]);
+    let (plain, _) = send(&app, get("/greeting", &[("authorization", COBRA)])).await;
+    assert!(!plain.headers().contains_key("x-playground-set-cookie"));
+
+    let (first, body) = send(
+        &app,
+        get(
+            "/greeting",
+            &[
+                ("authorization", COBRA),
+                ("x-playground-cookie", ""),
+                ("cookie", "session=the-browsers-own"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(body, WELCOME, "the browser's cookie was not ignored");
+    assert_eq!(
+        names(first.headers()),
+        [
+            "content-type",
+            "content-length",
+            "vary",
+            "set-cookie",
+            "server",
+            "date",
+            "x-playground-set-cookie"
+        ]
+    );
+    assert_eq!(
+        value(&first, header::SET_COOKIE),
+        first.headers()["x-playground-set-cookie"].to_str().unwrap()
+    );
+
+    let (second, body) = send(
+        &app,
+        get(
+            "/greeting",
+            &[
+                ("authorization", COBRA),
+                ("x-playground-cookie", &session_pair(&first)),
+                ("origin", "http://localhost:8080"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(body, WELCOME_BACK);
+    assert_eq!(
+        value(&second, header::ACCESS_CONTROL_EXPOSE_HEADERS),
+        "Date, Server, Vary, X-Playground-Set-Cookie"
+    );
+    assert!(second.headers()["x-playground-set-cookie"]
+        .to_str()
+        .unwrap()
+        .starts_with("session="));
+
+    // A 401 sets no cookie, so nothing is carried back.
+    let (refused, _) = send(&app, get("/greeting", &[("x-playground-cookie", "")])).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert!(!refused.headers().contains_key("x-playground-set-cookie"));
 }

@@ -254,6 +254,7 @@ impl Report {
                     ("flask_dev", "Flask dev"),
                     ("gunicorn", "gunicorn"),
                     ("hello", "hyper hello"),
+                    ("nginx", "nginx hello"),
                 ] {
                     if let Some(x) = sv.throughput(key, c) {
                         let _ = write!(
