@@ -164,9 +164,7 @@ impl Admission {
         }
         let target = request.uri().authority().map(|a| a.as_str().as_bytes());
         let bytes = match (header_value.map(HeaderValue::as_bytes), target) {
-            (Some(h), Some(t)) if !h.eq_ignore_ascii_case(t) => {
-                return Err(Refusal::SeveralHosts)
-            }
+            (Some(h), Some(t)) if !h.eq_ignore_ascii_case(t) => return Err(Refusal::SeveralHosts),
             (Some(h), _) => h,
             (None, Some(t)) => t,
             (None, None) if request.version() <= Version::HTTP_10 => return Ok(None),
@@ -185,7 +183,12 @@ impl Admission {
     /// Same origin as the page the request names (its `Host`, or the `X-Forwarded-Host` of a
     /// proxy such as `trunk serve`'s: a browser cannot set that header on a cross-origin
     /// request without a preflight, which lists no such header), or an `--allow-origin` one.
-    fn origin_allowed(&self, origin: &HeaderValue, host: Option<&Authority>, headers: &HeaderMap) -> bool {
+    fn origin_allowed(
+        &self,
+        origin: &HeaderValue,
+        host: Option<&Authority>,
+        headers: &HeaderMap,
+    ) -> bool {
         if self.origins.iter().any(|allowed| allowed == origin) {
             return true;
         }
@@ -304,12 +307,18 @@ mod tests {
     fn admission(bound: &str, allow_hosts: &[&str], origins: &[&str]) -> Admission {
         let hosts = AllowedHosts::new(
             bound.parse().unwrap(),
-            &allow_hosts.iter().map(|s| s.to_string()).collect::<Vec<_>>(),
+            &allow_hosts
+                .iter()
+                .map(|s| s.to_string())
+                .collect::<Vec<_>>(),
         )
         .unwrap();
         Admission::new(
             hosts,
-            origins.iter().map(|o| HeaderValue::from_str(o).unwrap()).collect(),
+            origins
+                .iter()
+                .map(|o| HeaderValue::from_str(o).unwrap())
+                .collect(),
         )
     }
 
@@ -342,18 +351,33 @@ mod tests {
                 host: "evil.example:5000".into()
             })
         );
-        assert!(matches!(check(b""), Err(Refusal::BadHost { why: HostError::Empty, .. })));
+        assert!(matches!(
+            check(b""),
+            Err(Refusal::BadHost {
+                why: HostError::Empty,
+                ..
+            })
+        ));
         assert!(matches!(
             check(b"cobra@localhost"),
-            Err(Refusal::BadHost { why: HostError::Credentials, .. })
+            Err(Refusal::BadHost {
+                why: HostError::Credentials,
+                ..
+            })
         ));
         assert!(matches!(
             check("b\u{fc}cher.example".as_bytes()),
-            Err(Refusal::BadHost { why: HostError::NotAscii, .. })
+            Err(Refusal::BadHost {
+                why: HostError::NotAscii,
+                ..
+            })
         ));
         let long = vec![b'a'; 10_000];
         match check(&long) {
-            Err(Refusal::BadHost { host, why: HostError::TooLong }) => {
+            Err(Refusal::BadHost {
+                host,
+                why: HostError::TooLong,
+            }) => {
                 assert_eq!(host.len(), MAX_SHOWN_CHARS)
             }
             other => panic!("{other:?}"),
@@ -361,12 +385,23 @@ mod tests {
         // No Host on HTTP/1.1, two of them, or one that disagrees with the request target.
         let none = request("/greeting", &[], LOOPBACK);
         assert_eq!(gate.check(&none), Err(Refusal::NoHost));
-        let two = request("/greeting", &[("host", b"localhost"), ("host", b"localhost")], LOOPBACK);
+        let two = request(
+            "/greeting",
+            &[("host", b"localhost"), ("host", b"localhost")],
+            LOOPBACK,
+        );
         assert_eq!(gate.check(&two), Err(Refusal::SeveralHosts));
-        let absolute = request("http://evil.example/greeting", &[("host", b"localhost")], LOOPBACK);
+        let absolute = request(
+            "http://evil.example/greeting",
+            &[("host", b"localhost")],
+            LOOPBACK,
+        );
         assert_eq!(gate.check(&absolute), Err(Refusal::SeveralHosts));
         let absolute = request("http://evil.example/greeting", &[], LOOPBACK);
-        assert!(matches!(gate.check(&absolute), Err(Refusal::HostNotAllowed { .. })));
+        assert!(matches!(
+            gate.check(&absolute),
+            Err(Refusal::HostNotAllowed { .. })
+        ));
         let mut old = request("/greeting", &[], LOOPBACK);
         *old.version_mut() = Version::HTTP_10;
         assert_eq!(gate.check(&old), Ok(Reach::Beyond));
@@ -382,7 +417,13 @@ mod tests {
         assert_eq!(reach(&[host], [192, 168, 1, 7]), Ok(Reach::Beyond));
         // trunk serve's proxy: Host is the backend, X-Forwarded-Host the page's.
         assert_eq!(
-            reach(&[("host", b"127.0.0.1"), ("x-forwarded-host", b"localhost:8080")], LOOPBACK),
+            reach(
+                &[
+                    ("host", b"127.0.0.1"),
+                    ("x-forwarded-host", b"localhost:8080")
+                ],
+                LOOPBACK
+            ),
             Ok(Reach::ThisMachine)
         );
         for forwarded in [
@@ -394,7 +435,11 @@ mod tests {
             ("x-real-ip", b"203.0.113.9"),
             ("forwarded", b"for=127.0.0.1"),
         ] {
-            assert_eq!(reach(&[host, forwarded], LOOPBACK), Ok(Reach::Beyond), "{forwarded:?}");
+            assert_eq!(
+                reach(&[host, forwarded], LOOPBACK),
+                Ok(Reach::Beyond),
+                "{forwarded:?}"
+            );
         }
         assert_eq!(
             reach(&[host, ("x-forwarded-for", b"127.0.0.1, ::1")], LOOPBACK),
@@ -402,7 +447,10 @@ mod tests {
         );
         // Bound to every address: the address of the connection is a host.
         let mut lan = request("/", &[("host", b"192.168.1.10:5000")], [192, 168, 1, 7]);
-        assert!(matches!(gate.check(&lan), Err(Refusal::HostNotAllowed { .. })));
+        assert!(matches!(
+            gate.check(&lan),
+            Err(Refusal::HostNotAllowed { .. })
+        ));
         lan.extensions_mut()
             .insert(LocalAddr(SocketAddr::from(([192, 168, 1, 10], 5000))));
         assert_eq!(gate.check(&lan), Ok(Reach::Beyond));
@@ -416,7 +464,11 @@ mod tests {
     fn origins_on_the_api() {
         let gate = admission("127.0.0.1", &["class.example"], &["http://localhost:8080"]);
         let check = |path: &str, host: &[u8], origin: &[u8]| {
-            gate.check(&request(path, &[("host", host), ("origin", origin)], LOOPBACK))
+            gate.check(&request(
+                path,
+                &[("host", host), ("origin", origin)],
+                LOOPBACK,
+            ))
         };
         let api = "/playground/api/events";
         assert!(check(api, b"localhost:5000", b"http://localhost:5000").is_ok());
@@ -476,18 +528,29 @@ mod tests {
             .oneshot(request("/", &[("host", b"localhost")], LOOPBACK))
             .await
             .unwrap();
-        let body = axum::body::to_bytes(response.into_body(), 1000).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 1000)
+            .await
+            .unwrap();
         assert_eq!(body, "Some(ThisMachine)");
 
         let response = service
             .clone()
-            .oneshot(request("/greeting", &[("host", b"evil.example:5000")], LOOPBACK))
+            .oneshot(request(
+                "/greeting",
+                &[("host", b"evil.example:5000")],
+                LOOPBACK,
+            ))
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::MISDIRECTED_REQUEST);
-        let body = axum::body::to_bytes(response.into_body(), 10_000).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 10_000)
+            .await
+            .unwrap();
         let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(body["hint"], "start greeting-server with --allow-host evil.example");
+        assert_eq!(
+            body["hint"],
+            "start greeting-server with --allow-host evil.example"
+        );
         assert_eq!(body["error"], "Misdirected Request");
 
         let response = service
@@ -499,8 +562,13 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(response.status(), StatusCode::FORBIDDEN);
-        let body = axum::body::to_bytes(response.into_body(), 10_000).await.unwrap();
+        let body = axum::body::to_bytes(response.into_body(), 10_000)
+            .await
+            .unwrap();
         let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(body["hint"], "start greeting-server with --allow-origin ORIGIN");
+        assert_eq!(
+            body["hint"],
+            "start greeting-server with --allow-origin ORIGIN"
+        );
     }
 }

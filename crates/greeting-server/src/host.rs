@@ -340,10 +340,7 @@ mod tests {
             parse_authority(b"\xff\xfe.example"),
             Err(HostError::NotAscii)
         );
-        assert_eq!(
-            parse_authority(&[b'a'; 100_000]),
-            Err(HostError::TooLong)
-        );
+        assert_eq!(parse_authority(&[b'a'; 100_000]), Err(HostError::TooLong));
     }
 
     #[test]
@@ -439,11 +436,23 @@ mod tests {
     #[test]
     fn same_origin() {
         let at = |text: &str| host(text).unwrap();
-        assert!(is_same_origin(b"http://localhost:5000", &at("localhost:5000")));
-        assert!(is_same_origin(b"http://LOCALHOST:5000", &at("localhost:5000")));
+        assert!(is_same_origin(
+            b"http://localhost:5000",
+            &at("localhost:5000")
+        ));
+        assert!(is_same_origin(
+            b"http://LOCALHOST:5000",
+            &at("localhost:5000")
+        ));
         assert!(is_same_origin(b"http://[::1]:5000", &at("[::1]:5000")));
-        assert!(is_same_origin(b"http://class.example", &at("class.example:80")));
-        assert!(is_same_origin(b"https://class.example", &at("class.example")));
+        assert!(is_same_origin(
+            b"http://class.example",
+            &at("class.example:80")
+        ));
+        assert!(is_same_origin(
+            b"https://class.example",
+            &at("class.example")
+        ));
         for (origin, h) in [
             ("http://localhost:8080", "localhost:5000"),
             ("http://evil.example:5000", "localhost:5000"),
@@ -454,7 +463,10 @@ mod tests {
             ("ftp://localhost:5000", "localhost:5000"),
             ("http://user@localhost:5000", "localhost:5000"),
             ("http://localhost:5000/", "localhost:5000"),
-            ("http://localhost:5000, http://evil.example", "localhost:5000"),
+            (
+                "http://localhost:5000, http://evil.example",
+                "localhost:5000",
+            ),
         ] {
             assert!(!is_same_origin(origin.as_bytes(), &at(h)), "{origin} {h}");
         }
