@@ -228,12 +228,6 @@ const AIM: &str = r#"
 })().catch((e) => done({ error: String(e) }));
 "#;
 
-fn free_port() -> std::io::Result<u16> {
-    Ok(std::net::TcpListener::bind("127.0.0.1:0")?
-        .local_addr()?
-        .port())
-}
-
 struct Driver {
     child: Child,
     profile: PathBuf,
@@ -241,8 +235,7 @@ struct Driver {
 
 impl Drop for Driver {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        test_support::stop_child(&mut self.child, test_support::STOP_GRACE);
         let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
@@ -343,7 +336,7 @@ pub async fn measure(
             .unwrap_or_default(),
         ..PageTimings::default()
     };
-    let port = free_port().map_err(|e| e.to_string())?;
+    let port = test_support::free_port().map_err(|e| e.to_string())?;
     let profile = std::env::temp_dir().join(format!("bench-chromium-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&profile);
     std::fs::create_dir_all(&profile).map_err(|e| e.to_string())?;
@@ -358,12 +351,8 @@ pub async fn measure(
         child,
         profile: profile.clone(),
     };
-    let until = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > until {
-            return Err("chromedriver did not listen within 20 s".into());
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+    if !test_support::wait_for_port(port, Duration::from_secs(20)) {
+        return Err("chromedriver did not listen within 20 s".into());
     }
     let args = [
         "--headless",

@@ -1,17 +1,13 @@
 //! Starting and stopping the servers under test, each on a free loopback port.
 
 use std::io::{BufRead, BufReader};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-/// The workspace root (bench/..).
-pub fn workspace_root() -> PathBuf {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    here.parent().unwrap_or(here).to_path_buf()
-}
+pub use test_support::{free_port, workspace_root};
 
 /// Cargo's target directory for this workspace.
 pub fn target_dir() -> PathBuf {
@@ -26,12 +22,6 @@ pub fn target_dir() -> PathBuf {
         }
         None => workspace_root().join("target"),
     }
-}
-
-/// A port nobody listens on right now (the OS picks it; we let it go again).
-pub fn free_port() -> std::io::Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0")?;
-    Ok(listener.local_addr()?.port())
 }
 
 /// A server process under test. Stopped (SIGTERM, then SIGKILL) when dropped.
@@ -134,7 +124,7 @@ impl ServerProc {
         };
         let until = Instant::now() + within;
         loop {
-            if TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            if test_support::wait_for_port(port, Duration::from_millis(200)) {
                 return Ok(proc);
             }
             if let Some(st) = proc
@@ -161,33 +151,11 @@ impl ServerProc {
         self.child.as_ref().map(|c| c.id())
     }
 
-    /// SIGTERM, up to 5 s for a clean exit, then SIGKILL.
+    /// SIGINT, up to 5 s for a clean exit, then SIGKILL.
     pub fn stop(&mut self) {
-        let Some(mut child) = self.child.take() else {
-            return;
-        };
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
+        if let Some(mut child) = self.child.take() {
+            test_support::stop_child(&mut child, test_support::STOP_GRACE);
         }
-        // SAFETY-free: kill(2) on the pid of a child we started and have not reaped yet.
-        let pid = child.id() as libc::pid_t;
-        unsafe_kill(pid, libc::SIGTERM);
-        let until = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < until {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
-        let _ = child.kill();
-        let _ = child.wait();
-    }
-}
-
-fn unsafe_kill(pid: libc::pid_t, signal: libc::c_int) {
-    // The child is ours and not yet reaped, so the pid cannot have been reused.
-    unsafe {
-        libc::kill(pid, signal);
     }
 }
 

@@ -1,8 +1,8 @@
 //! End-to-end harness: the real `greeting-server` binary serving the release page (dist/) on an
 //! ephemeral loopback port, a real headless Chromium driven through chromedriver (fantoccini).
 //!
-//! Every scenario runs through [`scenario`]: it checks the prerequisites (skips with a printed
-//! reason outside CI, fails under `CI=true`), starts chromedriver and Chromium with a fresh
+//! Every scenario runs through [`scenario`]: it checks the prerequisites (a counted skip with its
+//! reason outside CI, a failure under `CI=true`: `test_support::skip_test`), starts chromedriver and Chromium with a fresh
 //! profile, runs the test body, and on failure saves a screenshot, the page's HTML, the browser
 //! console log and the server's output under `e2e-artifacts/<test>/`, printing that path.
 //!
@@ -11,7 +11,7 @@
 //!   GREETING_SERVER_BIN  the server binary (default: built here with `cargo build -p greeting-server`)
 //!   CHROMEDRIVER         chromedriver (default: on PATH, else /usr/bin/chromedriver)
 //!   CHROMIUM             the browser (default: /usr/bin/chromium)
-//!   E2E_PYTHON           a python3 with `requests` (default: python3)
+//!   PLAYGROUND_PYTHON    the Python peers' python (default: python3; the xtask sets .tools/venv's)
 //!   E2E_TIMEOUT_SECS     how long each wait may take (default 20)
 //!   E2E_HEADED=1         show the browser window (needs a display)
 
@@ -30,14 +30,7 @@ use serde_json::{json, Value as Json};
 // ---------------------------------------------------------------------------------------------
 // Where things are
 
-pub fn workspace_root() -> PathBuf {
-    let here = Path::new(env!("CARGO_MANIFEST_DIR"));
-    here.parent().unwrap_or(here).to_path_buf()
-}
-
-pub fn under_ci() -> bool {
-    matches!(std::env::var("CI").as_deref(), Ok(v) if !v.is_empty() && v != "0" && v != "false")
-}
+pub use test_support::{free_port, skip_test, under_ci, workspace_root};
 
 pub fn timeout() -> Duration {
     let secs = std::env::var("E2E_TIMEOUT_SECS")
@@ -45,13 +38,6 @@ pub fn timeout() -> Duration {
         .and_then(|s| s.parse().ok())
         .unwrap_or(20);
     Duration::from_secs(secs)
-}
-
-fn which(program: &str) -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
 }
 
 /// An environment variable naming a path; a relative path is taken from the workspace root
@@ -74,39 +60,11 @@ pub struct Prereqs {
     pub chromium: PathBuf,
 }
 
+/// The greeting server built here (once per test binary) when GREETING_SERVER_BIN is not set.
 fn build_server() -> std::result::Result<PathBuf, String> {
     static BUILT: OnceLock<std::result::Result<PathBuf, String>> = OnceLock::new();
     BUILT
-        .get_or_init(|| {
-            eprintln!("e2e: building greeting-server (set GREETING_SERVER_BIN to skip this)");
-            let out = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                .current_dir(workspace_root())
-                .args([
-                    "build",
-                    "-p",
-                    "greeting-server",
-                    "--bin",
-                    "greeting-server",
-                    "--message-format=json",
-                ])
-                .stdin(Stdio::null())
-                .stderr(Stdio::inherit())
-                .output()
-                .map_err(|e| format!("could not run cargo build: {e}"))?;
-            if !out.status.success() {
-                return Err("`cargo build -p greeting-server` failed".into());
-            }
-            String::from_utf8_lossy(&out.stdout)
-                .lines()
-                .filter_map(|l| serde_json::from_str::<Json>(l).ok())
-                .filter_map(|v| {
-                    v.get("executable")
-                        .and_then(|e| e.as_str())
-                        .map(PathBuf::from)
-                })
-                .find(|p| p.file_name().is_some_and(|n| n == "greeting-server"))
-                .ok_or_else(|| "cargo built greeting-server but named no executable".into())
-        })
+        .get_or_init(|| test_support::build_binary("greeting-server", "greeting-server", false))
         .clone()
 }
 
@@ -120,7 +78,7 @@ pub fn prereqs() -> std::result::Result<Prereqs, String> {
         ));
     }
     let chromedriver = env_path("CHROMEDRIVER")
-        .or_else(|| which("chromedriver"))
+        .or_else(|| test_support::which("chromedriver"))
         .unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"));
     if !chromedriver.is_file() {
         return Err(format!(
@@ -153,22 +111,9 @@ pub fn prereqs() -> std::result::Result<Prereqs, String> {
     })
 }
 
-/// A skip that is allowed everywhere (e.g. Python's `requests` missing): prints why.
-pub fn skip(test: &str, reason: &str) {
-    println!("e2e: SKIP {test}: {reason}");
-}
-
-/// A missing piece of the test setup: a printed skip on a developer's machine, a failure under CI.
-pub fn missing(test: &str, reason: &str) {
-    if under_ci() {
-        panic!("e2e: {test}: {reason} (CI=true: a missing piece is a failure, not a skip)");
-    }
-    println!("e2e: SKIP {test}: {reason} (outside CI this is a skip; under CI=true it fails)");
-}
-
-pub fn free_port() -> Result<u16> {
-    let l = TcpListener::bind("127.0.0.1:0").context("bind 127.0.0.1:0")?;
-    Ok(l.local_addr()?.port())
+/// SIGINT (a clean shutdown), then SIGKILL after 5 s.
+pub fn stop_child(child: &mut Child) {
+    test_support::stop_child(child, test_support::STOP_GRACE);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -227,37 +172,6 @@ fn spawn_logged(mut c: Command, tag: &'static str, echo: bool) -> Result<(Child,
         log.follow(e, tag, echo);
     }
     Ok((child, log))
-}
-
-/// SIGINT (a clean shutdown), then SIGKILL after 5 s.
-pub fn stop_child(child: &mut Child) {
-    if let Ok(Some(_)) = child.try_wait() {
-        return;
-    }
-    let _ = Command::new("kill")
-        .args(["-INT", &child.id().to_string()])
-        .stderr(Stdio::null())
-        .status();
-    let t = Instant::now();
-    while t.elapsed() < Duration::from_secs(5) {
-        if let Ok(Some(_)) = child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-fn wait_port(port: u16, within: Duration) -> bool {
-    let t = Instant::now();
-    while t.elapsed() < within {
-        if TcpStream::connect(("127.0.0.1", port)).is_ok() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    false
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -495,7 +409,7 @@ impl Browser {
         let mut c = Command::new(&p.chromedriver);
         c.arg(format!("--port={port}"));
         let (mut driver, driver_log) = spawn_logged(c, "chromedriver", false)?;
-        if !wait_port(port, Duration::from_secs(20)) {
+        if !test_support::wait_for_port(port, Duration::from_secs(20)) {
             stop_child(&mut driver);
             bail!(
                 "chromedriver did not listen on port {port} within 20 s:\n{}",
@@ -972,7 +886,7 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 pub async fn scenario(name: &str, body: impl AsyncFnOnce(&mut Ctx) -> Result<()>) {
     let p = match prereqs() {
         Ok(p) => p,
-        Err(why) => return missing(name, &why),
+        Err(why) => return skip_test(name, &why),
     };
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let t = Instant::now();
@@ -1075,27 +989,9 @@ pub fn chronological(mut rows: Vec<Row>) -> Vec<Row> {
     rows
 }
 
-/// The Python to use (E2E_PYTHON or python3) when it can `import MODULES` (comma-separated);
-/// otherwise the skip reason, naming the command that failed.
-pub fn python_with(modules: &str) -> std::result::Result<String, String> {
-    let py = std::env::var("E2E_PYTHON").unwrap_or_else(|_| "python3".into());
-    let ok = Command::new(&py)
-        .args(["-c", &format!("import {modules}")])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    if ok {
-        Ok(py)
-    } else {
-        Err(format!(
-            "`{py} -c 'import {modules}'` fails (pip install them, or set E2E_PYTHON to a Python that has them)"
-        ))
-    }
-}
+pub use test_support::python_with;
 
-/// Run a Python script with `requests` (E2E_PYTHON or python3). Ok(None) when there is no such
+/// Run a Python script with `requests` (PLAYGROUND_PYTHON or python3). Ok(None) when there is no such
 /// Python (the caller skips), Ok(Some(stdout)) when it ran.
 pub fn python_requests(script: &str, args: &[&str]) -> Result<Option<String>> {
     let Ok(py) = python_with("requests") else {

@@ -105,7 +105,7 @@ async fn own_flask_app_with_flask_cors() {
     let name = "own_flask_app_with_flask_cors";
     let py = match python_with("flask, flask_cors") {
         Ok(py) => py,
-        Err(reason) => return skip(name, &reason),
+        Err(reason) => return skip_test(name, &reason),
     };
     scenario(name, async |cx| {
         let page = cx.server(&[])?;

@@ -16,7 +16,7 @@ for _ in range(3):
 async fn python_requests_session_shows_up_live() {
     let name = "python_requests_session_shows_up_live";
     if let Err(reason) = python_with("requests") {
-        return skip(name, &reason);
+        return skip_test(name, &reason);
     }
     scenario(name, async |cx| {
         let server = cx.server(&[])?;

@@ -39,7 +39,7 @@ async fn chapter_scenario_through_trunk_serve_proxy() {
     let name = "chapter_scenario_through_trunk_serve_proxy";
     let _port = PORT_5000.lock().unwrap_or_else(|e| e.into_inner());
     if let Err(why) = trunk_and_port_5000() {
-        return missing(name, &why);
+        return skip_test(name, &why);
     }
     scenario(name, async |cx| {
         let server = Server::start_on(&cx.p, 5000, false, &[])?;
@@ -93,11 +93,11 @@ async fn own_flask_through_trunk_serve_proxy() {
     let name = "own_flask_through_trunk_serve_proxy";
     let py = match python_with("flask") {
         Ok(py) => py,
-        Err(reason) => return skip(name, &reason),
+        Err(reason) => return skip_test(name, &reason),
     };
     let _port = PORT_5000.lock().unwrap_or_else(|e| e.into_inner());
     if let Err(why) = trunk_and_port_5000() {
-        return missing(name, &why);
+        return skip_test(name, &why);
     }
     scenario(name, async |cx| {
         let flask = PythonPeer::start(&py, FLASK_APP, &["5000"], 5000)?;

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::Pg;
+use crate::app::Playground;
 use crate::content::{scenario, Block, CodeBlock, CHAPTER};
 
 #[component]
@@ -21,17 +21,19 @@ pub fn Chapter() -> impl IntoView {
 
 #[component]
 fn Code(index: usize, c: CodeBlock) -> impl IntoView {
-    let pg = expect_context::<Pg>();
+    let playground = expect_context::<Playground>();
     let runnable = c
         .run
         .and_then(scenario)
         .filter(|_| !c.statements.is_empty());
     let mine = move || {
-        pg.run
+        playground
+            .run
             .with(|r| r.as_ref().is_some_and(|r| r.block == index))
     };
     let running = move || {
-        pg.run
+        playground
+            .run
             .with(|r| r.as_ref().is_some_and(|r| r.block == index && r.running))
     };
     view! {
@@ -42,7 +44,7 @@ fn Code(index: usize, c: CodeBlock) -> impl IntoView {
                 <div class="run-bar">
                     <button type="button" class="run" data-testid="run-in-playground"
                         prop:disabled=running
-                        on:click=move |_| pg.run_block(index, s, c.statements)>
+                        on:click=move |_| playground.run_block(index, s, c.statements)>
                         {move || if running() { "Running…" } else { "▶ Run in playground" }}
                     </button>
                     <span class="muted small">
@@ -65,14 +67,14 @@ fn Code(index: usize, c: CodeBlock) -> impl IntoView {
 
 #[component]
 fn RunResult(index: usize) -> impl IntoView {
-    let pg = expect_context::<Pg>();
-    let outcome = move || pg.run.get().filter(|r| r.block == index);
+    let playground = expect_context::<Playground>();
+    let outcome = move || playground.run.get().filter(|r| r.block == index);
     let expected = move || {
         outcome()
             .map(|r| {
                 r.lines
                     .iter()
-                    .map(|(e, x, _, _)| format!(">>> {e}\n{x}"))
+                    .map(|l| format!(">>> {}\n{}", l.expression, l.chapter_printed))
                     .collect::<Vec<_>>()
                     .join("\n")
             })
@@ -82,9 +84,9 @@ fn RunResult(index: usize) -> impl IntoView {
         outcome().map(|r| {
             r.lines
                 .iter()
-                .map(|(e, _, a, same)| {
+                .map(|l| {
                     view! {
-                        <span class="stmt" class:same=*same>{format!(">>> {e}\n{a}\n")}</span>
+                        <span class="stmt" class:same=l.same>{format!(">>> {}\n{}\n", l.expression, l.got)}</span>
                     }
                 })
                 .collect_view()

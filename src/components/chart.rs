@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::Pg;
+use crate::app::Playground;
 use crate::model::chart::{layout, px, MAX_CHART_POINTS};
 
 const W: f64 = 480.0;
@@ -10,11 +10,11 @@ const H: f64 = 200.0;
 
 #[component]
 pub fn VisitChart() -> impl IntoView {
-    let pg = expect_context::<Pg>();
+    let playground = expect_context::<Playground>();
     // Only the newest exchanges are drawn: 480 units of width cannot show a thousand dots
     // apart, and each redraw costs one element per dot (the timeline keeps them all).
     let window = move || {
-        pg.timeline.with(|t| {
+        playground.timeline.with(|t| {
             let points = t.chart_points();
             let hidden = points.len().saturating_sub(MAX_CHART_POINTS);
             (layout(&points[hidden..], W, H), hidden)

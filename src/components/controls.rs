@@ -2,16 +2,16 @@
 
 use leptos::prelude::*;
 
-use crate::app::{Pg, SideState};
+use crate::app::{Playground, SideState};
 use crate::model::target::TargetKind;
 
 /// Target choice, timeout and the connection banner.
 #[component]
 pub fn TargetPanel() -> impl IntoView {
-    let pg = expect_context::<Pg>();
-    let kind_text = move || pg.kind.get().map(|k| k.as_str()).unwrap_or("");
-    let is = move |k: TargetKind| pg.kind.get() == Some(k);
-    let side = move || match pg.side.get() {
+    let playground = expect_context::<Playground>();
+    let kind_text = move || playground.kind.get().map(|k| k.as_str()).unwrap_or("");
+    let is = move |k: TargetKind| playground.kind.get() == Some(k);
+    let side = move || match playground.side.get() {
         SideState::Live => "side channel: live",
         SideState::Connecting => "side channel: connecting…",
         SideState::InPage => "side channel: in the page",
@@ -28,33 +28,33 @@ pub fn TargetPanel() -> impl IntoView {
             </div>
             <div class="target-choices" role="group" aria-label="Target">
                 <button type="button" data-testid="use-server" class:active=move || is(TargetKind::Server)
-                    on:click=move |_| pg.use_server()>"This page's server"</button>
+                    on:click=move |_| playground.use_server()>"This page's server"</button>
                 <button type="button" data-testid="use-simulated" class:active=move || is(TargetKind::Simulated)
-                    on:click=move |_| pg.use_simulated()>"Simulated (in this page)"</button>
+                    on:click=move |_| playground.use_simulated()>"Simulated (in this page)"</button>
             </div>
-            <form class="row custom" on:submit=move |ev| { ev.prevent_default(); pg.use_custom(); }>
+            <form class="row custom" on:submit=move |ev| { ev.prevent_default(); playground.use_custom(); }>
                 <label for="target-url">"Other server"</label>
                 <input id="target-url" type="url" data-testid="target-url" placeholder="http://localhost:5000"
-                    prop:value=move || pg.custom_url.get()
-                    on:input=move |ev| pg.custom_url.set(event_target_value(&ev))/>
+                    prop:value=move || playground.custom_url.get()
+                    on:input=move |ev| playground.custom_url.set(event_target_value(&ev))/>
                 <button type="submit" data-testid="use-custom" class:active=move || is(TargetKind::Custom)>"Use"</button>
             </form>
             <div class="row small">
                 <label for="timeout-ms">"Give up after"</label>
                 <input id="timeout-ms" type="number" min="100" max="60000" step="100" data-testid="timeout-ms"
-                    prop:value=move || pg.timeout_ms.get().to_string()
+                    prop:value=move || playground.timeout_ms.get().to_string()
                     on:input=move |ev| {
-                        if let Ok(v) = event_target_value(&ev).trim().parse::<u32>() { pg.timeout_ms.set(v.clamp(1, 600_000)); }
+                        if let Ok(v) = event_target_value(&ev).trim().parse::<u32>() { playground.timeout_ms.set(v.clamp(1, 600_000)); }
                     }/>
                 <span>"ms"</span>
                 <span class="muted side">{side}</span>
             </div>
             <div data-testid="banner" role="status" aria-live="polite"
-                class=move || format!("banner {}", pg.banner.with(|b| b.level))>
-                <strong>{move || pg.banner.with(|b| b.title.clone())}</strong>
-                <p>{move || super::rich(pg.banner.with(|b| b.detail.clone()))}</p>
-                <Show when=move || pg.banner.with(|b| b.offer_simulated)>
-                    <button type="button" class="secondary" on:click=move |_| pg.use_simulated()>
+                class=move || format!("banner {}", playground.banner.with(|b| b.level.css_class()))>
+                <strong>{move || playground.banner.with(|b| b.title.clone())}</strong>
+                <p>{move || super::rich(playground.banner.with(|b| b.detail.clone()))}</p>
+                <Show when=move || playground.banner.with(|b| b.offer_simulated)>
+                    <button type="button" class="secondary" on:click=move |_| playground.use_simulated()>
                         "Use the simulated server instead"
                     </button>
                 </Show>
@@ -66,8 +66,10 @@ pub fn TargetPanel() -> impl IntoView {
 /// Credentials, session switch, send buttons.
 #[component]
 pub fn Controls() -> impl IntoView {
-    let pg = expect_context::<Pg>();
-    let header = move || greeting_core::basic_auth_header(&pg.username.get(), &pg.password.get());
+    let playground = expect_context::<Playground>();
+    let header = move || {
+        greeting_core::basic_auth_header(&playground.username.get(), &playground.password.get())
+    };
     let decoded = move || {
         let h = header();
         let b64 = h.strip_prefix("Basic ").unwrap_or("").to_string();
@@ -76,20 +78,20 @@ pub fn Controls() -> impl IntoView {
             Err(e) => format!("base64 “{b64}”: {e}"),
         }
     };
-    let busy = move || pg.in_flight.get() > 0;
+    let busy = move || playground.in_flight.get() > 0;
     view! {
         <section class="card controls" aria-label="Request">
             <h2>"Request"</h2>
             <div class="grid2">
                 <label>"Username"
                     <input type="text" data-testid="username" autocomplete="off" spellcheck="false"
-                        prop:value=move || pg.username.get()
-                        on:input=move |ev| pg.username.set(event_target_value(&ev))/>
+                        prop:value=move || playground.username.get()
+                        on:input=move |ev| playground.username.set(event_target_value(&ev))/>
                 </label>
                 <label>"Password"
                     <input type="text" data-testid="password" autocomplete="off" spellcheck="false"
-                        prop:value=move || pg.password.get()
-                        on:input=move |ev| pg.password.set(event_target_value(&ev))/>
+                        prop:value=move || playground.password.get()
+                        on:input=move |ev| playground.password.set(event_target_value(&ev))/>
                 </label>
             </div>
             <p class="mono auth">
@@ -102,36 +104,36 @@ pub fn Controls() -> impl IntoView {
                 <legend>"Cookies"</legend>
                 <label class="mode">
                     <input type="radio" name="mode" data-testid="mode-session"
-                        prop:checked=move || pg.session_mode.get()
-                        on:change=move |_| pg.session_mode.set(true)/>
+                        prop:checked=move || playground.session_mode.get()
+                        on:change=move |_| playground.session_mode.set(true)/>
                     <span><strong>"Session: keep cookies"</strong>
                         <span class="muted">" — like a "<code>"requests.Session()"</code>": the cookie from each answer goes back with the next request."</span></span>
                 </label>
                 <label class="mode">
                     <input type="radio" name="mode" data-testid="mode-no-session"
-                        prop:checked=move || !pg.session_mode.get()
-                        on:change=move |_| pg.session_mode.set(false)/>
+                        prop:checked=move || !playground.session_mode.get()
+                        on:change=move |_| playground.session_mode.set(false)/>
                     <span><strong>"No session"</strong>
                         <span class="muted">" — like plain "<code>"requests.get(url, auth=...)"</code>" each time: no cookie is sent or kept."</span></span>
                 </label>
             </fieldset>
 
             <div class="actions">
-                <button type="button" class="primary" data-testid="send-once" on:click=move |_| pg.send_once()>"Send once"</button>
+                <button type="button" class="primary" data-testid="send-once" on:click=move |_| playground.send_once()>"Send once"</button>
                 <label class="count">"N = "
                     <input type="number" min="1" max="50" data-testid="count"
-                        prop:value=move || pg.count.get().to_string()
+                        prop:value=move || playground.count.get().to_string()
                         on:input=move |ev| {
-                            if let Ok(v) = event_target_value(&ev).trim().parse::<u32>() { pg.count.set(v.clamp(1, 50)); }
+                            if let Ok(v) = event_target_value(&ev).trim().parse::<u32>() { playground.count.set(v.clamp(1, 50)); }
                         }/>
                 </label>
-                <button type="button" data-testid="send-sequence" on:click=move |_| pg.send_sequence()>"Send N in a row"</button>
-                <button type="button" data-testid="send-parallel" on:click=move |_| pg.send_parallel()>"Send N at once"</button>
-                <button type="button" class="danger" data-testid="reset-session" on:click=move |_| pg.reset_session()>"Reset session"</button>
+                <button type="button" data-testid="send-sequence" on:click=move |_| playground.send_sequence()>"Send N in a row"</button>
+                <button type="button" data-testid="send-parallel" on:click=move |_| playground.send_parallel()>"Send N at once"</button>
+                <button type="button" class="danger" data-testid="reset-session" on:click=move |_| playground.reset_session()>"Reset session"</button>
                 <span class="muted small" aria-live="polite">{move || if busy() { "sending…" } else { "" }}</span>
             </div>
-            <Show when=move || pg.note.with(Option::is_some)>
-                <p class="note" data-testid="action-note">{move || pg.note.get().unwrap_or_default()}</p>
+            <Show when=move || playground.note.with(Option::is_some)>
+                <p class="note" data-testid="action-note">{move || playground.note.get().unwrap_or_default()}</p>
             </Show>
         </section>
     }

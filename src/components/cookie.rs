@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::Pg;
+use crate::app::Playground;
 use crate::model::cookie_view::{view as decode_view, CookieView};
 use crate::model::diff::{char_diff, Op};
 use crate::model::target::TargetKind;
@@ -10,11 +10,11 @@ use crate::net;
 
 #[component]
 pub fn CookiePanel() -> impl IntoView {
-    let pg = expect_context::<Pg>();
+    let playground = expect_context::<Playground>();
     // (number, cookie, previous (number, cookie))
     let pair = move || {
-        let sel = pg.selected.get();
-        pg.timeline.with(|t| {
+        let sel = playground.selected.get();
+        playground.timeline.with(|t| {
             t.cookie_pair(sel).map(|(cur, prev)| {
                 (
                     cur.number,
@@ -26,17 +26,17 @@ pub fn CookiePanel() -> impl IntoView {
     };
     let decoded = move || {
         let (_, cookie, _) = pair()?;
-        let key = pg.verify_key();
+        let key = playground.verify_key();
         Some(decode_view(
             &cookie,
             key.as_deref().map(str::as_bytes),
             net::now_ms() / 1000,
-            pg.max_age_secs(),
+            playground.max_age_secs(),
         ))
     };
     let empty_text = move || {
-        match pg.kind.get() {
-        Some(TargetKind::Custom) if pg.info.with(Option::is_none) => {
+        match playground.kind.get() {
+        Some(TargetKind::Custom) if playground.info.with(Option::is_none) => {
             "This server has no side channel, and a page script can never read Set-Cookie or an HttpOnly cookie: \
              its cookies stay invisible here (the browser still sends them)."
         }
@@ -117,13 +117,13 @@ fn Decoded(
 /// The simulated browser's cookie jar (simulated target only).
 #[component]
 pub fn CookieJar() -> impl IntoView {
-    let pg = expect_context::<Pg>();
+    let playground = expect_context::<Playground>();
     view! {
-        <Show when=move || pg.kind.get() == Some(TargetKind::Simulated)>
+        <Show when=move || playground.kind.get() == Some(TargetKind::Simulated)>
             <section class="card jar" aria-label="Simulated cookie jar">
                 <h2>"Cookie jar (simulated browser)"</h2>
                 <div data-testid="cookie-jar" class="mono wrap">
-                    {move || match pg.sim_jar.get() {
+                    {move || match playground.sim_jar.get() {
                         Some(v) => format!("session={v}  (HttpOnly; Path=/)"),
                         None => "empty: no session cookie".into(),
                     }}

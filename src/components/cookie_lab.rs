@@ -4,17 +4,17 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::Pg;
+use crate::app::Playground;
 use crate::model::cookie_view::Verdict;
 use crate::model::lab::{clean_input, inspect, plantable, resign, LabView};
+use crate::model::status::Level;
 use crate::model::target::{join, TargetKind};
 use crate::net;
 
 /// A line under the lab's buttons.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct Said {
-    /// `ok`, `warn`, `error`.
-    level: &'static str,
+    level: Level,
     text: String,
 }
 
@@ -55,7 +55,7 @@ async fn plant_on_server(base: &str, value: &str) -> Result<(), String> {
 
 #[component]
 pub fn CookieLab() -> impl IntoView {
-    let pg = expect_context::<Pg>();
+    let playground = expect_context::<Playground>();
     let input = RwSignal::new(String::new());
     let key = RwSignal::new(String::new());
     let key_touched = RwSignal::new(false);
@@ -66,7 +66,7 @@ pub fn CookieLab() -> impl IntoView {
     // The key field follows the key the page knows (simulated server, teaching mode) until
     // the learner types in it.
     Effect::new(move |_| {
-        let known = pg.verify_key();
+        let known = playground.verify_key();
         if !key_touched.get_untracked() {
             key.set(known.unwrap_or_default());
         }
@@ -74,7 +74,7 @@ pub fn CookieLab() -> impl IntoView {
     // A new cookie in the input: the editor shows its payload.
     Effect::new(move |_| {
         let i = input.get();
-        if let Ok(v) = inspect(&i, "", now_secs(), pg.max_age_secs()) {
+        if let Ok(v) = inspect(&i, "", now_secs(), playground.max_age_secs()) {
             edit.set(v.edit_text);
         }
     });
@@ -84,11 +84,16 @@ pub fn CookieLab() -> impl IntoView {
         if i.trim().is_empty() {
             return None;
         }
-        Some(inspect(&i, &key.get(), now_secs(), pg.max_age_secs()))
+        Some(inspect(
+            &i,
+            &key.get(),
+            now_secs(),
+            playground.max_age_secs(),
+        ))
     });
     // What the server's own key says, when the page knows it and the field holds another key.
     let server_verdict = move || {
-        let known = pg.verify_key()?;
+        let known = playground.verify_key()?;
         if known == key.get() {
             return None;
         }
@@ -97,13 +102,14 @@ pub fn CookieLab() -> impl IntoView {
             &value,
             Some(known.as_bytes()),
             now_secs(),
-            pg.max_age_secs(),
+            playground.max_age_secs(),
         )
         .ok()
         .map(|v| v.verdict)
     };
     let latest = move || {
-        pg.timeline
+        playground
+            .timeline
             .with(|t| {
                 t.entries
                     .iter()
@@ -111,15 +117,15 @@ pub fn CookieLab() -> impl IntoView {
                     .find_map(|e| e.cookie_out().map(str::to_string))
             })
             .or_else(|| {
-                if pg.kind.get() == Some(TargetKind::Simulated) {
-                    pg.sim_jar.get()
+                if playground.kind.get() == Some(TargetKind::Simulated) {
+                    playground.sim_jar.get()
                 } else {
                     None
                 }
             })
     };
     let key_source = move || {
-        match (pg.kind.get(), pg.verify_key()) {
+        match (playground.kind.get(), playground.verify_key()) {
         (_, Some(k)) if k != key.get() => "Not the server's key: the line “Server's key” above says what the server makes of the cookie.",
         (Some(TargetKind::Simulated), _) => "Prefilled with the simulated server's key.",
         (_, Some(_)) => "Prefilled with the server's key: it runs in teaching mode and told the page.",
@@ -131,11 +137,13 @@ pub fn CookieLab() -> impl IntoView {
         said.set(None);
         match resign(&edit.get_untracked(), &key.get_untracked(), now_secs()) {
             Ok(c) => {
-                let verified = pg.verify_key().is_some_and(|k| k == key.get_untracked());
+                let verified = playground
+                    .verify_key()
+                    .is_some_and(|k| k == key.get_untracked());
                 input.set(c);
                 planted.set(false);
                 said.set(Some(Said {
-                    level: "ok",
+                    level: Level::Ok,
                     text: if verified {
                         "Re-signed with the server's key: the new cookie is above. Plant it to use it.".into()
                     } else {
@@ -144,7 +152,7 @@ pub fn CookieLab() -> impl IntoView {
                 }));
             }
             Err(e) => said.set(Some(Said {
-                level: "error",
+                level: Level::Error,
                 text: e,
             })),
         }
@@ -154,31 +162,31 @@ pub fn CookieLab() -> impl IntoView {
         let value = clean_input(&input.get_untracked());
         if let Err(e) = plantable(&value) {
             said.set(Some(Said {
-                level: "error",
+                level: Level::Error,
                 text: format!("Cannot plant that: {e}"),
             }));
             return;
         }
-        let session_note = if pg.session_mode.get_untracked() {
+        let session_note = if playground.session_mode.get_untracked() {
             ""
         } else {
-            pg.session_mode.set(true);
+            playground.session_mode.set(true);
             " The cookie switch is now on “Session: keep cookies”, or the cookie would not be sent."
         };
-        match pg.kind.get_untracked() {
+        match playground.kind.get_untracked() {
             Some(TargetKind::Simulated) | None => {
-                pg.sim.write_value().plant(Some(value.clone()));
-                pg.sim_jar.set(Some(value));
+                playground.sim.write_value().plant(Some(value.clone()));
+                playground.sim_jar.set(Some(value));
                 planted.set(true);
                 said.set(Some(Said {
-                    level: "ok",
+                    level: Level::Ok,
                     text: format!("Planted in the simulated browser's cookie jar. Send a greeting to see what the server makes of it.{session_note}"),
                 }));
             }
             Some(_) => {
-                let base = pg.base.get_untracked();
+                let base = playground.base.get_untracked();
                 said.set(Some(Said {
-                    level: "ok",
+                    level: Level::Ok,
                     text: "Planting…".into(),
                 }));
                 spawn_local(async move {
@@ -186,14 +194,14 @@ pub fn CookieLab() -> impl IntoView {
                         Ok(()) => {
                             planted.set(true);
                             said.set(Some(Said {
-                                level: "ok",
+                                level: Level::Ok,
                                 text: format!(
                                     "Planted: the server set it as this browser's HttpOnly session cookie. Send a greeting to see what it makes of it.{session_note}"
                                 ),
                             }));
                         }
                         Err(e) => said.set(Some(Said {
-                            level: "error",
+                            level: Level::Error,
                             text: format!("Not planted: {e}"),
                         })),
                     }
@@ -243,11 +251,11 @@ pub fn CookieLab() -> impl IntoView {
                 <button type="button" data-testid="lab-plant" prop:disabled=move || input.with(|i| i.trim().is_empty())
                     on:click=move |_| do_plant()>"Plant in browser"</button>
                 <Show when=move || planted.get()>
-                    <button type="button" class="primary" data-testid="lab-send" on:click=move |_| pg.send_once()>"Send a greeting with it"</button>
+                    <button type="button" class="primary" data-testid="lab-send" on:click=move |_| playground.send_once()>"Send a greeting with it"</button>
                 </Show>
             </div>
             <p data-testid="lab-message" role="status" aria-live="polite"
-                class=move || format!("small lab-said {}", said.with(|s| s.as_ref().map(|s| s.level).unwrap_or("")))>
+                class=move || format!("small lab-said {}", said.with(|s| s.as_ref().map(|s| s.level.css_class()).unwrap_or("")))>
                 {move || said.with(|s| s.as_ref().map(|s| s.text.clone()).unwrap_or_default())}
             </p>
         </section>

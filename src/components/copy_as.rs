@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::Pg;
+use crate::app::Playground;
 use crate::model::copy_as::{curl, last_action, python, Recipe};
 use crate::model::share;
 use crate::model::target::TargetKind;
@@ -12,14 +12,14 @@ use crate::net;
 use super::reach::{copy_text, current_setup, page_address};
 
 /// The address a Python script or curl should use for the current target.
-fn target_base(pg: &Pg) -> (String, Option<&'static str>) {
-    match pg.kind.get() {
+fn target_base(playground: &Playground) -> (String, Option<&'static str>) {
+    match playground.kind.get() {
         Some(TargetKind::Simulated) | None => (
             "http://localhost:5000".into(),
             Some("The simulated server lives only in this page: start the real one with `cargo xtask run` (it listens on http://localhost:5000) to run this code."),
         ),
         _ => {
-            let base = pg.base.get();
+            let base = playground.base.get();
             (if base.is_empty() { net::page_origin() } else { base }, None)
         }
     }
@@ -53,16 +53,16 @@ fn describe(r: &Recipe, done: bool) -> String {
 
 #[component]
 pub fn CopyAs() -> impl IntoView {
-    let pg = expect_context::<Pg>();
+    let playground = expect_context::<Playground>();
     let recipe = Memo::new(move |_| {
-        let (base, _) = target_base(&pg);
-        match pg.timeline.with(|t| last_action(&t.entries, &base)) {
+        let (base, _) = target_base(&playground);
+        match playground.timeline.with(|t| last_action(&t.entries, &base)) {
             Some(r) => (r, true),
             None => (
                 Recipe {
-                    session: pg.session_mode.get(),
-                    username: pg.username.get(),
-                    password: pg.password.get(),
+                    session: playground.session_mode.get(),
+                    username: playground.username.get(),
+                    password: playground.password.get(),
                     count: 1,
                     parallel: false,
                     url: crate::model::target::join(&base, "/greeting"),
@@ -73,7 +73,7 @@ pub fn CopyAs() -> impl IntoView {
     });
     let py = Memo::new(move |_| recipe.with(|(r, _)| python(r)));
     let sh = Memo::new(move |_| recipe.with(|(r, _)| curl(r)));
-    let link = Memo::new(move |_| share::link(&page_address(), &current_setup(&pg)));
+    let link = Memo::new(move |_| share::link(&page_address(), &current_setup(&playground)));
     // The text the clipboard refused, shown to copy by hand.
     let fallback = RwSignal::new(None::<(String, String)>);
     let status = RwSignal::new(String::new());
@@ -95,7 +95,7 @@ pub fn CopyAs() -> impl IntoView {
     };
     // The page's keyboard shortcut lives here: Ctrl/Cmd+Enter sends once.
     let section = NodeRef::<leptos::html::Section>::new();
-    super::reach::install_shortcuts(pg, section);
+    super::reach::install_shortcuts(playground, section);
     let fallback_ref = NodeRef::<leptos::html::Textarea>::new();
     Effect::new(move |_| {
         if fallback.with(Option::is_some) {
@@ -109,7 +109,7 @@ pub fn CopyAs() -> impl IntoView {
         <section class="card copy-as" aria-labelledby="copy-as-h" node_ref=section>
             <h2 id="copy-as-h">"Do it yourself: Python and curl"</h2>
             <p class="small" data-testid="copy-summary">{move || recipe.with(|(r, done)| describe(r, *done))}</p>
-            {move || target_base(&pg).1.map(|n| view! { <p class="muted small">{super::rich(n.to_string())}</p> })}
+            {move || target_base(&playground).1.map(|n| view! { <p class="muted small">{super::rich(n.to_string())}</p> })}
             <div class="copy-block">
                 <div class="row spread">
                     <h3 id="copy-python-h">"Python (requests)"</h3>

@@ -4,7 +4,7 @@
 
 use leptos::prelude::*;
 
-use crate::app::Pg;
+use crate::app::Playground;
 use crate::model::exercises::{newly_solved, Exercise, Needs, EXERCISES};
 use crate::model::progress::{Loaded, Progress, STORAGE_KEY};
 use crate::model::target::TargetKind;
@@ -81,13 +81,13 @@ impl State {
 
 #[component]
 pub fn Exercises() -> impl IntoView {
-    let pg = expect_context::<Pg>();
+    let playground = expect_context::<Playground>();
     let st = State::load();
 
     // Check the unsolved exercises whenever the timeline changes.
     Effect::new(move |_| {
         let from = st.from.get();
-        let solved: Vec<&'static Exercise> = pg.timeline.with(|t| {
+        let solved: Vec<&'static Exercise> = playground.timeline.with(|t| {
             if t.len() < from {
                 // The list was cleared: everything in it is new.
                 st.from.set(0);
@@ -141,7 +141,7 @@ pub fn Exercises() -> impl IntoView {
                 <button type="button" class="link small" data-testid="progress-reset"
                     on:click=move |_| {
                         st.progress.set(Progress::default());
-                        st.from.set(pg.timeline.with_untracked(|t| t.len()));
+                        st.from.set(playground.timeline.with_untracked(|t| t.len()));
                         st.writable.set_value(true);
                         st.save();
                         st.announce.set("Progress reset: every exercise is open again.".into());
@@ -155,7 +155,7 @@ pub fn Exercises() -> impl IntoView {
 
 #[component]
 fn ExerciseItem(x: &'static Exercise, st: State, open: bool, number: usize) -> impl IntoView {
-    let pg = expect_context::<Pg>();
+    let playground = expect_context::<Playground>();
     let id = x.id;
     let solved = move || st.progress.with(|p| p.is_solved(id));
     let shown = move || {
@@ -164,12 +164,12 @@ fn ExerciseItem(x: &'static Exercise, st: State, open: bool, number: usize) -> i
             .min(x.hints.len())
     };
     let needs_note = move || {
-        let kind = pg.kind.get();
+        let kind = playground.kind.get();
         match (x.check.needs(), kind) {
             (Needs::OtherClients, Some(TargetKind::Simulated)) => Some(
                 "This one needs the real greeting server: the simulated server lives in this page, so no other program can reach it.",
             ),
-            (Needs::OtherClients | Needs::Reports, Some(TargetKind::Custom)) if pg.info.with(Option::is_none) => Some(
+            (Needs::OtherClients | Needs::Reports, Some(TargetKind::Custom)) if playground.info.with(Option::is_none) => Some(
                 "This one needs to see the cookies each request carried: the greeting server's side channel or the simulated server.",
             ),
             _ => None,

@@ -12,7 +12,7 @@ mod timeline;
 
 use leptos::prelude::*;
 
-use crate::app::{Options, Pg};
+use crate::app::{Options, Playground};
 use crate::model::target::TargetKind;
 
 pub use chapter::Chapter;
@@ -28,14 +28,14 @@ pub use timeline::TimelineView;
 #[component]
 pub fn App(#[prop(optional)] options: Option<Options>) -> impl IntoView {
     let options = options.unwrap_or_default();
-    let pg = Pg::new(&options);
-    provide_context(pg);
+    let playground = Playground::new(&options);
+    provide_context(playground);
     // A shared link (?user=&session=&n=&target=) sets the page up.
-    let start = reach::apply_link(pg, options.start);
+    let start = reach::apply_link(playground, options.start);
     match start {
-        Some(TargetKind::Simulated) => pg.use_simulated(),
-        Some(TargetKind::Custom) => pg.use_custom(),
-        Some(TargetKind::Server) | None => pg.use_server(),
+        Some(TargetKind::Simulated) => playground.use_simulated(),
+        Some(TargetKind::Custom) => playground.use_custom(),
+        Some(TargetKind::Server) | None => playground.use_server(),
     }
     view! {
         <header class="topbar">

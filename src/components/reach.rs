@@ -4,23 +4,23 @@
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::app::Pg;
+use crate::app::Playground;
 use crate::model::share::{self, Setup, ShareTarget};
 use crate::model::target::TargetKind;
 
 /// Ctrl+Enter (Cmd+Enter on a Mac) sends one greeting, wherever the focus is. `anchor` is an
 /// element of the page: once it has left the document (the page was unmounted), the shortcut
 /// does nothing, even before the listener is removed (which waits for the reactive owner).
-pub fn install_shortcuts(pg: Pg, anchor: NodeRef<leptos::html::Section>) {
+pub fn install_shortcuts(playground: Playground, anchor: NodeRef<leptos::html::Section>) {
     let handle = window_event_listener(leptos::ev::keydown, move |e| {
         let mounted = anchor.get_untracked().is_some_and(|el| el.is_connected());
-        if !mounted || pg.username.try_get_untracked().is_none() {
+        if !mounted || playground.username.try_get_untracked().is_none() {
             return;
         }
         if (e.ctrl_key() || e.meta_key()) && e.key() == "Enter" && !e.repeat() && !e.is_composing()
         {
             e.prevent_default();
-            pg.send_once();
+            playground.send_once();
         }
     });
     on_cleanup(move || handle.remove());
@@ -37,14 +37,14 @@ pub fn page_address() -> String {
 }
 
 /// The setup the page has now, as a link carries it.
-pub fn current_setup(pg: &Pg) -> Setup {
+pub fn current_setup(playground: &Playground) -> Setup {
     Setup {
-        user: Some(pg.username.get()).filter(|u| !u.is_empty() && !u.contains(':')),
-        session: Some(pg.session_mode.get()),
-        count: Some(pg.count.get().clamp(1, 50)),
-        target: match pg.kind.get() {
+        user: Some(playground.username.get()).filter(|u| !u.is_empty() && !u.contains(':')),
+        session: Some(playground.session_mode.get()),
+        count: Some(playground.count.get().clamp(1, 50)),
+        target: match playground.kind.get() {
             Some(TargetKind::Simulated) => Some(ShareTarget::Simulated),
-            Some(TargetKind::Custom) => Some(ShareTarget::Url(pg.base.get())),
+            Some(TargetKind::Custom) => Some(ShareTarget::Url(playground.base.get())),
             Some(TargetKind::Server) => Some(ShareTarget::Server),
             None => None,
         },
@@ -53,7 +53,7 @@ pub fn current_setup(pg: &Pg) -> Setup {
 
 /// Applies the setup in the page's URL (`?user=...&session=...&n=...&target=...`) and returns
 /// the target to start on. An explicit `start` (tests, the caller) wins over the link's target.
-pub fn apply_link(pg: Pg, start: Option<TargetKind>) -> Option<TargetKind> {
+pub fn apply_link(playground: Playground, start: Option<TargetKind>) -> Option<TargetKind> {
     let search = web_sys::window()
         .and_then(|w| w.location().search().ok())
         .unwrap_or_default();
@@ -63,17 +63,17 @@ pub fn apply_link(pg: Pg, start: Option<TargetKind>) -> Option<TargetKind> {
     }
     let mut said = Vec::new();
     if let Some(u) = &setup.user {
-        if *u != pg.username.get_untracked() {
-            pg.username.set(u.clone());
+        if *u != playground.username.get_untracked() {
+            playground.username.set(u.clone());
             // The link never carries a password: the default one belongs to the default user.
-            pg.password.set(String::new());
+            playground.password.set(String::new());
             said.push(format!(
                 "user {u} (type the password: links never carry it)"
             ));
         }
     }
     if let Some(k) = setup.session {
-        pg.session_mode.set(k);
+        playground.session_mode.set(k);
         said.push(if k {
             "session: keep cookies".into()
         } else {
@@ -81,7 +81,7 @@ pub fn apply_link(pg: Pg, start: Option<TargetKind>) -> Option<TargetKind> {
         });
     }
     if let Some(n) = setup.count {
-        pg.count.set(n);
+        playground.count.set(n);
         said.push(format!("N = {n}"));
     }
     let target = match (&setup.target, start) {
@@ -89,14 +89,15 @@ pub fn apply_link(pg: Pg, start: Option<TargetKind>) -> Option<TargetKind> {
         (Some(ShareTarget::Server), None) => Some(TargetKind::Server),
         (Some(ShareTarget::Simulated), None) => Some(TargetKind::Simulated),
         (Some(ShareTarget::Url(u)), None) => {
-            pg.custom_url.set(u.clone());
+            playground.custom_url.set(u.clone());
             said.push(format!("server {u}"));
             Some(TargetKind::Custom)
         }
         (None, None) => None,
     };
     if !said.is_empty() {
-        pg.note
+        playground
+            .note
             .set(Some(format!("Set up from the link: {}.", said.join(", "))));
     }
     target

@@ -1,6 +1,6 @@
 //! The timeline of exchanges: the page's own and other clients'.
 //!
-//! The model (`pg.timeline`) keeps every exchange; the list draws the newest [`WINDOW`] of them
+//! The model (`playground.timeline`) keeps every exchange; the list draws the newest [`WINDOW`] of them
 //! (a button shows earlier ones), one row per exchange number. Rows do not watch the timeline
 //! themselves: one effect does, and hands each drawn row its entry's revision through the row's
 //! own signal, so an answer or a report arriving redraws that row and no other, and a change to
@@ -12,7 +12,7 @@ use leptos::prelude::*;
 
 use greeting_core::{Header, SessionIn};
 
-use crate::app::Pg;
+use crate::app::Playground;
 use crate::model::timeline::{Exchange, Source};
 use crate::net;
 
@@ -35,12 +35,12 @@ struct DrawnRows(StoredValue<HashMap<usize, (RwSignal<RowKey>, RowKey)>>);
 
 #[component]
 pub fn TimelineView() -> impl IntoView {
-    let pg = expect_context::<Pg>();
+    let playground = expect_context::<Playground>();
     let drawn = DrawnRows(StoredValue::new(HashMap::new()));
     // The one subscriber of the timeline among the rows: tells each drawn row whose entry moved.
     Effect::new(move |_| {
         let mut moved = Vec::new();
-        pg.timeline.with(|t| {
+        playground.timeline.with(|t| {
             drawn.0.update_value(|rows| {
                 for (&n, (sig, last)) in rows.iter_mut() {
                     let key = row_key(t, n);
@@ -55,9 +55,9 @@ pub fn TimelineView() -> impl IntoView {
             sig.try_set(key);
         }
     });
-    let len = Memo::new(move |_| pg.timeline.with(|t| t.len()));
+    let len = Memo::new(move |_| playground.timeline.with(|t| t.len()));
     // (the page's exchanges, of which finished): the totals, whatever the list draws.
-    let page_counts = Memo::new(move |_| pg.timeline.with(|t| t.page_counts()));
+    let page_counts = Memo::new(move |_| playground.timeline.with(|t| t.page_counts()));
     // Keep the newest row in view while the reader is at the bottom of the list; leave the list
     // where it is when they scrolled up to read.
     let at_bottom = StoredValue::new(true);
@@ -81,7 +81,7 @@ pub fn TimelineView() -> impl IntoView {
     let queued = StoredValue::new(false);
     Effect::new(move |_| {
         // Any change may add rows or make the newest ones taller (an answer on two lines).
-        pg.timeline.track();
+        playground.timeline.track();
         if at_bottom.get_value() && !queued.get_value() {
             queued.set_value(true);
             // In the next frame, whose layout the browser does anyway, rather than forcing one
@@ -129,10 +129,10 @@ pub fn TimelineView() -> impl IntoView {
             <div class="row spread">
                 <h2>"Exchanges"</h2>
                 <button type="button" class="link small" data-testid="clear-list" on:click=move |_| {
-                    pg.timeline.update(|t| t.clear());
-                    pg.expanded.set(Vec::new());
-                    pg.selected.set(None);
-                    pg.note.set(None);
+                    playground.timeline.update(|t| t.clear());
+                    playground.expanded.set(Vec::new());
+                    playground.selected.set(None);
+                    playground.note.set(None);
                     shown.set(WINDOW);
                     at_bottom.set_value(true);
                 }>"Clear list"</button>
@@ -238,8 +238,8 @@ impl RowState {
 
 #[component]
 fn ExchangeRow(n: usize, drawn: DrawnRows) -> impl IntoView {
-    let pg = expect_context::<Pg>();
-    let initial = pg.timeline.with_untracked(|t| row_key(t, n));
+    let playground = expect_context::<Playground>();
+    let initial = playground.timeline.with_untracked(|t| row_key(t, n));
     let key = RwSignal::new(initial);
     drawn.0.update_value(|rows| {
         rows.insert(n, (key, initial));
@@ -257,19 +257,20 @@ fn ExchangeRow(n: usize, drawn: DrawnRows) -> impl IntoView {
     let state = Memo::new(move |_| {
         // `get`, not `track`: a memo nobody read yet has no value (and no sources) to track.
         revision.get();
-        pg.timeline
+        playground
+            .timeline
             .with_untracked(|t| t.get(n).map(RowState::of))
             .unwrap_or_default()
     });
     let error = Memo::new(move |_| state.with(|s| s.error.clone()));
     let who = Memo::new(move |_| state.with(|s| s.who.clone()));
-    let (source, at_ms) = pg
+    let (source, at_ms) = playground
         .timeline
         .with_untracked(|t| t.get(n).map(|e| (e.source, e.at_ms)))
         .unwrap_or((Source::Page, 0));
-    let expanded = Memo::new(move |_| pg.expanded.with(|v| v.contains(&n)));
+    let expanded = Memo::new(move |_| playground.expanded.with(|v| v.contains(&n)));
     let toggle = move || {
-        pg.expanded.update(|v| {
+        playground.expanded.update(|v| {
             if let Some(i) = v.iter().position(|x| *x == n) {
                 v.remove(i);
             } else {
@@ -280,12 +281,12 @@ fn ExchangeRow(n: usize, drawn: DrawnRows) -> impl IntoView {
     view! {
         <li data-testid="exchange-row" class="exchange" class:other=source == Source::Other
             class:pending=move || state.with(|s| s.pending)
-            class:selected=move || pg.selected.get() == Some(n)
+            class:selected=move || playground.selected.get() == Some(n)
             data-exchange=n.to_string()
             data-status=move || state.with(|s| s.status.map(|x| x.to_string()))
             data-visit=move || state.with(|s| s.visit.map(|v| v.to_string()))
             data-source=source.as_str()>
-            <div class="xrow" on:click=move |_| if state.with_untracked(|s| s.has_cookie) { pg.selected.set(Some(n)) }>
+            <div class="xrow" on:click=move |_| if state.with_untracked(|s| s.has_cookie) { playground.selected.set(Some(n)) }>
                 <span class="num">{format!("#{n}")}</span>
                 <span class="time mono">{net::clock(at_ms)}</span>
                 <span class=move || state.with(|s| status_class(s.status))>{move || state.with(RowState::status_text)}</span>
@@ -346,10 +347,12 @@ fn session_in_text(s: &SessionIn) -> String {
 /// The headers and body of exchange `n`, redrawn when its revision moves (only while open).
 #[component]
 fn Details(n: usize, revision: Memo<Option<u32>>) -> impl IntoView {
-    let pg = expect_context::<Pg>();
+    let playground = expect_context::<Playground>();
     move || {
         revision.get();
-        pg.timeline.with_untracked(|t| t.get(n).map(details))
+        playground
+            .timeline
+            .with_untracked(|t| t.get(n).map(details))
     }
 }
 

@@ -19,6 +19,36 @@ pub struct RunResponse {
     pub error: Option<String>,
 }
 
+/// One `>>>` line of a "Run in playground" comparison.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ComparedLine {
+    /// The Python expression (`r1.json()`).
+    pub expression: String,
+    /// What the chapter printed for it.
+    pub chapter_printed: String,
+    /// What it prints with the responses the page just got (or `# why not`).
+    pub got: String,
+    /// Whether both tell the same story ([`same_story`]).
+    pub same: bool,
+}
+
+impl ComparedLine {
+    /// Evaluates `expression` against `responses` and compares with what the chapter printed.
+    pub fn compute(
+        expression: &str,
+        chapter_printed: &str,
+        responses: &[RunResponse],
+    ) -> ComparedLine {
+        let got = eval(expression, responses).unwrap_or_else(|e| format!("# {e}"));
+        ComparedLine {
+            expression: expression.to_string(),
+            chapter_printed: chapter_printed.to_string(),
+            same: same_story(chapter_printed, &got),
+            got,
+        }
+    }
+}
+
 /// Strips one `print( ... )` around an expression.
 fn unwrap_print(expr: &str) -> &str {
     let e = expr.trim();
@@ -207,6 +237,16 @@ mod tests {
         assert!(eval("r1.json()", &[failed])
             .unwrap_err()
             .contains("server down"));
+    }
+
+    #[test]
+    fn compared_lines_mark_what_matches() {
+        let rs = [resp("r1", "{\"message\": \"Welcome, cobra!\"}")];
+        let line = ComparedLine::compute("r1.json()", "{'message': 'Welcome, cobra!'}", &rs);
+        assert!(line.same);
+        assert_eq!(line.got, "{'message': 'Welcome, cobra!'}");
+        let line = ComparedLine::compute("r1.cookies", "<RequestsCookieJar[]>", &rs);
+        assert!(!line.same && line.got.starts_with("# "), "{line:?}");
     }
 
     #[test]

@@ -79,16 +79,53 @@ impl Context {
     }
 }
 
-/// A classified failure: a short code (stable, for tests and CSS), a title and what to do.
+/// Which kind of failure an [`Explanation`] is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Code {
+    Timeout,
+    Redirect,
+    Unauthorized,
+    ProxyBackendDown,
+    ServerError,
+    NotFound,
+    ClientError,
+    NotJson,
+    MixedContent,
+    ServerDown,
+    Cors,
+    UnreachableOrCors,
+}
+
+impl Code {
+    /// A stable kebab-case name (`server-down`), for tests and CSS.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::Timeout => "timeout",
+            Code::Redirect => "redirect",
+            Code::Unauthorized => "unauthorized",
+            Code::ProxyBackendDown => "proxy-backend-down",
+            Code::ServerError => "server-error",
+            Code::NotFound => "not-found",
+            Code::ClientError => "client-error",
+            Code::NotJson => "not-json",
+            Code::MixedContent => "mixed-content",
+            Code::ServerDown => "server-down",
+            Code::Cors => "cors",
+            Code::UnreachableOrCors => "unreachable-or-cors",
+        }
+    }
+}
+
+/// A classified failure: what kind, a title and what to do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Explanation {
-    pub code: &'static str,
+    pub code: Code,
     pub title: String,
+    /// May hold `code` spans in backticks.
     pub detail: String,
 }
 
-const START_SERVER: &str =
-    "Start it with `cargo xtask run` in the project folder (or `cargo run -p greeting-server`).";
+const START_SERVER: &str = super::status::START_GREETING_SERVER;
 
 /// Bodies larger than this are cut before the page keeps or shows them.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -125,7 +162,7 @@ pub fn classify(failure: &Failure, ctx: &Context) -> Explanation {
     let target = ctx.target_url();
     match failure {
         Failure::Timeout { after_ms } => Explanation {
-            code: "timeout",
+            code: Code::Timeout,
             title: format!("No answer within {after_ms} ms"),
             detail: format!(
                 "The page gave up and aborted the request. The server at {target} accepted the connection or is unreachable \
@@ -135,7 +172,7 @@ pub fn classify(failure: &Failure, ctx: &Context) -> Explanation {
         },
         Failure::Network { message } => classify_network(message, ctx),
         Failure::Redirect => Explanation {
-            code: "redirect",
+            code: Code::Redirect,
             title: "The server answered with a redirect (3xx)".into(),
             detail: format!(
                 "{target} sent the request somewhere else instead of answering it. The playground reports redirects \
@@ -145,7 +182,7 @@ pub fn classify(failure: &Failure, ctx: &Context) -> Explanation {
             ),
         },
         Failure::Status { status: 401, body } => Explanation {
-            code: "unauthorized",
+            code: Code::Unauthorized,
             title: "401 Unauthorized: the server did not accept the username and password".into(),
             detail: format!(
                 "Check the credentials (the chapter uses cobra / hiss). A 401 never touches the session: no cookie is set. \
@@ -157,7 +194,7 @@ pub fn classify(failure: &Failure, ctx: &Context) -> Explanation {
             let proxy = ctx.via_dev_proxy && matches!(ctx.kind, TargetKind::Server) && matches!(status, 500 | 502 | 503 | 504);
             if proxy {
                 Explanation {
-                    code: "proxy-backend-down",
+                    code: Code::ProxyBackendDown,
                     title: format!("{status} from the development proxy: the greeting server is not answering"),
                     detail: format!(
                         "This page runs under `trunk serve`, which forwards /greeting to the greeting server on port 5000. \
@@ -167,7 +204,7 @@ pub fn classify(failure: &Failure, ctx: &Context) -> Explanation {
                 }
             } else {
                 Explanation {
-                    code: "server-error",
+                    code: Code::ServerError,
                     title: format!("{status}: the server failed while answering"),
                     detail: format!(
                         "A 5xx status means the server itself ran into a problem; its terminal shows the details \
@@ -178,7 +215,7 @@ pub fn classify(failure: &Failure, ctx: &Context) -> Explanation {
             }
         }
         Failure::Status { status: 404, body } => Explanation {
-            code: "not-found",
+            code: Code::NotFound,
             title: "404: there is no /greeting at this address".into(),
             detail: format!(
                 "Something answers at {target}, but it is not the greeting server (or it was started without the \
@@ -187,12 +224,12 @@ pub fn classify(failure: &Failure, ctx: &Context) -> Explanation {
             ),
         },
         Failure::Status { status, body } => Explanation {
-            code: "client-error",
+            code: Code::ClientError,
             title: format!("Status {status}"),
             detail: format!("The server refused the request. The body: {}", excerpt(body, 300)),
         },
         Failure::NotJson { status, body, content_type } => Explanation {
-            code: "not-json",
+            code: Code::NotJson,
             title: format!("Status {status}, but the body is not the greeting's JSON"),
             detail: format!(
                 "Expected JSON like {{\"message\": \"Welcome, cobra!\"}}; got {} starting with: {}. \
@@ -215,7 +252,7 @@ fn classify_network(message: &str, ctx: &Context) -> Explanation {
             .is_some_and(|t| t.scheme == "http" && !t.is_loopback());
     if mixed {
         return Explanation {
-            code: "mixed-content",
+            code: Code::MixedContent,
             title: "Blocked: an https page may not call an http server".into(),
             detail: format!("The browser blocks requests from {page} to {target}. Serve both over the same scheme."),
         };
@@ -236,7 +273,7 @@ fn classify_network(message: &str, ctx: &Context) -> Explanation {
             ""
         };
         return Explanation {
-            code: "server-down",
+            code: Code::ServerDown,
             title: "The server is not answering".into(),
             detail: format!("Nothing answered at {target}: the greeting server has stopped or was never started.{proxy} {START_SERVER}{raw}"),
         };
@@ -249,7 +286,7 @@ fn classify_network(message: &str, ctx: &Context) -> Explanation {
     );
     match ctx.probe {
         Probe::Reachable => Explanation {
-            code: "cors",
+            code: Code::Cors,
             title: "Refused by CORS: the server answered, but not to this page".into(),
             detail: format!(
                 "Something is listening at {target}, but its answer did not allow {page} to read it{}. {cors_fix}{hint}{raw}",
@@ -257,7 +294,7 @@ fn classify_network(message: &str, ctx: &Context) -> Explanation {
             ),
         },
         Probe::Unreachable => Explanation {
-            code: "server-down",
+            code: Code::ServerDown,
             title: format!("Nothing is listening at {target}"),
             detail: format!(
                 "The connection failed. Is the server running, on this port? {START_SERVER} \
@@ -265,7 +302,7 @@ fn classify_network(message: &str, ctx: &Context) -> Explanation {
             ),
         },
         Probe::NotTried => Explanation {
-            code: "unreachable-or-cors",
+            code: Code::UnreachableOrCors,
             title: format!("No usable answer from {target}"),
             detail: format!(
                 "Either no server is running there ({START_SERVER}) or it refused this page by CORS. {cors_fix}{hint}{raw}"
@@ -287,7 +324,7 @@ mod tests {
             via_dev_proxy: false,
         };
         let e = classify(&Failure::Redirect, &ctx);
-        assert_eq!(e.code, "redirect");
+        assert_eq!(e.code, Code::Redirect);
         assert!(e.detail.contains("final URL"));
     }
 
@@ -329,7 +366,7 @@ mod tests {
     #[test]
     fn same_origin_network_failure_is_a_stopped_server() {
         let e = classify(&net(), &ctx("http://localhost:5000", None, Probe::NotTried));
-        assert_eq!(e.code, "server-down");
+        assert_eq!(e.code, Code::ServerDown);
         assert!(e.detail.contains("cargo xtask run"));
         assert_ne!(e.title, "Failed to fetch");
     }
@@ -344,7 +381,7 @@ mod tests {
                 Probe::Reachable,
             ),
         );
-        assert_eq!(e.code, "cors");
+        assert_eq!(e.code, Code::Cors);
         assert!(e.detail.contains("--allow-origin http://localhost:8080"));
         assert!(e.detail.contains("Access-Control-Allow-Credentials: true"));
         assert!(!e.detail.contains("127.0.0.1"));
@@ -360,7 +397,7 @@ mod tests {
                 Probe::Unreachable,
             ),
         );
-        assert_eq!(e.code, "server-down");
+        assert_eq!(e.code, Code::ServerDown);
         assert!(e.title.contains("localhost:5999"));
     }
 
@@ -374,7 +411,7 @@ mod tests {
                 Probe::Reachable,
             ),
         );
-        assert_eq!(e.code, "cors");
+        assert_eq!(e.code, Code::Cors);
         assert!(e
             .detail
             .contains("localhost and 127.0.0.1 are different sites"));
@@ -390,7 +427,7 @@ mod tests {
                 Probe::NotTried,
             ),
         );
-        assert_eq!(e.code, "unreachable-or-cors");
+        assert_eq!(e.code, Code::UnreachableOrCors);
         assert!(e.detail.contains("cargo xtask run") && e.detail.contains("CORS"));
     }
 
@@ -404,7 +441,7 @@ mod tests {
                 Probe::NotTried,
             ),
         );
-        assert_eq!(e.code, "mixed-content");
+        assert_eq!(e.code, Code::MixedContent);
     }
 
     #[test]
@@ -419,7 +456,7 @@ mod tests {
                 &c
             )
             .code,
-            "unauthorized"
+            Code::Unauthorized
         );
         let e = classify(
             &Failure::Status {
@@ -428,7 +465,7 @@ mod tests {
             },
             &c,
         );
-        assert_eq!(e.code, "server-error");
+        assert_eq!(e.code, Code::ServerError);
         assert!(
             e.detail.contains("<h1>Internal Server Error</h1>"),
             "HTML is quoted as text, the view escapes it"
@@ -442,7 +479,7 @@ mod tests {
                 &c
             )
             .code,
-            "not-found"
+            Code::NotFound
         );
         assert_eq!(
             classify(
@@ -453,7 +490,7 @@ mod tests {
                 &c
             )
             .code,
-            "client-error"
+            Code::ClientError
         );
         let mut p = c.clone();
         p.via_dev_proxy = true;
@@ -466,7 +503,7 @@ mod tests {
                 &p
             )
             .code,
-            "proxy-backend-down"
+            Code::ProxyBackendDown
         );
     }
 
@@ -474,7 +511,7 @@ mod tests {
     fn timeout_and_not_json() {
         let c = ctx("http://localhost:5000", None, Probe::NotTried);
         let e = classify(&Failure::Timeout { after_ms: 3000 }, &c);
-        assert_eq!(e.code, "timeout");
+        assert_eq!(e.code, Code::Timeout);
         assert!(e.title.contains("3000 ms"));
         let e = classify(
             &Failure::NotJson {
@@ -484,7 +521,7 @@ mod tests {
             },
             &c,
         );
-        assert_eq!(e.code, "not-json");
+        assert_eq!(e.code, Code::NotJson);
         assert!(e.detail.contains("text/html"));
     }
 

@@ -369,7 +369,7 @@ mod tests {
                 } else {
                     Completion::Failure {
                         explanation: Explanation {
-                            code: "unauthorized",
+                            code: crate::model::errors::Code::Unauthorized,
                             title: "401".into(),
                             detail: String::new(),
                         },

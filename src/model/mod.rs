@@ -2,6 +2,7 @@
 //! natively (`cargo test -p sessions-playground`); the components under `src/components/` only
 //! wire it to the browser.
 
+pub mod batch;
 pub mod chapter_run;
 pub mod chart;
 pub mod cookie_view;
@@ -14,5 +15,6 @@ pub mod progress;
 pub mod pyrepr;
 pub mod share;
 pub mod sim;
+pub mod status;
 pub mod target;
 pub mod timeline;

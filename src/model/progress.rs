@@ -10,15 +10,17 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
-use serde_json::Value;
+use serde::de::IgnoredAny;
+use serde::{Deserialize, Serialize};
 
 /// The localStorage key.
 pub const STORAGE_KEY: &str = "sessions-playground.progress";
 /// The schema this page writes.
 pub const SCHEMA_VERSION: u64 = 2;
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+/// One exercise as stored: both fields may be missing, unknown ones are ignored, and a field of
+/// the wrong type makes the entry unreadable.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ExerciseProgress {
     /// When it was solved (Unix ms), `None` while unsolved.
     #[serde(default)]
@@ -34,33 +36,43 @@ pub struct Progress {
 }
 
 /// The stored form, schema 2: `{"version": 2, "exercises": {"<id>": {"solved_at_ms": 1700000000000,
-/// "hints_shown": 1}}}`. Schema 1 was `{"version": 1, "solved": ["<id>", ...]}`.
-///
-/// Written with serde; read back from a `serde_json::Value` by hand (`exercise_progress`), which
-/// also lets a newer schema be read entry by entry, and keeps serde's `Value` deserializer out of
-/// the page's wasm.
+/// "hints_shown": 1}}}`.
 #[derive(Serialize)]
-struct V2 {
+struct V2Out<'a> {
     version: u64,
+    exercises: &'a BTreeMap<String, ExerciseProgress>,
+}
+
+/// The one field every schema has.
+#[derive(Deserialize)]
+struct Versioned {
+    version: u64,
+}
+
+/// Schema 1: `{"version": 1, "solved": ["<id>", ...]}`.
+#[derive(Deserialize)]
+struct V1 {
+    solved: Vec<String>,
+}
+
+/// Schema 2, read.
+#[derive(Deserialize)]
+struct V2 {
     exercises: BTreeMap<String, ExerciseProgress>,
 }
 
-/// One stored exercise, as serde would read it: both fields may be missing, unknown ones are
-/// ignored, and a field of the wrong type makes the entry unreadable.
-fn exercise_progress(v: &Value) -> Option<ExerciseProgress> {
-    let m = v.as_object()?;
-    let solved_at_ms = match m.get("solved_at_ms") {
-        None | Some(Value::Null) => None,
-        Some(at) => Some(at.as_u64()?),
-    };
-    let hints_shown = match m.get("hints_shown") {
-        None => 0,
-        Some(n) => u32::try_from(n.as_u64()?).ok()?,
-    };
-    Some(ExerciseProgress {
-        solved_at_ms,
-        hints_shown,
-    })
+/// A newer schema: its exercises read entry by entry, an entry this page cannot read skipped.
+#[derive(Deserialize)]
+struct Newer {
+    #[serde(default)]
+    exercises: BTreeMap<String, MaybeProgress>,
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum MaybeProgress {
+    Readable(ExerciseProgress),
+    Unreadable(IgnoredAny),
 }
 
 /// How the stored progress was found.
@@ -131,9 +143,9 @@ impl Progress {
 
     /// The stored form (current schema).
     pub fn to_json(&self) -> String {
-        let v = V2 {
+        let v = V2Out {
             version: SCHEMA_VERSION,
-            exercises: self.exercises.clone(),
+            exercises: &self.exercises,
         };
         serde_json::to_string(&v).unwrap_or_default()
     }
@@ -151,53 +163,49 @@ impl Progress {
                 },
             )
         };
-        let value: Value = match serde_json::from_str(text) {
-            Ok(v) => v,
-            Err(_) => return reset("not JSON"),
+        let version = match serde_json::from_str::<Versioned>(text) {
+            Ok(v) => v.version,
+            Err(_) if serde_json::from_str::<IgnoredAny>(text).is_err() => {
+                return reset("not JSON")
+            }
+            Err(_) => return reset("no schema version"),
         };
-        let Some(version) = value.get("version").and_then(Value::as_u64) else {
-            return reset("no schema version");
-        };
-        let stored = value.get("exercises").and_then(Value::as_object);
         match version {
-            1 => {
-                // Schema 1 kept the solved ids only: they migrate as solved, without a date.
-                let solved = value
-                    .get("solved")
-                    .and_then(Value::as_array)
-                    .and_then(|ids| {
-                        ids.iter()
-                            .map(|id| {
-                                let solved = ExerciseProgress {
-                                    solved_at_ms: Some(0),
-                                    hints_shown: 0,
-                                };
-                                Some((id.as_str()?.to_string(), solved))
-                            })
-                            .collect::<Option<BTreeMap<_, _>>>()
-                    });
-                match solved {
-                    Some(exercises) => (Progress { exercises }, Loaded::Migrated { from: 1 }),
-                    None => reset("schema 1, but not in its shape"),
+            // Schema 1 kept the solved ids only: they migrate as solved, without a date.
+            1 => match serde_json::from_str::<V1>(text) {
+                Ok(v1) => {
+                    let solved = ExerciseProgress {
+                        solved_at_ms: Some(0),
+                        hints_shown: 0,
+                    };
+                    let exercises = v1
+                        .solved
+                        .into_iter()
+                        .map(|id| (id, solved.clone()))
+                        .collect();
+                    (Progress { exercises }, Loaded::Migrated { from: 1 })
                 }
-            }
-            2 => {
-                let exercises = stored.and_then(|m| {
-                    m.iter()
-                        .map(|(id, v)| Some((id.clone(), exercise_progress(v)?)))
-                        .collect::<Option<BTreeMap<_, _>>>()
-                });
-                match exercises {
-                    Some(exercises) => (Progress { exercises }, Loaded::Current),
-                    None => reset("schema 2, but not in its shape"),
-                }
-            }
+                Err(_) => reset("schema 1, but not in its shape"),
+            },
+            2 => match serde_json::from_str::<V2>(text) {
+                Ok(v2) => (
+                    Progress {
+                        exercises: v2.exercises,
+                    },
+                    Loaded::Current,
+                ),
+                Err(_) => reset("schema 2, but not in its shape"),
+            },
             v if v > SCHEMA_VERSION => {
                 // A newer page may have added fields: read the entries this page can, skip the rest.
-                let exercises = stored
-                    .map(|m| {
-                        m.iter()
-                            .filter_map(|(id, v)| Some((id.clone(), exercise_progress(v)?)))
+                let exercises = serde_json::from_str::<Newer>(text)
+                    .map(|n| {
+                        n.exercises
+                            .into_iter()
+                            .filter_map(|(id, p)| match p {
+                                MaybeProgress::Readable(p) => Some((id, p)),
+                                MaybeProgress::Unreadable(_) => None,
+                            })
                             .collect()
                     })
                     .unwrap_or_default();

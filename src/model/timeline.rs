@@ -4,7 +4,7 @@
 
 use greeting_core::{ExchangeReport, Header, SessionIn};
 
-use super::errors::Explanation;
+use super::errors::{classify, Context, Explanation, Failure};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {
@@ -192,6 +192,61 @@ pub enum Completion {
         body: Option<String>,
         headers: Vec<Header>,
     },
+}
+
+impl Completion {
+    /// What an HTTP answer means for the timeline: a 2xx with the greeting JSON is an answer;
+    /// anything else is an explained failure that keeps the status and body for the details.
+    pub fn of_answer(
+        status: u16,
+        body: String,
+        headers: Vec<Header>,
+        content_type: Option<String>,
+        ctx: &Context,
+    ) -> Completion {
+        let failure = if !(200..300).contains(&status) {
+            Failure::Status {
+                status,
+                body: body.clone(),
+            }
+        } else if message_of(&body).is_none() {
+            let content_type = content_type.or_else(|| {
+                headers
+                    .iter()
+                    .find(|h| h.name.eq_ignore_ascii_case("content-type"))
+                    .map(|h| h.value.clone())
+            });
+            Failure::NotJson {
+                status,
+                body: body.clone(),
+                content_type,
+            }
+        } else {
+            return Completion::Answer {
+                status,
+                body,
+                headers,
+            };
+        };
+        let mut ctx = ctx.clone();
+        // A gateway error, or a 500 with a short non-JSON body, is what `trunk serve`'s proxy
+        // answers when the greeting server behind it is down.
+        ctx.via_dev_proxy = match &failure {
+            Failure::Status {
+                status: 502..=504, ..
+            } => true,
+            Failure::Status { status: 500, body } => {
+                body.len() < 400 && serde_json::from_str::<serde::de::IgnoredAny>(body).is_err()
+            }
+            _ => false,
+        };
+        Completion::Failure {
+            explanation: classify(&failure, &ctx),
+            status: Some(status),
+            body: Some(body),
+            headers,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -558,6 +613,65 @@ mod tests {
     }
 
     #[test]
+    fn answers_are_sorted_into_greetings_and_failures() {
+        use crate::model::errors::{Code, Probe};
+        use crate::model::target::{parse_origin, TargetKind};
+        let ctx = Context {
+            kind: TargetKind::Server,
+            page: parse_origin("http://localhost:5000"),
+            target: None,
+            session: true,
+            probe: Probe::NotTried,
+            via_dev_proxy: false,
+        };
+        let greeting = "{\"message\": \"Welcome, cobra!\"}".to_string();
+        assert!(matches!(
+            Completion::of_answer(200, greeting, vec![], None, &ctx),
+            Completion::Answer { status: 200, .. }
+        ));
+        let code = |c: Completion| match c {
+            Completion::Failure { explanation, .. } => Some(explanation.code),
+            Completion::Answer { .. } => None,
+        };
+        let html = vec![Header::new("Content-Type", "text/html")];
+        assert_eq!(
+            code(Completion::of_answer(
+                200,
+                "<html>".into(),
+                html,
+                None,
+                &ctx
+            )),
+            Some(Code::NotJson)
+        );
+        assert_eq!(
+            code(Completion::of_answer(401, "{}".into(), vec![], None, &ctx)),
+            Some(Code::Unauthorized)
+        );
+        assert_eq!(
+            code(Completion::of_answer(
+                502,
+                "refused".into(),
+                vec![],
+                None,
+                &ctx
+            )),
+            Some(Code::ProxyBackendDown)
+        );
+        assert_eq!(
+            code(Completion::of_answer(
+                500,
+                "{\"e\": 1}".into(),
+                vec![],
+                None,
+                &ctx
+            )),
+            Some(Code::ServerError),
+            "a JSON 500 comes from the server itself"
+        );
+    }
+
+    #[test]
     fn messages_give_visits() {
         assert_eq!(visit_from_message("Welcome, cobra!"), Some(1));
         assert_eq!(
@@ -669,7 +783,7 @@ mod tests {
         let mut t = Timeline::new();
         t.begin("p-1", 0, "/greeting", vec![], true, None);
         let explanation = Explanation {
-            code: "unauthorized",
+            code: crate::model::errors::Code::Unauthorized,
             title: "401".into(),
             detail: String::new(),
         };

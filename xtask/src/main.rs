@@ -1,5 +1,5 @@
-//! `cargo xtask <command>`: the project's own build and run commands (std only, so it compiles
-//! in seconds on a fresh machine).
+//! `cargo xtask <command>`: the project's own build and run commands (few dependencies, so it
+//! compiles in seconds on a fresh machine).
 //!
 //!   run     install what is missing, build the page in release mode (wasm-opt), serve it with the
 //!           greeting server at http://localhost:5000/
@@ -9,6 +9,7 @@
 //!   setup   install the tools only
 //!   doctor  check the tools and report, install nothing
 
+mod limits;
 mod proc;
 mod testing;
 mod tools;
@@ -26,23 +27,27 @@ usage: cargo xtask <command> [options]
   run [--port P] [--rebuild] [-- SERVER_ARGS...]
           install what is missing, `trunk build --release` (with wasm-opt; skipped when dist/ is a release
           build newer than the page's sources, unless --rebuild), then serve dist/ with the greeting
-          server on http://localhost:5000/ (Ctrl-C stops it). SERVER_ARGS go to greeting-server,
+          server on http://localhost:5000/ (Ctrl-C, SIGTERM or SIGHUP stops it). SERVER_ARGS go to greeting-server,
           e.g. `cargo xtask run -- --secret-key teach --allow-origin http://localhost:8000`
   dev [-- SERVER_ARGS...]
           greeting server on :5000 plus `trunk serve` on http://localhost:8080/ with live reload;
-          Trunk.toml's [[proxy]] forwards the API to :5000. Ctrl-C stops both.
+          Trunk.toml's [[proxy]] forwards the API to :5000. Ctrl-C, SIGTERM or SIGHUP stops both.
   test    ensure tools, then: native tests, the page's wasm tests in headless Chromium,
-          `trunk build --release`, end-to-end tests. Ends with `xtask: N passed, M failed`.
+          `trunk build --release`, end-to-end tests. Lists every skipped test with its reason, then
+          ends with `xtask: N passed, M failed, K skipped`. Each step has a time limit
+          (XTASK_TIME_LIMIT_FACTOR=2 doubles them).
   bench [-- ARGS...]
           ensure the tools, then `cargo run -p benchmarks --release --bin run-benchmarks -- ARGS`
-          (bench/src/bin/run-benchmarks.rs lists its options); writes BENCHMARKS.md
-  setup   install the tools only (rust wasm32 target, trunk, wasm-bindgen-cli, wasm-opt, chromium)
+          (`cargo xtask bench -- --help` lists its options); writes BENCHMARKS.md
+  setup   install the tools only (rust wasm32 target, trunk, wasm-bindgen-cli, wasm-opt, chromium,
+          the Python peers in .tools/venv)
   doctor  show which tools are there and which are missing; installs nothing
 ";
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     proc::export_tool_path();
+    proc::stop_children_on_signal();
     let code = match dispatch(&args) {
         Ok(code) => code,
         Err(e) => {
@@ -68,14 +73,15 @@ fn dispatch(args: &[String]) -> Result<i32> {
         "bench" => bench(rest).map(|_| 0),
         "setup" => {
             tools::ensure(Needs::Test, Mode::Install)?;
-            tools::python_with_requests(true);
+            let py = tools::python_peers(Mode::Install)?;
+            println!("Python peers ready: {py}");
             Ok(0)
         }
         "doctor" => {
             let r = tools::ensure(Needs::Test, Mode::CheckOnly);
-            match tools::python_with_requests(false) {
-                Some(py) => println!("  [ok     ] python with requests       {py} (for the Python e2e test)"),
-                None => println!("  [optional] python with requests      not found: the Python e2e test will be skipped"),
+            match tools::python_peers(Mode::CheckOnly) {
+                Ok(py) => println!("  [ok     ] python peers               {py}"),
+                Err(why) => println!("  [MISSING] python peers               {why}: `cargo xtask setup` installs them"),
             }
             r.map(|_| 0)
         }
@@ -123,56 +129,8 @@ fn check_port_free(port: u16) -> Result {
 
 /// `cargo build [--release] -p greeting-server`, returning the binary's path (from cargo's JSON).
 pub fn build_server(release: bool) -> Result<std::path::PathBuf> {
-    let mut c = cmd("cargo");
-    c.args([
-        "build",
-        "-p",
-        "greeting-server",
-        "--bin",
-        "greeting-server",
-        "--message-format=json-render-diagnostics",
-    ]);
-    if release {
-        c.arg("--release");
-    }
-    let what = proc::describe(&c);
-    println!("$ {what}");
     proc::flush();
-    let out = c
-        .stdin(Stdio::null())
-        .stderr(Stdio::inherit())
-        .output()
-        .map_err(|e| format!("could not start `{what}`: {e}"))?;
-    if !out.status.success() {
-        return Err(format!(
-            "`{what}` failed ({})",
-            proc::show_status(out.status)
-        ));
-    }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    stdout
-        .lines()
-        .filter(|l| l.contains("\"compiler-artifact\""))
-        .filter_map(|l| json_string_field(l, "executable"))
-        .find(|p| p.ends_with("/greeting-server"))
-        .map(std::path::PathBuf::from)
-        .ok_or_else(|| "cargo built greeting-server but reported no executable".to_string())
-}
-
-/// The value of `"key":"..."` in one line of JSON (enough for cargo's artifact paths).
-fn json_string_field(line: &str, key: &str) -> Option<String> {
-    let pat = format!("\"{key}\":\"");
-    let start = line.find(&pat)? + pat.len();
-    let mut out = String::new();
-    let mut chars = line[start..].chars();
-    while let Some(c) = chars.next() {
-        match c {
-            '"' => return Some(out),
-            '\\' => out.push(chars.next()?),
-            c => out.push(c),
-        }
-    }
-    None
+    test_support::build_binary("greeting-server", "greeting-server", release)
 }
 
 /// Start greeting-server and wait for its `listening on` line; its output keeps streaming.
@@ -183,9 +141,8 @@ fn start_server(bin: &std::path::Path, args: &[String]) -> Result<(Child, String
         .stdin(Stdio::null())
         .stdout(Stdio::piped());
     println!("$ {}", proc::describe(&c));
-    let mut child = c
-        .spawn()
-        .map_err(|e| format!("could not start {}: {e}", bin.display()))?;
+    let mut child =
+        proc::spawn(c).map_err(|e| format!("could not start {}: {e}", bin.display()))?;
     let out = child.stdout.take().ok_or("no stdout")?;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
@@ -252,6 +209,7 @@ fn run(args: &[String]) -> Result {
     println!("(Ctrl-C stops the server.)");
     proc::flush();
     let st = child.wait().map_err(|e| e.to_string())?;
+    proc::stop(&mut child);
     if st.success() {
         Ok(())
     } else {
@@ -269,6 +227,9 @@ fn bench(args: &[String]) -> Result {
     };
     proc::header("tools");
     tools::ensure(Needs::Test, Mode::Install)?;
+    if let Err(why) = tools::python_peers(Mode::Install) {
+        println!("xtask: no Python peers ({why}): the benchmarks leave Flask and itsdangerous out");
+    }
     proc::header("benchmarks (bench/, issue 6)");
     let mut c = cmd("cargo");
     c.args([
@@ -281,7 +242,7 @@ fn bench(args: &[String]) -> Result {
         "--",
     ])
     .args(args);
-    proc::run(c)
+    proc::run(c, limits::BENCH)
 }
 
 fn dev(args: &[String]) -> Result {
@@ -301,7 +262,7 @@ fn dev(args: &[String]) -> Result {
     let mut c = cmd("trunk");
     c.arg("serve").stdin(Stdio::null());
     println!("$ {}", proc::describe(&c));
-    let mut trunk = match c.spawn() {
+    let mut trunk = match proc::spawn(c) {
         Ok(ch) => ch,
         Err(e) => {
             proc::stop(&mut server);
@@ -313,8 +274,8 @@ fn dev(args: &[String]) -> Result {
          the first build takes a while).\nThe greeting server: http://127.0.0.1:{port}/greeting. Ctrl-C stops both."
     );
     proc::flush();
-    // Ctrl-C in a terminal reaches both children (same process group). If either ends on its
-    // own, stop the other so nothing is left running.
+    // Ctrl-C or a signal to the xtask stops both (proc::stop_children_on_signal). If either
+    // ends on its own, stop the other so nothing is left running.
     loop {
         if let Ok(Some(st)) = server.try_wait() {
             proc::stop(&mut trunk);
@@ -417,7 +378,7 @@ pub fn build_release_page() -> Result {
         .unwrap_or(0);
     let mut t = cmd("trunk");
     t.args(["build", "--release"]);
-    proc::run(t)?;
+    proc::run(t, limits::RELEASE_PAGE)?;
     if let Some(sig) = dist_signature() {
         let _ = std::fs::create_dir_all(root().join("target"));
         let _ = std::fs::write(stamp_path(), format!("{sig}\n{started}\n"));

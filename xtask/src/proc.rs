@@ -1,21 +1,25 @@
-//! Running commands: print what runs, stream its output, fail with a message that says what failed.
+//! Running commands: print what runs, stream its output, fail with a message that says what
+//! failed. Every long-lived child is the leader of its own process group, registered here, so that
+//! a time limit or a signal to the xtask (SIGINT, SIGTERM, SIGHUP) stops it with all it started.
 
 use std::ffi::OsStr;
 use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{mpsc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
+use test_support::{
+    process_group_alive, signal_process_group, stop_process_group, Signal, STOP_GRACE,
+};
 
 pub type Result<T = ()> = std::result::Result<T, String>;
 
 /// The workspace root (the folder with the root Cargo.toml).
 pub fn root() -> &'static Path {
     static ROOT: OnceLock<PathBuf> = OnceLock::new();
-    ROOT.get_or_init(|| {
-        let xtask = Path::new(env!("CARGO_MANIFEST_DIR"));
-        xtask.parent().unwrap_or(xtask).to_path_buf()
-    })
+    ROOT.get_or_init(test_support::workspace_root)
 }
 
 /// Project-local tool folder (gitignored): npm's binaryen lives here.
@@ -23,26 +27,7 @@ pub fn tools_dir() -> PathBuf {
     root().join(".tools")
 }
 
-pub fn cargo_home_bin() -> PathBuf {
-    let home = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .unwrap_or_else(|| PathBuf::from("/root/.cargo"));
-    home.join("bin")
-}
-
-/// PATH with the project's tools first, then cargo's bin folder, then the inherited PATH.
-/// Trunk finds wasm-bindgen and wasm-opt on this PATH (it would otherwise try to download them).
-pub fn tool_path() -> std::ffi::OsString {
-    let mut dirs = vec![
-        tools_dir().join("node_modules").join(".bin"),
-        cargo_home_bin(),
-    ];
-    if let Some(p) = std::env::var_os("PATH") {
-        dirs.extend(std::env::split_paths(&p));
-    }
-    std::env::join_paths(dirs).unwrap_or_default()
-}
+pub use test_support::tool_path;
 
 /// Apply tool_path() to this process too, so that every child inherits it.
 pub fn export_tool_path() {
@@ -78,45 +63,83 @@ pub fn cmd<S: AsRef<OsStr>>(program: S) -> Command {
     c
 }
 
-/// Run with inherited stdio (output streams live); error if it fails to start or exits non-zero.
-pub fn run(mut c: Command) -> Result {
-    let what = describe(&c);
-    println!("$ {what}");
-    flush();
-    let status = c
-        .stdin(Stdio::null())
-        .status()
-        .map_err(|e| format!("could not start `{what}`: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("`{what}` failed ({})", show_status(status)))
-    }
+/// Run with inherited stdio (output streams live) within `limit`; error if it fails to start,
+/// exits non-zero or runs out of time (then its whole process group is stopped).
+pub fn run(c: Command, limit: Duration) -> Result {
+    run_limited(c, limit, false).0
 }
 
-/// Run, echo every stdout line as it comes (stderr is inherited), and return stdout's lines too.
-pub fn run_tee(mut c: Command) -> (Result, Vec<String>) {
+/// [`run`], echoing every stdout line as it comes (stderr is inherited) and returning them too.
+pub fn run_tee(c: Command, limit: Duration) -> (Result, Vec<String>) {
+    run_limited(c, limit, true)
+}
+
+fn run_limited(mut c: Command, limit: Duration, tee: bool) -> (Result, Vec<String>) {
+    let limit = crate::limits::scaled(limit);
     let what = describe(&c);
     println!("$ {what}");
     flush();
-    let mut child = match c.stdin(Stdio::null()).stdout(Stdio::piped()).spawn() {
+    c.stdin(Stdio::null());
+    if tee {
+        c.stdout(Stdio::piped());
+    }
+    let mut child = match spawn(c) {
         Ok(ch) => ch,
         Err(e) => return (Err(format!("could not start `{what}`: {e}")), Vec::new()),
     };
-    let mut lines = Vec::new();
+    let (tx, rx) = mpsc::channel::<String>();
     if let Some(out) = child.stdout.take() {
-        let mut stdout = std::io::stdout();
-        for line in BufReader::new(out).lines() {
-            let Ok(line) = line else { break };
-            let _ = writeln!(stdout, "{line}");
-            let _ = stdout.flush();
-            lines.push(line);
-        }
+        std::thread::spawn(move || {
+            for line in BufReader::new(out)
+                .lines()
+                .map_while(std::result::Result::ok)
+            {
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+    } else {
+        drop(tx);
     }
-    let res = match child.wait() {
+    let deadline = Instant::now() + limit;
+    let mut lines = Vec::new();
+    let status = loop {
+        match rx.recv_timeout(Duration::from_millis(200)) {
+            Ok(line) => {
+                println!("{line}");
+                flush();
+                lines.push(line);
+                continue;
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) | Err(mpsc::RecvTimeoutError::Disconnected) => {}
+        }
+        match child.try_wait() {
+            Ok(Some(st)) => {
+                // What is still in the pipe belongs to the output.
+                lines.extend(rx.try_iter().inspect(|l| println!("{l}")));
+                break Ok(st);
+            }
+            Ok(None) => {}
+            Err(e) => break Err(format!("`{what}`: {e}")),
+        }
+        if Instant::now() >= deadline {
+            println!(
+                "\nxtask: `{what}` ran past its time limit of {} (several times its usual time): stopping it and all it started",
+                fmt_dur(limit)
+            );
+            stop(&mut child);
+            break Err(format!(
+                "`{what}` ran past its time limit of {}",
+                fmt_dur(limit)
+            ));
+        }
+    };
+    forget(&child);
+    let res = match status {
         Ok(st) if st.success() => Ok(()),
         Ok(st) => Err(format!("`{what}` failed ({})", show_status(st))),
-        Err(e) => Err(format!("`{what}`: {e}")),
+        Err(e) => Err(e),
     };
     (res, lines)
 }
@@ -152,11 +175,9 @@ pub fn show_status(st: ExitStatus) -> String {
     }
 }
 
+/// The program on the tool PATH (the xtask exports [`tool_path`] first thing).
 pub fn which(program: &str) -> Option<PathBuf> {
-    let path = tool_path();
-    std::env::split_paths(&path)
-        .map(|d| d.join(program))
-        .find(|p| p.is_file())
+    test_support::which(program)
 }
 
 pub fn flush() {
@@ -178,27 +199,70 @@ pub fn fmt_dur(d: Duration) -> String {
     }
 }
 
-/// Stop a child we started: SIGINT first (lets servers shut down cleanly), then kill.
+/// Process groups of the children running now (their leaders' pids).
+static CHILDREN: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
+/// Start `c` as the leader of a new process group and register it, so that [`stop`], a time
+/// limit or a signal to the xtask reaches everything it starts. Refused once the xtask was told
+/// to stop.
+pub fn spawn(mut c: Command) -> std::io::Result<Child> {
+    if INTERRUPTED.load(Ordering::SeqCst) {
+        return Err(std::io::Error::other("the xtask is stopping"));
+    }
+    let child = c.process_group(0).spawn()?;
+    CHILDREN
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(child.id());
+    Ok(child)
+}
+
+fn forget(child: &Child) {
+    CHILDREN
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|&pid| pid != child.id());
+}
+
+/// Stop a child [`spawn`] started, with its process group: SIGINT first (servers shut down
+/// cleanly on it), SIGKILL after a grace period.
 pub fn stop(child: &mut Child) {
-    if let Ok(Some(_)) = child.try_wait() {
-        return;
-    }
-    #[cfg(unix)]
-    {
-        let _ = Command::new("kill")
-            .args(["-INT", &child.id().to_string()])
-            .stderr(Stdio::null())
-            .status();
-        let t = Instant::now();
-        while t.elapsed() < Duration::from_secs(5) {
-            if let Ok(Some(_)) = child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(100));
+    stop_process_group(child, STOP_GRACE);
+    forget(child);
+}
+
+/// On SIGINT, SIGTERM or SIGHUP to the xtask (a terminal's Ctrl-C, an editor's stop button, a
+/// supervisor): SIGINT to every registered process group, SIGKILL to what is left after the
+/// grace period, then exit 130.
+pub fn stop_children_on_signal() {
+    let installed = ctrlc::set_handler(|| {
+        if INTERRUPTED.swap(true, Ordering::SeqCst) {
+            return;
         }
+        let groups = CHILDREN.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        eprintln!(
+            "\nxtask: stopping ({} child process group{})",
+            groups.len(),
+            if groups.len() == 1 { "" } else { "s" }
+        );
+        for &pid in &groups {
+            signal_process_group(pid, Signal::Interrupt);
+        }
+        let started = Instant::now();
+        while started.elapsed() < STOP_GRACE && groups.iter().any(|&pid| process_group_alive(pid)) {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        for &pid in &groups {
+            signal_process_group(pid, Signal::Kill);
+        }
+        std::process::exit(130);
+    });
+    if let Err(e) = installed {
+        eprintln!(
+            "xtask: warning: cannot handle signals ({e}); children may outlive a kill of the xtask"
+        );
     }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 pub fn is_root() -> bool {

@@ -7,6 +7,7 @@
 //! current rustc output, npm's binaryen works; Trunk's own downloads (GitHub) are unreachable, so
 //! every tool Trunk uses must be on PATH with the exact version it asks for.
 
+use crate::limits;
 use crate::proc::{self, cmd, output, root, tools_dir, which, Result};
 use std::time::Instant;
 
@@ -277,7 +278,7 @@ fn install_target() -> Result {
     println!("\n-> Installing the Rust target {WASM_TARGET} with rustup: the page compiles to WebAssembly.");
     let mut c = cmd("rustup");
     c.args(["target", "add", WASM_TARGET]);
-    proc::run(c)
+    proc::run(c, limits::SHORT)
 }
 
 fn install_trunk() -> Result {
@@ -288,7 +289,7 @@ fn install_trunk() -> Result {
     );
     let mut c = cmd("cargo");
     c.args(["install", "trunk", "--version", TRUNK_VERSION, "--locked"]);
-    proc::run(c)
+    proc::run(c, limits::INSTALL)
 }
 
 fn install_wasm_bindgen() -> Result {
@@ -300,12 +301,15 @@ fn install_wasm_bindgen() -> Result {
     );
     let mut c = cmd("cargo");
     c.args(["install", "wasm-bindgen-cli", "--version", &v, "--force"]);
-    proc::run(c)
+    proc::run(c, limits::INSTALL)
 }
 
 fn install_wasm_opt() -> Result {
     if which("npm").is_none() {
-        return Err("npm is not on PATH; install Node.js (Debian: apt-get install nodejs npm) and run again".into());
+        install_debian_packages(
+            &["nodejs", "npm"],
+            "wasm-opt (npm's binaryen) and axe-core install with npm",
+        )?;
     }
     println!(
         "\n-> Installing wasm-opt from npm's binaryen@{BINARYEN_VERSION} into .tools/ (project-local, gitignored):\n   \
@@ -330,96 +334,115 @@ fn install_wasm_opt() -> Result {
         "--loglevel=http",
         &format!("binaryen@{BINARYEN_VERSION}"),
     ]);
-    proc::run(c)
+    proc::run(c, limits::SHORT)
 }
 
 fn install_chromium() -> Result {
-    println!(
-        "\n-> Installing Debian's chromium and chromium-driver with apt-get: the wasm component tests and the\n   \
-         end-to-end tests drive a headless Chromium through chromedriver. (Downloads of other browser builds fail here.)"
-    );
-    if !proc::is_root() {
-        return Err("installing chromium needs root: run `sudo apt-get update && sudo apt-get install -y chromium chromium-driver`, then this again".into());
-    }
-    let mut up = cmd("apt-get");
-    up.env("DEBIAN_FRONTEND", "noninteractive").args(["update"]);
-    proc::run(up)?;
-    let mut c = cmd("apt-get");
-    c.env("DEBIAN_FRONTEND", "noninteractive").args([
-        "install",
-        "-y",
-        "chromium",
-        "chromium-driver",
-    ]);
-    proc::run(c)
+    install_debian_packages(
+        &["chromium", "chromium-driver"],
+        "the wasm component tests and the end-to-end tests drive a headless Chromium through chromedriver\n   \
+         (downloads of other browser builds fail here)",
+    )
 }
 
-/// Python modules the end-to-end tests use as live peers: `requests` runs the chapter's script,
-/// `flask` + `flask_cors` run a learner's own Flask app behind CORS (the README's recipe).
-const PY_MODULES: &str = "import requests, flask, flask_cors";
-const PY_PACKAGES: [&str; 3] = ["requests", "flask", "flask-cors"];
+/// What the suites import from the Python peers (xtask/requirements.txt pins them and theirs).
+const PY_MODULES: &str = "requests, flask, flask_cors, itsdangerous, gunicorn";
 
-/// Optional: a Python with the peers' modules for the end-to-end tests. Returns the python to
-/// use, or None (those tests then skip and say why). Never fails the run.
-pub fn python_with_requests(install: bool) -> Option<String> {
-    let has = |py: &str, code: &str| {
-        std::process::Command::new(py)
-            .args(["-c", code])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .status()
-            .map(|s| s.success())
-            .unwrap_or(false)
-    };
-    let venv_py = tools_dir().join("venv").join("bin").join("python3");
-    let venv_py_s = venv_py.to_string_lossy().into_owned();
-    if venv_py.exists() && has(&venv_py_s, PY_MODULES) {
-        return Some(venv_py_s);
+fn venv_python() -> std::path::PathBuf {
+    tools_dir().join("venv").join("bin").join("python3")
+}
+
+/// The venv's python when it has the peers' modules at the pinned versions: the install stamp
+/// (a copy of xtask/requirements.txt) matches the file.
+fn venv_is_current() -> bool {
+    let stamp = std::fs::read_to_string(tools_dir().join("venv").join("xtask-requirements.txt"));
+    let wanted = std::fs::read_to_string(requirements_file());
+    matches!((stamp, wanted), (Ok(a), Ok(b)) if a == b)
+        && test_support::python_with(PY_MODULES).is_ok()
+}
+
+fn requirements_file() -> std::path::PathBuf {
+    root().join("xtask").join("requirements.txt")
+}
+
+/// Export the venv's python as PLAYGROUND_PYTHON for every suite (when there is one), so that
+/// a test never looks at another Python while the xtask runs it.
+pub fn export_python() {
+    if venv_python().is_file() {
+        std::env::set_var(test_support::PYTHON_ENV, venv_python());
     }
-    if has("python3", PY_MODULES) {
-        return Some("python3".into());
+}
+
+/// The Python peers: .tools/venv with xtask/requirements.txt installed. Returns the python to
+/// use, or the reason there is none (the tests that need it then skip, or fail under CI=true).
+pub fn python_peers(mode: Mode) -> std::result::Result<String, String> {
+    export_python();
+    if venv_python().is_file() && venv_is_current() {
+        return Ok(venv_python().to_string_lossy().into_owned());
     }
-    let fallback = || {
-        if venv_py.exists() && has(&venv_py_s, "import requests") {
-            Some(venv_py_s.clone())
-        } else if has("python3", "import requests") {
-            Some("python3".to_string())
-        } else {
-            None
-        }
-    };
-    if !install || which("python3").is_none() {
-        return fallback();
+    if mode == Mode::CheckOnly {
+        return Err(".tools/venv is missing or not at xtask/requirements.txt's versions".into());
     }
     println!(
-        "\n-> Installing Python's requests, flask and flask-cors into .tools/venv (pip): end-to-end tests run the\n   \
-         chapter's requests.Session script and a Flask app with CORS against the page. If this fails, those tests\n   \
-         are skipped (they say so), nothing else."
+        "\n-> Installing the Python peers (xtask/requirements.txt: requests, flask, flask-cors, itsdangerous,\n   \
+         gunicorn, exact versions) into .tools/venv with pip: the tests run the chapter's requests.Session\n   \
+         script and Flask apps against the server and the page; the benchmarks compare with Flask."
     );
-    if !venv_py.exists() {
-        let mut v = cmd("python3");
-        v.args(["-m", "venv", &tools_dir().join("venv").to_string_lossy()]);
-        if proc::run(v).is_err() {
-            println!("   (could not create the venv; the Python tests will be skipped)");
-            return fallback();
+    if which("python3").is_none() {
+        install_debian_packages(
+            &["python3", "python3-venv"],
+            "the Python peers need python3",
+        )?;
+    }
+    let venv = tools_dir().join("venv");
+    if !venv_python().is_file() {
+        let make_venv = || {
+            let mut v = cmd("python3");
+            v.args(["-m", "venv", &venv.to_string_lossy()]);
+            proc::run(v, limits::SHORT)
+        };
+        if make_venv().is_err() {
+            // Debian's python3 has no ensurepip without python3-venv.
+            let _ = std::fs::remove_dir_all(&venv);
+            install_debian_packages(
+                &["python3-venv"],
+                "`python3 -m venv` needs Debian's python3-venv",
+            )?;
+            make_venv()?;
         }
     }
-    let mut p = cmd(&venv_py);
+    let mut p = cmd(venv_python());
     p.args([
         "-m",
         "pip",
         "install",
         "--quiet",
         "--disable-pip-version-check",
+        "-r",
     ])
-    .args(PY_PACKAGES);
-    if proc::run(p).is_err() {
-        println!("   (pip could not install them; the tests that need them will be skipped)");
-        return fallback();
+    .arg(requirements_file());
+    proc::run(p, limits::SHORT)?;
+    let _ = std::fs::copy(requirements_file(), venv.join("xtask-requirements.txt"));
+    export_python();
+    test_support::python_with(PY_MODULES)
+}
+
+/// `apt-get update && apt-get install -y PACKAGES` as root, saying why; an error naming the
+/// command to run when not root.
+fn install_debian_packages(packages: &[&str], why: &str) -> Result {
+    let list = packages.join(" ");
+    println!("\n-> Installing Debian's {list} with apt-get: {why}.");
+    if !proc::is_root() {
+        return Err(format!(
+            "installing {list} needs root: run `sudo apt-get update && sudo apt-get install -y {list}`, then this again"
+        ));
     }
-    if has(&venv_py_s, "import requests") {
-        Some(venv_py_s)
-    } else {
-        fallback()
-    }
+    let mut up = cmd("apt-get");
+    up.env("DEBIAN_FRONTEND", "noninteractive").args(["update"]);
+    proc::run(up, limits::SHORT)?;
+    let mut c = cmd("apt-get");
+    c.env("DEBIAN_FRONTEND", "noninteractive")
+        .args(["install", "-y"])
+        .args(packages);
+    proc::run(c, limits::INSTALL)
 }

@@ -570,19 +570,3 @@ fn masking_credentials() {
     assert_eq!(mask_authorization("secret"), "<hidden>");
     assert!(!mask_authorization("Basic Y29icmE6aGlzcw==").contains("hiss"));
 }
-
-#[test]
-fn the_message_body_is_flask_pretty_of_the_message_object() {
-    for message in [
-        "Welcome, cobra!",
-        "Welcome back, cobra! This is visit #18446744073709551615.",
-        "Welcome, Zoë \"Q\" \\ Ray\t😀!",
-        "",
-    ] {
-        assert_eq!(
-            super::message_body(message.to_string()),
-            flask_pretty(&json!({ "message": message })),
-            "{message:?}"
-        );
-    }
-}

@@ -101,6 +101,16 @@ pub struct ServeArgs {
     pub read_timeout: u64,
 }
 
+impl ServeArgs {
+    /// The serve options from flags alone (no program name, no subcommand), as in
+    /// `ServeArgs::from_flags(&["--secret-key", "k"])`: for building a [`crate::Config`] in
+    /// tests and tools.
+    pub fn from_flags(flags: &[&str]) -> Result<ServeArgs, clap::Error> {
+        let argv = std::iter::once("greeting-server").chain(flags.iter().copied());
+        Ok(Cli::try_parse_from(argv)?.serve)
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct DecodeArgs {
     /// The cookie value (`PAYLOAD.TIMESTAMP.SIGNATURE`; a leading `session=` and trailing

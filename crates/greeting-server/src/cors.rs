@@ -9,11 +9,11 @@
 //!
 //! Applied to every response by [`crate::edge`].
 
-use crate::app::AppState;
 use crate::http::ordered_response;
 use axum::extract::Request;
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::response::Response;
+use std::sync::Arc;
 
 pub const ALLOW_METHODS: &str = "GET, POST";
 pub const ALLOW_HEADERS: &str = "Authorization, X-Playground-Exchange, Content-Type";
@@ -45,19 +45,26 @@ pub fn parse_origin(origin: &str) -> Result<HeaderValue, String> {
         .map_err(|_| format!("--allow-origin {origin:?}: not a valid header value"))
 }
 
-/// The request's `Origin` when it is one of the allowed origins (`None` for any other origin,
-/// or none): the origin to answer to.
-pub fn allowed_origin(app: &AppState, request: &Request) -> Option<HeaderValue> {
-    request
-        .headers()
-        .get(header::ORIGIN)
-        .filter(|origin| {
-            app.config
-                .allowed_origins
-                .iter()
-                .any(|allowed| allowed == *origin)
-        })
-        .cloned()
+/// The origins given with `--allow-origin`, checked at start.
+#[derive(Debug, Clone, Default)]
+pub struct AllowedOrigins(Arc<[HeaderValue]>);
+
+impl AllowedOrigins {
+    /// Every `--allow-origin` value checked by [`parse_origin`].
+    pub fn parse(origins: &[String]) -> Result<AllowedOrigins, String> {
+        let origins = origins
+            .iter()
+            .map(|origin| parse_origin(origin))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(AllowedOrigins(origins.into()))
+    }
+
+    /// The request's `Origin` when it is one of these (`None` for any other origin, or none):
+    /// the origin to answer to.
+    pub fn of(&self, request: &Request) -> Option<HeaderValue> {
+        let origin = request.headers().get(header::ORIGIN)?;
+        self.0.contains(origin).then(|| origin.clone())
+    }
 }
 
 /// A preflight (`OPTIONS` with `Access-Control-Request-Method`) is answered here, before any
@@ -116,6 +123,29 @@ pub fn allow(response: &mut Response, origin: HeaderValue) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_allowed_origins_are_answered() {
+        let allowed = AllowedOrigins::parse(&["http://localhost:8080/".into()]).unwrap();
+        let from = |origin: Option<&str>| {
+            let mut request = Request::new(axum::body::Body::empty());
+            if let Some(origin) = origin {
+                request
+                    .headers_mut()
+                    .insert(header::ORIGIN, HeaderValue::from_str(origin).unwrap());
+            }
+            allowed.of(&request)
+        };
+        assert_eq!(
+            from(Some("http://localhost:8080"))
+                .as_ref()
+                .map(|o| o.to_str().unwrap()),
+            Some("http://localhost:8080")
+        );
+        assert_eq!(from(Some("http://localhost:8081")), None);
+        assert_eq!(from(None), None);
+        assert!(AllowedOrigins::parse(&["*".into()]).is_err());
+    }
 
     #[test]
     fn origins() {

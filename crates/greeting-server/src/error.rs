@@ -1,6 +1,7 @@
 //! The answers for requests the server refuses: JSON bodies, 4xx statuses, never a 5xx.
 
-use crate::http::{json_response, ExchangeFacts};
+use crate::http::json_response;
+use crate::side_channel::ExchangeFacts;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;

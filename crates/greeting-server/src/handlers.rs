@@ -1,51 +1,50 @@
 //! The handlers. Each reads like the protocol it serves; the rules themselves live in
 //! `greeting_core`, so the page's simulated server runs the same code.
 
-use crate::app::{AppState, MAX_BODY_BYTES};
 use crate::error::ApiError;
-use crate::http::{
-    authorization_header, cookie_header, json_response, ordered_response, unix_now, ExchangeFacts,
-};
+use crate::http::{authorization_header, cookie_header, json_response, ordered_response, unix_now};
+use crate::side_channel::ExchangeFacts;
+use crate::state::Config;
 use axum::body::{Body, Bytes};
-use axum::extract::{Request, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
 use greeting_core::{
-    find_session_cookie, set_cookie_header, validate_planted_cookie, GreetingOutcome, Session,
-    UserOutcome, EXPIRE_SESSION_COOKIE,
+    find_session_cookie, set_cookie_header, validate_planted_cookie, GreetingOutcome, ServerInfo,
+    Session, UserOutcome, EXPIRE_SESSION_COOKIE,
 };
 use serde::Deserialize;
 use serde_json::Value;
+use std::sync::Arc;
 use std::time::Duration;
 
+/// The largest request body read (only `POST /playground/api/plant` reads one).
+pub const MAX_BODY_BYTES: usize = 16 * 1024;
+
 /// `GET /greeting`: Basic auth in, the visit counter in the session cookie.
-///
-/// The request is taken whole (not `HeaderMap`, which axum would clone) to read two headers.
-pub async fn greeting(State(app): State<AppState>, request: Request) -> Response {
-    let headers = request.headers();
-    let authorization = authorization_header(headers);
-    let cookies = cookie_header(headers);
-    let outcome =
-        app.config
-            .greeter
-            .greet(authorization.as_deref(), cookies.as_deref(), unix_now());
+pub async fn greeting(State(config): State<Arc<Config>>, headers: HeaderMap) -> Response {
+    let authorization = authorization_header(&headers);
+    let cookies = cookie_header(&headers);
+    let outcome = config
+        .greeter
+        .greet(authorization.as_deref(), cookies.as_deref(), unix_now());
     Greeting {
         outcome,
-        www_authenticate: app.config.www_authenticate,
+        www_authenticate: config.www_authenticate,
     }
     .into_response()
 }
 
 /// `GET /user`: the authenticated user's record.
-pub async fn user(State(app): State<AppState>, request: Request) -> Response {
-    let headers = request.headers();
-    let authorization = authorization_header(headers);
-    let outcome = app.config.greeter.user(authorization.as_deref());
-    let cookie_in = find_session_cookie(cookie_header(headers).as_deref()).value;
+pub async fn user(State(config): State<Arc<Config>>, headers: HeaderMap) -> Response {
+    let authorization = authorization_header(&headers);
+    let outcome = config.greeter.user(authorization.as_deref());
+    let cookie_in = find_session_cookie(cookie_header(&headers).as_deref()).value;
     UserResponse {
         outcome,
         cookie_in,
-        www_authenticate: app.config.www_authenticate,
+        www_authenticate: config.www_authenticate,
     }
     .into_response()
 }
@@ -81,7 +80,7 @@ struct PlantRequest {
 /// value set as the `session` cookie (a page script cannot write an HttpOnly cookie itself).
 /// The value must be a well-formed session cookie; it need not verify (forging is the lesson).
 pub async fn plant(
-    State(app): State<AppState>,
+    State(config): State<Arc<Config>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -101,7 +100,7 @@ pub async fn plant(
             expected: "JSON (Content-Type: application/json)",
         });
     }
-    let body = read_body(body, &headers, app.config.read_timeout).await?;
+    let body = read_body(body, &headers, config.read_timeout).await?;
     let request: PlantRequest =
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
             message: format!("Expected {{\"cookie\": \"PAYLOAD.TIMESTAMP.SIGNATURE\"}}: {e}"),
@@ -178,10 +177,10 @@ async fn read_body(body: Body, headers: &HeaderMap, limit: Duration) -> Result<B
 }
 
 /// `GET /playground/api/info`.
-pub async fn info(State(app): State<AppState>) -> Response {
+pub async fn info(State(info): State<Arc<ServerInfo>>) -> Response {
     json_response(
         StatusCode::OK,
-        &serde_json::to_value(&app.info).unwrap_or(Value::Null),
+        &serde_json::to_value(&*info).unwrap_or(Value::Null),
         [],
     )
 }
@@ -198,17 +197,21 @@ pub async fn not_found(uri: Uri) -> ApiError {
 pub struct MethodsAllowed(pub &'static str);
 
 impl MethodsAllowed {
-    /// 405 with `Allow`.
-    pub fn fallback(
+    /// `methods` with the plain `OPTIONS` answer and the 405 for every other method.
+    pub fn around<S: Clone + Send + Sync + 'static>(
         self,
-    ) -> impl Fn() -> std::future::Ready<ApiError> + Clone + Send + Sync + 'static {
+        methods: MethodRouter<S>,
+    ) -> MethodRouter<S> {
+        methods.options(self.options()).fallback(self.fallback())
+    }
+
+    /// 405 with `Allow`.
+    fn fallback(self) -> impl Fn() -> std::future::Ready<ApiError> + Clone + Send + Sync + 'static {
         move || std::future::ready(ApiError::MethodNotAllowed { allow: self.0 })
     }
 
     /// 204 with `Allow` (a CORS preflight from an allowed origin is answered before this).
-    pub fn options(
-        self,
-    ) -> impl Fn() -> std::future::Ready<Response> + Clone + Send + Sync + 'static {
+    fn options(self) -> impl Fn() -> std::future::Ready<Response> + Clone + Send + Sync + 'static {
         move || {
             std::future::ready(ordered_response(
                 StatusCode::NO_CONTENT,
@@ -256,21 +259,12 @@ impl IntoResponse for Greeting {
     }
 }
 
-/// One of `GreetingOutcome::session_header_values` as a header. The two the greeting sends are
-/// matched to their known names (and `Vary: Cookie` to a static value) rather than parsed; any
-/// other goes through the general parser.
+/// One of `GreetingOutcome::session_header_values` as a header.
 fn session_header(name: &str, value: &str) -> Option<(HeaderName, HeaderValue)> {
-    let name = match name {
-        "Vary" => header::VARY,
-        "Set-Cookie" => header::SET_COOKIE,
-        other => HeaderName::from_bytes(other.as_bytes()).ok()?,
-    };
-    let value = if value == "Cookie" {
-        HeaderValue::from_static("Cookie")
-    } else {
-        HeaderValue::from_str(value).ok()?
-    };
-    Some((name, value))
+    Some((
+        HeaderName::from_bytes(name.as_bytes()).ok()?,
+        HeaderValue::from_str(value).ok()?,
+    ))
 }
 
 /// The response to `GET /user`.

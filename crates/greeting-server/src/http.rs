@@ -3,24 +3,12 @@
 use axum::body::Body;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
-use greeting_core::{flask_pretty, Session, SessionIn};
+use greeting_core::flask_pretty;
 use std::borrow::Cow;
-use std::cell::RefCell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The `Server` header: `greeting-server/VERSION` (the chapter's says `Werkzeug/2.0.2 Python/3.8.10`).
 pub const SERVER_NAME: &str = concat!("greeting-server/", env!("CARGO_PKG_VERSION"));
-
-/// What a handler tells the exchange reporter beyond the response itself.
-#[derive(Debug, Clone, Default)]
-pub struct ExchangeFacts {
-    pub user: Option<String>,
-    pub cookie_in: Option<String>,
-    pub cookie_out: Option<String>,
-    pub session_in: Option<SessionIn>,
-    pub session_out: Option<Session>,
-    pub notes: Vec<String>,
-}
 
 /// Seconds since the Unix epoch.
 pub fn unix_now() -> u64 {
@@ -39,54 +27,18 @@ pub fn unix_now_ms() -> u64 {
 }
 
 /// `Date`, as an HTTP date (`Wed, 17 Nov 2021 20:42:27 GMT`).
-///
-/// The text changes once a second, so each worker thread keeps the value of the current second
-/// and hands out clones (a reference count), instead of formatting a date for every response.
 pub fn http_date() -> HeaderValue {
-    thread_local! {
-        static CURRENT: RefCell<Option<(u64, HeaderValue)>> = const { RefCell::new(None) };
-    }
-    let now = SystemTime::now();
-    let secs = now
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    CURRENT.with(|current| {
-        let Ok(mut current) = current.try_borrow_mut() else {
-            return format_http_date(now);
-        };
-        match &*current {
-            Some((second, value)) if *second == secs => value.clone(),
-            _ => {
-                let value = format_http_date(now);
-                *current = Some((secs, value.clone()));
-                value
-            }
-        }
-    })
-}
-
-fn format_http_date(at: SystemTime) -> HeaderValue {
-    HeaderValue::from_str(&httpdate::fmt_http_date(at))
+    HeaderValue::from_str(&httpdate::fmt_http_date(SystemTime::now()))
         .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
 }
 
 /// Appends `Server` and `Date` when a response lacks them (hyper would add `Date` itself, but at
 /// its own place; setting it here keeps the chapter's order).
-///
-/// Every response passes here up to three times (built, reported, at the edge), so the names are
-/// scanned once instead of looked up twice: a response has a handful of headers, and comparing
-/// their names costs less than hashing two names for `contains_key`.
 pub fn ensure_server_headers(headers: &mut HeaderMap) {
-    let (mut server, mut date) = (false, false);
-    for name in headers.keys() {
-        server |= name == header::SERVER;
-        date |= name == header::DATE;
-    }
-    if !server {
+    if !headers.contains_key(header::SERVER) {
         headers.insert(header::SERVER, HeaderValue::from_static(SERVER_NAME));
     }
-    if !date {
+    if !headers.contains_key(header::DATE) {
         headers.insert(header::DATE, http_date());
     }
 }
@@ -99,21 +51,13 @@ pub fn ordered_response(
     body: String,
     extra: impl IntoIterator<Item = (HeaderName, HeaderValue)>,
 ) -> Response {
-    let extra = extra.into_iter();
-    // Content-Type, Content-Length, Vary, Set-Cookie, Server, Date: room for all without regrowing.
-    let mut headers = HeaderMap::with_capacity(6 + extra.size_hint().0);
+    let mut headers = HeaderMap::new();
     if let Some(content_type) = content_type {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
     if status != StatusCode::NO_CONTENT {
-        // From the digits, copied once: `HeaderValue::from(usize)` writes them into a 20-byte
-        // buffer and then allocates again to share it. Digits are always a valid value.
-        let mut digits = itoa::Buffer::new();
-        if let Ok(length) = HeaderValue::from_str(digits.format(body.len())) {
-            headers.insert(header::CONTENT_LENGTH, length);
-        }
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
     }
-    // Taken by value: cloning a value made from a String (the Set-Cookie) would allocate.
     for (name, value) in extra {
         headers.append(name, value);
     }
@@ -153,15 +97,15 @@ pub fn cookie_header(headers: &HeaderMap) -> Option<Cow<'_, str>> {
     joined_header(headers, header::COOKIE, "; ")
 }
 
-/// Every value of a repeated header, joined; `None` when the header is absent. The usual single
-/// UTF-8 value is borrowed, not copied.
+/// Every value of a repeated header, joined; `None` when the header is absent. A single UTF-8
+/// value is borrowed (bytes that are not UTF-8 become U+FFFD).
 fn joined_header<'a>(
     headers: &'a HeaderMap,
     name: HeaderName,
     separator: &str,
 ) -> Option<Cow<'a, str>> {
     let mut values = headers.get_all(name).iter();
-    let first = header_str(values.next()?.as_bytes());
+    let first = String::from_utf8_lossy(values.next()?.as_bytes());
     let mut rest = values.peekable();
     if rest.peek().is_none() {
         return Some(first);
@@ -169,18 +113,9 @@ fn joined_header<'a>(
     let mut joined = first.into_owned();
     for value in rest {
         joined.push_str(separator);
-        joined.push_str(&header_str(value.as_bytes()));
+        joined.push_str(&String::from_utf8_lossy(value.as_bytes()));
     }
     Some(Cow::Owned(joined))
-}
-
-/// A header value as text: borrowed when it is UTF-8 (the usual case, checked by the fast
-/// `from_utf8`), with U+FFFD for the bytes that are not otherwise.
-fn header_str(bytes: &[u8]) -> Cow<'_, str> {
-    match std::str::from_utf8(bytes) {
-        Ok(text) => Cow::Borrowed(text),
-        Err(_) => String::from_utf8_lossy(bytes),
-    }
 }
 
 /// `content-type` -> `Content-Type`, as the names go on the wire (hyper writes title case here).

@@ -1,4 +1,4 @@
-//! `greeting-server`: the Sessions chapter's Flask greeting server, in Rust.
+//! The `greeting-server` binary:
 //!
 //! ```text
 //! greeting-server [serve] [--bind 127.0.0.1] [--port 5000] [--secret-key KEY] [--user NAME:PASSWORD]...
@@ -8,39 +8,11 @@
 //! greeting-server sign JSON --secret-key KEY [--timestamp UNIX_SECS]
 //! ```
 //!
-//! The chapter's exchange, byte for byte where it matters:
-//!
-//! * `GET /greeting` with Basic auth answers `{"message": "Welcome, cobra!"}` and sets
-//!   `session=PAYLOAD.TIMESTAMP.SIGNATURE; HttpOnly; Path=/`, a Flask session cookie that a Flask
-//!   app with the same secret key accepts (and vice versa); sent back, it gives
-//!   `"Welcome back, cobra! This is visit #2."`. Headers come in the chapter's order
-//!   (`Content-Type`, `Content-Length`, `Vary`, `Set-Cookie`, `Server`, `Date`) and the body is
-//!   Flask's pretty JSON, so `Content-Length` is 35, then 58.
-//! * `GET /user` answers the user's record; wrong or missing credentials get 401 and `{}`.
-//! * `/playground/api/*` serves the playground page: server info, the exchange side channel
-//!   (Server-Sent Events), and resetting or planting the HttpOnly session cookie.
-//!
-//! The rules live in `greeting_core` (pure, also compiled to wasm32 for the page's simulated
-//! server); this crate is the HTTP around them. Layout, as in axum's examples: [`app`] (state,
-//! router), [`handlers`], [`error`] (an error type that is a response), [`events`] (the side
-//! channel and the per-exchange layer), [`cors`], [`edge`] (the layer every response passes
-//! through), [`log`] (the exchange line), [`serve`] (the accept loop), [`tools`] (the
-//! subcommands).
-
-mod app;
-mod cli;
-mod cors;
-mod edge;
-mod error;
-mod events;
-mod handlers;
-mod http;
-mod log;
-mod serve;
-mod tools;
+//! The server itself is the `greeting_server` library.
 
 use clap::Parser;
-use cli::{Cli, Command};
+use greeting_server::{serve, tools, Cli, Command, ServeArgs};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -53,8 +25,15 @@ fn main() -> ExitCode {
     }
 }
 
-fn run_server(args: cli::ServeArgs) -> ExitCode {
-    log::init();
+fn run_server(args: ServeArgs) -> ExitCode {
+    // The log, one line per exchange among them: INFO and above on stderr, no target, colours
+    // only for a person at a terminal.
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .with_ansi(std::io::stderr().is_terminal())
+        .with_max_level(tracing::Level::INFO)
+        .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -65,7 +44,7 @@ fn run_server(args: cli::ServeArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve::serve(args)) {
+    match runtime.block_on(serve(args)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("greeting-server: {e}");

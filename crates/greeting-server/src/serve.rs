@@ -4,9 +4,9 @@
 //! `axum::serve` would do, except that it writes header names in lower case (`content-type`),
 //! while the chapter prints `Content-Type`, and Python's `requests` shows names as received.
 
-use crate::app::{app, AppState, Config};
+use crate::app::app;
 use crate::cli::ServeArgs;
-use axum::body::Body;
+use crate::state::{AppState, Config};
 use axum::extract::ConnectInfo;
 use axum::http::Request;
 use greeting_core::KeySource;
@@ -44,10 +44,6 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
 
     let mut http = http1::Builder::new();
     http.title_case_headers(true)
-        // The head and the body (a few dozen bytes here) copied into one buffer for one write,
-        // rather than queued as separate buffers for a vectored write: less bookkeeping per
-        // response, the same bytes on the wire.
-        .writev(false)
         .max_buf_size(MAX_HEAD_BYTES)
         .max_headers(MAX_HEADERS)
         .timer(TokioTimer::new())
@@ -78,8 +74,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
                 let app = app.clone();
                 let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
                     request.extensions_mut().insert(ConnectInfo(remote));
-                    // The edge layer takes axum's body type (the router would convert it itself).
-                    app.clone().oneshot(request.map(Body::new))
+                    app.clone().oneshot(request)
                 });
                 let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
                 tokio::spawn(async move {

@@ -194,10 +194,7 @@ fn start_flask_peer(python: &str, key: &str) -> Result<FlaskPeer, String> {
 async fn a_live_flask_app_with_the_same_key_continues_our_sessions_and_we_continue_its() {
     let python = match python_with("flask") {
         Ok(python) => python,
-        Err(reason) => {
-            println!("SKIPPED live Flask interop: {reason}");
-            return;
-        }
+        Err(reason) => return test_support::skip(reason),
     };
     let flask = match start_flask_peer(&python, KEY) {
         Ok(flask) => flask,
@@ -319,10 +316,7 @@ print(second_response.headers["Content-Length"], repr(second_response.request.he
 async fn the_chapters_python_snippet_prints_the_chapters_lines() {
     let python = match python_with("requests") {
         Ok(python) => python,
-        Err(reason) => {
-            println!("SKIPPED the chapter's Python snippet: {reason}");
-            return;
-        }
+        Err(reason) => return test_support::skip(reason),
     };
     let server = Server::start(&["--secret-key", KEY]);
     let script = CHAPTER_SNIPPET.replace("http://localhost:5000", &server.base);

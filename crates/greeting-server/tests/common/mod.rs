@@ -154,30 +154,10 @@ pub fn unix_now() -> u64 {
         .as_secs()
 }
 
-/// A Python interpreter (python3, else /tmp/flaskvenv/bin/python) that can import `modules`, or why not.
-pub fn python_with(modules: &str) -> Result<String, String> {
-    let mut reasons = Vec::new();
-    for python in ["python3", "/tmp/flaskvenv/bin/python"] {
-        match Command::new(python)
-            .args(["-c", &format!("import {modules}")])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .output()
-        {
-            Ok(out) if out.status.success() => return Ok(python.to_string()),
-            Ok(out) => reasons.push(format!(
-                "{python}: {}",
-                String::from_utf8_lossy(&out.stderr)
-                    .lines()
-                    .last()
-                    .unwrap_or("import failed")
-            )),
-            Err(e) => reasons.push(format!("{python}: {e}")),
-        }
-    }
-    Err(reasons.join("; "))
-}
+/// The Python peers' interpreter (PLAYGROUND_PYTHON, which the xtask sets, else python3) when it
+/// can import `modules`, or why not.
+#[allow(unused_imports)]
+pub use test_support::python_with;
 
 /// Runs a command to completion within a time limit; (status ok, stdout, stderr).
 pub fn run_with_timeout(command: &mut Command, limit: Duration) -> (bool, String, String) {

@@ -1,0 +1,229 @@
+//! What the server knows: the configuration decided at start ([`Config`]) and the state the
+//! handlers share ([`AppState`]). A layer or handler takes only its part, through axum's
+//! `FromRef`: the configuration, the server's self-description, or the side channel.
+
+use crate::cli::{ServeArgs, SECRET_KEY_ENV};
+use crate::cors::AllowedOrigins;
+use crate::side_channel::SideChannel;
+use axum::extract::FromRef;
+use greeting_core::{Greeter, KeySource, ServerInfo, Users};
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+
+/// Everything decided at start.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub greeter: Greeter,
+    pub key_source: KeySource,
+    /// The signing key as text, for teaching mode.
+    pub secret_key_text: String,
+    pub fallback_keys: usize,
+    pub www_authenticate: bool,
+    pub allowed_origins: AllowedOrigins,
+    /// Bound to loopback (and not `--classroom`): every side-channel subscriber sees every
+    /// exchange, credentials shown.
+    pub loopback: bool,
+    /// `--classroom`: treated as beyond loopback although bound to a loopback address.
+    pub classroom: bool,
+    /// How long a client may take to send headers or a body; also the idle keep-alive limit.
+    pub read_timeout: Duration,
+    /// The secret key is revealed at `/playground/api/info`.
+    pub teaching: bool,
+    pub static_dir: Option<PathBuf>,
+}
+
+impl Config {
+    /// The configuration for `serve`, reading `GREETING_SECRET_KEY` when `--secret-key` is absent.
+    pub fn from_args(args: &ServeArgs) -> Result<Config, String> {
+        let env_key = std::env::var(SECRET_KEY_ENV).ok();
+        Config::from_args_and_env(args, env_key)
+    }
+
+    pub fn from_args_and_env(args: &ServeArgs, env_key: Option<String>) -> Result<Config, String> {
+        let (secret, key_source) = match (&args.secret_key, env_key) {
+            (Some(key), _) => (key.clone(), KeySource::Flag),
+            (None, Some(key)) if !key.is_empty() => (key, KeySource::Env),
+            (None, _) => (random_key()?, KeySource::Random),
+        };
+        if secret.is_empty() {
+            return Err(
+                "the secret key is empty: Flask refuses to sign sessions without one".into(),
+            );
+        }
+        let mut keys = vec![secret.as_bytes().to_vec()];
+        for fallback in &args.fallback_keys {
+            if fallback.is_empty() {
+                return Err("a --fallback-key is empty".into());
+            }
+            keys.push(fallback.as_bytes().to_vec());
+        }
+        let users = if args.users.is_empty() {
+            Users::course_defaults()
+        } else {
+            Users::from_specs(&args.users).map_err(|e| format!("--user: {e}"))?
+        };
+        let allowed_origins = AllowedOrigins::parse(&args.allow_origins)?;
+        if let Some(dir) = &args.static_dir {
+            if !dir.is_dir() {
+                return Err(format!("--static {}: no such directory", dir.display()));
+            }
+        }
+        let loopback = is_loopback(args.bind) && !args.classroom;
+        let teaching = !args.no_teaching && (loopback || args.reveal_secret_key);
+        Ok(Config {
+            greeter: Greeter {
+                users,
+                keys,
+                max_age_secs: args.max_age,
+            },
+            key_source,
+            secret_key_text: secret,
+            fallback_keys: args.fallback_keys.len(),
+            www_authenticate: args.www_authenticate,
+            allowed_origins,
+            loopback,
+            classroom: args.classroom,
+            read_timeout: Duration::from_secs(args.read_timeout),
+            teaching,
+            static_dir: args.static_dir.clone(),
+        })
+    }
+
+    /// `GET /playground/api/info`.
+    pub fn server_info(&self) -> ServerInfo {
+        ServerInfo {
+            name: "greeting-server".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+            users: self.greeter.users.names(),
+            key_source: self.key_source,
+            teaching: self.teaching,
+            secret_key: self.teaching.then(|| self.secret_key_text.clone()),
+            max_age_secs: self.greeter.max_age_secs,
+            sees_all_clients: self.loopback,
+            fallback_keys: self.fallback_keys,
+            www_authenticate: self.www_authenticate,
+        }
+    }
+}
+
+/// 127.0.0.0/8, ::1, and IPv4-mapped loopback.
+pub fn is_loopback(ip: IpAddr) -> bool {
+    ip.to_canonical().is_loopback()
+}
+
+/// 32 random bytes as 64 hex digits: a key a learner can paste into Flask's `SECRET_KEY`.
+fn random_key() -> Result<String, String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| format!("no randomness for a secret key: {e}"))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// The state every handler shares; cloning it clones three reference counts.
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    /// `GET /playground/api/info`, worked out once.
+    pub info: Arc<ServerInfo>,
+    pub side_channel: SideChannel,
+}
+
+impl AppState {
+    /// The state for `config`; `shutdown` turning true ends the side channel's streams.
+    pub fn new(config: Config, shutdown: watch::Receiver<bool>) -> AppState {
+        let info = Arc::new(config.server_info());
+        let side_channel = SideChannel::new(config.loopback, shutdown);
+        AppState {
+            config: Arc::new(config),
+            info,
+            side_channel,
+        }
+    }
+}
+
+impl FromRef<AppState> for Arc<Config> {
+    fn from_ref(state: &AppState) -> Arc<Config> {
+        state.config.clone()
+    }
+}
+
+impl FromRef<AppState> for Arc<ServerInfo> {
+    fn from_ref(state: &AppState) -> Arc<ServerInfo> {
+        state.info.clone()
+    }
+}
+
+impl FromRef<AppState> for SideChannel {
+    fn from_ref(state: &AppState) -> SideChannel {
+        state.side_channel.clone()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(flags: &[&str]) -> ServeArgs {
+        ServeArgs::from_flags(flags).unwrap()
+    }
+
+    #[test]
+    fn key_sources() {
+        let c = Config::from_args_and_env(&args(&["--secret-key", "k"]), Some("e".into())).unwrap();
+        assert_eq!(
+            (c.key_source, c.secret_key_text.as_str()),
+            (KeySource::Flag, "k")
+        );
+        let c = Config::from_args_and_env(&args(&[]), Some("e".into())).unwrap();
+        assert_eq!(
+            (c.key_source, c.secret_key_text.as_str()),
+            (KeySource::Env, "e")
+        );
+        let c = Config::from_args_and_env(&args(&[]), None).unwrap();
+        assert_eq!(c.key_source, KeySource::Random);
+        assert_eq!(c.secret_key_text.len(), 64);
+        let d = Config::from_args_and_env(&args(&[]), Some(String::new())).unwrap();
+        assert_ne!(c.secret_key_text, d.secret_key_text);
+        assert!(Config::from_args_and_env(&args(&["--secret-key", ""]), None).is_err());
+    }
+
+    #[test]
+    fn teaching_mode() {
+        let on = |a: &[&str]| Config::from_args_and_env(&args(a), None).unwrap().teaching;
+        assert!(on(&[]));
+        assert!(on(&["--bind", "::1"]));
+        assert!(!on(&["--no-teaching"]));
+        assert!(!on(&["--bind", "0.0.0.0"]));
+        assert!(on(&["--bind", "0.0.0.0", "--reveal-secret-key"]));
+        // --classroom on loopback is treated as beyond loopback.
+        assert!(!on(&["--classroom"]));
+        assert!(on(&["--classroom", "--reveal-secret-key"]));
+        let c = Config::from_args_and_env(&args(&["--classroom"]), None).unwrap();
+        assert_eq!(
+            (c.loopback, c.server_info().sees_all_clients),
+            (false, false)
+        );
+        let c = Config::from_args_and_env(&args(&["--bind", "0.0.0.0", "--secret-key", "k"]), None)
+            .unwrap();
+        let info = c.server_info();
+        assert_eq!(
+            (info.secret_key, info.sees_all_clients, info.teaching),
+            (None, false, false)
+        );
+        let c = Config::from_args_and_env(&args(&["--secret-key", "k"]), None).unwrap();
+        assert_eq!(c.server_info().secret_key.as_deref(), Some("k"));
+    }
+
+    #[test]
+    fn users_and_bad_args() {
+        let c =
+            Config::from_args_and_env(&args(&["--user", "a:1", "--user", "b:2"]), None).unwrap();
+        assert_eq!(c.server_info().users, vec!["a", "b"]);
+        assert!(Config::from_args_and_env(&args(&["--user", "nocolon"]), None).is_err());
+        assert!(Config::from_args_and_env(&args(&["--allow-origin", "*"]), None).is_err());
+        assert!(Config::from_args_and_env(&args(&["--static", "/no/such/dir"]), None).is_err());
+        assert!(Config::from_args_and_env(&args(&["--fallback-key", ""]), None).is_err());
+    }
+}

@@ -1,0 +1,388 @@
+//! The routes in-process (`app(state).oneshot(request)`, as in axum's testing example): status,
+//! headers in the chapter's order, bodies, CORS, the reporter's log line and side channel.
+//! What only the wire shows (title-case names, timeouts, shutdown) stays in the binary tests.
+
+use axum::body::Body;
+use axum::extract::connect_info::MockConnectInfo;
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::response::Response;
+use axum::Router;
+use greeting_server::{app, AppState, Config, ServeArgs};
+use http_body_util::BodyExt;
+use std::net::SocketAddr;
+use std::time::Duration;
+use tokio::sync::watch;
+use tower::ServiceExt;
+
+const KEY: &str = "playground-demo-secret";
+const COBRA: &str = "Basic Y29icmE6aGlzcw==";
+const WELCOME: &str = "{\n  \"message\": \"Welcome, cobra!\"\n}\n";
+const WELCOME_BACK: &str = "{\n  \"message\": \"Welcome back, cobra! This is visit #2.\"\n}\n";
+
+fn client() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 50000))
+}
+
+/// The app for these flags (after `--secret-key KEY`), as if every request came from
+/// 127.0.0.1:50000.
+fn app_with(flags: &[&str]) -> Router {
+    let mut all = vec!["--secret-key", KEY];
+    all.extend_from_slice(flags);
+    let config = Config::from_args_and_env(&ServeArgs::from_flags(&all).unwrap(), None).unwrap();
+    // The sender is dropped: `wait_for` then ends the event streams at once, so the tests that
+    // read them use `app_with_shutdown`.
+    let (_, shutdown) = watch::channel(false);
+    app(AppState::new(config, shutdown)).layer(MockConnectInfo(client()))
+}
+
+fn get(path: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut request = Request::get(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.body(Body::empty()).unwrap()
+}
+
+async fn send(app: &Router, request: Request<Body>) -> (Response<()>, String) {
+    let response = app.clone().oneshot(request).await.unwrap();
+    let (parts, body) = response.into_parts();
+    let bytes = body.collect().await.unwrap().to_bytes();
+    (
+        Response::from_parts(parts, ()),
+        String::from_utf8(bytes.to_vec()).unwrap(),
+    )
+}
+
+fn names(headers: &HeaderMap) -> Vec<&str> {
+    headers.keys().map(|name| name.as_str()).collect()
+}
+
+fn value(response: &Response<()>, name: header::HeaderName) -> &str {
+    response
+        .headers()
+        .get(name)
+        .map(|v| v.to_str().unwrap())
+        .unwrap_or("")
+}
+
+/// The `session=VALUE` part of a `Set-Cookie`.
+fn session_pair(response: &Response<()>) -> String {
+    value(response, header::SET_COOKIE)
+        .split(';')
+        .next()
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn the_chapters_three_requests() {
+    let app = app_with(&[]);
+    let (first, body) = send(&app, get("/greeting", &[("authorization", COBRA)])).await;
+    assert_eq!(first.status(), StatusCode::OK);
+    assert_eq!(body, WELCOME);
+    assert_eq!(
+        names(first.headers()),
+        [
+            "content-type",
+            "content-length",
+            "vary",
+            "set-cookie",
+            "server",
+            "date"
+        ]
+    );
+    assert_eq!(value(&first, header::CONTENT_LENGTH), "35");
+    assert_eq!(value(&first, header::VARY), "Cookie");
+    assert!(value(&first, header::SET_COOKIE).ends_with("; HttpOnly; Path=/"));
+    assert!(value(&first, header::SERVER).starts_with("greeting-server/"));
+    assert!(value(&first, header::DATE).ends_with(" GMT"));
+
+    let cookie = session_pair(&first);
+    let (second, body) = send(
+        &app,
+        get(
+            "/greeting",
+            &[("authorization", COBRA), ("cookie", &cookie)],
+        ),
+    )
+    .await;
+    assert_eq!(body, WELCOME_BACK);
+    assert_eq!(value(&second, header::CONTENT_LENGTH), "58");
+
+    let (third, body) = send(
+        &app,
+        get(
+            "/greeting",
+            &[("authorization", COBRA), ("cookie", &session_pair(&second))],
+        ),
+    )
+    .await;
+    assert!(body.contains("visit #3."), "{body}");
+    assert_eq!(third.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn refused_and_unknown() {
+    let app = app_with(&[]);
+    let (no_auth, body) = send(&app, get("/greeting", &[])).await;
+    assert_eq!(no_auth.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(body, "{}\n");
+    assert_eq!(
+        names(no_auth.headers()),
+        ["content-type", "content-length", "server", "date"]
+    );
+
+    let with_challenge = app_with(&["--www-authenticate"]);
+    let (challenged, _) = send(&with_challenge, get("/user", &[])).await;
+    assert_eq!(
+        value(&challenged, header::WWW_AUTHENTICATE),
+        "Basic realm=\"greeting\""
+    );
+
+    let (user, body) = send(&app, get("/user", &[("authorization", COBRA)])).await;
+    assert_eq!(user.status(), StatusCode::OK);
+    assert!(body.contains("\"user\": \"cobra\""), "{body}");
+
+    let delete = Request::delete("/greeting").body(Body::empty()).unwrap();
+    let (not_allowed, body) = send(&app, delete).await;
+    assert_eq!(not_allowed.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(value(&not_allowed, header::ALLOW), "GET, HEAD, OPTIONS");
+    assert!(body.contains("Method Not Allowed"), "{body}");
+
+    let options = Request::options("/playground/api/plant")
+        .body(Body::empty())
+        .unwrap();
+    let (options, _) = send(&app, options).await;
+    assert_eq!(options.status(), StatusCode::NO_CONTENT);
+    assert_eq!(value(&options, header::ALLOW), "POST, OPTIONS");
+
+    for path in [
+        "/nowhere",
+        "/playground/api",
+        "/playground/api/nothing/here",
+    ] {
+        let (missing, body) = send(&app, get(path, &[])).await;
+        assert_eq!(missing.status(), StatusCode::NOT_FOUND, "{path}");
+        assert!(body.contains("No such path"), "{path}: {body}");
+        assert_eq!(value(&missing, header::CONTENT_TYPE), "application/json");
+    }
+}
+
+#[tokio::test]
+async fn reset_plant_and_info() {
+    let app = app_with(&[]);
+    let reset = Request::post("/playground/api/reset")
+        .body(Body::empty())
+        .unwrap();
+    let (reset, body) = send(&app, reset).await;
+    assert_eq!(reset.status(), StatusCode::NO_CONTENT);
+    assert_eq!(body, "");
+    assert!(value(&reset, header::SET_COOKIE).starts_with("session=; Expires=Thu, 01 Jan 1970"));
+
+    let (first, _) = send(&app, get("/greeting", &[("authorization", COBRA)])).await;
+    let cookie = session_pair(&first);
+    let value_only = cookie.trim_start_matches("session=");
+    let plant = |content_type: &str, body: String| {
+        Request::post("/playground/api/plant")
+            .header(header::CONTENT_TYPE, content_type)
+            .body(Body::from(body))
+            .unwrap()
+    };
+    let (planted, _) = send(
+        &app,
+        plant(
+            "application/json",
+            format!("{{\"cookie\": \"{value_only}\"}}"),
+        ),
+    )
+    .await;
+    assert_eq!(planted.status(), StatusCode::NO_CONTENT);
+    assert_eq!(session_pair(&planted), cookie);
+
+    let (not_json, _) = send(&app, plant("text/plain", "x".into())).await;
+    assert_eq!(not_json.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (bad, body) = send(
+        &app,
+        plant("application/json", "{\"cookie\": \"a b\"}".into()),
+    )
+    .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+    assert!(body.contains("Cannot plant that cookie"), "{body}");
+
+    let (info, body) = send(&app, get("/playground/api/info", &[])).await;
+    assert_eq!(info.status(), StatusCode::OK);
+    let info: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(info["secret_key"], KEY);
+    assert_eq!(info["sees_all_clients"], true);
+}
+
+#[tokio::test]
+async fn cors_for_the_allowed_origin_only() {
+    let app = app_with(&["--allow-origin", "http://localhost:8080"]);
+    let preflight = Request::builder()
+        .method(Method::OPTIONS)
+        .uri("/greeting")
+        .header(header::ORIGIN, "http://localhost:8080")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+        .body(Body::empty())
+        .unwrap();
+    let (preflight, _) = send(&app, preflight).await;
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+    // axum's `Content-Length: 0` comes last; hyper never writes it on a 204.
+    let mut preflight_names = names(preflight.headers());
+    preflight_names.retain(|name| *name != "content-length");
+    assert_eq!(
+        preflight_names,
+        [
+            "access-control-allow-origin",
+            "access-control-allow-credentials",
+            "access-control-allow-methods",
+            "access-control-allow-headers",
+            "access-control-max-age",
+            "vary",
+            "server",
+            "date"
+        ]
+    );
+    assert_eq!(
+        value(&preflight, header::ACCESS_CONTROL_ALLOW_HEADERS),
+        "Authorization, X-Playground-Exchange, Content-Type"
+    );
+
+    let (allowed, _) = send(
+        &app,
+        get(
+            "/greeting",
+            &[
+                ("authorization", COBRA),
+                ("origin", "http://localhost:8080"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(
+        value(&allowed, header::ACCESS_CONTROL_ALLOW_ORIGIN),
+        "http://localhost:8080"
+    );
+    let vary: Vec<_> = allowed
+        .headers()
+        .get_all(header::VARY)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .collect();
+    assert_eq!(vary, ["Cookie", "Origin"]);
+
+    let (other, _) = send(
+        &app,
+        get(
+            "/greeting",
+            &[("authorization", COBRA), ("origin", "http://evil.example")],
+        ),
+    )
+    .await;
+    assert!(!other
+        .headers()
+        .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+    let other_preflight = Request::builder()
+        .method(Method::OPTIONS)
+        .uri("/greeting")
+        .header(header::ORIGIN, "http://evil.example")
+        .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET")
+        .body(Body::empty())
+        .unwrap();
+    let (other_preflight, _) = send(&app, other_preflight).await;
+    // Not a CORS answer: the route's plain OPTIONS answer.
+    assert_eq!(value(&other_preflight, header::ALLOW), "GET, HEAD, OPTIONS");
+    assert!(!other_preflight
+        .headers()
+        .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+}
+
+/// The next frame of an event stream, as text.
+async fn next_event(stream: &mut Body) -> String {
+    let frame = tokio::time::timeout(Duration::from_secs(5), stream.frame())
+        .await
+        .expect("an event within 5 s")
+        .expect("the stream goes on")
+        .unwrap();
+    String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap()
+}
+
+#[tokio::test]
+async fn a_subscriber_sees_the_report() {
+    let config = Config::from_args_and_env(
+        &ServeArgs::from_flags(&["--secret-key", KEY]).unwrap(),
+        None,
+    )
+    .unwrap();
+    let (stop, shutdown) = watch::channel(false);
+    let app = app(AppState::new(config, shutdown)).layer(MockConnectInfo(client()));
+
+    let events = app
+        .clone()
+        .oneshot(get("/playground/api/events", &[]))
+        .await
+        .unwrap();
+    assert_eq!(events.status(), StatusCode::OK);
+    assert_eq!(events.headers()[header::CONTENT_TYPE], "text/event-stream");
+    let mut stream = events.into_body();
+    let hello = next_event(&mut stream).await;
+    assert!(hello.starts_with("event: hello\n"), "{hello}");
+    assert!(hello.contains("\"sees_all_clients\":true"), "{hello}");
+
+    let (_, body) = send(
+        &app,
+        get(
+            "/greeting",
+            &[("authorization", COBRA), ("x-playground-exchange", "ex-1")],
+        ),
+    )
+    .await;
+    assert_eq!(body, WELCOME);
+    let exchange = next_event(&mut stream).await;
+    assert!(exchange.starts_with("event: exchange\n"), "{exchange}");
+    let json = exchange
+        .lines()
+        .find_map(|line| line.strip_prefix("data: "))
+        .unwrap();
+    let report: greeting_core::ExchangeReport = serde_json::from_str(json).unwrap();
+    assert_eq!(
+        (
+            report.seq,
+            report.exchange_id.as_deref(),
+            report.status,
+            report.body.as_str()
+        ),
+        (1, Some("ex-1"), 200, WELCOME)
+    );
+    assert_eq!(report.user.as_deref(), Some("cobra"));
+    assert_eq!(report.session_out.map(|s| s.visit), Some(1));
+    let response_names: Vec<&str> = report
+        .response_headers
+        .iter()
+        .map(|h| h.name.as_str())
+        .collect();
+    assert_eq!(
+        response_names,
+        [
+            "Content-Type",
+            "Content-Length",
+            "Vary",
+            "Set-Cookie",
+            "Server",
+            "Date"
+        ]
+    );
+    // Loopback: the credentials are shown as sent.
+    assert!(report
+        .request_headers
+        .iter()
+        .any(|h| h.name == "Authorization" && h.value == COBRA));
+
+    // The shutdown ends the stream.
+    stop.send(true).unwrap();
+    let end = tokio::time::timeout(Duration::from_secs(5), stream.frame())
+        .await
+        .expect("the stream ends within 5 s");
+    assert!(end.is_none());
+}

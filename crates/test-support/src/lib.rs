@@ -1,0 +1,23 @@
+//! What the e2e tests, the benchmarks, the xtask and the greeting server's tests share, written
+//! once: where the workspace is, a free loopback port, waiting for a port to listen, stopping a
+//! child process (or its whole process group), building a workspace binary, finding a tool on PATH, the Python the xtask
+//! prepared, and the one way a test says it skips (counted by `cargo xtask test`, a failure
+//! under `CI=true`).
+
+mod cargo;
+mod child;
+mod net;
+mod paths;
+mod python;
+mod skip;
+
+pub use cargo::build_binary;
+pub use child::{
+    process_group_alive, signal_process_group, stop_child, stop_process_group, Signal, STOP_GRACE,
+};
+pub use net::{free_port, wait_for_port};
+pub use paths::{tool_path, which, workspace_root};
+pub use python::{python, python_with, PYTHON_ENV};
+pub use skip::{
+    current_test_name, read_skip_log, skip, skip_test, under_ci, Skip, SkipSettings, SKIP_LOG_ENV,
+};
