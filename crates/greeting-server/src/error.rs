@@ -21,6 +21,10 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     /// The client stopped sending its body.
     RequestTimeout { secs: u64 },
+    /// Understood and refused (a wrong instructor token).
+    Forbidden { message: String },
+    /// The server cannot serve this now (no randomness for a page token): not the client's fault.
+    Unavailable { message: String },
 }
 
 impl ApiError {
@@ -32,6 +36,8 @@ impl ApiError {
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
@@ -43,7 +49,9 @@ impl ApiError {
             ApiError::MethodNotAllowed { allow } => {
                 format!("This path answers only {allow}.")
             }
-            ApiError::BadRequest { message } => message.clone(),
+            ApiError::BadRequest { message }
+            | ApiError::Forbidden { message }
+            | ApiError::Unavailable { message } => message.clone(),
             ApiError::UnsupportedMediaType { expected } => {
                 format!("The request body must be {expected}.")
             }

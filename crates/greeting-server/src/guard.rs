@@ -6,18 +6,17 @@
 //! An admitted request carries its [`Reach`]: whether it comes from this machine, which decides
 //! whether it may be given the secret key and see credentials unmasked.
 
+use crate::cors::AllowedOrigins;
 use crate::host::{is_same_origin, parse_authority, AllowedHosts, Authority, HostError};
 use crate::http::json_response;
-use axum::extract::{ConnectInfo, Request};
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Version};
+use axum::extract::connect_info::MockConnectInfo;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use futures_util::future::{Either, Ready};
 use serde_json::json;
-use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
-use std::task::{Context, Poll};
-use tower::{Layer, Service};
 
 /// The local address a connection arrived on, inserted by the accept loop next to the client's
 /// `ConnectInfo`: with `--bind 0.0.0.0`, the address learners typed is allowed as a `Host`.
@@ -44,7 +43,7 @@ static X_REAL_IP: HeaderName = HeaderName::from_static("x-real-ip");
 pub enum Refusal {
     /// No `Host` on HTTP/1.1.
     NoHost,
-    /// More than one `Host`, or a `Host` that disagrees with an absolute request target.
+    /// More than one `Host` header.
     SeveralHosts,
     /// A `Host` that is not a host at all.
     BadHost { host: String, why: HostError },
@@ -57,11 +56,18 @@ pub enum Refusal {
 /// The most characters of a refused value repeated in the answer and the log.
 const MAX_SHOWN_CHARS: usize = 100;
 
+/// A refused value as the answer and the log repeat it: at most [`MAX_SHOWN_CHARS`], and never
+/// the credentials of a `user:password@` in it.
 fn shown(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes)
-        .chars()
-        .take(MAX_SHOWN_CHARS)
-        .collect()
+    let text = String::from_utf8_lossy(bytes);
+    let text = match text.rsplit_once('@') {
+        Some((before, after)) => {
+            let scheme = before.find("://").map_or("", |end| &before[..end + 3]);
+            format!("{scheme}***@{after}")
+        }
+        None => text.into_owned(),
+    };
+    text.chars().take(MAX_SHOWN_CHARS).collect()
 }
 
 impl Refusal {
@@ -75,7 +81,7 @@ impl Refusal {
     fn message(&self) -> String {
         match self {
             Refusal::NoHost => "The request has no Host header; this server answers only the hosts it knows.".into(),
-            Refusal::SeveralHosts => "The request names more than one host.".into(),
+            Refusal::SeveralHosts => "The request has more than one Host header.".into(),
             Refusal::BadHost { host, why } => format!("The Host {host:?} is not a host name: {why}."),
             Refusal::HostNotAllowed { host } => format!(
                 "This server does not answer for the host {host:?} (a page under a name it does not know could be a DNS rebinding attack)."
@@ -118,11 +124,11 @@ impl IntoResponse for Refusal {
 #[derive(Debug)]
 pub struct Admission {
     hosts: AllowedHosts,
-    origins: Vec<HeaderValue>,
+    origins: AllowedOrigins,
 }
 
 impl Admission {
-    pub fn new(hosts: AllowedHosts, origins: Vec<HeaderValue>) -> Admission {
+    pub fn new(hosts: AllowedHosts, origins: AllowedOrigins) -> Admission {
         Admission { hosts, origins }
     }
 
@@ -140,10 +146,8 @@ impl Admission {
                 }
             }
         }
-        let peer_loopback = request
-            .extensions()
-            .get::<ConnectInfo<SocketAddr>>()
-            .is_some_and(|c| c.0.ip().to_canonical().is_loopback());
+        let peer_loopback =
+            peer(request).is_some_and(|peer| peer.ip().to_canonical().is_loopback());
         let this_machine = peer_loopback
             && host.is_some_and(|h| h.host.is_loopback())
             && forwarded_only_from_loopback(headers);
@@ -154,30 +158,38 @@ impl Admission {
         })
     }
 
-    /// The request's host, checked: the `Host` header, and the authority of an absolute request
-    /// target when there is one (both must agree). `None` for HTTP/1.0 without either.
+    /// The request's host, checked: the `Host` header and, for a request target in absolute
+    /// form (`GET http://host/path`), its authority, which then counts as the host (RFC 9112
+    /// 3.2.2); both must be allowed. `None` for HTTP/1.0 without either.
     fn host(&self, request: &Request, local: Option<IpAddr>) -> Result<Option<Authority>, Refusal> {
         let mut values = request.headers().get_all(header::HOST).iter();
         let header_value = values.next();
         if values.next().is_some() {
             return Err(Refusal::SeveralHosts);
         }
-        let target = request.uri().authority().map(|a| a.as_str().as_bytes());
-        let bytes = match (header_value.map(HeaderValue::as_bytes), target) {
-            (Some(h), Some(t)) if !h.eq_ignore_ascii_case(t) => return Err(Refusal::SeveralHosts),
-            (Some(h), _) => h,
-            (None, Some(t)) => t,
-            (None, None) if request.version() <= Version::HTTP_10 => return Ok(None),
-            (None, None) => return Err(Refusal::NoHost),
+        // Only an absolute target names a host (CONNECT's authority is the tunnel asked for, and
+        // `GET greeting` is a malformed path, not a host).
+        let target = match request.method() {
+            &Method::CONNECT => None,
+            _ => request.uri().scheme().and(request.uri().authority()),
         };
-        let authority = parse_authority(bytes).map_err(|why| Refusal::BadHost {
-            host: shown(bytes),
-            why,
-        })?;
-        if !self.hosts.allows(&authority.host, local) {
-            return Err(Refusal::HostNotAllowed { host: shown(bytes) });
+        let checked = |bytes: &[u8]| -> Result<Authority, Refusal> {
+            let authority = parse_authority(bytes).map_err(|why| Refusal::BadHost {
+                host: shown(bytes),
+                why,
+            })?;
+            if !self.hosts.allows(&authority.host, local) {
+                return Err(Refusal::HostNotAllowed { host: shown(bytes) });
+            }
+            Ok(authority)
+        };
+        let header_host = header_value.map(|v| checked(v.as_bytes())).transpose()?;
+        let target_host = target.map(|a| checked(a.as_str().as_bytes())).transpose()?;
+        match target_host.or(header_host) {
+            Some(host) => Ok(Some(host)),
+            None if request.version() <= Version::HTTP_10 => Ok(None),
+            None => Err(Refusal::NoHost),
         }
-        Ok(Some(authority))
     }
 
     /// Same origin as the page the request names (its `Host`, or the `X-Forwarded-Host` of a
@@ -189,7 +201,7 @@ impl Admission {
         host: Option<&Authority>,
         headers: &HeaderMap,
     ) -> bool {
-        if self.origins.iter().any(|allowed| allowed == origin) {
+        if self.origins.contains(origin) {
             return true;
         }
         if host.is_some_and(|h| is_same_origin(origin.as_bytes(), h)) {
@@ -202,6 +214,16 @@ impl Admission {
             _ => false,
         }
     }
+}
+
+/// The client's address: the accept loop's `ConnectInfo`, or the `MockConnectInfo` of
+/// in-process tests (as axum's `ConnectInfo` extractor reads them).
+fn peer(request: &Request) -> Option<SocketAddr> {
+    let extensions = request.extensions();
+    extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0)
+        .or_else(|| extensions.get::<MockConnectInfo<SocketAddr>>().map(|m| m.0))
 }
 
 /// The playground's API paths (the side channel included).
@@ -234,66 +256,28 @@ fn ip_is_loopback(text: &str) -> bool {
         .is_ok_and(|ip| ip.to_canonical().is_loopback())
 }
 
-/// The layer that puts the gate in front of a service (the whole application).
-#[derive(Clone)]
-pub struct AdmissionLayer(Arc<Admission>);
-
-impl AdmissionLayer {
-    pub fn new(admission: Admission) -> AdmissionLayer {
-        AdmissionLayer(Arc::new(admission))
-    }
-}
-
-impl<S> Layer<S> for AdmissionLayer {
-    type Service = Admitted<S>;
-    fn layer(&self, inner: S) -> Admitted<S> {
-        Admitted {
-            inner,
-            admission: self.0.clone(),
+/// The gate's layer function, outermost around the whole router:
+/// `from_fn_with_state(Arc<Admission>, admit)`.
+pub async fn admit(
+    State(admission): State<Arc<Admission>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    match admission.check(&request) {
+        Ok(reach) => {
+            request.extensions_mut().insert(reach);
+            next.run(request).await
         }
-    }
-}
-
-/// A service behind the gate.
-#[derive(Clone)]
-pub struct Admitted<S> {
-    inner: S,
-    admission: Arc<Admission>,
-}
-
-impl<S> Service<Request> for Admitted<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible>,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = Either<Ready<Result<Response, Infallible>>, S::Future>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut request: Request) -> Self::Future {
-        match self.admission.check(&request) {
-            Ok(reach) => {
-                request.extensions_mut().insert(reach);
-                Either::Right(self.inner.call(request))
-            }
-            Err(refusal) => {
-                let client = request
-                    .extensions()
-                    .get::<ConnectInfo<SocketAddr>>()
-                    .map(|c| c.0.to_string())
-                    .unwrap_or_else(|| "-".into());
-                tracing::warn!(
-                    "refused {} {} from {client}: {} ({})",
-                    request.method(),
-                    shown(request.uri().path().as_bytes()),
-                    refusal.message(),
-                    refusal.hint()
-                );
-                Either::Left(futures_util::future::ready(Ok(refusal.into_response())))
-            }
+        Err(refusal) => {
+            let client = peer(&request).map_or_else(|| "-".into(), |peer| peer.to_string());
+            tracing::warn!(
+                "refused {} {} from {client}: {} ({})",
+                request.method(),
+                shown(request.uri().path().as_bytes()),
+                refusal.message(),
+                refusal.hint()
+            );
+            refusal.into_response()
         }
     }
 }
@@ -313,13 +297,8 @@ mod tests {
                 .collect::<Vec<_>>(),
         )
         .unwrap();
-        Admission::new(
-            hosts,
-            origins
-                .iter()
-                .map(|o| HeaderValue::from_str(o).unwrap())
-                .collect(),
-        )
+        let origins: Vec<String> = origins.iter().map(|o| o.to_string()).collect();
+        Admission::new(hosts, AllowedOrigins::parse(&origins).unwrap())
     }
 
     fn request(path: &str, headers: &[(&str, &[u8])], peer: [u8; 4]) -> Request {
@@ -335,6 +314,18 @@ mod tests {
     }
 
     const LOOPBACK: [u8; 4] = [127, 0, 0, 1];
+
+    #[test]
+    fn refused_values_never_repeat_credentials() {
+        assert_eq!(shown(b"cobra:hiss@localhost:5000"), "***@localhost:5000");
+        assert_eq!(
+            shown(b"http://cobra:hiss@evil.example"),
+            "http://***@evil.example"
+        );
+        assert_eq!(shown(b"a@b@c"), "***@c");
+        assert_eq!(shown(b"evil.example"), "evil.example");
+        assert_eq!(shown(&[b'a'; 500]).len(), MAX_SHOWN_CHARS);
+    }
 
     #[test]
     fn hosts() {
@@ -358,13 +349,13 @@ mod tests {
                 ..
             })
         ));
-        assert!(matches!(
-            check(b"cobra@localhost"),
+        assert_eq!(
+            check(b"cobra:hiss@localhost"),
             Err(Refusal::BadHost {
+                host: "***@localhost".into(),
                 why: HostError::Credentials,
-                ..
             })
-        ));
+        );
         assert!(matches!(
             check("b\u{fc}cher.example".as_bytes()),
             Err(Refusal::BadHost {
@@ -396,7 +387,20 @@ mod tests {
             &[("host", b"localhost")],
             LOOPBACK,
         );
-        assert_eq!(gate.check(&absolute), Err(Refusal::SeveralHosts));
+        assert!(matches!(
+            gate.check(&absolute),
+            Err(Refusal::HostNotAllowed { .. })
+        ));
+        // The target's authority is the host: from a loopback target, this machine.
+        let absolute = request(
+            "http://localhost/greeting",
+            &[("host", b"class.example")],
+            LOOPBACK,
+        );
+        assert_eq!(gate.check(&absolute), Ok(Reach::ThisMachine));
+        let mut connect = request("127.0.0.1:80", &[("host", b"localhost")], LOOPBACK);
+        *connect.method_mut() = Method::CONNECT;
+        assert_eq!(gate.check(&connect), Ok(Reach::ThisMachine));
         let absolute = request("http://evil.example/greeting", &[], LOOPBACK);
         assert!(matches!(
             gate.check(&absolute),
@@ -516,13 +520,24 @@ mod tests {
 
     #[tokio::test]
     async fn refusals_answer_json_with_the_flag() {
+        use axum::middleware::from_fn_with_state;
+        use axum::routing::any;
         use tower::ServiceExt;
-        let gate = AdmissionLayer::new(admission("127.0.0.1", &[], &[]));
-        let inner = tower::service_fn(|request: Request| async move {
-            let reach = request.extensions().get::<Reach>().copied();
-            Ok::<_, Infallible>(format!("{reach:?}").into_response())
-        });
-        let service = gate.layer(inner);
+        let gate = Arc::new(admission("127.0.0.1", &[], &[]));
+        let service = axum::Router::new()
+            .route(
+                "/{*path}",
+                any(|reach: Option<axum::Extension<Reach>>| async move {
+                    format!("{:?}", reach.map(|r| r.0))
+                }),
+            )
+            .route(
+                "/",
+                any(|reach: Option<axum::Extension<Reach>>| async move {
+                    format!("{:?}", reach.map(|r| r.0))
+                }),
+            )
+            .layer(from_fn_with_state(gate, admit));
         let response = service
             .clone()
             .oneshot(request("/", &[("host", b"localhost")], LOOPBACK))

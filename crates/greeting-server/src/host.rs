@@ -212,6 +212,25 @@ impl AllowedHosts {
     }
 }
 
+impl fmt::Display for AllowedHosts {
+    /// `localhost, loopback addresses, 192.168.1.10, class.example, .tunnel.example`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("localhost, the loopback addresses")?;
+        if self.bound.is_unspecified() {
+            f.write_str(", the address each connection arrives on")?;
+        } else if !self.bound.is_loopback() {
+            write!(f, ", {}", HostName::Ip(self.bound))?;
+        }
+        for allowed in &self.extra {
+            match allowed {
+                Allowed::Exact(host) => write!(f, ", {host}")?,
+                Allowed::Domain(domain) => write!(f, ", .{domain}")?,
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Checks an `--allow-host` value: a name, `.name`, an IPv4 address or `[IPv6]`, no port.
 fn parse_allowed(value: &str) -> Result<Allowed, String> {
     let bad = |why: String| {
@@ -416,6 +435,10 @@ mod tests {
         ] {
             assert!(!allows(refused), "{refused}");
         }
+        assert_eq!(
+            hosts.to_string(),
+            "localhost, the loopback addresses, class.example, .tunnel.example, 10.0.0.5, [fd00::5]"
+        );
         for bad in [
             "",
             ".",

@@ -6,7 +6,8 @@
 //!
 //! * a page sees its own exchanges (those carrying its token) in full;
 //! * an exchange of a client that is not a page (no token of a subscribed page: the learner's
-//!   Python) goes to the pages from the same address, in full only on the learner's own machine
+//!   Python) goes to the pages from the same address (any loopback address, on a server that
+//!   trusts loopback), in full only on the learner's own machine
 //!   (both on [`Reach::ThisMachine`] of a server that trusts loopback, i.e. bound to loopback and
 //!   not `--classroom`), with its credentials and cookies masked otherwise;
 //! * another page's exchanges are never shown, so two learners behind one NAT address see only
@@ -64,7 +65,6 @@ struct Page {
     token: Token,
     ip: IpAddr,
     reach: Reach,
-    instructor: bool,
     queue: mpsc::Sender<Arc<str>>,
     missed: AtomicU64,
 }
@@ -170,7 +170,6 @@ impl Pages {
             token: Token::random()?,
             ip: ip.to_canonical(),
             reach,
-            instructor,
             queue,
             missed: AtomicU64::new(0),
         });
@@ -241,7 +240,16 @@ impl Pages {
         }
         if own.is_none() {
             let ip = source.ip.to_canonical();
-            for page in registry.by_ip.get(&ip).into_iter().flatten() {
+            // On a server that trusts loopback, every loopback address is this one machine.
+            let same_machine_ips = self.0.trusts_loopback && ip.is_loopback();
+            let neighbours = registry
+                .by_ip
+                .iter()
+                .filter(|(page_ip, _)| {
+                    **page_ip == ip || (same_machine_ips && page_ip.is_loopback())
+                })
+                .flat_map(|(_, pages)| pages);
+            for page in neighbours {
                 let same_machine = self.0.trusts_loopback
                     && page.reach == Reach::ThisMachine
                     && source.reach == Reach::ThisMachine;
@@ -267,10 +275,6 @@ pub struct Subscription {
 impl Subscription {
     pub fn token(&self) -> &Token {
         &self.page.token
-    }
-
-    pub fn is_instructor(&self) -> bool {
-        self.page.instructor
     }
 
     /// The next event: how many reports were dropped since the last one, if any, then the next
@@ -402,6 +406,22 @@ mod tests {
                 "{trusts_loopback} {page_reach:?} {script_reach:?}"
             );
         }
+        // Another loopback address is the same machine only on a server that trusts loopback.
+        for (trusts_loopback, expected) in [(true, vec!["full"]), (false, vec![])] {
+            let pages = Pages::new(trusts_loopback, 16);
+            let mut page = pages
+                .subscribe(LOOPBACK, Reach::ThisMachine, false)
+                .unwrap();
+            publish(
+                &pages,
+                Source {
+                    ip: IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2)),
+                    token: None,
+                    reach: Reach::ThisMachine,
+                },
+            );
+            assert_eq!(received(&mut page).await, expected, "{trusts_loopback}");
+        }
     }
 
     #[tokio::test]
@@ -409,7 +429,6 @@ mod tests {
         let pages = Pages::new(true, 16);
         let mut teacher = pages.subscribe(ip(9), Reach::Beyond, true).unwrap();
         let learner = pages.subscribe(ip(1), Reach::Beyond, false).unwrap();
-        assert!(teacher.is_instructor() && !learner.is_instructor());
         let learner_token = learner.token().as_str().to_string();
         let teacher_token = teacher.token().as_str().to_string();
         for token in [Some(learner_token.as_str()), None, Some(&teacher_token)] {

@@ -100,7 +100,12 @@ async fn a_foreign_host_is_refused_on_every_route_and_never_gets_the_key() {
     for (method, path, headers) in routes() {
         let mut lines: Vec<&[u8]> = vec![&foreign];
         lines.extend(headers.iter().map(Vec::as_slice));
-        let reply = raw_exchange(&server.addr, &raw(method, path, &lines), Duration::from_secs(10)).await;
+        let reply = raw_exchange(
+            &server.addr,
+            &raw(method, path, &lines),
+            Duration::from_secs(10),
+        )
+        .await;
         assert_eq!(reply.status, Some(421), "{method} {path}: {}", reply.head);
         assert!(!reply.body_text().contains(KEY) && !reply.head.contains(KEY));
         assert!(
@@ -111,7 +116,10 @@ async fn a_foreign_host_is_refused_on_every_route_and_never_gets_the_key() {
         if method != "HEAD" {
             let body = json_body(&reply);
             assert_eq!(body["error"], "Misdirected Request", "{body}");
-            assert_eq!(body["hint"], "start greeting-server with --allow-host evil.example");
+            assert_eq!(
+                body["hint"],
+                "start greeting-server with --allow-host evil.example"
+            );
             assert!(body["message"].as_str().unwrap().contains("evil.example"));
         }
     }
@@ -140,7 +148,10 @@ async fn a_foreign_host_is_refused_on_every_route_and_never_gets_the_key() {
             Duration::from_secs(10),
         )
         .await;
-        let shown = String::from_utf8_lossy(host).chars().take(80).collect::<String>();
+        let shown = String::from_utf8_lossy(host)
+            .chars()
+            .take(80)
+            .collect::<String>();
         assert!(
             matches!(reply.status, Some(400) | Some(421)),
             "{shown}: {}",
@@ -149,18 +160,28 @@ async fn a_foreign_host_is_refused_on_every_route_and_never_gets_the_key() {
         assert!(!reply.body_text().contains(KEY), "{shown}");
         if reply.status == Some(421) {
             let body = json_body(&reply);
-            assert!(body["hint"].as_str().unwrap().contains("--allow-host"), "{body}");
+            assert!(
+                body["hint"].as_str().unwrap().contains("--allow-host"),
+                "{body}"
+            );
         }
     }
     // No Host at all on HTTP/1.1, and two of them.
-    for lines in [vec![], vec![b"Host: localhost".as_slice(), b"Host: evil.example"]] {
+    for lines in [
+        vec![],
+        vec![b"Host: localhost".as_slice(), b"Host: evil.example"],
+    ] {
         let reply = raw_exchange(
             &server.addr,
             &raw("GET", "/playground/api/info", &lines),
             Duration::from_secs(10),
         )
         .await;
-        assert!(matches!(reply.status, Some(400) | Some(421)), "{}", reply.head);
+        assert!(
+            matches!(reply.status, Some(400) | Some(421)),
+            "{}",
+            reply.head
+        );
         assert!(!reply.body_text().contains(KEY));
     }
     // The names this machine answers to still get the page, the greeting and the key.
@@ -178,7 +199,12 @@ async fn a_foreign_host_is_refused_on_every_route_and_never_gets_the_key() {
         .await;
         assert_eq!(reply.status, Some(200), "{host}");
         assert_eq!(json_body(&reply)["secret_key"], KEY, "{host}");
-        let page = raw_exchange(&server.addr, &raw("GET", "/", &[host.as_bytes()]), Duration::from_secs(10)).await;
+        let page = raw_exchange(
+            &server.addr,
+            &raw("GET", "/", &[host.as_bytes()]),
+            Duration::from_secs(10),
+        )
+        .await;
         assert_eq!(page.status, Some(200), "{host}");
     }
     std::thread::sleep(Duration::from_millis(200));
@@ -192,17 +218,32 @@ async fn a_foreign_host_is_refused_on_every_route_and_never_gets_the_key() {
 
 #[tokio::test]
 async fn a_tunnel_name_is_served_without_the_key() {
-    let server = server(&["--allow-host", "class.example", "--allow-host", ".tunnel.example"]);
+    let server = server(&[
+        "--allow-host",
+        "class.example",
+        "--allow-host",
+        ".tunnel.example",
+    ]);
     let get = |host: &str, extra: Option<&str>| {
         let mut lines = vec![format!("Host: {host}").into_bytes()];
         lines.extend(extra.map(|e| e.as_bytes().to_vec()));
         let addr = server.addr.clone();
         async move {
             let lines: Vec<&[u8]> = lines.iter().map(Vec::as_slice).collect();
-            raw_exchange(&addr, &raw("GET", "/playground/api/info", &lines), Duration::from_secs(10)).await
+            raw_exchange(
+                &addr,
+                &raw("GET", "/playground/api/info", &lines),
+                Duration::from_secs(10),
+            )
+            .await
         }
     };
-    for host in ["class.example", "class.example:443", "abc.tunnel.example", "tunnel.example"] {
+    for host in [
+        "class.example",
+        "class.example:443",
+        "abc.tunnel.example",
+        "tunnel.example",
+    ] {
         let reply = get(host, None).await;
         assert_eq!(reply.status, Some(200), "{host}: {}", reply.head);
         let info = json_body(&reply);
@@ -225,13 +266,21 @@ async fn a_tunnel_name_is_served_without_the_key() {
     let auth = format!("Authorization: {}", basic("cobra", PW));
     let reply = raw_exchange(
         &server.addr,
-        &raw("GET", "/greeting", &[b"Host: class.example", auth.as_bytes()]),
+        &raw(
+            "GET",
+            "/greeting",
+            &[b"Host: class.example", auth.as_bytes()],
+        ),
         Duration::from_secs(10),
     )
     .await;
     assert_eq!(reply.status, Some(200));
     assert_eq!(json_body(&reply)["message"], "Welcome, cobra!");
-    for refused in ["evil.example", "class.example.evil.example", "xtunnel.example"] {
+    for refused in [
+        "evil.example",
+        "class.example.evil.example",
+        "xtunnel.example",
+    ] {
         assert_eq!(get(refused, None).await.status, Some(421), "{refused}");
     }
 }
@@ -252,7 +301,10 @@ async fn open_page(server: &Server, ip: [u8; 4], query: &str) -> Page {
     let (name, hello) = events.next(Duration::from_secs(10)).await.unwrap();
     assert_eq!(name, "hello");
     let hello: Value = serde_json::from_str(&hello).unwrap();
-    let token = hello["token"].as_str().expect("a token in hello").to_string();
+    let token = hello["token"]
+        .as_str()
+        .expect("a token in hello")
+        .to_string();
     assert_eq!(token.len(), 32, "{hello}");
     Page {
         events,
@@ -319,7 +371,10 @@ async fn behind_one_address_each_page_sees_its_own_and_the_script_masked() {
     elsewhere.greet(&server, "e-end").await;
 
     let ids = |reports: &[greeting_core::ExchangeReport]| -> Vec<String> {
-        reports.iter().filter_map(|r| r.exchange_id.clone()).collect()
+        reports
+            .iter()
+            .filter_map(|r| r.exchange_id.clone())
+            .collect()
     };
     let seen_a = a.seen_until("a-end").await;
     assert_eq!(ids(&seen_a), ["a-1", "a-2", "script", "a-end"]);
@@ -340,7 +395,10 @@ async fn behind_one_address_each_page_sees_its_own_and_the_script_masked() {
             if report.exchange_id.as_deref() == Some("script") {
                 // Another client: masked, its cookies hidden, and said so.
                 assert_eq!(authorization.as_deref(), Some("Basic <cobra:***>"));
-                assert!(!json.contains(&password) && !json.contains(&script_cookie), "{json}");
+                assert!(
+                    !json.contains(&password) && !json.contains(&script_cookie),
+                    "{json}"
+                );
                 assert_eq!(report.cookie_out, None);
                 assert!(report.notes.iter().any(|n| n.contains("hidden")), "{json}");
             } else {
@@ -398,7 +456,10 @@ async fn the_side_channel_and_the_api_refuse_a_foreign_origin() {
         let response = events(origin.clone()).await;
         assert_eq!(response.status(), 403, "{origin:?}");
         let body: Value = response.json().await.unwrap();
-        assert_eq!(body["hint"], "start greeting-server with --allow-origin ORIGIN", "{body}");
+        assert_eq!(
+            body["hint"], "start greeting-server with --allow-origin ORIGIN",
+            "{body}"
+        );
         let reset = plain_client()
             .post(server.url("/playground/api/reset"))
             .header("Origin", &origin)
@@ -408,7 +469,10 @@ async fn the_side_channel_and_the_api_refuse_a_foreign_origin() {
         assert_eq!(reset.status(), 403, "{origin:?}");
     }
     // Its own origin, and the allowed one, subscribe.
-    for origin in [format!("http://127.0.0.1:{port}"), "http://localhost:8080".into()] {
+    for origin in [
+        format!("http://127.0.0.1:{port}"),
+        "http://localhost:8080".into(),
+    ] {
         let response = events(origin.clone()).await;
         assert_eq!(response.status(), 200, "{origin}");
         assert_eq!(response.headers()["content-type"], "text/event-stream");
@@ -418,7 +482,10 @@ async fn the_side_channel_and_the_api_refuse_a_foreign_origin() {
         .request(reqwest::Method::OPTIONS, server.url("/greeting"))
         .header("Origin", "http://localhost:8080")
         .header("Access-Control-Request-Method", "GET")
-        .header("Access-Control-Request-Headers", "authorization,x-playground-page")
+        .header(
+            "Access-Control-Request-Headers",
+            "authorization,x-playground-page",
+        )
         .send()
         .await
         .unwrap();
@@ -431,8 +498,18 @@ async fn the_side_channel_and_the_api_refuse_a_foreign_origin() {
 
 #[tokio::test]
 async fn the_instructor_sees_every_exchange_masked() {
-    let server = server(&["--bind", "127.0.0.2", "--classroom", "--instructor-token", "teach-42"]);
-    for wrong in ["?instructor=teach-4", "?instructor=", "?instructor=teach-42x"] {
+    let server = server(&[
+        "--bind",
+        "127.0.0.2",
+        "--classroom",
+        "--instructor-token",
+        "teach-42",
+    ]);
+    for wrong in [
+        "?instructor=teach-4",
+        "?instructor=",
+        "?instructor=teach-42x",
+    ] {
         let response = client_from([127, 0, 0, 9])
             .get(server.url(&format!("/playground/api/events{wrong}")))
             .send()
@@ -446,7 +523,10 @@ async fn the_instructor_sees_every_exchange_masked() {
     script_greets([127, 0, 0, 4], &server, "script").await;
     teacher.greet(&server, "teacher").await;
     let seen = teacher.seen_until("teacher").await;
-    let ids: Vec<_> = seen.iter().filter_map(|r| r.exchange_id.as_deref()).collect();
+    let ids: Vec<_> = seen
+        .iter()
+        .filter_map(|r| r.exchange_id.as_deref())
+        .collect();
     assert_eq!(ids, ["learner", "script", "teacher"]);
     for report in &seen[..2] {
         let json = serde_json::to_string(report).unwrap();

@@ -36,14 +36,19 @@ fn app_with(flags: &[&str]) -> Router {
 }
 
 fn get(path: &str, headers: &[(&str, &str)]) -> Request<Body> {
-    let mut request = Request::get(path);
+    let mut request = Request::get(path).header(header::HOST, "localhost");
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
     request.body(Body::empty()).unwrap()
 }
 
-async fn send(app: &Router, request: Request<Body>) -> (Response<()>, String) {
+/// Sends `request` (with `Host: localhost` unless it names a host, as every HTTP/1.1 client does).
+async fn send(app: &Router, mut request: Request<Body>) -> (Response<()>, String) {
+    request
+        .headers_mut()
+        .entry(header::HOST)
+        .or_insert(header::HeaderValue::from_static("localhost"));
     let response = app.clone().oneshot(request).await.unwrap();
     let (parts, body) = response.into_parts();
     let bytes = body.collect().await.unwrap().to_bytes();
@@ -246,7 +251,7 @@ async fn cors_for_the_allowed_origin_only() {
     );
     assert_eq!(
         value(&preflight, header::ACCESS_CONTROL_ALLOW_HEADERS),
-        "Authorization, X-Playground-Exchange, Content-Type"
+        "Authorization, X-Playground-Exchange, X-Playground-Page, Content-Type"
     );
 
     let (allowed, _) = send(
