@@ -11,6 +11,7 @@
 
 mod limits;
 mod proc;
+mod pyodide;
 mod testing;
 mod tools;
 
@@ -229,6 +230,9 @@ fn bench(args: &[String]) -> Result {
     tools::ensure(Needs::Test, Mode::Install)?;
     if let Err(why) = tools::python_peers(Mode::Install) {
         println!("xtask: no Python peers ({why}): the benchmarks leave Flask and itsdangerous out");
+    }
+    if let Err(why) = tools::nginx_for_bench() {
+        println!("xtask: no nginx ({why}): the benchmarks leave the nginx ceiling out");
     }
     proc::header("benchmarks (bench/, issue 6)");
     let mut c = cmd("cargo");

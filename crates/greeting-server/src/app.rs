@@ -3,14 +3,14 @@
 
 use crate::edge::edge;
 use crate::guard::{admit, Admission};
-use crate::handlers::{greeting, info, not_found, plant, reset, user, MethodsAllowed};
+use crate::handlers::{cookies, greeting, info, not_found, plant, reset, user, MethodsAllowed};
+use crate::page;
 use crate::side_channel::{events, report};
 use crate::state::AppState;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{any, get, post};
 use axum::Router;
 use std::sync::Arc;
-use tower_http::services::{ServeDir, ServeFile};
 
 /// The whole application. Every request passes the gate first ([`crate::guard`]: an allowed
 /// `Host`, and on the API an allowed `Origin`); every route and both fallbacks answer through
@@ -31,13 +31,13 @@ pub fn app(state: AppState) -> Router {
         .merge(reported)
         .route("/playground/api/info", GET.around(get(info)))
         .route("/playground/api/events", GET.around(get(events)))
+        .route("/playground/api/cookies", GET.around(get(cookies)))
         // API paths are never the page, even with --static.
         .route("/playground/api", any(not_found))
         .route("/playground/api/{*rest}", any(not_found));
 
     let routes = match &state.config.static_dir {
-        Some(dir) => routes
-            .fallback_service(ServeDir::new(dir).fallback(ServeFile::new(dir.join("index.html")))),
+        Some(dir) => routes.fallback_service(page::files(dir)),
         None => routes.fallback(not_found),
     };
 

@@ -65,7 +65,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECS", default_value_t = flask_cookie::DEFAULT_MAX_AGE_SECS)]
     pub max_age: u64,
 
-    /// Serve the built playground page from this directory at / (index.html for unknown paths).
+    /// Serve the built playground page from this directory at / (index.html for unknown paths
+    /// without a file extension; a file's .br or .gz twin when the client accepts it).
     #[arg(long = "static", value_name = "DIR")]
     pub static_dir: Option<PathBuf>,
 

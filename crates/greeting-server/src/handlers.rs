@@ -4,6 +4,7 @@
 use crate::error::ApiError;
 use crate::guard::Reach;
 use crate::http::{authorization_header, cookie_header, json_response, ordered_response, unix_now};
+use crate::jar_pair;
 use crate::side_channel::ExchangeFacts;
 use crate::state::{Config, ServerInfos};
 use axum::body::{Body, Bytes};
@@ -13,8 +14,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use axum::Extension;
 use greeting_core::{
-    find_session_cookie, set_cookie_header, validate_planted_cookie, GreetingOutcome, Session,
-    UserOutcome, EXPIRE_SESSION_COOKIE,
+    find_session_cookie, parse_cookie_header, set_cookie_header, validate_planted_cookie,
+    GreetingOutcome, Session, UserOutcome, EXPIRE_SESSION_COOKIE,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -25,24 +26,27 @@ use std::time::Duration;
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// `GET /greeting`: Basic auth in, the visit counter in the session cookie.
+/// With `X-Playground-Cookie` the cookies travel in the opt-in pair instead ([`jar_pair`]).
 pub async fn greeting(State(config): State<Arc<Config>>, headers: HeaderMap) -> Response {
     let authorization = authorization_header(&headers);
-    let cookies = cookie_header(&headers);
+    let cookies = jar_pair::request_cookies(&headers);
     let outcome = config
         .greeter
         .greet(authorization.as_deref(), cookies.as_deref(), unix_now());
-    Greeting {
+    let mut response = Greeting {
         outcome,
         www_authenticate: config.www_authenticate,
     }
-    .into_response()
+    .into_response();
+    jar_pair::carry_set_cookie(jar_pair::asked(&headers), &mut response);
+    response
 }
 
 /// `GET /user`: the authenticated user's record.
 pub async fn user(State(config): State<Arc<Config>>, headers: HeaderMap) -> Response {
     let authorization = authorization_header(&headers);
     let outcome = config.greeter.user(authorization.as_deref());
-    let cookie_in = find_session_cookie(cookie_header(&headers).as_deref()).value;
+    let cookie_in = find_session_cookie(jar_pair::request_cookies(&headers).as_deref()).value;
     UserResponse {
         outcome,
         cookie_in,
@@ -188,6 +192,25 @@ pub async fn info(
         StatusCode::OK,
         &serde_json::to_value(infos.of(reach)).unwrap_or(Value::Null),
         [],
+    )
+}
+
+/// `GET /playground/api/cookies`: every cookie of the request's `Cookie` header as JSON, like
+/// httpbin's `/cookies`: `{"cookies": {"session": "VALUE"}}`, `{"cookies": {}}` without any (the
+/// first value of a repeated name, as Flask's `request.cookies` gives it). `no-store`: the
+/// answer is the jar of this moment. Lets the page learn the HttpOnly session cookie its
+/// browser holds, e.g. after a reload.
+pub async fn cookies(headers: HeaderMap) -> Response {
+    let mut jar = serde_json::Map::new();
+    if let Some(header) = cookie_header(&headers) {
+        for (name, value) in parse_cookie_header(&header) {
+            jar.entry(name).or_insert(Value::String(value));
+        }
+    }
+    json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "cookies": jar }),
+        [(header::CACHE_CONTROL, HeaderValue::from_static("no-store"))],
     )
 }
 

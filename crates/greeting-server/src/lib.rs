@@ -18,8 +18,9 @@
 //! that is a response), [`side_channel`] (the exchange log and reports, and the events route),
 //! [`pages`] (who sees which exchange, by page token), [`cors`], [`edge`] (the layer every
 //! response passes through), [`guard`] (the gate every request passes first: the allowed
-//! [`host`]s against DNS rebinding, the API's allowed origins), [`http`] (header order and
-//! reading), [`serve`] (the accept loop), [`cli`] and [`tools`] (the subcommands).
+//! [`host`]s against DNS rebinding, the API's allowed origins), [`page`] (the built page,
+//! precompressed and cached), [`http`] (header order and reading), [`serve`] (the accept loop),
+//! [`cli`] and [`tools`] (the subcommands).
 //!
 //! Routes are tested in-process, as in axum's testing example:
 //!
@@ -53,6 +54,8 @@ pub mod guard;
 pub mod handlers;
 pub mod host;
 pub mod http;
+pub mod jar_pair;
+pub mod page;
 pub mod pages;
 pub mod serve;
 pub mod side_channel;

@@ -16,6 +16,7 @@
 //!   in full).
 
 use crate::guard::Reach;
+use crate::jar_pair::{CARRIED_COOKIE, CARRIED_SET_COOKIE};
 use axum::http::HeaderName;
 use greeting_core::{mask_authorization, ExchangeReport};
 use std::collections::HashMap;
@@ -303,13 +304,18 @@ pub fn masked(report: &ExchangeReport) -> ExchangeReport {
         if header.name.eq_ignore_ascii_case("authorization") {
             header.value = mask_authorization(&header.value);
         } else if header.name.eq_ignore_ascii_case("cookie")
+            || header.name.eq_ignore_ascii_case(CARRIED_COOKIE.as_str())
             || header.name.eq_ignore_ascii_case(PAGE_TOKEN.as_str())
         {
             header.value = HIDDEN.into();
         }
     }
     for header in &mut masked.response_headers {
-        if header.name.eq_ignore_ascii_case("set-cookie") {
+        if header.name.eq_ignore_ascii_case("set-cookie")
+            || header
+                .name
+                .eq_ignore_ascii_case(CARRIED_SET_COOKIE.as_str())
+        {
             header.value = HIDDEN.into();
         }
     }
@@ -490,13 +496,17 @@ mod tests {
                 Header::new("Authorization", "Basic Y29icmE6aGlzcw=="),
                 Header::new("Cookie", "session=PAYLOAD.TS.SIG"),
                 Header::new("X-Playground-Page", "0123"),
+                Header::new("X-Playground-Cookie", "session=JAR.TS.JARSIG"),
                 Header::new("Accept", "*/*"),
             ],
             status: 200,
-            response_headers: vec![Header::new(
-                "Set-Cookie",
-                "session=P2.T2.S2; HttpOnly; Path=/",
-            )],
+            response_headers: vec![
+                Header::new("Set-Cookie", "session=P2.T2.S2; HttpOnly; Path=/"),
+                Header::new(
+                    "X-Playground-Set-Cookie",
+                    "session=P3.T3.S3; HttpOnly; Path=/",
+                ),
+            ],
             body: "{}".into(),
             user: Some("cobra".into()),
             cookie_in: Some("PAYLOAD.TS.SIG".into()),
@@ -510,11 +520,11 @@ mod tests {
         };
         let m = masked(&report);
         let json = serde_json::to_string(&m).unwrap();
-        for secret in ["Y29icmE6aGlzcw==", "SIG", "S2", "0123"] {
+        for secret in ["Y29icmE6aGlzcw==", "SIG", "S2", "S3", "0123"] {
             assert!(!json.contains(secret), "{secret} in {json}");
         }
         assert_eq!(m.request_headers[0].value, "Basic <cobra:***>");
-        assert_eq!(m.request_headers[3].value, "*/*");
+        assert_eq!(m.request_headers[4].value, "*/*");
         assert_eq!((m.cookie_in, m.cookie_out), (None, None));
         assert_eq!(m.session_in, report.session_in);
         assert_eq!(m.notes, [MASKED_NOTE]);

@@ -251,7 +251,7 @@ async fn cors_for_the_allowed_origin_only() {
     );
     assert_eq!(
         value(&preflight, header::ACCESS_CONTROL_ALLOW_HEADERS),
-        "Authorization, X-Playground-Exchange, X-Playground-Page, Content-Type"
+        "Authorization, X-Playground-Exchange, X-Playground-Page, X-Playground-Cookie, Content-Type"
     );
 
     let (allowed, _) = send(
@@ -390,4 +390,236 @@ async fn a_subscriber_sees_the_report() {
         .await
         .expect("the stream ends within 5 s");
     assert!(end.is_none());
+}
+
+#[tokio::test]
+async fn the_jar_echo() {
+    let app = app_with(&["--allow-origin", "http://localhost:8080"]);
+    let (empty, body) = send(&app, get("/playground/api/cookies", &[])).await;
+    assert_eq!(empty.status(), StatusCode::OK);
+    assert_eq!(body, "{\n  \"cookies\": {}\n}\n");
+    assert_eq!(value(&empty, header::CACHE_CONTROL), "no-store");
+    assert_eq!(
+        names(empty.headers()),
+        [
+            "content-type",
+            "content-length",
+            "cache-control",
+            "server",
+            "date"
+        ]
+    );
+
+    let (jar, body) = send(
+        &app,
+        get(
+            "/playground/api/cookies",
+            &[
+                (
+                    "cookie",
+                    "session=abc.def.ghi; theme=\"dark\"; session=second",
+                ),
+                ("origin", "http://localhost:8080"),
+            ],
+        ),
+    )
+    .await;
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"cookies": {"session": "abc.def.ghi", "theme": "dark"}})
+    );
+    assert_eq!(
+        value(&jar, header::ACCESS_CONTROL_ALLOW_ORIGIN),
+        "http://localhost:8080"
+    );
+
+    let post = Request::post("/playground/api/cookies")
+        .body(Body::empty())
+        .unwrap();
+    let (not_allowed, _) = send(&app, post).await;
+    assert_eq!(not_allowed.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(value(&not_allowed, header::ALLOW), "GET, HEAD, OPTIONS");
+}
+
+#[tokio::test]
+async fn the_jar_echo_is_not_reported() {
+    let config = Config::from_args_and_env(
+        &ServeArgs::from_flags(&["--secret-key", KEY]).unwrap(),
+        None,
+    )
+    .unwrap();
+    let (_stop, shutdown) = watch::channel(false);
+    let app = app(AppState::new(config, shutdown)).layer(MockConnectInfo(client()));
+    let events = app
+        .clone()
+        .oneshot(get("/playground/api/events", &[]))
+        .await
+        .unwrap();
+    let mut stream = events.into_body();
+    next_event(&mut stream).await;
+    send(
+        &app,
+        get("/playground/api/cookies", &[("cookie", "session=x")]),
+    )
+    .await;
+    send(
+        &app,
+        get("/greeting", &[("x-playground-exchange", "after")]),
+    )
+    .await;
+    // The first report is the greeting's: the jar echo before it was not reported.
+    let exchange = next_event(&mut stream).await;
+    assert!(exchange.contains("\"exchange_id\":\"after\""), "{exchange}");
+    assert!(exchange.contains("\"seq\":1,"), "{exchange}");
+}
+
+/// A built page in a fresh directory: index.html, a hashed wasm with both twins, a plain file.
+fn page_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("greeting-page-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |file: &str, bytes: &[u8]| std::fs::write(dir.join(file), bytes).unwrap();
+    write("index.html", b"<!doctype html><title>playground</title>");
+    write(WASM, b"\0asm identity");
+    write(&format!("{WASM}.br"), b"brotli twin");
+    write(&format!("{WASM}.gz"), b"gzip twin");
+    write("favicon.ico", b"icon");
+    dir
+}
+
+const WASM: &str = "sessions-playground-0123456789abcdef_bg.wasm";
+
+#[tokio::test]
+async fn the_page_precompressed_and_cached_by_name() {
+    let dir = page_dir("encodings");
+    let app = app_with(&["--static", dir.to_str().unwrap()]);
+    let wasm = format!("/{WASM}");
+    for (accept, encoding, body) in [
+        (Some("br"), Some("br"), "brotli twin"),
+        (Some("gzip"), Some("gzip"), "gzip twin"),
+        (Some("deflate"), None, "\0asm identity"),
+        (None, None, "\0asm identity"),
+    ] {
+        let headers: Vec<(&str, &str)> =
+            accept.map(|a| ("accept-encoding", a)).into_iter().collect();
+        let (response, text) = send(&app, get(&wasm, &headers)).await;
+        assert_eq!(response.status(), StatusCode::OK, "{accept:?}");
+        assert_eq!(text, body, "{accept:?}");
+        assert_eq!(
+            response
+                .headers()
+                .get(header::CONTENT_ENCODING)
+                .map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept:?}"
+        );
+        assert_eq!(value(&response, header::CONTENT_TYPE), "application/wasm");
+        assert_eq!(
+            value(&response, header::CACHE_CONTROL),
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(value(&response, header::VARY), "Accept-Encoding");
+        assert!(value(&response, header::SERVER).starts_with("greeting-server/"));
+    }
+
+    for path in ["/", "/index.html", "/some/page", "/favicon.ico"] {
+        let (response, text) = send(&app, get(path, &[("accept-encoding", "br")])).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(
+            value(&response, header::CACHE_CONTROL),
+            "no-cache",
+            "{path}"
+        );
+        assert!(
+            !response.headers().contains_key(header::CONTENT_ENCODING),
+            "{path}"
+        );
+        if path != "/favicon.ico" {
+            assert!(text.contains("playground"), "{path}: {text}");
+        }
+    }
+
+    for path in [
+        "/sessions-playground-fedcba9876543210_bg.wasm",
+        "/missing.js",
+    ] {
+        let (response, text) = send(&app, get(path, &[("accept-encoding", "br")])).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(value(&response, header::CONTENT_TYPE), "application/json");
+        assert!(text.contains("No such path"), "{path}: {text}");
+        assert_eq!(
+            value(&response, header::CACHE_CONTROL),
+            "no-cache",
+            "{path}"
+        );
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The opt-in pair (the page's Python, whose cookie jar is requests' own): the jar's cookie in
+/// `X-Playground-Cookie`, the answer's `Set-Cookie` repeated in `X-Playground-Set-Cookie`; the
+/// browser's `Cookie` ignored when the pair is asked for; nothing changes for other clients.
+#[tokio::test]
+async fn the_jar_carrying_pair_only_when_asked() {
+    let app = app_with(&["--allow-origin", "http://localhost:8080"]);
+    let (plain, _) = send(&app, get("/greeting", &[("authorization", COBRA)])).await;
+    assert!(!plain.headers().contains_key("x-playground-set-cookie"));
+
+    let (first, body) = send(
+        &app,
+        get(
+            "/greeting",
+            &[
+                ("authorization", COBRA),
+                ("x-playground-cookie", ""),
+                ("cookie", "session=the-browsers-own"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(body, WELCOME, "the browser's cookie was not ignored");
+    assert_eq!(
+        names(first.headers()),
+        [
+            "content-type",
+            "content-length",
+            "vary",
+            "set-cookie",
+            "server",
+            "date",
+            "x-playground-set-cookie"
+        ]
+    );
+    assert_eq!(
+        value(&first, header::SET_COOKIE),
+        first.headers()["x-playground-set-cookie"].to_str().unwrap()
+    );
+
+    let (second, body) = send(
+        &app,
+        get(
+            "/greeting",
+            &[
+                ("authorization", COBRA),
+                ("x-playground-cookie", &session_pair(&first)),
+                ("origin", "http://localhost:8080"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(body, WELCOME_BACK);
+    assert_eq!(
+        value(&second, header::ACCESS_CONTROL_EXPOSE_HEADERS),
+        "Date, Server, Vary, X-Playground-Set-Cookie"
+    );
+    assert!(second.headers()["x-playground-set-cookie"]
+        .to_str()
+        .unwrap()
+        .starts_with("session="));
+
+    // A 401 sets no cookie, so nothing is carried back.
+    let (refused, _) = send(&app, get("/greeting", &[("x-playground-cookie", "")])).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert!(!refused.headers().contains_key("x-playground-set-cookie"));
 }
