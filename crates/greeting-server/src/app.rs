@@ -3,7 +3,9 @@
 
 use crate::edge::edge;
 use crate::guard::{admit, Admission};
-use crate::handlers::{cookies, greeting, info, not_found, plant, reset, user, MethodsAllowed};
+use crate::handlers::{
+    cookies, greeting, info, logout, not_found, plant, reset, user, MethodsAllowed,
+};
 use crate::page;
 use crate::side_channel::{events, report};
 use crate::state::AppState;
@@ -14,8 +16,9 @@ use std::sync::Arc;
 
 /// The whole application. Every request passes the gate first ([`crate::guard`]: an allowed
 /// `Host`, and on the API an allowed `Origin`); every route and both fallbacks answer through
-/// the edge layer (CORS, `Server` and `Date`); the exchanges the side channel reports are every method of
-/// `/greeting`, `/user`, reset and plant, the 405 and the plain `OPTIONS` answer included.
+/// the edge layer (CORS, `Server` and `Date`); the exchanges the side channel reports are every
+/// method of `/greeting`, `/user`, `/logout`, reset and plant, the 405 and the plain `OPTIONS`
+/// answer included.
 pub fn app(state: AppState) -> Router {
     const GET: MethodsAllowed = MethodsAllowed("GET, HEAD, OPTIONS");
     const POST: MethodsAllowed = MethodsAllowed("POST, OPTIONS");
@@ -23,6 +26,7 @@ pub fn app(state: AppState) -> Router {
     let reported = Router::new()
         .route("/greeting", GET.around(get(greeting)))
         .route("/user", GET.around(get(user)))
+        .route("/logout", POST.around(post(logout)))
         .route("/playground/api/reset", POST.around(post(reset)))
         .route("/playground/api/plant", POST.around(post(plant)))
         .route_layer(from_fn_with_state(state.side_channel.clone(), report));

@@ -1,4 +1,5 @@
-//! The answers for requests the server refuses: JSON bodies, 4xx statuses, never a 5xx.
+//! The answers for requests the server refuses: JSON bodies, 4xx statuses; a 503 only when
+//! the session store (`--session-store redis://...`) cannot be reached.
 
 use crate::http::json_response;
 use crate::side_channel::ExchangeFacts;
@@ -25,6 +26,8 @@ pub enum ApiError {
     Forbidden { message: String },
     /// The server cannot serve this now (no randomness for a page token): not the client's fault.
     Unavailable { message: String },
+    /// The session store failed (Redis gone): not the request's fault.
+    StoreUnavailable { message: String },
 }
 
 impl ApiError {
@@ -38,13 +41,14 @@ impl ApiError {
             ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
             ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
             ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::StoreUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     fn message(&self) -> String {
         match self {
             ApiError::NotFound { path } => format!(
-                "No such path: {path}. This server answers GET /greeting, GET /user and /playground/api/*."
+                "No such path: {path}. This server answers GET /greeting, GET /user, POST /logout and /playground/api/*."
             ),
             ApiError::MethodNotAllowed { allow } => {
                 format!("This path answers only {allow}.")
@@ -60,6 +64,9 @@ impl ApiError {
             }
             ApiError::RequestTimeout { secs } => {
                 format!("The request body did not arrive within {secs} s.")
+            }
+            ApiError::StoreUnavailable { message } => {
+                format!("Sessions live on the server here, and {message}. Try again when it is back.")
             }
         }
     }

@@ -19,7 +19,8 @@
 //! [`pages`] (who sees which exchange, by page token), [`cors`], [`edge`] (the layer every
 //! response passes through), [`guard`] (the gate every request passes first: the allowed
 //! [`host`]s against DNS rebinding, the API's allowed origins), [`page`] (the built page,
-//! precompressed and cached), [`http`] (header order and reading), [`serve`] (the accept loop),
+//! precompressed and cached), [`http`] (header order and reading), [`sessions`] (where the
+//! session lives: the cookie, or a store with `--sessions server`), [`serve`] (the accept loop),
 //! [`cli`] and [`tools`] (the subcommands).
 //!
 //! Routes are tested in-process, as in axum's testing example:
@@ -58,6 +59,7 @@ pub mod jar_pair;
 pub mod page;
 pub mod pages;
 pub mod serve;
+pub mod sessions;
 pub mod side_channel;
 pub mod state;
 pub mod tools;
