@@ -20,7 +20,8 @@
 //! response passes through), [`guard`] (the gate every request passes first: the allowed
 //! [`host`]s against DNS rebinding, the API's allowed origins), [`page`] (the built page,
 //! precompressed and cached), [`http`] (header order and reading), [`sessions`] (where the
-//! session lives: the cookie, or a store with `--sessions server`), [`serve`] (the accept loop),
+//! session lives: the cookie, or a store with `--sessions server`), [`shared_channel`] (the side
+//! channel through Redis pub/sub), [`serve`] (the accept loop),
 //! [`cli`] and [`tools`] (the subcommands).
 //!
 //! Routes are tested in-process, as in axum's testing example:
@@ -60,6 +61,7 @@ pub mod page;
 pub mod pages;
 pub mod serve;
 pub mod sessions;
+pub mod shared_channel;
 pub mod side_channel;
 pub mod state;
 pub mod tools;

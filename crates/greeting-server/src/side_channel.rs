@@ -1,4 +1,4 @@
-//! The side channel: every reported exchange (`/greeting`, `/user`, reset and plant) is logged in
+//! The side channel: every reported exchange (`/greeting`, `/user`, `/logout`, reset and plant) is logged in
 //! one line and, when a subscribed page may see it, becomes an [`ExchangeReport`] sent to that
 //! page on `GET /playground/api/events` (Server-Sent Events, event name `exchange`).
 //!
@@ -7,7 +7,9 @@
 //! in full or masked.
 //!
 //! A report is built only when some page may see it: a page sees the exchanges from the moment
-//! it subscribed, which is all it could see anyway.
+//! it subscribed, which is all it could see anyway. With `--session-store redis://...` the Redis
+//! relay ([`crate::shared_channel`]) takes every report too, since a page on another server may
+//! be listening; the other servers' reports reach this one's pages by the same rule.
 
 use crate::error::ApiError;
 use crate::guard::Reach;
@@ -25,12 +27,12 @@ use greeting_core::{ExchangeReport, Header, Session, SessionIn};
 use serde::Deserialize;
 use serde_json::json;
 use std::convert::Infallible;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
-use tokio::sync::watch;
+use tokio::sync::{broadcast, watch};
 
 /// The request header the page sets to match a report with its own fetch.
 pub static EXCHANGE_ID: HeaderName = HeaderName::from_static("x-playground-exchange");
@@ -58,12 +60,27 @@ pub struct ExchangeFacts {
     pub notes: Vec<String>,
 }
 
+/// One of this server's reports for the Redis relay ([`crate::shared_channel`]): who made the
+/// exchange (for the visibility rule on the other servers) and the report as JSON, in full and
+/// masked.
+#[derive(Debug)]
+pub struct Published {
+    pub ip: IpAddr,
+    /// The request's `X-Playground-Page`, if any.
+    pub token: Option<String>,
+    pub reach: Reach,
+    pub full: Arc<str>,
+    pub masked: Arc<str>,
+}
+
 /// The channel itself, shared by the reporter layer and the events route.
 #[derive(Clone)]
 pub struct SideChannel(Arc<Channel>);
 
 struct Channel {
     pages: Pages,
+    /// This server's reports, for the Redis relay when there is one.
+    relay: broadcast::Sender<Arc<Published>>,
     /// Numbers the exchanges, from 1.
     seq: AtomicU64,
     /// Bound to loopback (and not `--classroom`): the learner's own machine.
@@ -82,11 +99,27 @@ impl SideChannel {
     ) -> SideChannel {
         SideChannel(Arc::new(Channel {
             pages: Pages::new(loopback, EVENT_BUFFER),
+            relay: broadcast::channel(EVENT_BUFFER).0,
             seq: AtomicU64::new(0),
             loopback,
             instructor_token,
             shutdown,
         }))
+    }
+
+    /// Every report this server makes from now on (the Redis relay's feed).
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
+        self.0.relay.subscribe()
+    }
+
+    /// Hands another server's report to the pages here that may see it.
+    pub fn publish(&self, published: Published) {
+        let audience = self.0.pages.audience(&Source {
+            ip: published.ip,
+            token: published.token.as_deref(),
+            reach: published.reach,
+        });
+        audience.deliver(Some(published.full), Some(published.masked));
     }
 
     fn next_seq(&self) -> u64 {
@@ -106,19 +139,24 @@ pub async fn report(
     let seq = channel.next_seq();
     let method = request.method().clone();
     let path: String = request.uri().path().chars().take(MAX_PATH_CHARS).collect();
-    let audience = channel.0.pages.audience(&Source {
+    let token = request
+        .headers()
+        .get(&PAGE_TOKEN)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    let source = Source {
         ip: client.ip().to_canonical(),
-        token: request
-            .headers()
-            .get(&PAGE_TOKEN)
-            .and_then(|v| v.to_str().ok()),
+        token: token.as_deref(),
         reach: request
             .extensions()
             .get::<Reach>()
             .copied()
             .unwrap_or(Reach::Beyond),
-    });
-    let seen = (!audience.is_empty()).then(|| SeenRequest::of(request.headers()));
+    };
+    let audience = channel.0.pages.audience(&source);
+    let (ip, reach) = (source.ip, source.reach);
+    let relayed = channel.0.relay.receiver_count() > 0;
+    let seen = (relayed || !audience.is_empty()).then(|| SeenRequest::of(request.headers()));
 
     let mut response = next.run(request).await;
     ensure_server_headers(response.headers_mut());
@@ -163,11 +201,22 @@ pub async fn report(
         notes: facts.notes,
     };
     let json = |report: &ExchangeReport| serde_json::to_string(report).ok().map(Arc::from);
-    let full = audience.wants_full().then(|| json(&report)).flatten();
-    let hidden = audience
-        .wants_masked()
+    let full = (relayed || audience.wants_full())
+        .then(|| json(&report))
+        .flatten();
+    let hidden = (relayed || audience.wants_masked())
         .then(|| json(&masked(&report)))
         .flatten();
+    if let (true, Some(full), Some(masked)) = (relayed, &full, &hidden) {
+        // The relay may have gone since the check above: then the report stays here.
+        let _ = channel.0.relay.send(Arc::new(Published {
+            ip,
+            token,
+            reach,
+            full: full.clone(),
+            masked: masked.clone(),
+        }));
+    }
     audience.deliver(full, hidden);
     Response::from_parts(parts, Body::from(bytes))
 }
