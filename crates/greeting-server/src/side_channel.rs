@@ -200,7 +200,9 @@ pub async fn report(
         session_out: facts.session_out,
         notes: facts.notes,
     };
-    let json = |report: &ExchangeReport| serde_json::to_string(report).ok().map(Arc::from);
+    let json = |report: &ExchangeReport| -> Option<Arc<str>> {
+        serde_json::to_string(report).ok().map(Arc::from)
+    };
     let full = (relayed || audience.wants_full())
         .then(|| json(&report))
         .flatten();
