@@ -6,7 +6,7 @@ use crate::http::{authorization_header, cookie_header, json_response, ordered_re
 use crate::side_channel::ExchangeFacts;
 use crate::state::Config;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
@@ -23,9 +23,10 @@ use std::time::Duration;
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// `GET /greeting`: Basic auth in, the visit counter in the session cookie.
-pub async fn greeting(State(config): State<Arc<Config>>, headers: HeaderMap) -> Response {
-    let authorization = authorization_header(&headers);
-    let cookies = cookie_header(&headers);
+pub async fn greeting(State(config): State<Arc<Config>>, request: Request) -> Response {
+    let headers = request.headers();
+    let authorization = authorization_header(headers);
+    let cookies = cookie_header(headers);
     let outcome = config
         .greeter
         .greet(authorization.as_deref(), cookies.as_deref(), unix_now());
@@ -37,10 +38,11 @@ pub async fn greeting(State(config): State<Arc<Config>>, headers: HeaderMap) -> 
 }
 
 /// `GET /user`: the authenticated user's record.
-pub async fn user(State(config): State<Arc<Config>>, headers: HeaderMap) -> Response {
-    let authorization = authorization_header(&headers);
+pub async fn user(State(config): State<Arc<Config>>, request: Request) -> Response {
+    let headers = request.headers();
+    let authorization = authorization_header(headers);
     let outcome = config.greeter.user(authorization.as_deref());
-    let cookie_in = find_session_cookie(cookie_header(&headers).as_deref()).value;
+    let cookie_in = find_session_cookie(cookie_header(headers).as_deref()).value;
     UserResponse {
         outcome,
         cookie_in,
