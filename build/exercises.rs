@@ -41,6 +41,7 @@ const CHECKS: &[(&str, &str)] = &[
         "other-client",
         "user_agent = \"python-requests\", min_visit = 1",
     ),
+    ("python-visits", "count = 5, session = true"),
 ];
 
 /// Reads every exercise in `dir` and writes `out` (Rust source).
@@ -234,6 +235,7 @@ fn check_rs(v: &Value) -> Result<String, String> {
         "restart-after-reset" => &["from_visit"],
         "user-switch" => &["to"],
         "other-client" => &["user_agent", "min_visit"],
+        "python-visits" => &["count", "session"],
         "unauthorized-then-ok" | "tampered-restart" => &[],
         other => {
             return Err(format!(
@@ -290,6 +292,15 @@ fn check_rs(v: &Value) -> Result<String, String> {
             "Check::OtherClient {{ user_agent: {:?}, min_visit: {} }}",
             string("user_agent")?.unwrap_or_else(|| "python-requests".into()),
             int("min_visit", 1, 1)?
+        ),
+        "python-visits" => format!(
+            "Check::PythonVisits {{ count: {}, session: {} }}",
+            int("count", 5, 1)?,
+            match params.get("session") {
+                None => true,
+                Some(Value::Boolean(b)) => *b,
+                Some(_) => return Err(format!("check {kind:?}: session must be true or false")),
+            }
         ),
         _ => unreachable!(),
     })

@@ -62,6 +62,24 @@ pub struct Scenario {
 
 include!(concat!(env!("OUT_DIR"), "/content.rs"));
 
+impl Scenario {
+    /// The requests a sample needs to show its statements: up to the last response any of them
+    /// names (`r2.headers` needs `r1` and `r2`), all of them when none names one.
+    pub fn responses_for(&self, statements: &[Statement]) -> &'static [&'static str] {
+        let named = |name: &str| {
+            statements.iter().any(|s| {
+                let e = s.expr.trim_start_matches("print(");
+                e.strip_prefix(name)
+                    .is_some_and(|rest| rest.starts_with('.'))
+            })
+        };
+        match self.responses.iter().rposition(|r| named(r)) {
+            Some(last) => &self.responses[..=last],
+            None => self.responses,
+        }
+    }
+}
+
 /// The scenario a `run=` id names.
 pub fn scenario(id: &str) -> Option<&'static Scenario> {
     SCENARIOS.iter().find(|s| s.id == id)
@@ -100,6 +118,21 @@ mod tests {
         assert_eq!((s.username, s.password), ("cobra", "hiss"));
         assert_eq!(s.path, "/greeting");
         assert_eq!(s.responses, &["r1", "r2", "r3"]);
+    }
+
+    #[test]
+    fn each_sample_runs_the_requests_it_shows() {
+        let s = scenario("chapter-session").expect("scenario");
+        let needed: Vec<usize> = CHAPTER
+            .blocks
+            .iter()
+            .filter_map(|b| match b {
+                Block::Code(c) if c.run.is_some() => Some(s.responses_for(c.statements).len()),
+                _ => None,
+            })
+            .collect();
+        // The python block and r1..r3.json() need three; r1.headers one; r2's headers two.
+        assert_eq!(needed, [3, 3, 1, 2, 2]);
     }
 
     #[test]

@@ -12,6 +12,8 @@ pub mod app;
 pub mod components;
 #[cfg(target_arch = "wasm32")]
 pub mod net;
+#[cfg(target_arch = "wasm32")]
+pub mod python;
 
 #[cfg(target_arch = "wasm32")]
 pub use app::Options;

@@ -141,7 +141,7 @@ async fn an_exercise_is_solved_with_hints_and_explanation() {
     let page = mount();
     let root = &page.root;
     ready(root).await;
-    assert_eq!(all(root, "exercise").len(), 9);
+    assert_eq!(all(root, "exercise").len(), 11);
     assert_eq!(text(root, "exercise-count"), "0 of 9 solved");
     let ex = exercise(root, "three-visits");
     assert!(!solved(root, "three-visits"));
@@ -193,6 +193,26 @@ async fn an_exercise_is_solved_with_hints_and_explanation() {
 
     // Reset progress: unsolved, and the exchanges made before do not count again.
     click(root, "progress-reset");
+    until("the question", || {
+        !all(root, "progress-reset-question").is_empty()
+    })
+    .await;
+    assert!(
+        solved(root, "three-visits"),
+        "nothing is wiped before the answer"
+    );
+    click(root, "progress-reset-cancel");
+    until("the question to go", || {
+        all(root, "progress-reset-question").is_empty()
+    })
+    .await;
+    assert!(solved(root, "three-visits"), "kept");
+    click(root, "progress-reset");
+    until("the question", || {
+        !all(root, "progress-reset-confirm").is_empty()
+    })
+    .await;
+    click(root, "progress-reset-confirm");
     until("reset", || !solved(root, "three-visits")).await;
     assert_eq!(stored_json()["exercises"], serde_json::json!({}));
     set_stored(None);
@@ -210,6 +230,11 @@ async fn progress_reset_ignores_earlier_exchanges() {
     rows_settled(root, 3).await;
     until("no-session solved", || solved(root, "no-session")).await;
     click(root, "progress-reset");
+    until("the question", || {
+        !all(root, "progress-reset-confirm").is_empty()
+    })
+    .await;
+    click(root, "progress-reset-confirm");
     until("reset", || !solved(root, "no-session")).await;
     // One more first visit is not three in a row after the reset...
     send_once(root).await;
@@ -234,7 +259,7 @@ async fn corrupt_progress_is_reset_not_a_crash() {
         "{}",
         text(root, "progress-notice")
     );
-    assert_eq!(all(root, "exercise").len(), 9);
+    assert_eq!(all(root, "exercise").len(), 11);
     assert_eq!(
         stored_json(),
         serde_json::json!({"version": 2, "exercises": {}}),

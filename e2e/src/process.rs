@@ -7,6 +7,7 @@ use anyhow::{bail, ensure, Context, Result};
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -317,7 +318,9 @@ impl Drop for PythonPeer {
     }
 }
 
-/// `trunk serve` on a free port, its build output in `dist_dir`; waits until it answers HTTP.
+/// `trunk serve` on a free port, its build output in `dist_dir`, its [[proxy]] entries (the
+/// real Trunk.toml's) aimed at `backend_port` instead of 5000; waits until it answers HTTP. So it
+/// runs beside a `cargo xtask run` or `dev` that holds ports 5000 and 8080.
 pub struct TrunkServe {
     child: Option<Child>,
     pub port: u16,
@@ -326,11 +329,14 @@ pub struct TrunkServe {
 }
 
 impl TrunkServe {
-    pub fn start(extra: &[&str], dist_dir: &Path, build_within: Duration) -> Result<TrunkServe> {
+    pub fn start(backend_port: u16, dist_dir: &Path, build_within: Duration) -> Result<TrunkServe> {
         let port = free_port()?;
+        let config = trunk_config_for(backend_port, port)?;
         let trunk = std::env::var("TRUNK").unwrap_or_else(|_| "trunk".into());
         let mut c = Command::new(&trunk);
         c.current_dir(workspace_root())
+            .arg("--config")
+            .arg(&config)
             .args([
                 "serve",
                 "--address",
@@ -341,7 +347,8 @@ impl TrunkServe {
             ])
             .arg("--dist")
             .arg(dist_dir)
-            .args(extra);
+            // Its cargo builds stop with it.
+            .process_group(0);
         let (mut child, log) = spawn_logged(c, "trunk", std::env::var("E2E_VERBOSE").is_ok())?;
         let t = Instant::now();
         loop {
@@ -352,7 +359,7 @@ impl TrunkServe {
                 break;
             }
             if t.elapsed() > build_within {
-                stop_child(&mut child);
+                test_support::stop_process_group(&mut child, test_support::STOP_GRACE);
                 bail!(
                     "trunk serve did not serve the page within {build_within:?}:\n{}",
                     log.text()
@@ -372,7 +379,91 @@ impl TrunkServe {
 impl Drop for TrunkServe {
     fn drop(&mut self) {
         if let Some(mut c) = self.child.take() {
-            stop_child(&mut c);
+            test_support::stop_process_group(&mut c, test_support::STOP_GRACE);
+        }
+    }
+}
+
+/// The workspace's Trunk.toml with every [[proxy]] backend on `backend_port` and its paths made
+/// absolute (Trunk reads a config's relative paths from the config's folder), written to
+/// target/e2e-trunk/.
+fn trunk_config_for(backend_port: u16, serve_port: u16) -> Result<std::path::PathBuf> {
+    let root = workspace_root();
+    let text = std::fs::read_to_string(root.join("Trunk.toml")).context("read Trunk.toml")?;
+    let config = retarget_trunk_config(&text, &root, backend_port)?;
+    let dir = root.join("target").join("e2e-trunk");
+    std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
+    let path = dir.join(format!("Trunk-{serve_port}.toml"));
+    std::fs::write(&path, config).with_context(|| format!("write {}", path.display()))?;
+    Ok(path)
+}
+
+/// [`trunk_config_for`]'s rewrite of Trunk.toml's text (the toml crate's parser and printer).
+pub fn retarget_trunk_config(text: &str, root: &Path, backend_port: u16) -> Result<String> {
+    let mut config: toml::Table = text.parse().context("parse Trunk.toml")?;
+    let absolute = |v: &mut toml::Value| {
+        if let Some(p) = v.as_str() {
+            *v = toml::Value::String(root.join(p).to_string_lossy().into_owned());
+        }
+    };
+    if let Some(build) = config.get_mut("build").and_then(|b| b.as_table_mut()) {
+        for key in ["target", "dist"] {
+            if let Some(v) = build.get_mut(key) {
+                absolute(v);
+            }
+        }
+    }
+    if let Some(watch) = config.get_mut("watch").and_then(|w| w.as_table_mut()) {
+        for key in ["watch", "ignore"] {
+            if let Some(list) = watch.get_mut(key).and_then(|l| l.as_array_mut()) {
+                list.iter_mut().for_each(absolute);
+            }
+        }
+    }
+    let proxies = config
+        .get_mut("proxy")
+        .and_then(|p| p.as_array_mut())
+        .context("Trunk.toml has no [[proxy]]")?;
+    for proxy in proxies.iter_mut() {
+        let backend = proxy
+            .get_mut("backend")
+            .context("a [[proxy]] without a backend")?;
+        let mut url = url::Url::parse(backend.as_str().context("a backend that is not a string")?)
+            .context("a [[proxy]] backend that is not a URL")?;
+        url.set_port(Some(backend_port))
+            .map_err(|()| anyhow::anyhow!("cannot set the port of {url}"))?;
+        *backend = toml::Value::String(url.to_string());
+    }
+    toml::to_string(&config).context("write the Trunk config")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trunk_config_keeps_the_proxies_on_another_port_with_absolute_paths() {
+        let root = workspace_root();
+        let text = std::fs::read_to_string(root.join("Trunk.toml")).unwrap();
+        let out: toml::Table = retarget_trunk_config(&text, &root, 40123)
+            .unwrap()
+            .parse()
+            .unwrap();
+        let backends: Vec<&str> = out["proxy"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["backend"].as_str().unwrap())
+            .collect();
+        let original: toml::Table = text.parse().unwrap();
+        assert_eq!(backends.len(), original["proxy"].as_array().unwrap().len());
+        for b in &backends {
+            assert!(b.starts_with("http://127.0.0.1:40123/"), "{b}");
+        }
+        let target = out["build"]["target"].as_str().unwrap();
+        assert_eq!(Path::new(target), root.join("index.html"));
+        for w in out["watch"]["watch"].as_array().unwrap() {
+            assert!(Path::new(w.as_str().unwrap()).is_absolute(), "{w}");
         }
     }
 }

@@ -4,51 +4,29 @@
 //! width), and the keyboard: every control reached with Tab, focus always visible, no trap,
 //! Ctrl+Enter sends.
 //!
-//! axe-core is looked for at `AXE_CORE_JS` (a path to axe.min.js), else at
-//! `.tools/axe/node_modules/axe-core/axe.min.js`, else installed there with
-//! `npm install --prefix .tools/axe axe-core@4` (the folder is gitignored). Without npm and
-//! without the file, the audit is a printed skip (a failure under CI=true); the keyboard test
-//! needs no npm.
+//! axe-core is read from `AXE_CORE_JS` (a path to axe.min.js), else from
+//! `.tools/node_modules/axe-core/axe.min.js`, where `cargo xtask setup` (and `test`) installs the
+//! version package-lock.json pins with `npm ci`. Without it the audit is a counted skip (a
+//! failure under CI=true); the keyboard test needs no npm.
 
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use e2e_tests::*;
 use fantoccini::wd::TimeoutConfiguration;
 use serde_json::{json, Value};
 
-/// axe.min.js, installing it from npm when it is not there yet.
+/// axe.min.js, or why it is missing.
 fn axe_source() -> std::result::Result<String, String> {
-    let path = match std::env::var_os("AXE_CORE_JS") {
-        Some(p) => PathBuf::from(p),
-        None => {
-            let dir = workspace_root().join(".tools").join("axe");
-            let file = dir.join("node_modules/axe-core/axe.min.js");
-            if !file.is_file() {
-                println!(
-                    "e2e: installing axe-core from npm into {} (once)",
-                    dir.display()
-                );
-                let status = Command::new("npm")
-                    .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
-                    .arg(&dir)
-                    .arg("axe-core@4")
-                    .stdin(Stdio::null())
-                    .status()
-                    .map_err(|e| format!("axe-core is not installed and npm could not run ({e}); install Node.js and npm"))?;
-                if !status.success() {
-                    return Err(format!(
-                        "`npm install --prefix {} axe-core@4` failed ({status})",
-                        dir.display()
-                    ));
-                }
-            }
-            file
-        }
-    };
-    std::fs::read_to_string(&path)
-        .map_err(|e| format!("cannot read axe-core at {}: {e}", path.display()))
+    let path = std::env::var_os("AXE_CORE_JS")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace_root().join(".tools/node_modules/axe-core/axe.min.js"));
+    std::fs::read_to_string(&path).map_err(|e| {
+        format!(
+            "cannot read axe-core at {}: {e} (`cargo xtask setup` installs it from package-lock.json)",
+            path.display()
+        )
+    })
 }
 
 #[derive(Debug)]

@@ -1,19 +1,14 @@
 //! Through `trunk serve` and Trunk.toml's [[proxy]] (what instructors use with `cargo xtask dev`):
-//! the page from trunk, the greeting requests proxied to port 5000, where Trunk.toml sends them.
-//! The real Trunk.toml, unchanged: so these tests need port 5000 free.
+//! the page from trunk, the greeting requests proxied to the server behind it. The proxies are
+//! the real Trunk.toml's, aimed at the ephemeral port of the server each test starts, and trunk
+//! itself listens on an ephemeral port: these tests pass while `cargo xtask run` or `dev` holds
+//! ports 5000 and 8080.
 
 use e2e_tests::*;
-use std::sync::Mutex;
 use std::time::Duration;
 
-/// Both tests here need port 5000: one at a time, even when the test harness runs threads.
-static PORT_5000: Mutex<()> = Mutex::new(());
-
-/// Port 5000 free and trunk on PATH, or the reason why not.
-fn trunk_and_port_5000() -> std::result::Result<(), String> {
-    if std::net::TcpListener::bind("127.0.0.1:5000").is_err() {
-        return Err("port 5000 is in use (Trunk.toml's [[proxy]] targets it); stop what holds it (`ss -ltnp 'sport = :5000'`)".into());
-    }
+/// trunk on PATH, or the reason why not.
+fn trunk_on_path() -> std::result::Result<(), String> {
     let has_trunk =
         std::process::Command::new(std::env::var("TRUNK").unwrap_or_else(|_| "trunk".into()))
             .arg("--version")
@@ -26,10 +21,11 @@ fn trunk_and_port_5000() -> std::result::Result<(), String> {
     Ok(())
 }
 
-fn trunk_serve(cx: &mut Ctx) -> Result<TrunkServe> {
+/// `trunk serve` proxying to `backend_port`; its log joins the failure report.
+fn trunk_serve(cx: &mut Ctx, backend_port: u16) -> Result<TrunkServe> {
     let dist = workspace_root().join("target").join("e2e-trunk-serve-dist");
     // trunk serve builds the page first (a debug build): allow for that.
-    let trunk = TrunkServe::start(&[], &dist, Duration::from_secs(900))?;
+    let trunk = TrunkServe::start(backend_port, &dist, Duration::from_secs(900))?;
     cx.keep_log("trunk-serve", &trunk.log);
     Ok(trunk)
 }
@@ -37,14 +33,13 @@ fn trunk_serve(cx: &mut Ctx) -> Result<TrunkServe> {
 #[tokio::test]
 async fn chapter_scenario_through_trunk_serve_proxy() {
     let name = "chapter_scenario_through_trunk_serve_proxy";
-    let _port = PORT_5000.lock().unwrap_or_else(|e| e.into_inner());
-    if let Err(why) = trunk_and_port_5000() {
+    if let Err(why) = trunk_on_path() {
         return skip_test(name, &why);
     }
     scenario(name, async |cx| {
-        let server = Server::start_on(&cx.p, 5000, false, &[])?;
-        cx.keep_log("server-5000", &server.log);
-        let trunk = trunk_serve(cx)?;
+        let server = Server::start_on(&cx.p, 0, false, &[])?;
+        cx.keep_log("server", &server.log);
+        let trunk = trunk_serve(cx, server.port)?;
         cx.open(&format!("{}/", trunk.base), Some("server")).await?;
         let b = &cx.browser;
         b.click("mode-session").await?;
@@ -86,7 +81,7 @@ def greeting():
 app.run(host="127.0.0.1", port=int(sys.argv[1]))
 "#;
 
-/// A learner's own Flask app on port 5000 behind `trunk serve`'s proxy: aiming the page at its
+/// A learner's own Flask app behind `trunk serve`'s proxy: aiming the page at its
 /// own address sends the requests through the proxy, same origin, no CORS needed.
 #[tokio::test]
 async fn own_flask_through_trunk_serve_proxy() {
@@ -95,14 +90,14 @@ async fn own_flask_through_trunk_serve_proxy() {
         Ok(py) => py,
         Err(reason) => return skip_test(name, &reason),
     };
-    let _port = PORT_5000.lock().unwrap_or_else(|e| e.into_inner());
-    if let Err(why) = trunk_and_port_5000() {
+    if let Err(why) = trunk_on_path() {
         return skip_test(name, &why);
     }
     scenario(name, async |cx| {
-        let flask = PythonPeer::start(&py, FLASK_APP, &["5000"], 5000)?;
+        let port = free_port()?;
+        let flask = PythonPeer::start(&py, FLASK_APP, &[&port.to_string()], port)?;
         cx.keep_log("flask", &flask.log);
-        let trunk = trunk_serve(cx)?;
+        let trunk = trunk_serve(cx, port)?;
         cx.open(&format!("{}/", trunk.base), None).await?;
         let b = &cx.browser;
         // No greeting server behind the proxy (no /playground/api): the page falls back to its

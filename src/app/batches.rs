@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::model::batch::parallel_note;
+use crate::model::batch::BatchSummary;
 use crate::model::target::TargetKind;
 use crate::net;
 
@@ -13,7 +13,7 @@ use super::Playground;
 impl Playground {
     pub fn send_parallel(&self) {
         let playground = *self;
-        let n = playground.count.get_untracked().clamp(1, 50) as usize;
+        let n = playground.count.get_untracked().clamp(1, super::MAX_COUNT) as usize;
         let batch = playground.new_id();
         spawn_local(async move {
             playground.note.set(None);
@@ -28,14 +28,13 @@ impl Playground {
                     .collect();
                 futures::future::join_all(futures).await;
             }
-            let summary = playground
+            let session = playground.session_mode.get_untracked();
+            let note = playground
                 .timeline
-                .with_untracked(|t| t.lost_in_batch(&batch));
-            if let Some((answered, top)) = summary {
-                let session = playground.session_mode.get_untracked();
-                playground
-                    .note
-                    .set(Some(parallel_note(answered, top, before, session)));
+                .with_untracked(|t| BatchSummary::of(t, &batch, before, session).note());
+            playground.note.set(note);
+            if session {
+                playground.refresh_jar();
             }
         });
     }

@@ -25,6 +25,7 @@ impl Playground {
             lines: Vec::new(),
             note: None,
         }));
+        playground.note.set(None);
         spawn_local(async move {
             playground.username.set(scenario.username.to_string());
             playground.password.set(scenario.password.to_string());
@@ -39,7 +40,7 @@ impl Playground {
                 }
             }
             let mut responses = Vec::new();
-            for name in scenario.responses {
+            for name in scenario.responses_for(statements) {
                 let number = playground.send(scenario.path, None).await;
                 let r = playground.wait_for_report(number).await;
                 responses.push(RunResponse {

@@ -1,10 +1,12 @@
 //! The page's shared state ([`Playground`]) and what its buttons do, by responsibility:
 //! `targets` chooses where requests go, `sending` sends them and resets the session,
-//! `batches` sends N at once, `chapter_run` runs a chapter sample. Rendering lives in
+//! `batches` sends N at once, `chapter_run` runs a chapter sample, `jar` finds out which
+//! cookie the browser holds. Rendering lives in
 //! `components/`; decisions and the sentences the page says in `model/`.
 
 mod batches;
 mod chapter_run;
+mod jar;
 mod sending;
 mod targets;
 
@@ -14,7 +16,8 @@ use leptos::task::spawn_local;
 use greeting_core::{basic_auth_header, ExchangeReport, ServerInfo};
 
 use crate::model::chapter_run::ComparedLine;
-use crate::model::errors::{Context, Probe};
+use crate::model::errors::{Context, Login, Probe};
+use crate::model::jar::Jar;
 use crate::model::sim::{key_from_bytes, SimServer};
 use crate::model::status::Banner;
 use crate::model::target::{parse_origin, TargetKind};
@@ -71,6 +74,8 @@ pub struct Playground {
     pub expanded: RwSignal<Vec<usize>>,
     pub sim: StoredValue<SimServer>,
     pub sim_jar: RwSignal<Option<String>>,
+    /// The browser's jar for a real server (the simulated one's is `sim_jar`): see [`Playground::jar_now`].
+    pub jar: RwSignal<Jar>,
     pub side: RwSignal<SideState>,
     channel: StoredValue<Option<SideChannel>, LocalStorage>,
     /// A sentence about the last batch or reset.
@@ -82,6 +87,9 @@ pub struct Playground {
 }
 
 const INFO_TIMEOUT_MS: u32 = 3000;
+
+/// The most requests one press of "Send N" sends.
+pub const MAX_COUNT: u32 = 50;
 
 impl Playground {
     pub fn new(options: &Options) -> Playground {
@@ -107,6 +115,7 @@ impl Playground {
             expanded: RwSignal::new(Vec::new()),
             sim: StoredValue::new(sim),
             sim_jar: RwSignal::new(None),
+            jar: RwSignal::new(Jar::Unknown),
             side: RwSignal::new(SideState::None),
             channel: StoredValue::new_local(None),
             note: RwSignal::new(None),
@@ -124,7 +133,7 @@ impl Playground {
         )
     }
 
-    fn new_id(&self) -> String {
+    pub(crate) fn new_id(&self) -> String {
         let n = self.next_id.get_value() + 1;
         self.next_id.set_value(n);
         format!("{}-{n}", self.prefix.get_value())
@@ -139,6 +148,19 @@ impl Playground {
                 .info
                 .with(|i| i.as_ref().and_then(|i| i.secret_key.clone())),
         }
+    }
+
+    /// The cookie the next request in session mode carries, as far as the page knows (tracked).
+    pub fn jar_now(&self) -> Jar {
+        match self.kind.get() {
+            Some(TargetKind::Simulated) => self.sim_jar.with(|j| Jar::of(j.as_deref())),
+            _ => self.jar.get(),
+        }
+    }
+
+    /// [`Playground::verify_key`] without subscribing (for event handlers).
+    pub fn verify_key_untracked(&self) -> Option<String> {
+        untrack(|| self.verify_key())
     }
 
     pub fn max_age_secs(&self) -> u64 {
@@ -193,7 +215,7 @@ impl Playground {
         self.channel.set_value(ch);
     }
 
-    fn context(&self, probe: Probe) -> Context {
+    pub(crate) fn context(&self, probe: Probe) -> Context {
         let kind = self.kind.get_untracked().unwrap_or_default();
         let page = parse_origin(&net::page_origin());
         let base = self.base.get_untracked();
@@ -208,6 +230,15 @@ impl Playground {
             session: self.session_mode.get_untracked(),
             probe,
             via_dev_proxy: false,
+            login: Some(Login {
+                username: self.username.get_untracked(),
+                known_users: match kind {
+                    TargetKind::Simulated => Some(self.sim.with_value(|s| s.user_names())),
+                    _ => self
+                        .info
+                        .with_untracked(|i| i.as_ref().map(|i| i.users.clone())),
+                },
+            }),
         }
     }
 }

@@ -32,6 +32,8 @@ impl Playground {
         let session = self.session_mode.get_untracked();
         let kind = self.kind.get_untracked().unwrap_or(TargetKind::Simulated);
         let sent = self.request_headers(&auth, &id);
+        // A batch asks the jar once, at its end.
+        let ask_jar_after = session && batch.is_none();
         let number = self
             .timeline
             .try_update(|t| t.begin(&id, net::now_ms(), path, sent.clone(), session, batch))
@@ -49,6 +51,9 @@ impl Playground {
             self.fetch_greeting(&id, path, sent, session, started).await;
         }
         self.in_flight.update(|n| *n = n.saturating_sub(1));
+        if ask_jar_after {
+            self.refresh_jar();
+        }
         number
     }
 
@@ -71,6 +76,7 @@ impl Playground {
                 path: p,
                 authorization: Some(auth),
                 include_cookies: include,
+                cookie: None,
                 exchange_id: Some(id),
                 user_agent: ua.as_deref(),
                 now_ms: now,
@@ -92,7 +98,7 @@ impl Playground {
         reports
     }
 
-    pub(super) fn finish_simulated(&self, id: &str, started: f64, report: ExchangeReport) {
+    pub(crate) fn finish_simulated(&self, id: &str, started: f64, report: ExchangeReport) {
         let completion = Completion::of_answer(
             report.status,
             report.body.clone(),
@@ -168,7 +174,7 @@ impl Playground {
 
     pub fn send_sequence(&self) {
         let playground = *self;
-        let n = playground.count.get_untracked().clamp(1, 50);
+        let n = playground.count.get_untracked().clamp(1, super::MAX_COUNT);
         spawn_local(async move {
             playground.note.set(None);
             for _ in 0..n {
@@ -211,6 +217,7 @@ impl Playground {
             let result = playground.reset().await;
             if result.is_ok() {
                 playground.timeline.update(|t| t.mark_reset());
+                playground.refresh_jar();
             }
             let note = reset_note(result.as_ref().map(|()| after).map_err(String::as_str));
             playground.note.set(Some(note));

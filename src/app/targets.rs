@@ -15,6 +15,7 @@ impl Playground {
     pub fn use_server(&self) {
         let playground = *self;
         playground.kind.set(None);
+        playground.jar.set(crate::model::jar::Jar::Unknown);
         playground.close_channel();
         playground.banner.set(Banner::looking());
         spawn_local(async move {
@@ -27,6 +28,7 @@ impl Playground {
                     playground.info.set(Some(info));
                     playground.kind.set(Some(TargetKind::Server));
                     playground.open_channel("", false);
+                    playground.refresh_jar();
                 }
                 Err(reason) => {
                     playground.use_simulated();
@@ -58,6 +60,7 @@ impl Playground {
         };
         playground.close_channel();
         playground.info.set(None);
+        playground.jar.set(crate::model::jar::Jar::Unknown);
         playground.base.set(base.clone());
         playground.custom_url.set(base.clone());
         playground.kind.set(Some(TargetKind::Custom));
@@ -73,6 +76,7 @@ impl Playground {
             if let Ok(info) = net::server_info(&base, INFO_TIMEOUT_MS).await {
                 playground.info.set(Some(info));
                 playground.open_channel(&base, true);
+                playground.refresh_jar();
             }
         });
     }

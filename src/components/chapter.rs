@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::app::Playground;
+use crate::components::python::{ConsoleCell, PythonCode};
 use crate::content::{scenario, Block, CodeBlock, CHAPTER};
 
 #[component]
@@ -39,7 +40,12 @@ fn Code(index: usize, c: CodeBlock) -> impl IntoView {
     view! {
         <div class="code-block">
             // tabindex: a code block that scrolls sideways (on a phone) must be reachable by keyboard.
-            <pre class=format!("code lang-{}", c.lang) tabindex="0"><code>{c.code}</code></pre>
+            {if c.lang == "python" {
+                view! { <PythonCode index=index c=c/> }.into_any()
+            } else {
+                view! { <pre class=format!("code lang-{}", c.lang) tabindex="0"><code>{c.code}</code></pre> }.into_any()
+            }}
+            {(c.lang == "pycon").then(|| view! { <ConsoleCell index=index c=c/> })}
             {runnable.map(|s| view! {
                 <div class="run-bar">
                     <button type="button" class="run" data-testid="run-in-playground"
@@ -47,17 +53,21 @@ fn Code(index: usize, c: CodeBlock) -> impl IntoView {
                         on:click=move |_| playground.run_block(index, s, c.statements)>
                         {move || if running() { "Running…" } else { "▶ Run in playground" }}
                     </button>
-                    <span class="muted small">
+                    <span class="muted small" data-testid="run-what">
                         {format!(
                             "{} request{} as {}, {} ",
-                            s.responses.len(),
-                            if s.responses.len() == 1 { "" } else { "s" },
+                            s.responses_for(c.statements).len(),
+                            if s.responses_for(c.statements).len() == 1 { "" } else { "s" },
                             s.username,
                             if s.session { "in a fresh session" } else { "without a session" },
                         )}
                     </span>
                 </div>
                 <Show when=mine>
+                    // On a phone the playground is far below: say where the exchanges went.
+                    <a class="jump-to-results" href="#exchanges" data-testid="jump-to-results">
+                        "The exchanges of this run are in the playground ↓"
+                    </a>
                     <RunResult index=index/>
                 </Show>
             })}
@@ -86,7 +96,10 @@ fn RunResult(index: usize) -> impl IntoView {
                 .iter()
                 .map(|l| {
                     view! {
-                        <span class="stmt" class:same=l.same>{format!(">>> {}\n{}\n", l.expression, l.got)}</span>
+                        <span class="stmt" class:same=l.same data-not-comparable=l.not_comparable.is_some().then_some("true")>
+                            {format!(">>> {}\n{}\n", l.expression, l.got)}
+                            {l.not_comparable.map(|why| format!("# {why}\n"))}
+                        </span>
                     }
                 })
                 .collect_view()
@@ -106,7 +119,7 @@ fn RunResult(index: usize) -> impl IntoView {
                 </pre>
             </div>
             {move || note().map(|n| view! { <p class="small note">{n}</p> })}
-            <p class="muted small full">"Cookie values differ from the chapter's: they carry the time of your request and your server's signature. The messages and the header names are the same."</p>
+            <p class="muted small full" data-testid="run-comparison-note">"Cookie values differ from the chapter's: they carry the time of your request and your server's signature. Lines marked “not comparable” show what a browser sent, which a Python script would not."</p>
         </div>
     }
 }

@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 
 use crate::app::Playground;
-use crate::model::chart::{layout, px, MAX_CHART_POINTS};
+use crate::model::chart::{layout, legend, px, MAX_CHART_POINTS};
 
 const W: f64 = 480.0;
 const H: f64 = 200.0;
@@ -38,9 +38,8 @@ pub fn VisitChart() -> impl IntoView {
                 let xt = l.x_ticks.iter().map(|t| view! {
                     <text class="tick" x=px(t.pos) y=px(bottom + 16.0) text-anchor="middle">{format!("#{}", t.value)}</text>
                 }).collect_view();
-                let legend = l.series.iter().map(|s| {
-                    let label = format!("{}{}", if s.user.is_empty() { "?" } else { &s.user }, if s.other { " (other client)" } else { "" });
-                    view! { <li><span class=format!("swatch c{}", s.color)></span>{label}</li> }
+                let legend = l.series.iter().zip(legend(&l.series)).map(|(s, label)| {
+                    view! { <li data-testid="chart-legend-item"><span class=format!("swatch c{}", s.color)></span>{label}</li> }
                 }).collect_view();
                 let series = l.series.into_iter().map(|s| {
                     let color = format!("c{}", s.color);
@@ -62,6 +61,9 @@ pub fn VisitChart() -> impl IntoView {
                         <line class="axis" x1=px(left) x2=px(left) y1=px(top) y2=px(bottom)/>
                         <line class="axis" x1=px(left) x2=px(right) y1=px(bottom) y2=px(bottom)/>
                         {xt}
+                        <text class="axis-title" data-testid="chart-x-title" x=px((left + right) / 2.0) y=px(bottom + 33.0) text-anchor="middle">"exchange (timeline #)"</text>
+                        <text class="axis-title" data-testid="chart-y-title" text-anchor="middle"
+                            transform=format!("translate(12 {}) rotate(-90)", px((top + bottom) / 2.0))>"visit"</text>
                         {series}
                     </svg>
                     <ul class="legend small">{legend}</ul>

@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::app::MAX_COUNT;
 use crate::app::{Playground, SideState};
 use crate::model::target::TargetKind;
 
@@ -79,6 +80,8 @@ pub fn Controls() -> impl IntoView {
         }
     };
     let busy = move || playground.in_flight.get() > 0;
+    // The N typed when it was outside the range and got changed.
+    let capped = RwSignal::new(None::<u32>);
     view! {
         <section class="card controls" aria-label="Request">
             <h2>"Request"</h2>
@@ -121,10 +124,14 @@ pub fn Controls() -> impl IntoView {
             <div class="actions">
                 <button type="button" class="primary" data-testid="send-once" on:click=move |_| playground.send_once()>"Send once"</button>
                 <label class="count">"N = "
-                    <input type="number" min="1" max="50" data-testid="count"
+                    <input type="number" min="1" max=MAX_COUNT data-testid="count"
                         prop:value=move || playground.count.get().to_string()
                         on:input=move |ev| {
-                            if let Ok(v) = event_target_value(&ev).trim().parse::<u32>() { playground.count.set(v.clamp(1, 50)); }
+                            if let Ok(v) = event_target_value(&ev).trim().parse::<u32>() {
+                                let n = v.clamp(1, MAX_COUNT);
+                                capped.set((n != v).then_some(v));
+                                playground.count.set(n);
+                            }
                         }/>
                 </label>
                 <button type="button" data-testid="send-sequence" on:click=move |_| playground.send_sequence()>"Send N in a row"</button>
@@ -132,6 +139,11 @@ pub fn Controls() -> impl IntoView {
                 <button type="button" class="danger" data-testid="reset-session" on:click=move |_| playground.reset_session()>"Reset session"</button>
                 <span class="muted small" aria-live="polite">{move || if busy() { "sending…" } else { "" }}</span>
             </div>
+            {move || capped.get().map(|v| view! {
+                <p class="note small" data-testid="count-capped" role="status">
+                    {format!("N = {v} is outside 1 to {MAX_COUNT}: it was set to {}.", v.clamp(1, MAX_COUNT))}
+                </p>
+            })}
             <Show when=move || playground.note.with(Option::is_some)>
                 <p class="note" data-testid="action-note">{move || playground.note.get().unwrap_or_default()}</p>
             </Show>

@@ -5,27 +5,122 @@ use leptos::prelude::*;
 use crate::app::Playground;
 use crate::model::cookie_view::{view as decode_view, CookieView};
 use crate::model::diff::{char_diff, Op};
+use crate::model::jar::{inferred, role_of, setter, CookieRole, Jar};
 use crate::model::target::TargetKind;
+use crate::model::timeline::{Exchange, Timeline};
 use crate::net;
+
+/// What the cookie panel shows: the selected exchange's cookie, else the browser's jar.
+#[derive(Clone, Debug, PartialEq)]
+enum Shown {
+    /// Exchange `n` set `cookie`; `role` says what it is to the jar.
+    Exchange {
+        n: usize,
+        cookie: String,
+        role: CookieRole,
+        prev: Option<(usize, String)>,
+    },
+    /// The jar's cookie, with the exchange that set it (or the lab that planted it); `sure`
+    /// when the server (or the simulated jar) said so, not when the page inferred it.
+    Jar {
+        sure: bool,
+        cookie: String,
+        set_by: Option<usize>,
+        planted: bool,
+        prev: Option<(usize, String)>,
+    },
+    JarEmpty,
+    JarUnknown,
+}
+
+impl Shown {
+    fn source(&self) -> &'static str {
+        match self {
+            Shown::Exchange { .. } => "exchange",
+            _ => "jar",
+        }
+    }
+
+    fn caption(&self) -> String {
+        match self {
+            Shown::Exchange { n, role, .. } => format!("Exchange #{n}'s cookie: {}.", role.label()),
+            Shown::Jar {
+                sure,
+                set_by,
+                planted,
+                ..
+            } => {
+                let from = match (set_by, planted) {
+                    (Some(n), _) => format!(" (set by exchange #{n})"),
+                    (None, true) => " (planted with the cookie lab)".into(),
+                    (None, false) => String::new(),
+                };
+                if *sure {
+                    format!(
+                        "In the browser's jar{from}: the next request in session mode carries it."
+                    )
+                } else {
+                    format!(
+                        "Most likely in the browser's jar{from}: the last cookie an answer in session mode set. \
+                         This server cannot tell the page for sure (it has no /playground/api/cookies)."
+                    )
+                }
+            }
+            Shown::JarEmpty => String::new(),
+            Shown::JarUnknown => String::new(),
+        }
+    }
+}
+
+/// The previous cookie to diff exchange `e`'s against: same chart line first, else any.
+fn previous(t: &Timeline, e: &Exchange) -> Option<(usize, String)> {
+    t.cookie_pair(Some(e.number))
+        .filter(|(cur, _)| cur.number == e.number)
+        .and_then(|(_, prev)| prev)
+        .map(|p| (p.number, p.cookie_out().unwrap_or_default().to_string()))
+}
 
 #[component]
 pub fn CookiePanel() -> impl IntoView {
     let playground = expect_context::<Playground>();
-    // (number, cookie, previous (number, cookie))
-    let pair = move || {
-        let sel = playground.selected.get();
+    let shown = Memo::new(move |_| {
+        let jar = playground.jar_now();
+        let selected = playground.selected.get();
         playground.timeline.with(|t| {
-            t.cookie_pair(sel).map(|(cur, prev)| {
-                (
-                    cur.number,
-                    cur.cookie_out().unwrap_or_default().to_string(),
-                    prev.map(|p| (p.number, p.cookie_out().unwrap_or_default().to_string())),
-                )
-            })
+            let sure = jar != Jar::Unknown;
+            let jar = if sure { jar } else { inferred(t) };
+            if let Some(e) = selected
+                .and_then(|n| t.get(n))
+                .filter(|e| e.cookie_out().is_some())
+            {
+                return Shown::Exchange {
+                    n: e.number,
+                    cookie: e.cookie_out().unwrap_or_default().to_string(),
+                    role: role_of(e, &jar),
+                    prev: previous(t, e),
+                };
+            }
+            match &jar {
+                Jar::Holds(cookie) => {
+                    let setter = setter(t, &jar);
+                    Shown::Jar {
+                        sure,
+                        cookie: cookie.clone(),
+                        set_by: setter.map(|e| e.number),
+                        planted: t.was_planted(cookie),
+                        prev: setter.and_then(|e| previous(t, e)),
+                    }
+                }
+                Jar::Empty => Shown::JarEmpty,
+                Jar::Unknown => Shown::JarUnknown,
+            }
         })
-    };
+    });
     let decoded = move || {
-        let (_, cookie, _) = pair()?;
+        let cookie = match shown.get() {
+            Shown::Exchange { cookie, .. } | Shown::Jar { cookie, .. } => cookie,
+            _ => return None,
+        };
         let key = playground.verify_key();
         Some(decode_view(
             &cookie,
@@ -35,41 +130,52 @@ pub fn CookiePanel() -> impl IntoView {
         ))
     };
     let empty_text = move || {
-        match playground.kind.get() {
-        Some(TargetKind::Custom) if playground.info.with(Option::is_none) => {
+        match (shown.get(), playground.kind.get()) {
+        (_, Some(TargetKind::Custom)) if playground.info.with(Option::is_none) => {
             "This server has no side channel, and a page script can never read Set-Cookie or an HttpOnly cookie: \
              its cookies stay invisible here (the browser still sends them)."
         }
-        _ => "No session cookie yet: send a request.",
+        (Shown::JarEmpty, _) => {
+            "The browser holds no session cookie for this server: the next request in session mode starts a new session."
+        }
+        (_, None) => "Looking for the server…",
+        _ => "Unknown: this server cannot tell the page which cookie the browser holds (an older greeting server \
+              without /playground/api/cookies). The browser still sends whatever it holds.",
     }
     };
+    let show_jar = move |_| playground.selected.set(None);
     view! {
         <section class="card cookie" aria-label="Session cookie">
             <h2>"Session cookie"</h2>
-            {move || match (pair(), decoded()) {
-                (Some((n, cookie, prev)), Some(Ok(v))) => view! { <Decoded n=n v=v cookie=cookie prev=prev/> }.into_any(),
-                (Some((n, cookie, _)), Some(Err(e))) => view! {
+            <p class="small cookie-source" data-testid="cookie-source"
+                data-source=move || shown.with(Shown::source)
+                data-role=move || shown.with(|s| match s { Shown::Exchange { role, .. } => role.as_str(), _ => "jar" })>
+                {move || shown.with(Shown::caption)}
+                <Show when=move || shown.with(|s| matches!(s, Shown::Exchange { .. }))>
+                    " "<button type="button" class="link small" data-testid="cookie-show-jar" on:click=show_jar>"Show the jar's cookie"</button>
+                </Show>
+            </p>
+            {move || match (shown.get(), decoded()) {
+                (Shown::Exchange { cookie, prev, .. } | Shown::Jar { cookie, prev, .. }, Some(Ok(v))) => {
+                    view! { <Decoded v=v cookie=cookie prev=prev/> }.into_any()
+                }
+                (Shown::Exchange { cookie, .. } | Shown::Jar { cookie, .. }, Some(Err(e))) => view! {
                     <p class="mono wrap">{cookie}</p>
-                    <p class="xerror" data-testid="cookie-verdict">{format!("Exchange #{n} set a cookie that is not a Flask session cookie: {e}")}</p>
+                    <p class="xerror" data-testid="cookie-verdict">{format!("Not a Flask session cookie: {e}")}</p>
                 }.into_any(),
-                _ => view! { <p class="muted small">{empty_text}</p> }.into_any(),
+                _ => view! { <p class="muted small" data-testid="cookie-empty">{empty_text}</p> }.into_any(),
             }}
         </section>
     }
 }
 
 #[component]
-fn Decoded(
-    n: usize,
-    v: CookieView,
-    cookie: String,
-    prev: Option<(usize, String)>,
-) -> impl IntoView {
+fn Decoded(v: CookieView, cookie: String, prev: Option<(usize, String)>) -> impl IntoView {
     let diff = prev.as_ref().map(|(pn, p)| (*pn, char_diff(p, &cookie)));
     let verdict_class = format!("verdict {}", v.verdict.code());
     let pretty = crate::model::cookie_view::pretty_json(&v.json);
     view! {
-        <p class="muted small">{format!("Set by exchange #{n}")}{if v.compressed { " · compressed payload" } else { "" }}</p>
+        {v.compressed.then(|| view! { <p class="muted small">"Compressed payload"</p> })}
         <div class="segments mono wrap" aria-label="The cookie's three parts">
             <span class="seg payload" title="payload: the session, base64">{v.payload_segment.clone()}</span>
             "."

@@ -176,6 +176,7 @@ pub fn CookieLab() -> impl IntoView {
         match playground.kind.get_untracked() {
             Some(TargetKind::Simulated) | None => {
                 playground.sim.write_value().plant(Some(value.clone()));
+                playground.timeline.update(|t| t.note_planted(&value));
                 playground.sim_jar.set(Some(value));
                 planted.set(true);
                 said.set(Some(Said {
@@ -193,6 +194,8 @@ pub fn CookieLab() -> impl IntoView {
                     match plant_on_server(&base, &value).await {
                         Ok(()) => {
                             planted.set(true);
+                            playground.timeline.update(|t| t.note_planted(&value));
+                            playground.refresh_jar();
                             said.set(Some(Said {
                                 level: Level::Ok,
                                 text: format!(
@@ -241,6 +244,13 @@ pub fn CookieLab() -> impl IntoView {
                     prop:value=move || key.get()
                     on:input=move |ev| { key_touched.set(true); key.set(event_target_value(&ev)); }/>
                 <p id="lab-key-help" class="muted small">{key_source}</p>
+                <Show when=move || playground.verify_key().is_some_and(|k| k != key.get())>
+                    <button type="button" class="small" data-testid="lab-restore-key"
+                        on:click=move |_| {
+                            key_touched.set(false);
+                            key.set(playground.verify_key_untracked().unwrap_or_default());
+                        }>"Use the server's key again"</button>
+                </Show>
             </div>
             <label for="lab-edit">"Payload to sign (JSON; Flask's tags such as " <code>"{\" t\": [...]}"</code> " as in the cookie)"</label>
             <textarea id="lab-edit" data-testid="lab-edit" rows="5" spellcheck="false" autocomplete="off"

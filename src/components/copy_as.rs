@@ -16,7 +16,7 @@ fn target_base(playground: &Playground) -> (String, Option<&'static str>) {
     match playground.kind.get() {
         Some(TargetKind::Simulated) | None => (
             "http://localhost:5000".into(),
-            Some("The simulated server lives only in this page: start the real one with `cargo xtask run` (it listens on http://localhost:5000) to run this code."),
+            Some("The simulated server lives only in this page. This code needs a server on http://localhost:5000: your own Flask app from the course (`flask run`), or the playground's `greeting-server`."),
         ),
         _ => {
             let base = playground.base.get();

@@ -112,7 +112,11 @@ pub fn Exercises() -> impl IntoView {
 
     let ids: Vec<&'static str> = EXERCISES.iter().map(|x| x.id).collect();
     let total = ids.len();
-    let count = move || st.progress.with(|p| p.solved_count(&ids));
+    let solved_count = Memo::new(move |_| st.progress.with(|p| p.solved_count(&ids)));
+    let count = move || solved_count.get();
+    let count_now = count;
+    // "Reset progress" asks before it wipes.
+    let confirming = RwSignal::new(false);
     // The first unsolved exercise starts open.
     let first_open = st
         .progress
@@ -138,15 +142,27 @@ pub fn Exercises() -> impl IntoView {
                     .collect_view()}
             </ol>
             <div class="row">
-                <button type="button" class="link small" data-testid="progress-reset"
-                    on:click=move |_| {
-                        st.progress.set(Progress::default());
-                        st.from.set(playground.timeline.with_untracked(|t| t.len()));
-                        st.writable.set_value(true);
-                        st.save();
-                        st.announce.set("Progress reset: every exercise is open again.".into());
-                    }>"Reset progress"</button>
-                <span class="muted small">"Clears ticks and hints; exchanges already made no longer count."</span>
+                <Show when=move || !confirming.get()
+                    fallback=move || view! {
+                        <span class="small" data-testid="progress-reset-question">
+                            {move || format!("Wipe the ticks and hints of {} solved exercise(s)? This cannot be undone.", count_now())}
+                        </span>
+                        <button type="button" class="danger small" data-testid="progress-reset-confirm"
+                            on:click=move |_| {
+                                confirming.set(false);
+                                st.progress.set(Progress::default());
+                                st.from.set(playground.timeline.with_untracked(|t| t.len()));
+                                st.writable.set_value(true);
+                                st.save();
+                                st.announce.set("Progress reset: every exercise is open again.".into());
+                            }>"Yes, reset"</button>
+                        <button type="button" class="small" data-testid="progress-reset-cancel"
+                            on:click=move |_| confirming.set(false)>"Keep my progress"</button>
+                    }>
+                    <button type="button" class="link small" data-testid="progress-reset"
+                        on:click=move |_| confirming.set(true)>"Reset progress"</button>
+                    <span class="muted small">"Clears ticks and hints (it asks first); exchanges already made no longer count."</span>
+                </Show>
             </div>
             <p class="sr-only" role="status" aria-live="polite">{move || st.announce.get()}</p>
         </section>

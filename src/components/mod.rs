@@ -7,6 +7,7 @@ mod cookie;
 mod cookie_lab;
 mod copy_as;
 mod exercises;
+mod python;
 pub mod reach;
 mod timeline;
 
@@ -30,6 +31,7 @@ pub fn App(#[prop(optional)] options: Option<Options>) -> impl IntoView {
     let options = options.unwrap_or_default();
     let playground = Playground::new(&options);
     provide_context(playground);
+    provide_context(crate::python::Py::new());
     // A shared link (?user=&session=&n=&target=) sets the page up.
     let start = reach::apply_link(playground, options.start);
     match start {
@@ -38,16 +40,21 @@ pub fn App(#[prop(optional)] options: Option<Options>) -> impl IntoView {
         Some(TargetKind::Server) | None => playground.use_server(),
     }
     view! {
+        <a class="skip-link" href="#playground" data-testid="skip-to-playground">"Skip to the playground"</a>
         <header class="topbar">
             <span class="brand">"Sessions playground"</span>
             <span class="tagline">"Read the chapter, send its requests, watch the session cookie work."</span>
+            <nav class="jumps" aria-label="On this page">
+                <a href="#exercises" data-testid="header-exercises">"Exercises"</a>
+                <a href="#playground" data-testid="header-playground">"Playground"</a>
+            </nav>
         </header>
         <main class="layout">
             <article class="chapter" aria-label="Chapter">
                 <Chapter/>
                 <Exercises/>
             </article>
-            <section class="playground" aria-label="Playground">
+            <section class="playground" id="playground" tabindex="-1" aria-label="Playground">
                 <TargetPanel/>
                 <Controls/>
                 <TimelineView/>

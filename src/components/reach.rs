@@ -41,7 +41,7 @@ pub fn current_setup(playground: &Playground) -> Setup {
     Setup {
         user: Some(playground.username.get()).filter(|u| !u.is_empty() && !u.contains(':')),
         session: Some(playground.session_mode.get()),
-        count: Some(playground.count.get().clamp(1, 50)),
+        count: Some(playground.count.get().clamp(1, crate::app::MAX_COUNT)),
         target: match playground.kind.get() {
             Some(TargetKind::Simulated) => Some(ShareTarget::Simulated),
             Some(TargetKind::Custom) => Some(ShareTarget::Url(playground.base.get())),

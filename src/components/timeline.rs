@@ -13,7 +13,10 @@ use leptos::prelude::*;
 use greeting_core::{Header, SessionIn};
 
 use crate::app::Playground;
-use crate::model::timeline::{Exchange, Source};
+use crate::model::batch::carried_visit;
+use crate::model::jar::other_client;
+use crate::model::tags::{tags, Tag};
+use crate::model::timeline::{Exchange, Source, Timeline};
 use crate::net;
 
 /// How many of the newest exchanges the list draws at first, and how many more each
@@ -24,7 +27,7 @@ pub const WINDOW: usize = 200;
 /// and whether a session reset comes right after it.
 type RowKey = (Option<u32>, bool);
 
-fn row_key(t: &crate::model::timeline::Timeline, n: usize) -> RowKey {
+fn row_key(t: &Timeline, n: usize) -> RowKey {
     (t.get(n).map(|e| e.revision), t.reset_after(n))
 }
 
@@ -125,7 +128,7 @@ pub fn TimelineView() -> impl IntoView {
         }
     };
     view! {
-        <section class="card timeline-card" aria-label="Timeline">
+        <section class="card timeline-card" id="exchanges" tabindex="-1" aria-label="Timeline">
             <div class="row spread">
                 <h2>"Exchanges"</h2>
                 <button type="button" class="link small" data-testid="clear-list" on:click=move |_| {
@@ -200,30 +203,39 @@ struct RowState {
     error: Option<(String, String)>,
     duration: String,
     has_cookie: bool,
+    tags: Vec<Tag>,
+    /// In a batch: (position from 1, size), and the visit its cookie carried (0: none).
+    batch: Option<(usize, usize)>,
+    carried: Option<u64>,
 }
 
 impl RowState {
-    fn of(e: &Exchange) -> RowState {
+    fn of(t: &Timeline, e: &Exchange) -> RowState {
+        let batch = e.batch.as_deref().map(|b| {
+            let members = t.entries.iter().filter(|o| o.batch.as_deref() == Some(b));
+            let position = members.clone().take_while(|o| o.number != e.number).count() + 1;
+            (position, members.count())
+        });
         RowState {
             status: e.status(),
             pending: e.is_pending(),
             visit: e.visit(),
             message: e.message().unwrap_or_default(),
-            who: (e.source == Source::Other).then(|| {
-                e.report
-                    .as_ref()
-                    .map(|r| {
-                        format!(
-                            "{} from {}",
-                            r.user_agent.as_deref().unwrap_or("a client"),
-                            r.client
-                        )
-                    })
-                    .unwrap_or_default()
-            }),
+            who: match e.source {
+                Source::Page => None,
+                Source::Python => Some(crate::model::python::CLIENT_LABEL.to_string()),
+                Source::Other => Some(other_client(e)),
+            },
             error: e.error().map(|x| (x.title.clone(), x.detail.clone())),
-            duration: e.duration_ms.map(format_ms).unwrap_or_default(),
+            // Another client's round trip is unknown: the server reports its own time only.
+            duration: match (e.source, e.duration_ms) {
+                (Source::Other, Some(d)) => format!("server {}", format_ms(d)),
+                (_, d) => d.map(format_ms).unwrap_or_default(),
+            },
             has_cookie: e.cookie_out().is_some(),
+            tags: tags(t, e),
+            batch,
+            carried: e.batch.as_ref().and_then(|_| carried_visit(e)),
         }
     }
 
@@ -259,7 +271,7 @@ fn ExchangeRow(n: usize, drawn: DrawnRows) -> impl IntoView {
         revision.get();
         playground
             .timeline
-            .with_untracked(|t| t.get(n).map(RowState::of))
+            .with_untracked(|t| t.get(n).map(|e| RowState::of(t, e)))
             .unwrap_or_default()
     });
     let error = Memo::new(move |_| state.with(|s| s.error.clone()));
@@ -279,13 +291,21 @@ fn ExchangeRow(n: usize, drawn: DrawnRows) -> impl IntoView {
         })
     };
     view! {
-        <li data-testid="exchange-row" class="exchange" class:other=source == Source::Other
+        <li data-testid="exchange-row" class="exchange" class:other=source == Source::Other class:python=source == Source::Python
             class:pending=move || state.with(|s| s.pending)
             class:selected=move || playground.selected.get() == Some(n)
             data-exchange=n.to_string()
             data-status=move || state.with(|s| s.status.map(|x| x.to_string()))
             data-visit=move || state.with(|s| s.visit.map(|v| v.to_string()))
-            data-source=source.as_str()>
+            data-source=source.as_str()
+            data-tags=move || state.with(|s| s.tags.iter().map(Tag::as_str).collect::<Vec<_>>().join(" "))
+            data-batch=move || state.with(|s| s.batch.map(|(_, size)| size.to_string()))
+            data-carried=move || state.with(|s| s.carried.map(|v| v.to_string()))
+            class:in-batch=move || state.with(|s| s.batch.is_some())>
+            {move || state.with(|s| match s.batch {
+                Some((1, size)) => Some(view! { <div class="batch-head" data-testid="batch-head">{format!("{size} requests sent together")}</div> }),
+                _ => None,
+            })}
             <div class="xrow" on:click=move |_| if state.with_untracked(|s| s.has_cookie) { playground.selected.set(Some(n)) }>
                 <span class="num">{format!("#{n}")}</span>
                 <span class="time mono">{net::clock(at_ms)}</span>
@@ -293,8 +313,15 @@ fn ExchangeRow(n: usize, drawn: DrawnRows) -> impl IntoView {
                 <span class="msg">
                     {move || who.get().map(|w| view! { <span class="who">{w}</span> })}
                     <span data-testid="exchange-message">{move || state.with(|s| s.message.clone())}</span>
+                    {move || state.with(|s| s.tags.iter().map(|tag| view! {
+                        <span class=format!("tag {}", tag.as_str()) data-testid="exchange-tag" title=tag.title()>{tag.text()}</span>
+                    }).collect_view())}
                 </span>
-                <span class="visit">{move || state.with(|s| s.visit.map(|v| format!("visit {v}")).unwrap_or_default())}</span>
+                <span class="visit" data-testid="exchange-visit">{move || state.with(|s| match (s.carried, s.visit) {
+                    (Some(c), Some(v)) => format!("{} → visit {v}", if c == 0 { "no cookie".to_string() } else { format!("carried {c}") }),
+                    (_, Some(v)) => format!("visit {v}"),
+                    _ => String::new(),
+                })}</span>
                 <span class="dur mono">{move || state.with(|s| s.duration.clone())}</span>
                 <button type="button" class="link small" data-testid="exchange-toggle"
                     aria-expanded=move || expanded.get().to_string()
@@ -326,8 +353,13 @@ fn header_list(headers: &[Header]) -> impl IntoView + use<> {
     view! { <div class="headers mono">{items}</div> }
 }
 
-fn session_in_text(s: &SessionIn) -> String {
+fn session_in_text(s: &SessionIn, status: Option<u16>) -> String {
     match s {
+        SessionIn::Continued { username, visit } | SessionIn::OtherUser { username, visit }
+            if status == Some(401) && !username.is_empty() =>
+        {
+            format!("The cookie held {username}'s session at visit {visit}; a 401 neither reads nor changes it.")
+        }
         SessionIn::None => "The request carried no session cookie.".into(),
         SessionIn::Continued { username, visit } => {
             format!("The cookie held {username}'s session at visit {visit}; the server counted on.")
@@ -371,16 +403,21 @@ fn details(e: &Exchange) -> impl IntoView + use<> {
             &e.visible_response_headers,
         ),
     };
-    let mode = if e.source == Source::Page {
-        Some(if e.session_mode {
+    let mode = match e.source {
+        Source::Page => Some(if e.session_mode {
             "Sent with credentials: \"include\" (session)."
         } else {
             "Sent with credentials: \"omit\" (no session)."
-        })
-    } else {
-        None
+        }),
+        Source::Python => Some(
+            "Sent by Python in this page: requests' own cookie jar chose the Cookie header, the browser's jar was kept out.",
+        ),
+        Source::Other => None,
     };
-    let session = e.report.as_ref().map(|r| session_in_text(&r.session_in));
+    let session = e
+        .report
+        .as_ref()
+        .map(|r| session_in_text(&r.session_in, Some(r.status)));
     let notes = e
         .report
         .as_ref()
@@ -391,7 +428,7 @@ fn details(e: &Exchange) -> impl IntoView + use<> {
     view! {
         <div class="details" data-testid="exchange-details">
             <p class="muted small">{format!("{} {}", e.method, e.path)}" · "{mode}" "{session}</p>
-            {notes.into_iter().map(|n| view! { <p class="small note">{n}</p> }).collect_view()}
+            {notes.into_iter().map(|n| view! { <p class="small note" data-testid="exchange-note">{super::rich(n)}</p> }).collect_view()}
             <h3>{req_title}</h3>
             {header_list(req)}
             <h3>{resp_title}</h3>

@@ -30,7 +30,13 @@ pub struct ComparedLine {
     pub got: String,
     /// Whether both tell the same story ([`same_story`]).
     pub same: bool,
+    /// Why the two cannot be compared, when they cannot (`same` is then false).
+    pub not_comparable: Option<&'static str>,
 }
+
+/// Why the request headers a browser sent are not the chapter's.
+pub const BROWSER_HEADERS: &str = "not comparable: a browser sends its own request headers (User-Agent, Accept, \
+     Connection...), not python-requests' ones; the Authorization and Cookie headers are the ones to compare";
 
 impl ComparedLine {
     /// Evaluates `expression` against `responses` and compares with what the chapter printed.
@@ -40,11 +46,15 @@ impl ComparedLine {
         responses: &[RunResponse],
     ) -> ComparedLine {
         let got = eval(expression, responses).unwrap_or_else(|e| format!("# {e}"));
+        let not_comparable = unwrap_print(expression)
+            .ends_with(".request.headers")
+            .then_some(BROWSER_HEADERS);
         ComparedLine {
             expression: expression.to_string(),
             chapter_printed: chapter_printed.to_string(),
-            same: same_story(chapter_printed, &got),
+            same: not_comparable.is_none() && same_story(chapter_printed, &got),
             got,
+            not_comparable,
         }
     }
 }
@@ -247,6 +257,16 @@ mod tests {
         assert_eq!(line.got, "{'message': 'Welcome, cobra!'}");
         let line = ComparedLine::compute("r1.cookies", "<RequestsCookieJar[]>", &rs);
         assert!(!line.same && line.got.starts_with("# "), "{line:?}");
+        let rs = [resp("r2", "{}")];
+        let line = ComparedLine::compute(
+            "r2.request.headers",
+            "{'Authorization': 'Basic Y29icmE6aGlzcw=='}",
+            &rs,
+        );
+        assert_eq!(
+            (line.same, line.not_comparable),
+            (false, Some(BROWSER_HEADERS))
+        );
     }
 
     #[test]

@@ -14,6 +14,8 @@ pub struct Point {
     pub user: String,
     /// Made by another client (a Python script), not this page.
     pub other: bool,
+    /// Sent by this page with "No session".
+    pub no_session: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -30,6 +32,7 @@ pub struct Series {
     pub session: usize,
     pub user: String,
     pub other: bool,
+    pub no_session: bool,
     /// Index into the palette (sessions cycle through it).
     pub color: usize,
     pub points: Vec<PlacedPoint>,
@@ -58,10 +61,39 @@ pub struct Layout {
 pub const PALETTE_LEN: usize = 6;
 /// The most exchanges the chart draws: the newest ones.
 pub const MAX_CHART_POINTS: usize = 100;
-const MARGIN_LEFT: f64 = 36.0;
+const MARGIN_LEFT: f64 = 48.0;
 const MARGIN_RIGHT: f64 = 12.0;
 const MARGIN_TOP: f64 = 10.0;
-const MARGIN_BOTTOM: f64 = 26.0;
+const MARGIN_BOTTOM: f64 = 40.0;
+
+/// The legend's names of the series, so that sessions can be told apart: "cobra, session 2",
+/// "cobra, no session", "cobra, other client".
+pub fn legend(series: &[Series]) -> Vec<String> {
+    let mut sessions_of: Vec<(&str, usize)> = Vec::new();
+    series
+        .iter()
+        .map(|s| {
+            let user = if s.user.is_empty() { "?" } else { &s.user };
+            if s.other {
+                return format!("{user}, other client");
+            }
+            if s.no_session {
+                return format!("{user}, no session");
+            }
+            let n = match sessions_of.iter_mut().find(|(u, _)| *u == user) {
+                Some((_, n)) => {
+                    *n += 1;
+                    *n
+                }
+                None => {
+                    sessions_of.push((user, 1));
+                    1
+                }
+            };
+            format!("{user}, session {n}")
+        })
+        .collect()
+}
 
 /// A coordinate rounded to a whole unit of the view box (integers keep float formatting out
 /// of the wasm).
@@ -149,6 +181,7 @@ pub fn layout(points: &[Point], width: f64, height: f64) -> Layout {
                     session: p.session,
                     user: p.user.clone(),
                     other: p.other,
+                    no_session: p.no_session,
                     color,
                     points: vec![placed],
                     path: String::new(),
@@ -185,7 +218,25 @@ mod tests {
             session,
             user: "cobra".into(),
             other: false,
+            no_session: false,
         }
+    }
+
+    #[test]
+    fn the_legend_tells_sessions_apart() {
+        let mut points = vec![pt(1, 1, 0), pt(2, 1, 1), pt(3, 1, 2), pt(4, 1, 3)];
+        points[2].no_session = true;
+        points[3].other = true;
+        let l = layout(&points, 480.0, 200.0);
+        assert_eq!(
+            legend(&l.series),
+            [
+                "cobra, session 1",
+                "cobra, session 2",
+                "cobra, no session",
+                "cobra, other client"
+            ]
+        );
     }
 
     #[test]

@@ -45,6 +45,45 @@ pub struct Context {
     pub probe: Probe,
     /// The page is served by `trunk serve`, which proxies the API to port 5000.
     pub via_dev_proxy: bool,
+    /// Who the request tried to log in as (`None`: not known).
+    pub login: Option<Login>,
+}
+
+/// The user name a request sent, and the server's user names when it told them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Login {
+    pub username: String,
+    /// `None`: the server did not say which users it has.
+    pub known_users: Option<Vec<String>>,
+}
+
+/// Why a greeting server answered 401, as far as the page can tell.
+fn why_unauthorized(login: Option<&Login>) -> (String, String) {
+    let fallback = (
+        "401 Unauthorized: the server did not accept the user name and password".to_string(),
+        "Check both (the chapter uses cobra / hiss).".to_string(),
+    );
+    let Some(login) = login else { return fallback };
+    let name = &login.username;
+    if name.is_empty() {
+        return (
+            "401 Unauthorized: no user name was sent".into(),
+            "The Authorization header carried an empty user name, so there was no one to check. Type one \
+             (the chapter uses cobra / hiss)."
+                .into(),
+        );
+    }
+    match &login.known_users {
+        Some(users) if users.iter().any(|u| u == name) => (
+            format!("401 Unauthorized: wrong password for {name}"),
+            format!("The user {name} exists on this server, but not with that password."),
+        ),
+        Some(users) => (
+            format!("401 Unauthorized: this server has no user {name}"),
+            format!("The users it knows: {}.", users.join(", ")),
+        ),
+        None => fallback,
+    }
 }
 
 impl Context {
@@ -181,15 +220,18 @@ pub fn classify(failure: &Failure, ctx: &Context) -> Explanation {
                  (a Flask route `/greeting/` redirects `/greeting`, for example)."
             ),
         },
-        Failure::Status { status: 401, body } => Explanation {
-            code: Code::Unauthorized,
-            title: "401 Unauthorized: the server did not accept the username and password".into(),
-            detail: format!(
-                "Check the credentials (the chapter uses cobra / hiss). A 401 never touches the session: no cookie is set. \
-                 The server answered: {}",
-                if body.trim().is_empty() { "(empty body)".to_string() } else { excerpt(body, 200) }
-            ),
-        },
+        Failure::Status { status: 401, body } => {
+            let (title, why) = why_unauthorized(ctx.login.as_ref());
+            Explanation {
+                code: Code::Unauthorized,
+                title,
+                detail: format!(
+                    "{why} A 401 never touches the session: no cookie is set, and the one the browser holds stays as it \
+                     was. The server answered: {}",
+                    if body.trim().is_empty() { "(empty body)".to_string() } else { excerpt(body, 200) }
+                ),
+            }
+        }
         Failure::Status { status, body } if (500..600).contains(status) => {
             let proxy = ctx.via_dev_proxy && matches!(ctx.kind, TargetKind::Server) && matches!(status, 500 | 502 | 503 | 504);
             if proxy {
@@ -322,6 +364,7 @@ mod tests {
             session: true,
             probe: Probe::NotTried,
             via_dev_proxy: false,
+            login: None,
         };
         let e = classify(&Failure::Redirect, &ctx);
         assert_eq!(e.code, Code::Redirect);
@@ -354,6 +397,7 @@ mod tests {
             session: true,
             probe,
             via_dev_proxy: false,
+            login: None,
         }
     }
 
@@ -523,6 +567,35 @@ mod tests {
         );
         assert_eq!(e.code, Code::NotJson);
         assert!(e.detail.contains("text/html"));
+    }
+
+    #[test]
+    fn a_401_says_why() {
+        let unauthorized = |username: &str, known: Option<&[&str]>| {
+            let mut c = ctx("http://localhost:5000", None, Probe::NotTried);
+            c.login = Some(Login {
+                username: username.into(),
+                known_users: known.map(|k| k.iter().map(|u| u.to_string()).collect()),
+            });
+            let body = "{}\n".to_string();
+            classify(&Failure::Status { status: 401, body }, &c)
+        };
+        let e = unauthorized("cobra", Some(&["cobra", "alice"]));
+        assert_eq!(e.title, "401 Unauthorized: wrong password for cobra");
+        let e = unauthorized("bob", Some(&["cobra", "alice"]));
+        assert_eq!(e.title, "401 Unauthorized: this server has no user bob");
+        assert!(e.detail.contains("The users it knows: cobra, alice."));
+        let e = unauthorized("", Some(&["cobra"]));
+        assert_eq!(e.title, "401 Unauthorized: no user name was sent");
+        let e = unauthorized("cobra", None);
+        assert!(e.title.contains("did not accept"));
+        for e in [
+            unauthorized("cobra", Some(&["cobra"])),
+            unauthorized("x", None),
+        ] {
+            assert!(!e.detail.contains("another user"), "{e:?}");
+            assert!(!e.title.contains('`') && !e.detail.contains('`'), "{e:?}");
+        }
     }
 
     #[test]

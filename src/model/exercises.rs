@@ -60,6 +60,10 @@ pub enum Check {
         user_agent: &'static str,
         min_visit: u64,
     },
+    /// `python-visits`: the page's Python was greeted `count` times in a row, in one session
+    /// (visits up to `count`) or, with `session = false`, each time as a first visit with no
+    /// cookie sent.
+    PythonVisits { count: u32, session: bool },
 }
 
 /// What a check needs to see, beyond the page's own answers.
@@ -93,6 +97,7 @@ impl Check {
             Check::ForgedVisit { .. } => "forged-visit",
             Check::ParallelLost { .. } => "parallel-lost",
             Check::OtherClient { .. } => "other-client",
+            Check::PythonVisits { .. } => "python-visits",
         }
     }
 
@@ -108,7 +113,7 @@ impl Check {
     pub fn passes(&self, exchanges: &[Exchange]) -> bool {
         let page: Vec<&Exchange> = exchanges
             .iter()
-            .filter(|e| e.source == Source::Page && !e.is_pending())
+            .filter(|e| e.source.is_own() && !e.is_pending())
             .collect();
         match *self {
             Check::VisitReached { visit } => page
@@ -204,7 +209,7 @@ impl Check {
                 let mut set_before: HashSet<&str> = HashSet::new();
                 let mut last_visit: HashMap<Option<String>, u64> = HashMap::new();
                 exchanges.iter().any(|e| {
-                    let counted = e.source == Source::Page && !e.is_pending();
+                    let counted = e.source.is_own() && !e.is_pending();
                     let forged = counted
                         && e.visit().is_some_and(|v| v >= visit)
                         && match &e.report {
@@ -243,6 +248,29 @@ impl Check {
                     let distinct: HashSet<u64> = visits.iter().copied().collect();
                     visits.len() >= count as usize && distinct.len() < visits.len()
                 })
+            }
+            Check::PythonVisits { count, session } => {
+                let mut run = 0u32;
+                for e in page.iter().filter(|e| e.source == Source::Python) {
+                    let Some(visit) = e.visit() else {
+                        run = 0;
+                        continue;
+                    };
+                    let counts = if session {
+                        visit == u64::from(run) + 1
+                    } else {
+                        visit == 1 && !e.session_mode
+                    };
+                    run = if counts {
+                        run + 1
+                    } else {
+                        u32::from(visit == 1)
+                    };
+                    if run >= count {
+                        return true;
+                    }
+                }
+                false
             }
             Check::OtherClient {
                 user_agent,
@@ -336,6 +364,7 @@ mod tests {
                     path: "/greeting",
                     authorization: Some(&auth),
                     include_cookies: self.session,
+                    cookie: None,
                     exchange_id: Some(id),
                     user_agent: Some("Mozilla/5.0"),
                     now_ms: NOW_MS,
@@ -424,6 +453,7 @@ mod tests {
                 path: "/greeting",
                 authorization: Some(&auth),
                 include_cookies: true,
+                cookie: None,
                 exchange_id: None,
                 user_agent: Some(ua),
                 now_ms: NOW_MS,
@@ -448,6 +478,7 @@ mod tests {
             "forged-visit",
             "parallel-lost",
             "other-client",
+            "python-visits",
         ] {
             assert!(names.contains(&want), "no exercise uses {want}: {names:?}");
         }
@@ -491,6 +522,73 @@ mod tests {
         );
         assert!(exercise("three-visits").unwrap().hints[0]
             .contains("<strong>Session: keep cookies</strong>"));
+    }
+
+    /// `times` greetings from the page's Python, its jar kept (`session`) or not.
+    fn python_greetings(t: &mut Timeline, sim: &mut SimServer, times: usize, session: bool) {
+        let auth = basic_auth_header("cobra", "hiss");
+        let mut jar: Option<String> = None;
+        for _ in 0..times {
+            let id = format!("p-py{}", t.len() + 1);
+            let cookie = jar.as_ref().map(|c| format!("session={c}"));
+            let r = sim.handle(&SimRequest {
+                path: "/greeting",
+                authorization: Some(&auth),
+                include_cookies: false,
+                cookie: cookie.as_deref(),
+                exchange_id: Some(&id),
+                user_agent: Some("python-requests/2.34.2"),
+                now_ms: NOW_MS,
+                date: "x",
+            });
+            if session {
+                jar = r.cookie_out.clone();
+            }
+            t.begin_python(&id, NOW_MS, "GET", "/greeting", vec![], cookie.is_some());
+            let body = r.body.clone();
+            t.add_report(r, "p-");
+            t.complete(
+                &id,
+                1.0,
+                Completion::Answer {
+                    status: 200,
+                    body,
+                    headers: vec![],
+                },
+            );
+        }
+    }
+
+    #[test]
+    fn python_visits_come_from_the_page_python_only() {
+        let in_session = Check::PythonVisits {
+            count: 5,
+            session: true,
+        };
+        let apart = Check::PythonVisits {
+            count: 5,
+            session: false,
+        };
+        // The playground's own buttons do not count.
+        let mut l = Learner::new();
+        l.send(5);
+        assert!(!l.passes(in_session));
+        l.session = false;
+        l.send(5);
+        assert!(!l.passes(apart));
+
+        let mut sim = SimServer::new(KEY);
+        let mut t = Timeline::new();
+        python_greetings(&mut t, &mut sim, 4, true);
+        assert!(!in_session.passes(&t.entries));
+        python_greetings(&mut t, &mut sim, 5, true);
+        assert!(in_session.passes(&t.entries));
+        assert!(!apart.passes(&t.entries));
+
+        let mut t = Timeline::new();
+        python_greetings(&mut t, &mut sim, 5, false);
+        assert!(apart.passes(&t.entries));
+        assert!(!in_session.passes(&t.entries));
     }
 
     #[test]

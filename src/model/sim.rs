@@ -28,6 +28,9 @@ pub struct SimRequest<'a> {
     pub authorization: Option<&'a str>,
     /// `credentials: "include"`: send the jar's cookie and keep what the server sets.
     pub include_cookies: bool,
+    /// The Cookie header of a client with its own jar (Python in this page): sent when
+    /// `include_cookies` is false, and the page's jar is neither read nor written.
+    pub cookie: Option<&'a str>,
     pub exchange_id: Option<&'a str>,
     pub user_agent: Option<&'a str>,
     /// Unix milliseconds.
@@ -35,6 +38,9 @@ pub struct SimRequest<'a> {
     /// The `Date` header (the caller formats it: `Date.toUTCString()` in the browser).
     pub date: &'a str,
 }
+
+/// The client address the simulated server reports for the page's requests.
+pub const SIMULATED_CLIENT: &str = "this page";
 
 impl SimServer {
     pub fn new(secret_key: impl Into<String>) -> SimServer {
@@ -66,6 +72,11 @@ impl SimServer {
         self.jar = None;
     }
 
+    /// The names of the users it knows (the course's).
+    pub fn user_names(&self) -> Vec<String> {
+        self.greeter.users.names()
+    }
+
     pub fn max_age_secs(&self) -> u64 {
         self.greeter.max_age_secs
     }
@@ -79,7 +90,7 @@ impl SimServer {
                 .as_ref()
                 .map(|v| format!("{SESSION_COOKIE_NAME}={v}"))
         } else {
-            None
+            req.cookie.map(str::to_string)
         };
 
         let mut request_headers = Vec::new();
@@ -173,7 +184,7 @@ impl SimServer {
             exchange_id: req.exchange_id.map(str::to_string),
             at_ms: req.now_ms,
             duration_micros: 0,
-            client: "this page".into(),
+            client: SIMULATED_CLIENT.into(),
             user_agent: req.user_agent.map(str::to_string),
             method: "GET".into(),
             path: req.path.to_string(),
@@ -228,6 +239,7 @@ mod tests {
             path: "/greeting",
             authorization: Some(auth),
             include_cookies: include,
+            cookie: None,
             exchange_id: Some("x"),
             user_agent: Some("test"),
             now_ms,
@@ -288,6 +300,23 @@ mod tests {
             assert_eq!(r.session_out.unwrap().visit, 1);
             assert!(!r.request_headers.iter().any(|h| h.name == "Cookie"));
         }
+        assert_eq!(s.jar(), None);
+    }
+
+    #[test]
+    fn a_client_with_its_own_jar_leaves_the_page_jar_alone() {
+        let mut s = SimServer::new("k");
+        let auth = basic_auth_header("cobra", "hiss");
+        let first = s.handle(&req(&auth, false, 1_700_000_000_000));
+        let cookie = format!("session={}", first.cookie_out.unwrap());
+        let mut r = req(&auth, false, 1_700_000_000_000);
+        r.cookie = Some(&cookie);
+        let second = s.handle(&r);
+        assert_eq!(second.session_out.unwrap().visit, 2);
+        assert!(second
+            .request_headers
+            .iter()
+            .any(|h| h.name == "Cookie" && h.value == cookie));
         assert_eq!(s.jar(), None);
     }
 

@@ -12,6 +12,8 @@ pub enum Source {
     Page,
     /// A request another client made, seen on the side channel.
     Other,
+    /// A request the learner's Python made in this page (requests' own cookie jar).
+    Python,
 }
 
 impl Source {
@@ -19,7 +21,13 @@ impl Source {
         match self {
             Source::Page => "page",
             Source::Other => "other",
+            Source::Python => "python",
         }
+    }
+
+    /// Sent from this page (its buttons or its Python), so answered and checked here.
+    pub fn is_own(self) -> bool {
+        !matches!(self, Source::Other)
     }
 }
 
@@ -257,6 +265,8 @@ pub struct Timeline {
     early: Vec<ExchangeReport>,
     /// The session was reset after these many exchanges (shown as a divider before the next).
     pub resets: Vec<usize>,
+    /// Cookie values planted with the cookie lab (the newest last, at most a few).
+    planted: Vec<String>,
 }
 
 /// Only the course's endpoints appear in the timeline; the playground's own API calls do not.
@@ -300,7 +310,7 @@ impl Timeline {
     fn index_of_id(&self, id: &str) -> Option<usize> {
         self.entries
             .iter()
-            .rposition(|e| e.source == Source::Page && e.id.as_deref() == Some(id))
+            .rposition(|e| e.source.is_own() && e.id.as_deref() == Some(id))
     }
 
     /// Registers a page request about to be sent; returns its number.
@@ -341,6 +351,25 @@ impl Timeline {
         {
             let r = self.early.remove(pos);
             self.attach(self.entries.len() - 1, r);
+        }
+        number
+    }
+
+    /// Registers a request the page's Python is about to send; `with_cookie`: requests' jar
+    /// put a Cookie header on it. Returns its number.
+    pub fn begin_python(
+        &mut self,
+        id: &str,
+        at_ms: u64,
+        method: &str,
+        path: &str,
+        headers: Vec<Header>,
+        with_cookie: bool,
+    ) -> usize {
+        let number = self.begin(id, at_ms, path, headers, with_cookie, None);
+        if let Some(e) = self.entries.last_mut() {
+            e.source = Source::Python;
+            e.method = method.to_string();
         }
         number
     }
@@ -487,6 +516,7 @@ impl Timeline {
                     session: e.session?,
                     user: e.user().unwrap_or_default(),
                     other: e.source == Source::Other,
+                    no_session: e.source == Source::Page && !e.session_mode,
                 })
             })
             .collect()
@@ -509,24 +539,24 @@ impl Timeline {
         Some((current, same_line.or_else(|| earlier.clone().next_back())))
     }
 
-    /// A parallel batch's (answers with a visit, highest visit): the visits lost are the answers
-    /// beyond the count's rise.
-    pub fn lost_in_batch(&self, batch: &str) -> Option<(usize, u64)> {
-        let (answered, highest) = self
-            .entries
-            .iter()
-            .filter(|e| e.batch.as_deref() == Some(batch))
-            .filter_map(Exchange::visit)
-            .fold((0, None), |(n, hi), v| (n + 1, hi.max(Some(v))));
-        Some((answered, highest?))
-    }
-
     /// Notes a session reset at this point of the timeline.
     pub fn mark_reset(&mut self) {
         let n = self.entries.len();
         if n > 0 && self.resets.last() != Some(&n) {
             self.resets.push(n);
         }
+    }
+
+    /// Remembers a cookie planted with the cookie lab, to tag the requests that carry it.
+    pub fn note_planted(&mut self, value: &str) {
+        if self.planted.len() >= 16 {
+            self.planted.remove(0);
+        }
+        self.planted.push(value.to_string());
+    }
+
+    pub fn was_planted(&self, value: &str) -> bool {
+        self.planted.iter().any(|p| p == value)
     }
 
     /// Whether a reset happened just before exchange `number`.
@@ -543,6 +573,7 @@ impl Timeline {
     pub fn clear(&mut self) {
         *self = Timeline {
             next_session: self.next_session,
+            planted: std::mem::take(&mut self.planted),
             ..Timeline::default()
         };
     }
@@ -623,6 +654,7 @@ mod tests {
             session: true,
             probe: Probe::NotTried,
             via_dev_proxy: false,
+            login: None,
         };
         let greeting = "{\"message\": \"Welcome, cobra!\"}".to_string();
         assert!(matches!(
@@ -703,6 +735,24 @@ mod tests {
     }
 
     #[test]
+    fn python_requests_are_answered_and_reported_like_the_page_own() {
+        let mut t = Timeline::new();
+        let n = t.begin_python("p1-1", 0, "GET", "/greeting", vec![], false);
+        assert!(t.add_report(report(Some("p1-1"), 1, None, "c1", false), "p1-"));
+        t.complete("p1-1", 5.0, answer(1));
+        t.begin_python("p1-2", 0, "GET", "/greeting", vec![], true);
+        t.complete("p1-2", 5.0, answer(2));
+        assert!(t.add_report(report(Some("p1-2"), 2, Some("c1"), "c2", true), "p1-"));
+        assert_eq!((n, t.len()), (1, 2));
+        assert!(t.entries.iter().all(|e| e.source == Source::Python
+            && e.source.is_own()
+            && !e.is_pending()
+            && e.report.is_some()));
+        assert_eq!(t.entries[0].session, t.entries[1].session);
+        assert_eq!(t.entries[1].visit(), Some(2));
+    }
+
+    #[test]
     fn unmatched_reports_are_other_clients() {
         let mut t = Timeline::new();
         assert!(t.add_report(report(None, 1, None, "a1", false), "p1-"));
@@ -755,7 +805,9 @@ mod tests {
         }
         let line = t.entries[0].session;
         assert!(t.entries.iter().all(|e| e.session == line));
-        assert_eq!(t.lost_in_batch("b"), Some((3, 2)));
+        let batch = crate::model::batch::BatchSummary::of(&t, "b", Some(1), true);
+        assert_eq!((batch.answered, batch.top, batch.lost()), (3, Some(2), 2));
+        assert_eq!(batch.carried.get(&1), Some(&3), "all three carried visit 1");
         let pts = t.chart_points();
         assert_eq!(
             pts.iter().map(|p| p.visit).collect::<Vec<_>>(),

@@ -12,7 +12,8 @@ use crate::proc::{self, cmd, output, root, tools_dir, which, Result};
 use std::time::Instant;
 
 pub const TRUNK_VERSION: &str = "0.21.14";
-pub const BINARYEN_VERSION: &str = "132"; // npm package binaryen@132.0.0: `wasm-opt version 132`
+/// `wasm-opt --version` of the binaryen package.json pins (binaryen@132.0.0).
+pub const BINARYEN_VERSION: &str = "132";
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -184,6 +185,16 @@ fn checks(needs: Needs) -> Vec<Check> {
         wanted: BINARYEN_VERSION.into(),
     });
     if needs == Needs::Test {
+        let wanted = pinned_npm_version("axe-core");
+        let found = installed_npm_version("axe-core").filter(|_| axe_core_path().is_file());
+        v.push(Check {
+            name: "axe-core (npm)",
+            ok: found.is_some() && found == wanted,
+            found: found.map(|f| format!("{f} in .tools/")),
+            wanted: format!("= {} (package.json)", wanted.as_deref().unwrap_or("?")),
+        });
+    }
+    if needs == Needs::Test {
         let cv = chromium_version();
         let dv = chromedriver_version();
         let same_major = matches!((&cv, &dv), (Some(c), Some(d)) if major(c) == major(d));
@@ -211,6 +222,7 @@ pub fn ensure(needs: Needs, mode: Mode) -> Result {
     for c in &cs {
         c.print();
     }
+    crate::pyodide::ensure(mode == Mode::Install)?;
     let missing: Vec<&str> = cs.iter().filter(|c| !c.ok).map(|c| c.name).collect();
     if missing.is_empty() {
         println!("All tools present ({}).", proc::fmt_dur(t0.elapsed()));
@@ -229,7 +241,7 @@ pub fn ensure(needs: Needs, mode: Mode) -> Result {
             "rust target wasm32" => "target",
             "trunk" => "trunk",
             "wasm-bindgen (cli)" | "wasm-bindgen-test-runner" => "wasm-bindgen",
-            "wasm-opt (npm binaryen)" => "wasm-opt",
+            "wasm-opt (npm binaryen)" | "axe-core (npm)" => "npm",
             _ => "chromium",
         };
         if done.contains(&step) {
@@ -241,7 +253,7 @@ pub fn ensure(needs: Needs, mode: Mode) -> Result {
             "target" => install_target()?,
             "trunk" => install_trunk()?,
             "wasm-bindgen" => install_wasm_bindgen()?,
-            "wasm-opt" => install_wasm_opt()?,
+            "npm" => install_npm_tools()?,
             _ => {
                 if chromium_version().is_some() && chromedriver_version().is_some() {
                     return Err("chromium and chromedriver differ in major version; \
@@ -304,7 +316,37 @@ fn install_wasm_bindgen() -> Result {
     proc::run(c, limits::INSTALL)
 }
 
-fn install_wasm_opt() -> Result {
+/// The version package.json pins for an npm tool (`"name": "1.2.3"` in its devDependencies).
+pub fn pinned_npm_version(name: &str) -> Option<String> {
+    let text = std::fs::read_to_string(root().join("package.json")).ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    json["devDependencies"][name].as_str().map(String::from)
+}
+
+/// The version of an npm package installed in .tools/node_modules.
+fn installed_npm_version(name: &str) -> Option<String> {
+    let text = std::fs::read_to_string(
+        tools_dir()
+            .join("node_modules")
+            .join(name)
+            .join("package.json"),
+    )
+    .ok()?;
+    let json: serde_json::Value = serde_json::from_str(&text).ok()?;
+    json["version"].as_str().map(String::from)
+}
+
+/// axe.min.js as installed from package-lock.json (the accessibility test injects it).
+pub fn axe_core_path() -> std::path::PathBuf {
+    tools_dir()
+        .join("node_modules")
+        .join("axe-core")
+        .join("axe.min.js")
+}
+
+/// The npm tools (package.json, package-lock.json: binaryen's wasm-opt, axe-core), exact
+/// versions, with `npm ci` into .tools/.
+fn install_npm_tools() -> Result {
     if which("npm").is_none() {
         install_debian_packages(
             &["nodejs", "npm"],
@@ -312,28 +354,19 @@ fn install_wasm_opt() -> Result {
         )?;
     }
     println!(
-        "\n-> Installing wasm-opt from npm's binaryen@{BINARYEN_VERSION} into .tools/ (project-local, gitignored):\n   \
-         `trunk build --release` shrinks the wasm with it. Debian's binaryen is too old for current rustc output,\n   \
-         and Trunk's own download is unreachable here."
+        "\n-> Installing the npm tools of package-lock.json into .tools/ (project-local, gitignored) with `npm ci`:\n   \
+         wasm-opt (binaryen {BINARYEN_VERSION}) shrinks the release wasm (Debian's binaryen is too old for current rustc\n   \
+         output, and Trunk's own download is unreachable here); axe-core audits the page in the accessibility test."
     );
     let dir = tools_dir();
     std::fs::create_dir_all(&dir).map_err(|e| format!("create {}: {e}", dir.display()))?;
-    let pkg = dir.join("package.json");
-    if !pkg.exists() {
-        std::fs::write(
-            &pkg,
-            "{ \"name\": \"sessions-playground-tools\", \"private\": true }\n",
-        )
-        .map_err(|e| format!("write {}: {e}", pkg.display()))?;
+    for file in ["package.json", "package-lock.json"] {
+        std::fs::copy(root().join(file), dir.join(file))
+            .map_err(|e| format!("copy {file} into {}: {e}", dir.display()))?;
     }
     let mut c = cmd("npm");
-    c.current_dir(&dir).args([
-        "install",
-        "--no-audit",
-        "--no-fund",
-        "--loglevel=http",
-        &format!("binaryen@{BINARYEN_VERSION}"),
-    ]);
+    c.current_dir(&dir)
+        .args(["ci", "--no-audit", "--no-fund", "--loglevel=http"]);
     proc::run(c, limits::SHORT)
 }
 
@@ -427,6 +460,17 @@ pub fn python_peers(mode: Mode) -> std::result::Result<String, String> {
     test_support::python_with(PY_MODULES)
 }
 
+/// Debian's nginx for the benchmarks' second ceiling (the runner starts it on a free port).
+pub fn nginx_for_bench() -> Result {
+    if which("nginx").is_some() || std::path::Path::new("/usr/sbin/nginx").is_file() {
+        return Ok(());
+    }
+    install_debian_packages(
+        &["nginx"],
+        "the benchmarks compare the server with an nginx `return 200`",
+    )
+}
+
 /// `apt-get update && apt-get install -y PACKAGES` as root, saying why; an error naming the
 /// command to run when not root.
 fn install_debian_packages(packages: &[&str], why: &str) -> Result {
@@ -445,4 +489,20 @@ fn install_debian_packages(packages: &[&str], why: &str) -> Result {
         .args(["install", "-y"])
         .args(packages);
     proc::run(c, limits::INSTALL)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_wasm_opt_version_checked_is_the_binaryen_package_json_pins() {
+        let pinned = pinned_npm_version("binaryen").expect("package.json pins binaryen");
+        assert_eq!(pinned, format!("{BINARYEN_VERSION}.0.0"));
+        let axe = pinned_npm_version("axe-core").expect("package.json pins axe-core");
+        assert!(
+            axe.split('.').all(|p| p.parse::<u32>().is_ok()),
+            "an exact version: {axe}"
+        );
+    }
 }

@@ -34,7 +34,10 @@ pub use cookie::{
 pub use flask_cookie;
 pub use json::flask_pretty;
 pub use users::{parse_user_spec, User, UserRecord, UserSpecError, Users, DEFAULT_USERS};
-pub use wire::{ExchangeReport, Header, KeySource, ServerInfo, Session, SessionIn};
+pub use wire::{
+    ExchangeReport, Header, KeySource, ServerInfo, Session, SessionIn, CARRIED_COOKIE,
+    CARRIED_SET_COOKIE,
+};
 
 use serde_json::{Map, Value};
 use std::fmt;

@@ -6,6 +6,15 @@
 
 use serde::{Deserialize, Serialize};
 
+/// The opt-in request header of the jar-carrying pair: the `Cookie` header of a client that
+/// keeps its own cookie jar inside a browser page (the page's Python: requests' jar), which a
+/// page script cannot send as `Cookie`. Empty when the jar has nothing to send. The greeting
+/// server reads it instead of `Cookie`, and answers with [`CARRIED_SET_COOKIE`].
+pub const CARRIED_COOKIE: &str = "X-Playground-Cookie";
+/// The response header of the pair: each `Set-Cookie` of the answer, repeated under a name a
+/// page script may read. Sent only when the request carried [`CARRIED_COOKIE`].
+pub const CARRIED_SET_COOKIE: &str = "X-Playground-Set-Cookie";
+
 /// One HTTP header, as sent or received (names as written on the wire).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Header {

@@ -16,10 +16,11 @@ use axum::response::Response;
 use std::sync::Arc;
 
 pub const ALLOW_METHODS: &str = "GET, POST";
-pub const ALLOW_HEADERS: &str = "Authorization, X-Playground-Exchange, Content-Type";
+pub const ALLOW_HEADERS: &str =
+    "Authorization, X-Playground-Exchange, X-Playground-Cookie, Content-Type";
 /// Response headers a cross-origin page may read besides the safelisted ones (`Set-Cookie`
 /// is never readable by a script, whatever the server says).
-pub const EXPOSE_HEADERS: &str = "Date, Server, Vary";
+pub const EXPOSE_HEADERS: &str = "Date, Server, Vary, X-Playground-Set-Cookie";
 
 /// Checks an `--allow-origin` value: `scheme://host[:port]`, no path, no wildcard.
 pub fn parse_origin(origin: &str) -> Result<HeaderValue, String> {

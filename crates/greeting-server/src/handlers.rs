@@ -3,6 +3,7 @@
 
 use crate::error::ApiError;
 use crate::http::{authorization_header, cookie_header, json_response, ordered_response, unix_now};
+use crate::jar_pair;
 use crate::side_channel::ExchangeFacts;
 use crate::state::Config;
 use axum::body::{Body, Bytes};
@@ -23,18 +24,21 @@ use std::time::Duration;
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// `GET /greeting`: Basic auth in, the visit counter in the session cookie.
+/// With `X-Playground-Cookie` the cookies travel in the opt-in pair instead ([`jar_pair`]).
 pub async fn greeting(State(config): State<Arc<Config>>, request: Request) -> Response {
     let headers = request.headers();
     let authorization = authorization_header(headers);
-    let cookies = cookie_header(headers);
+    let cookies = jar_pair::request_cookies(headers);
     let outcome = config
         .greeter
         .greet(authorization.as_deref(), cookies.as_deref(), unix_now());
-    Greeting {
+    let mut response = Greeting {
         outcome,
         www_authenticate: config.www_authenticate,
     }
-    .into_response()
+    .into_response();
+    jar_pair::carry_set_cookie(jar_pair::asked(&headers), &mut response);
+    response
 }
 
 /// `GET /user`: the authenticated user's record.
@@ -42,7 +46,7 @@ pub async fn user(State(config): State<Arc<Config>>, request: Request) -> Respon
     let headers = request.headers();
     let authorization = authorization_header(headers);
     let outcome = config.greeter.user(authorization.as_deref());
-    let cookie_in = find_session_cookie(cookie_header(headers).as_deref()).value;
+    let cookie_in = find_session_cookie(jar_pair::request_cookies(headers).as_deref()).value;
     UserResponse {
         outcome,
         cookie_in,

@@ -49,6 +49,7 @@ pub mod edge;
 pub mod error;
 pub mod handlers;
 pub mod http;
+pub mod jar_pair;
 pub mod page;
 pub mod serve;
 pub mod side_channel;

@@ -246,7 +246,7 @@ async fn cors_for_the_allowed_origin_only() {
     );
     assert_eq!(
         value(&preflight, header::ACCESS_CONTROL_ALLOW_HEADERS),
-        "Authorization, X-Playground-Exchange, Content-Type"
+        "Authorization, X-Playground-Exchange, X-Playground-Cookie, Content-Type"
     );
 
     let (allowed, _) = send(
@@ -550,4 +550,71 @@ async fn the_page_precompressed_and_cached_by_name() {
         );
     }
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// The opt-in pair (the page's Python, whose cookie jar is requests' own): the jar's cookie in
+/// `X-Playground-Cookie`, the answer's `Set-Cookie` repeated in `X-Playground-Set-Cookie`; the
+/// browser's `Cookie` ignored when the pair is asked for; nothing changes for other clients.
+#[tokio::test]
+async fn the_jar_carrying_pair_only_when_asked() {
+    let app = app_with(&["--allow-origin", "http://localhost:8080"]);
+    let (plain, _) = send(&app, get("/greeting", &[("authorization", COBRA)])).await;
+    assert!(!plain.headers().contains_key("x-playground-set-cookie"));
+
+    let (first, body) = send(
+        &app,
+        get(
+            "/greeting",
+            &[
+                ("authorization", COBRA),
+                ("x-playground-cookie", ""),
+                ("cookie", "session=the-browsers-own"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(body, WELCOME, "the browser's cookie was not ignored");
+    assert_eq!(
+        names(first.headers()),
+        [
+            "content-type",
+            "content-length",
+            "vary",
+            "set-cookie",
+            "server",
+            "date",
+            "x-playground-set-cookie"
+        ]
+    );
+    assert_eq!(
+        value(&first, header::SET_COOKIE),
+        first.headers()["x-playground-set-cookie"].to_str().unwrap()
+    );
+
+    let (second, body) = send(
+        &app,
+        get(
+            "/greeting",
+            &[
+                ("authorization", COBRA),
+                ("x-playground-cookie", &session_pair(&first)),
+                ("origin", "http://localhost:8080"),
+            ],
+        ),
+    )
+    .await;
+    assert_eq!(body, WELCOME_BACK);
+    assert_eq!(
+        value(&second, header::ACCESS_CONTROL_EXPOSE_HEADERS),
+        "Date, Server, Vary, X-Playground-Set-Cookie"
+    );
+    assert!(second.headers()["x-playground-set-cookie"]
+        .to_str()
+        .unwrap()
+        .starts_with("session="));
+
+    // A 401 sets no cookie, so nothing is carried back.
+    let (refused, _) = send(&app, get("/greeting", &[("x-playground-cookie", "")])).await;
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+    assert!(!refused.headers().contains_key("x-playground-set-cookie"));
 }

@@ -2,7 +2,8 @@
 
 use crate::options::Options;
 use crate::report::{bytes_kb, thousands, Report};
-use crate::{say, SECRET_KEY};
+use crate::say;
+use crate::server::greeting_command;
 use benchmarks::browser::PageTimings;
 use benchmarks::procs::{target_dir, workspace_root, ServerProc};
 use benchmarks::stats::median;
@@ -141,17 +142,8 @@ pub fn page_benchmarks(options: &Options, greeting_bin: Option<&Path>) -> PageSe
         ));
         return section;
     }
-    let mut c = Command::new(greeting_bin);
-    c.args([
-        "--port",
-        "0",
-        "--bind",
-        "127.0.0.1",
-        "--secret-key",
-        SECRET_KEY,
-        "--static",
-    ])
-    .arg(&dist);
+    let mut c = greeting_command(greeting_bin);
+    c.arg("--static").arg(&dist);
     let server = match ServerProc::start_announcing(
         "greeting-server --static",
         c,

@@ -254,6 +254,7 @@ impl Report {
                     ("flask_dev", "Flask dev"),
                     ("gunicorn", "gunicorn"),
                     ("hello", "hyper hello"),
+                    ("nginx", "nginx hello"),
                 ] {
                     if let Some(x) = sv.throughput(key, c) {
                         let _ = write!(
@@ -322,7 +323,9 @@ mod tests {
         let top = &md[summary..machine];
         assert!(top.contains("0 met, 1 missed, 0 not measured"), "{top}");
         assert!(
-            top.contains("| the page's release bundle, gzipped | 300.0 KB | ≤ 200.0 KB | **missed** |"),
+            top.contains(
+                "| the page's release bundle, gzipped | 300.0 KB | ≤ 200.0 KB | **missed** |"
+            ),
             "{top}"
         );
         // Rendering twice does not list the rows twice.

@@ -1,4 +1,4 @@
-//! The greeting server under load beside its peers: the hyper hello ceiling, the Flask
+//! The greeting server under load beside its peers: the hyper and nginx hello ceilings, the Flask
 //! development server and gunicorn, each on a free loopback port, measured in interleaved rounds.
 
 use crate::options::Options;
@@ -15,6 +15,11 @@ use std::time::Duration;
 
 pub const TARGET_VS_FLASK_DEV: f64 = 80.0;
 pub const TARGET_VS_HYPER: f64 = 0.70;
+/// Issue 13's floor for a change that trades speed for simpler code: at this many connections
+/// the server still does this many times Flask's development server and this share of nginx.
+pub const FLOOR_CONNECTIONS: usize = 16;
+pub const FLOOR_VS_FLASK_DEV: f64 = 55.0;
+pub const FLOOR_VS_NGINX: f64 = 0.60;
 /// glibc tunables that stop it from giving freed heap back to the kernel (diagnostic run only).
 const NO_TRIM_TUNABLES: &str =
     "glibc.malloc.trim_threshold=268435456:glibc.malloc.mmap_threshold=268435456";
@@ -87,15 +92,7 @@ pub fn server_benchmarks(
     let within = Duration::from_secs(30);
 
     // The Rust greeting server, as shipped.
-    let mut c = Command::new(greeting_bin);
-    c.args([
-        "--port",
-        "0",
-        "--bind",
-        "127.0.0.1",
-        "--secret-key",
-        SECRET_KEY,
-    ]);
+    let c = greeting_command(greeting_bin);
     let p = ServerProc::start_announcing("greeting-server", c, within)?;
     procs.push((
         ServerUnderTest {
@@ -111,16 +108,8 @@ pub fn server_benchmarks(
     // off, which shows how much of its time goes to the kernel faulting freed memory back in
     // (see the profile notes).
     if !options.no_diagnostics {
-        let mut c = Command::new(greeting_bin);
-        c.args([
-            "--port",
-            "0",
-            "--bind",
-            "127.0.0.1",
-            "--secret-key",
-            SECRET_KEY,
-        ])
-        .env("GLIBC_TUNABLES", NO_TRIM_TUNABLES);
+        let mut c = greeting_command(greeting_bin);
+        c.env("GLIBC_TUNABLES", NO_TRIM_TUNABLES);
         match ServerProc::start_announcing("greeting-server (no heap trim)", c, within) {
             Ok(p) => procs.push((
                 ServerUnderTest {
@@ -151,6 +140,20 @@ pub fn server_benchmarks(
             p,
         )),
         Err(e) => section.skipped.push(("hyper hello".into(), e)),
+    }
+
+    // A second ceiling: nginx answering `return 200` (Debian's, one worker per core).
+    match start_nginx(artifacts, within) {
+        Ok(p) => procs.push((
+            ServerUnderTest {
+                key: "nginx",
+                label: format!("nginx hello ({} workers, `return 200`)", cores()),
+                check: Check::Status200,
+                path: "/",
+            },
+            p,
+        )),
+        Err(e) => section.skipped.push(("nginx hello".into(), e)),
     }
 
     // The Python peers.
@@ -306,6 +309,77 @@ pub fn server_benchmarks(
     Ok(section)
 }
 
+/// greeting-server on a free loopback port, signing with the benchmark's key.
+pub fn greeting_command(greeting_bin: &Path) -> Command {
+    let mut c = Command::new(greeting_bin);
+    c.args([
+        "--port",
+        "0",
+        "--bind",
+        "127.0.0.1",
+        "--secret-key",
+        SECRET_KEY,
+    ]);
+    c
+}
+
+fn cores() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+}
+
+/// Debian's nginx (`cargo xtask bench` installs it) on a free loopback port: one worker per core,
+/// access log off, `return 200` with the hyper hello's body. Its files live in
+/// bench-artifacts/nginx/.
+fn start_nginx(artifacts: &Path, within: Duration) -> Result<ServerProc, String> {
+    let nginx = test_support::which("nginx")
+        .or_else(|| Some(PathBuf::from("/usr/sbin/nginx")).filter(|p| p.is_file()))
+        .ok_or(
+            "nginx is not installed (Debian: apt-get install nginx; `cargo xtask bench` does it)",
+        )?;
+    let prefix = artifacts.join("nginx");
+    std::fs::create_dir_all(prefix.join("logs"))
+        .map_err(|e| format!("{}: {e}", prefix.display()))?;
+    let port = free_port().map_err(|e| e.to_string())?;
+    let conf = prefix.join("nginx.conf");
+    std::fs::write(&conf, nginx_config(port, cores(), &prefix))
+        .map_err(|e| format!("{}: {e}", conf.display()))?;
+    let mut c = Command::new(&nginx);
+    c.arg("-p").arg(&prefix).arg("-c").arg(&conf);
+    ServerProc::start_on_port(
+        "nginx",
+        c,
+        port,
+        within,
+        Some(&prefix.join("logs").join("stderr.log")),
+    )
+}
+
+/// The whole nginx.conf of the nginx ceiling.
+fn nginx_config(port: u16, workers: usize, prefix: &Path) -> String {
+    let p = prefix.display();
+    format!(
+        "daemon off;\n\
+         worker_processes {workers};\n\
+         pid {p}/nginx.pid;\n\
+         error_log {p}/logs/error.log warn;\n\
+         events {{ worker_connections 1024; }}\n\
+         http {{\n\
+         \x20   access_log off;\n\
+         \x20   client_body_temp_path {p}/client_body;\n\
+         \x20   proxy_temp_path {p}/proxy;\n\
+         \x20   fastcgi_temp_path {p}/fastcgi;\n\
+         \x20   uwsgi_temp_path {p}/uwsgi;\n\
+         \x20   scgi_temp_path {p}/scgi;\n\
+         \x20   server {{\n\
+         \x20       listen 127.0.0.1:{port};\n\
+         \x20       location / {{ return 200 \"Hello, world!\"; }}\n\
+         \x20   }}\n\
+         }}\n"
+    )
+}
+
 impl Report {
     pub fn server_markdown(&self, md: &mut String, s: &ServerSection) {
         let o = &self.options;
@@ -318,7 +392,8 @@ impl Report {
              (bench/src/load.rs) runs closed-loop over raw tokio TCP with keep-alive, {} client thread(s), on the same {}-core machine \
              as the server; each run lasts {} s after a {} s warm-up per server. Servers that close the connection after each answer \
              (Werkzeug, gunicorn's sync workers) get a new connection per request, and its connect is part of the latency. \
-             The hyper hello answers `GET /` with `Hello, world!` and checks nothing: the ceiling for any HTTP/1.1 server here.\n",
+             The hyper hello answers `GET /` with `Hello, world!` and checks nothing: the ceiling for any HTTP/1.1 server here; \
+             the nginx hello (Debian's nginx, one worker per core, access log off, `return 200` with the same body) is the second ceiling.\n",
             o.client_threads, self.machine.cores, o.duration, o.warmup
         );
         for (name, why) in &s.skipped {
@@ -372,10 +447,11 @@ impl Report {
         let _ = writeln!(md, "### Ratios (same run)\n");
         let _ = writeln!(
             md,
-            "| connections | vs Flask dev server (target ≥ {TARGET_VS_FLASK_DEV:.0}×) | vs gunicorn | vs hyper hello (target ≥ {:.0}%) |",
-            TARGET_VS_HYPER * 100.0
+            "| connections | vs Flask dev server (target ≥ {TARGET_VS_FLASK_DEV:.0}×; floor ≥ {FLOOR_VS_FLASK_DEV:.0}× at {FLOOR_CONNECTIONS}) | vs gunicorn | vs hyper hello (target ≥ {:.0}%) | vs nginx hello (floor ≥ {:.0}% at {FLOOR_CONNECTIONS}) |",
+            TARGET_VS_HYPER * 100.0,
+            FLOOR_VS_NGINX * 100.0
         );
-        let _ = writeln!(md, "| ---: | ---: | ---: | ---: |");
+        let _ = writeln!(md, "| ---: | ---: | ---: | ---: | ---: |");
         for &c in &o.connections {
             let g = s.throughput("greeting", c);
             let ratio = |other: &str| -> Option<f64> {
@@ -423,7 +499,32 @@ impl Report {
                     "not measured".into()
                 }
             };
-            let _ = writeln!(md, "| {c} | {flask} | {gunicorn} | {hyper} |");
+            let mut nginx = match ratio("nginx") {
+                Some(r) => format!("{:.0}%", r * 100.0),
+                None => "not measured".into(),
+            };
+            if c == FLOOR_CONNECTIONS {
+                let flask_floor = ratio("flask_dev");
+                self.target(
+                    format!(
+                        "floor: greeting-server vs Flask's development server, {c} connections"
+                    ),
+                    flask_floor.map_or("not measured".into(), |r| format!("{r:.1}×")),
+                    format!("≥ {FLOOR_VS_FLASK_DEV:.0}×"),
+                    flask_floor.map(|r| r >= FLOOR_VS_FLASK_DEV),
+                );
+                let nginx_floor = ratio("nginx");
+                let verdict = self.target(
+                    format!("floor: greeting-server vs the nginx hello, {c} connections"),
+                    nginx_floor.map_or("not measured".into(), |r| format!("{:.0}%", r * 100.0)),
+                    format!("≥ {:.0}%", FLOOR_VS_NGINX * 100.0),
+                    nginx_floor.map(|r| r >= FLOOR_VS_NGINX),
+                );
+                if nginx_floor.is_some() {
+                    nginx = format!("{nginx} {verdict}");
+                }
+            }
+            let _ = writeln!(md, "| {c} | {flask} | {gunicorn} | {hyper} | {nginx} |");
         }
 
         let _ = writeln!(
@@ -452,7 +553,7 @@ impl Report {
                     md,
                     "- {label}, {c} conn: {}{}",
                     each.join("; "),
-                    if key == "hello" {
+                    if key == "hello" || key == "nginx" {
                         String::new()
                     } else {
                         format!("; highest visit reached: #{visits}")
@@ -461,5 +562,25 @@ impl Report {
             }
         }
         let _ = writeln!(md, "\n</details>");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nginx_config_listens_on_loopback_with_one_worker_per_core_and_no_access_log() {
+        let conf = nginx_config(40125, 2, Path::new("/tmp/bench-nginx"));
+        for line in [
+            "daemon off;",
+            "worker_processes 2;",
+            "access_log off;",
+            "listen 127.0.0.1:40125;",
+            "return 200 \"Hello, world!\";",
+            "pid /tmp/bench-nginx/nginx.pid;",
+        ] {
+            assert!(conf.contains(line), "{line} in\n{conf}");
+        }
     }
 }

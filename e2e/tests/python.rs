@@ -1,0 +1,254 @@
+//! The chapter's Python run in the page (issue 18): Pyodide and the real `requests` in a Web
+//! Worker, served with the page, against the simulated server and the real greeting server.
+//! requests' own cookie jar decides: a Session continues, plain gets do not.
+
+use std::time::Duration;
+
+use e2e_tests::*;
+use serde_json::json;
+
+/// Loading Pyodide on a busy 2-core machine takes seconds; a run may take a while too.
+fn python_timeout() -> Duration {
+    timeout().max(Duration::from_secs(90))
+}
+
+/// The state of the first output of a cell (`running`, `ok`, `error`, `stopped`) and its text.
+async fn output(b: &Browser, nth: usize) -> Result<Option<(String, String)>> {
+    let v = b
+        .js(
+            "const o = document.querySelectorAll('[data-testid=python-output]')[arguments[0]]; \
+             return o ? [o.getAttribute('data-state'), o.innerText || o.textContent || ''] : null;",
+            vec![json!(nth)],
+        )
+        .await?;
+    Ok(v.as_array().map(|a| {
+        (
+            a[0].as_str().unwrap_or_default().to_string(),
+            a[1].as_str().unwrap_or_default().to_string(),
+        )
+    }))
+}
+
+/// Waits for output `nth` to finish; fails with what it printed unless it ended as `want`.
+async fn finished(b: &Browser, nth: usize, want: &str) -> Result<String> {
+    let (state, text) = b
+        .wait("the Python run to finish", python_timeout(), async || {
+            Ok(output(b, nth).await?.filter(|(s, _)| s != "running"))
+        })
+        .await?;
+    ensure!(
+        state == want,
+        "the run ended {state}, not {want}; it printed:\n{text}"
+    );
+    Ok(text)
+}
+
+/// Index of the output under the editor (the chapter's first sample): the first one drawn.
+const EDITOR_OUTPUT: usize = 0;
+
+/// A script checking the transport: a Session continues, plain gets do not, the Set-Cookie
+/// reaches requests, its jar holds the cookie and sends it.
+fn session_script(url: &str) -> String {
+    format!(
+        r#"import requests
+URL = "{url}"
+with requests.Session() as s:
+    s.auth = ("cobra", "hiss")
+    for _ in range(3):
+        r = s.get(URL)
+        print(r.status_code, r.json()["message"])
+    print("set-cookie:", r.headers["Set-Cookie"].startswith("session="))
+    print("jar:", s.cookies.get("session") is not None)
+    print("sent:", r.request.headers["Cookie"].startswith("session="))
+for _ in range(2):
+    print("plain", requests.get(URL, auth=("cobra", "hiss")).json()["message"])
+"#
+    )
+}
+
+fn check_session_output(text: &str) -> Result<()> {
+    for line in [
+        "200 Welcome, cobra!",
+        "200 Welcome back, cobra! This is visit #2.",
+        "200 Welcome back, cobra! This is visit #3.",
+        "set-cookie: True",
+        "jar: True",
+        "sent: True",
+    ] {
+        ensure!(
+            text.contains(line),
+            "no {line:?} in what Python printed:\n{text}"
+        );
+    }
+    ensure!(
+        text.matches("plain Welcome, cobra!").count() == 2,
+        "plain requests.get continued a session:\n{text}"
+    );
+    Ok(())
+}
+
+/// The chapter's sample, unchanged, then its console cell, against the simulated server: the
+/// chapter's three lines; the requests appear in the timeline marked as Python's.
+#[tokio::test]
+async fn chapter_sample_runs_in_the_page_simulated() {
+    scenario("python_chapter_sample_simulated", async |cx| {
+        let server = cx.server(&[])?;
+        cx.open(&server.url("/?target=simulated"), Some("simulated"))
+            .await?;
+        let b = &cx.browser;
+        let code = b.value("python-editor").await?.unwrap_or_default();
+        ensure!(
+            code.contains("requests.Session()") && code.contains("http://localhost:5000/greeting"),
+            "the editor does not hold the chapter's sample: {code:?}"
+        );
+        let before = b.rows().await?.len();
+        b.click("run-python").await?;
+        finished(b, EDITOR_OUTPUT, "ok").await?;
+        b.click("run-python-console").await?;
+        let text = finished(b, 1, "ok").await?;
+        for (expr, line) in [
+            ("r1.json()", "{'message': 'Welcome, cobra!'}"),
+            (
+                "r2.json()",
+                "{'message': 'Welcome back, cobra! This is visit #2.'}",
+            ),
+            (
+                "r3.json()",
+                "{'message': 'Welcome back, cobra! This is visit #3.'}",
+            ),
+        ] {
+            ensure!(
+                text.contains(&format!(">>> {expr}\n{line}")),
+                "the console cell did not print {line:?} after {expr}:\n{text}"
+            );
+        }
+        let rows = b
+            .wait_rows("three Python rows", |rows| {
+                rows.len() >= before + 3
+                    && rows.iter().filter(|r| r.source == "python").count() >= 3
+            })
+            .await?;
+        let mut visits: Vec<u32> = rows
+            .iter()
+            .filter(|r| r.source == "python")
+            .filter_map(|r| r.visit)
+            .collect();
+        visits.sort();
+        ensure!(visits == [1, 2, 3], "visits of the Python rows: {visits:?}");
+        ensure!(
+            rows.iter()
+                .filter(|r| r.source == "python")
+                .all(|r| r.text.contains("Python in this page")),
+            "rows not marked \"Python in this page\":\n{}",
+            show_rows(&rows)
+        );
+        Ok(())
+    })
+    .await;
+}
+
+/// requests' jar, not the browser's, against the simulated server; then Stop ends an endless
+/// loop while the page stays responsive, and Python runs again afterwards. Measures the cold
+/// and the warm time to the first printed line.
+#[tokio::test]
+async fn session_continues_plain_gets_do_not_and_stop_works_simulated() {
+    scenario("python_jar_and_stop_simulated", async |cx| {
+        let server = cx.server(&[])?;
+        cx.open(&server.url("/?target=simulated"), Some("simulated"))
+            .await?;
+        let b = &cx.browser;
+        b.fill(
+            "python-editor",
+            &session_script("http://localhost:5000/greeting"),
+        )
+        .await?;
+        b.click("run-python").await?;
+        let text = finished(b, EDITOR_OUTPUT, "ok").await?;
+        check_session_output(&text)?;
+        let cold = first_output_ms(b).await?;
+
+        b.fill("python-editor", "print('again')").await?;
+        b.click("run-python").await?;
+        let text = finished(b, EDITOR_OUTPUT, "ok").await?;
+        ensure!(text.contains("again"), "second run printed {text:?}");
+        let warm = first_output_ms(b).await?;
+        println!("e2e: python: first printed line cold {cold} ms, warm {warm} ms (busy 2-core machine, loopback)");
+
+        b.fill("python-editor", "print('looping', flush=True)\nwhile True:\n    pass").await?;
+        b.click("run-python").await?;
+        b.wait("the loop to start", python_timeout(), async || {
+            Ok(output(b, EDITOR_OUTPUT)
+                .await?
+                .filter(|(s, t)| s == "running" && t.contains("looping")))
+        })
+        .await?;
+        // The page answers while Python spins: a playground request goes through.
+        let rows_before = b.rows().await?.len();
+        b.click("send-once").await?;
+        b.wait_rows("a page request while Python runs", |rows| {
+            rows.len() > rows_before && rows.iter().any(|r| r.source == "page" && r.status == Some(200))
+        })
+        .await?;
+        b.click("python-stop").await?;
+        let text = finished(b, EDITOR_OUTPUT, "stopped").await?;
+        ensure!(text.contains("Stopped"), "no word of the stop: {text:?}");
+
+        b.fill("python-editor", "print('fresh', 'x' in globals())").await?;
+        b.click("run-python").await?;
+        let text = finished(b, EDITOR_OUTPUT, "ok").await?;
+        ensure!(text.contains("fresh False"), "after Stop: {text:?}");
+        Ok(())
+    })
+    .await;
+}
+
+async fn first_output_ms(b: &Browser) -> Result<u64> {
+    let v = b
+        .js(
+            "const o = document.querySelector('[data-testid=python-output]'); \
+             return o ? o.getAttribute('data-first-output-ms') : null;",
+            vec![],
+        )
+        .await?;
+    v.as_str()
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| anyhow!("no data-first-output-ms on the output: {v:?}"))
+}
+
+/// The same against the greeting server that serves the page: the opt-in header pair carries
+/// requests' jar; the server's side channel reports each exchange.
+#[tokio::test]
+async fn session_continues_plain_gets_do_not_real_server() {
+    scenario("python_jar_real_server", async |cx| {
+        let server = cx.server(&[])?;
+        cx.open(&server.url("/"), Some("server")).await?;
+        let b = &cx.browser;
+        let code = b.value("python-editor").await?.unwrap_or_default();
+        let origin = server.url("");
+        let origin = origin.trim_end_matches('/');
+        ensure!(
+            code.contains(&format!("{origin}/greeting")),
+            "the sample does not name the server that serves the page ({origin}): {code:?}"
+        );
+        b.fill(
+            "python-editor",
+            &session_script(&format!("{origin}/greeting")),
+        )
+        .await?;
+        b.click("run-python").await?;
+        let text = finished(b, EDITOR_OUTPUT, "ok").await?;
+        check_session_output(&text)?;
+        let rows = b
+            .wait_rows("five Python rows", |rows| {
+                rows.iter().filter(|r| r.source == "python").count() >= 5
+            })
+            .await?;
+        ensure!(
+            !rows.iter().any(|r| r.source == "other"),
+            "Python's requests were taken for another client's:\n{}",
+            show_rows(&rows)
+        );
+        Ok(())
+    })
+    .await;
+}
