@@ -6,6 +6,7 @@
 
 use crate::app::app;
 use crate::cli::ServeArgs;
+use crate::sessions::Sessions;
 use crate::state::{AppState, Config};
 use axum::extract::ConnectInfo;
 use axum::http::Request;
@@ -31,6 +32,12 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Runs the server until Ctrl-C (or SIGTERM).
 pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let config = Config::from_args(&args)?;
+    let sessions = Sessions::open(
+        args.sessions,
+        args.session_store.as_ref(),
+        Duration::from_secs(config.greeter.max_age_secs),
+    )
+    .await?;
     announce(&config);
 
     let listener = TcpListener::bind(SocketAddr::new(args.bind, args.port))
@@ -40,7 +47,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
 
     let read_timeout = config.read_timeout;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let app = app(AppState::new(config, shutdown_rx));
+    let app = app(AppState::new(config, shutdown_rx).with_sessions(sessions));
 
     let mut http = http1::Builder::new();
     http.title_case_headers(true)
