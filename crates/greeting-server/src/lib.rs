@@ -18,7 +18,8 @@
 //! that is a response), [`side_channel`] (the exchange log and reports, and the events route),
 //! [`cors`], [`edge`] (the layer every response passes through), [`page`] (the built page,
 //! precompressed and cached), [`http`] (header order and reading), [`sessions`] (where the
-//! session lives: the cookie, or a store with `--sessions server`), [`serve`] (the accept loop),
+//! session lives: the cookie, or a store with `--sessions server`), [`shared_channel`] (the side
+//! channel through Redis pub/sub), [`serve`] (the accept loop),
 //! [`cli`] and [`tools`] (the subcommands).
 //!
 //! Routes are tested in-process, as in axum's testing example:
@@ -55,6 +56,7 @@ pub mod jar_pair;
 pub mod page;
 pub mod serve;
 pub mod sessions;
+pub mod shared_channel;
 pub mod side_channel;
 pub mod state;
 pub mod tools;
