@@ -272,6 +272,13 @@ async fn controls_say_what_they_did() {
         all(&root, "count-capped").is_empty()
     })
     .await;
+    // Re-signing with an empty key is refused, with the reason.
+    fill(&root, "lab-key", "");
+    click(&root, "lab-resign");
+    until("the refusal", || {
+        text(&root, "lab-message").contains("Type a key to sign with")
+    })
+    .await;
 }
 
 #[wasm_bindgen_test]

@@ -13,6 +13,8 @@ pub const WASM_TESTS: Duration = Duration::from_secs(30 * 60);
 pub const RELEASE_PAGE: Duration = Duration::from_secs(30 * 60);
 /// The end-to-end tests (5 minutes; the `trunk serve` ones build a debug page first).
 pub const E2E_TESTS: Duration = Duration::from_secs(40 * 60);
+/// `cargo build -p greeting-server` (a few minutes from cold in release mode).
+pub const SERVER_BUILD: Duration = Duration::from_secs(20 * 60);
 /// `cargo xtask bench` (a full run takes about 10 minutes).
 pub const BENCH: Duration = Duration::from_secs(60 * 60);
 /// A short command (pip, npm, apt-get update).

@@ -130,8 +130,22 @@ fn check_port_free(port: u16) -> Result {
 
 /// `cargo build [--release] -p greeting-server`, returning the binary's path (from cargo's JSON).
 pub fn build_server(release: bool) -> Result<std::path::PathBuf> {
-    proc::flush();
-    test_support::build_binary("greeting-server", "greeting-server", release)
+    let mut c = cmd("cargo");
+    c.args([
+        "build",
+        "-p",
+        "greeting-server",
+        "--bin",
+        "greeting-server",
+        "--message-format=json-render-diagnostics",
+    ]);
+    if release {
+        c.arg("--release");
+    }
+    let (res, lines) = proc::run_capture(c, limits::SERVER_BUILD);
+    res?;
+    test_support::executable_in(&lines.join("\n"), "greeting-server")
+        .ok_or_else(|| "cargo built greeting-server but reported no executable".to_string())
 }
 
 /// Start greeting-server and wait for its `listening on` line; its output keeps streaming.

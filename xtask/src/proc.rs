@@ -66,21 +66,33 @@ pub fn cmd<S: AsRef<OsStr>>(program: S) -> Command {
 /// Run with inherited stdio (output streams live) within `limit`; error if it fails to start,
 /// exits non-zero or runs out of time (then its whole process group is stopped).
 pub fn run(c: Command, limit: Duration) -> Result {
-    run_limited(c, limit, false).0
+    run_limited(c, limit, Stdout::Inherit).0
 }
 
 /// [`run`], echoing every stdout line as it comes (stderr is inherited) and returning them too.
 pub fn run_tee(c: Command, limit: Duration) -> (Result, Vec<String>) {
-    run_limited(c, limit, true)
+    run_limited(c, limit, Stdout::Tee)
 }
 
-fn run_limited(mut c: Command, limit: Duration, tee: bool) -> (Result, Vec<String>) {
+/// [`run`] returning stdout's lines without showing them (stderr is inherited).
+pub fn run_capture(c: Command, limit: Duration) -> (Result, Vec<String>) {
+    run_limited(c, limit, Stdout::Capture)
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Stdout {
+    Inherit,
+    Tee,
+    Capture,
+}
+
+fn run_limited(mut c: Command, limit: Duration, stdout: Stdout) -> (Result, Vec<String>) {
     let limit = crate::limits::scaled(limit);
     let what = describe(&c);
     println!("$ {what}");
     flush();
     c.stdin(Stdio::null());
-    if tee {
+    if stdout != Stdout::Inherit {
         c.stdout(Stdio::piped());
     }
     let mut child = match spawn(c) {
@@ -107,8 +119,10 @@ fn run_limited(mut c: Command, limit: Duration, tee: bool) -> (Result, Vec<Strin
     let status = loop {
         match rx.recv_timeout(Duration::from_millis(200)) {
             Ok(line) => {
-                println!("{line}");
-                flush();
+                if stdout == Stdout::Tee {
+                    println!("{line}");
+                    flush();
+                }
                 lines.push(line);
                 continue;
             }
@@ -117,7 +131,11 @@ fn run_limited(mut c: Command, limit: Duration, tee: bool) -> (Result, Vec<Strin
         match child.try_wait() {
             Ok(Some(st)) => {
                 // What is still in the pipe belongs to the output.
-                lines.extend(rx.try_iter().inspect(|l| println!("{l}")));
+                lines.extend(rx.try_iter().inspect(|l| {
+                    if stdout == Stdout::Tee {
+                        println!("{l}");
+                    }
+                }));
                 break Ok(st);
             }
             Ok(None) => {}
@@ -233,29 +251,14 @@ pub fn stop(child: &mut Child) {
 }
 
 /// On SIGINT, SIGTERM or SIGHUP to the xtask (a terminal's Ctrl-C, an editor's stop button, a
-/// supervisor): SIGINT to every registered process group, SIGKILL to what is left after the
-/// grace period, then exit 130.
+/// supervisor): [`stop_groups`] on every registered group, then exit 130.
 pub fn stop_children_on_signal() {
     let installed = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             return;
         }
         let groups = CHILDREN.lock().unwrap_or_else(|e| e.into_inner()).clone();
-        eprintln!(
-            "\nxtask: stopping ({} child process group{})",
-            groups.len(),
-            if groups.len() == 1 { "" } else { "s" }
-        );
-        for &pid in &groups {
-            signal_process_group(pid, Signal::Interrupt);
-        }
-        let started = Instant::now();
-        while started.elapsed() < STOP_GRACE && groups.iter().any(|&pid| process_group_alive(pid)) {
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        for &pid in &groups {
-            signal_process_group(pid, Signal::Kill);
-        }
+        stop_groups(&groups);
         std::process::exit(130);
     });
     if let Err(e) = installed {
@@ -265,6 +268,55 @@ pub fn stop_children_on_signal() {
     }
 }
 
+/// SIGINT to each process group (led by these pids), SIGKILL to what is left after the grace
+/// period.
+fn stop_groups(groups: &[u32]) {
+    eprintln!(
+        "\nxtask: stopping ({} child process group{})",
+        groups.len(),
+        if groups.len() == 1 { "" } else { "s" }
+    );
+    for &pid in groups {
+        signal_process_group(pid, Signal::Interrupt);
+    }
+    let started = Instant::now();
+    while started.elapsed() < STOP_GRACE && groups.iter().any(|&pid| process_group_alive(pid)) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    for &pid in groups {
+        signal_process_group(pid, Signal::Kill);
+    }
+}
+
 pub fn is_root() -> bool {
     output("id", &["-u"]).as_deref() == Some("0")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the signal handler does to each registered group: gone after it, grandchildren
+    /// included, even one that ignores SIGINT.
+    #[test]
+    fn a_spawned_child_is_registered_and_stopping_its_group_ends_it_all() {
+        let mut c = Command::new("sh");
+        c.args(["-c", "trap '' INT; sleep 30 & sleep 30 & wait"]);
+        let mut child = spawn(c).unwrap();
+        let leader = child.id();
+        std::thread::sleep(Duration::from_millis(200));
+        assert!(process_group_alive(leader));
+        assert!(CHILDREN.lock().unwrap().contains(&leader));
+        stop_groups(&[leader]);
+        let _ = child.wait();
+        let started = Instant::now();
+        while process_group_alive(leader) {
+            assert!(
+                started.elapsed() < Duration::from_secs(5),
+                "group {leader} survived"
+            );
+            std::thread::sleep(Duration::from_millis(25));
+        }
+        forget(&child);
+    }
 }

@@ -210,6 +210,17 @@ fn checks(needs: Needs) -> Vec<Check> {
             found: dv,
             wanted: "Debian's chromium-driver (same major as chromium)".into(),
         });
+        let redis = output("redis-server", &["--version"]).and_then(|s| {
+            s.split_whitespace()
+                .nth(2)
+                .map(|v| v.trim_start_matches("v=").to_string())
+        });
+        v.push(Check {
+            name: "redis-server",
+            ok: redis.is_some(),
+            found: redis,
+            wanted: "Debian's redis-server".into(),
+        });
     }
     v
 }
@@ -242,6 +253,7 @@ pub fn ensure(needs: Needs, mode: Mode) -> Result {
             "trunk" => "trunk",
             "wasm-bindgen (cli)" | "wasm-bindgen-test-runner" => "wasm-bindgen",
             "wasm-opt (npm binaryen)" | "axe-core (npm)" => "npm",
+            "redis-server" => "redis-server",
             _ => "chromium",
         };
         if done.contains(&step) {
@@ -254,6 +266,10 @@ pub fn ensure(needs: Needs, mode: Mode) -> Result {
             "trunk" => install_trunk()?,
             "wasm-bindgen" => install_wasm_bindgen()?,
             "npm" => install_npm_tools()?,
+            "redis-server" => install_debian_packages(
+                &["redis-server"],
+                "the server-side session tests start a throwaway Redis on a free loopback port",
+            )?,
             _ => {
                 if chromium_version().is_some() && chromedriver_version().is_some() {
                     return Err("chromium and chromedriver differ in major version; \
@@ -379,7 +395,8 @@ fn install_chromium() -> Result {
 }
 
 /// What the suites import from the Python peers (xtask/requirements.txt pins them and theirs).
-const PY_MODULES: &str = "requests, flask, flask_cors, itsdangerous, gunicorn";
+const PY_MODULES: &str =
+    "requests, flask, flask_cors, itsdangerous, gunicorn, flask_session, msgspec, redis";
 
 fn venv_python() -> std::path::PathBuf {
     tools_dir().join("venv").join("bin").join("python3")
@@ -418,8 +435,9 @@ pub fn python_peers(mode: Mode) -> std::result::Result<String, String> {
     }
     println!(
         "\n-> Installing the Python peers (xtask/requirements.txt: requests, flask, flask-cors, itsdangerous,\n   \
-         gunicorn, exact versions) into .tools/venv with pip: the tests run the chapter's requests.Session\n   \
-         script and Flask apps against the server and the page; the benchmarks compare with Flask."
+         gunicorn, flask-session with msgspec and redis, exact versions) into .tools/venv with pip: the\n   \
+         tests run the chapter's requests.Session script and Flask apps (one with Flask-Session on Redis)\n   \
+         against the server and the page; the benchmarks compare with Flask."
     );
     if which("python3").is_none() {
         install_debian_packages(

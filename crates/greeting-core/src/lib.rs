@@ -233,12 +233,52 @@ pub fn mask_authorization(value: &str) -> String {
     }
 }
 
-/// The incoming session, as Flask's `open_session` would have it, plus how to describe it.
-struct IncomingSession {
-    session_in_seen: Option<SessionIn>,
-    data: Map<String, Value>,
-    key_index: Option<usize>,
-    verified: bool,
+/// The incoming session, as Flask's `open_session` would have it, plus how to describe it: from
+/// the signed cookie ([`Greeter::greet`]) or from a server-side store (the server's
+/// `--sessions server`), before the greeting's rules ([`Greeter::greet_opened`]) run on it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpenedSession {
+    /// How the request's session reads when it brought none the server can use (no cookie, a
+    /// rejected one, an id the store does not know); `None` when `data` is a session the
+    /// server trusts.
+    pub session_in_seen: Option<SessionIn>,
+    /// The session's keys and values (empty when there is none).
+    pub data: Map<String, Value>,
+    /// Which key verified a signed cookie.
+    pub key_index: Option<usize>,
+    /// `data` is a session the server made (verified, or found in its store).
+    pub verified: bool,
+}
+
+impl OpenedSession {
+    /// No session to continue, described as `session_in`; `data` is what a new session starts
+    /// with (Flask-Session's `{"_permanent": true}`, or nothing).
+    pub fn fresh(session_in: SessionIn, data: Map<String, Value>) -> OpenedSession {
+        OpenedSession {
+            session_in_seen: Some(session_in),
+            data,
+            key_index: None,
+            verified: false,
+        }
+    }
+
+    /// A session the server trusts, found in its store.
+    pub fn stored(data: Map<String, Value>) -> OpenedSession {
+        OpenedSession {
+            session_in_seen: None,
+            data,
+            key_index: None,
+            verified: true,
+        }
+    }
+}
+
+/// What [`Greeter::greet_opened`] decided: the outcome without a cookie yet, and the session
+/// to write (on a 200), in a signed cookie or in a store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Greeted {
+    pub outcome: GreetingOutcome,
+    pub session: Option<Map<String, Value>>,
 }
 
 impl Greeter {
@@ -256,13 +296,8 @@ impl Greeter {
         cookie_value: Option<&str>,
         now: u64,
         notes: &mut Vec<String>,
-    ) -> IncomingSession {
-        let empty = |session_in: SessionIn| IncomingSession {
-            session_in_seen: Some(session_in),
-            data: Map::new(),
-            key_index: None,
-            verified: false,
-        };
+    ) -> OpenedSession {
+        let empty = |session_in: SessionIn| OpenedSession::fresh(session_in, Map::new());
         let Some(value) = cookie_value else {
             return empty(SessionIn::None);
         };
@@ -297,7 +332,7 @@ impl Greeter {
                         opened.key_index
                     ));
                 }
-                IncomingSession {
+                OpenedSession {
                     session_in_seen: None,
                     data: opened.session,
                     key_index: Some(opened.key_index),
@@ -334,7 +369,54 @@ impl Greeter {
         }
         let cookie_in = lookup.value;
         let incoming = self.open_session(cookie_in.as_deref(), now, &mut notes);
+        let Greeted {
+            mut outcome,
+            session,
+        } = self.greet_opened(authorization, incoming, cookie_in, notes);
+        let Some(data) = session else {
+            return outcome;
+        };
+        let notes = &mut outcome.notes;
+        let (cookie_out, set_cookie) = match self.keys.first() {
+            None => {
+                notes.push(flask_cookie::SignError::NoSecretKey.to_string());
+                (None, None)
+            }
+            Some(_) => match flask_cookie::with_keyring(&self.keys, |keys| {
+                keys.sign(&Value::Object(data), now)
+            }) {
+                Ok(cookie) => {
+                    if cookie.len() > MAX_SESSION_COOKIE_LEN {
+                        notes.push(format!(
+                            "The new session cookie is {} bytes long; browsers drop cookies over about 4096 bytes.",
+                            cookie.len()
+                        ));
+                    }
+                    let header = set_cookie_header(&cookie);
+                    (Some(cookie), Some(header))
+                }
+                Err(e) => {
+                    notes.push(format!("The session could not be signed: {e}"));
+                    (None, None)
+                }
+            },
+        };
+        outcome.cookie_out = cookie_out;
+        outcome.set_cookie = set_cookie;
+        outcome
+    }
 
+    /// The greeting's rules on a session already opened (from the cookie, or from a store):
+    /// authenticate, continue or start the visit counter. `cookie_in` is the request's
+    /// `session` cookie value and `notes` what was noticed opening it. The outcome has no
+    /// cookie yet; the caller writes [`Greeted::session`] where sessions live.
+    pub fn greet_opened(
+        &self,
+        authorization: Option<&str>,
+        incoming: OpenedSession,
+        cookie_in: Option<String>,
+        mut notes: Vec<String>,
+    ) -> Greeted {
         let user = match self.authenticate(authorization) {
             Ok(user) => user,
             Err(failure) => {
@@ -342,7 +424,7 @@ impl Greeter {
                 let session_in = incoming
                     .session_in_seen
                     .unwrap_or_else(|| describe_other(&incoming.data));
-                return GreetingOutcome {
+                let outcome = GreetingOutcome {
                     status: 401,
                     body: UNAUTHORIZED_BODY.to_string(),
                     set_cookie: None,
@@ -354,6 +436,10 @@ impl Greeter {
                     auth_error: Some(failure),
                     key_index: incoming.key_index,
                     notes,
+                };
+                return Greeted {
+                    outcome,
+                    session: None,
                 };
             }
         };
@@ -401,43 +487,21 @@ impl Greeter {
             visit,
         };
 
-        let (cookie_out, set_cookie) = match self.keys.first() {
-            None => {
-                notes.push(flask_cookie::SignError::NoSecretKey.to_string());
-                (None, None)
-            }
-            Some(_) => match flask_cookie::with_keyring(&self.keys, |keys| {
-                keys.sign(&Value::Object(data), now)
-            }) {
-                Ok(cookie) => {
-                    if cookie.len() > MAX_SESSION_COOKIE_LEN {
-                        notes.push(format!(
-                            "The new session cookie is {} bytes long; browsers drop cookies over about 4096 bytes.",
-                            cookie.len()
-                        ));
-                    }
-                    let header = set_cookie_header(&cookie);
-                    (Some(cookie), Some(header))
-                }
-                Err(e) => {
-                    notes.push(format!("The session could not be signed: {e}"));
-                    (None, None)
-                }
+        Greeted {
+            outcome: GreetingOutcome {
+                status: 200,
+                body: flask_pretty(&serde_json::json!({ "message": message })),
+                set_cookie: None,
+                user: Some(name),
+                session_in,
+                session_out: Some(session_out),
+                cookie_in,
+                cookie_out: None,
+                auth_error: None,
+                key_index: incoming.key_index,
+                notes,
             },
-        };
-
-        GreetingOutcome {
-            status: 200,
-            body: flask_pretty(&serde_json::json!({ "message": message })),
-            set_cookie,
-            user: Some(name),
-            session_in,
-            session_out: Some(session_out),
-            cookie_in,
-            cookie_out,
-            auth_error: None,
-            key_index: incoming.key_index,
-            notes,
+            session: Some(data),
         }
     }
 

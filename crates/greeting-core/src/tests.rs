@@ -570,3 +570,80 @@ fn masking_credentials() {
     assert_eq!(mask_authorization("secret"), "<hidden>");
     assert!(!mask_authorization("Basic Y29icmE6aGlzcw==").contains("hiss"));
 }
+
+fn object(v: serde_json::Value) -> Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => unreachable!("the tests pass objects"),
+    }
+}
+
+#[test]
+fn a_stored_session_continues_and_keeps_its_other_keys() {
+    let stored = object(json!({"_permanent": true, "username": "cobra", "visit": 2}));
+    let g = greeter().greet_opened(
+        Some(COBRA),
+        OpenedSession::stored(stored),
+        Some("an-id".into()),
+        vec![],
+    );
+    assert_eq!(
+        g.outcome.body,
+        "{\n  \"message\": \"Welcome back, cobra! This is visit #3.\"\n}\n"
+    );
+    assert_eq!(
+        g.outcome.session_in,
+        SessionIn::Continued {
+            username: "cobra".into(),
+            visit: 2
+        }
+    );
+    assert_eq!((g.outcome.set_cookie, g.outcome.cookie_out), (None, None));
+    assert_eq!(
+        g.session,
+        Some(object(
+            json!({"_permanent": true, "username": "cobra", "visit": 3})
+        ))
+    );
+}
+
+#[test]
+fn a_fresh_session_starts_from_the_data_given() {
+    let g = greeter().greet_opened(
+        Some(COBRA),
+        OpenedSession::fresh(SessionIn::None, object(json!({"_permanent": true}))),
+        None,
+        vec![],
+    );
+    assert_eq!(g.outcome.body, "{\n  \"message\": \"Welcome, cobra!\"\n}\n");
+    assert_eq!(g.outcome.session_in, SessionIn::None);
+    assert_eq!(
+        g.session,
+        Some(object(
+            json!({"_permanent": true, "username": "cobra", "visit": 1})
+        ))
+    );
+    // A 401 writes no session.
+    let g = greeter().greet_opened(
+        Some("Basic bm9ib2R5Ong="),
+        OpenedSession::stored(object(json!({"username": "cobra", "visit": 2}))),
+        None,
+        vec![],
+    );
+    assert_eq!((g.outcome.status, g.session), (401, None));
+}
+
+#[test]
+fn greet_is_greet_opened_plus_the_signed_cookie() {
+    let o = greeter().greet(Some(COBRA), Some(&cookie(VISIT1)), TS);
+    let opened = OpenedSession::stored(object(json!({"username": "cobra", "visit": 1})));
+    let g = greeter().greet_opened(Some(COBRA), opened, Some(VISIT1.into()), vec![]);
+    assert_eq!(o.body, g.outcome.body);
+    assert_eq!(o.session_in, g.outcome.session_in);
+    assert_eq!(
+        flask_cookie::decode(o.cookie_out.as_deref().unwrap())
+            .unwrap()
+            .value,
+        Value::Object(g.session.unwrap())
+    );
+}

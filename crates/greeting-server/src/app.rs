@@ -2,7 +2,9 @@
 //! the edge layer around everything.
 
 use crate::edge::edge;
-use crate::handlers::{cookies, greeting, info, not_found, plant, reset, user, MethodsAllowed};
+use crate::handlers::{
+    cookies, greeting, info, logout, not_found, plant, reset, user, MethodsAllowed,
+};
 use crate::page;
 use crate::side_channel::{events, report};
 use crate::state::AppState;
@@ -12,7 +14,7 @@ use axum::Router;
 
 /// The whole application. Every route and both fallbacks answer through the edge layer (CORS,
 /// `Server` and `Date`); the exchanges the side channel reports are every method of
-/// `/greeting`, `/user`, reset and plant, the 405 and the plain `OPTIONS` answer included.
+/// `/greeting`, `/user`, `/logout`, reset and plant, the 405 and the plain `OPTIONS` answer included.
 pub fn app(state: AppState) -> Router {
     const GET: MethodsAllowed = MethodsAllowed("GET, HEAD, OPTIONS");
     const POST: MethodsAllowed = MethodsAllowed("POST, OPTIONS");
@@ -20,6 +22,7 @@ pub fn app(state: AppState) -> Router {
     let reported = Router::new()
         .route("/greeting", GET.around(get(greeting)))
         .route("/user", GET.around(get(user)))
+        .route("/logout", POST.around(post(logout)))
         .route("/playground/api/reset", POST.around(post(reset)))
         .route("/playground/api/plant", POST.around(post(plant)))
         .route_layer(from_fn_with_state(state.side_channel.clone(), report));

@@ -1,7 +1,9 @@
 //! The command line: `greeting-server [serve] [OPTIONS]`, `greeting-server decode COOKIE`,
 //! `greeting-server sign JSON --secret-key K`.
 
+use crate::sessions::SessionMode;
 use clap::{Args, Parser, Subcommand};
+use session_store::StoreSpec;
 use std::net::IpAddr;
 use std::path::PathBuf;
 
@@ -100,6 +102,16 @@ pub struct ServeArgs {
     /// disconnected (a 408 when it stalls in a body).
     #[arg(long, value_name = "SECS", default_value_t = 20, value_parser = clap::value_parser!(u64).range(1..=3600))]
     pub read_timeout: u64,
+
+    /// Where the session lives: `cookie` (Flask's signed cookie holds it) or `server` (the
+    /// cookie holds a random id, the session lives in --session-store, as with Flask-Session).
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = SessionMode::Cookie)]
+    pub sessions: SessionMode,
+
+    /// With --sessions server: `memory` (the default) or `redis://HOST:PORT`, Flask-Session's
+    /// Redis layout, so several servers (and Flask apps using Flask-Session) share sessions.
+    #[arg(long, value_name = "memory|redis://HOST:PORT")]
+    pub session_store: Option<StoreSpec>,
 }
 
 impl ServeArgs {

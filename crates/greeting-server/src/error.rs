@@ -1,4 +1,5 @@
-//! The answers for requests the server refuses: JSON bodies, 4xx statuses, never a 5xx.
+//! The answers for requests the server refuses: JSON bodies, 4xx statuses; a 503 only when
+//! the session store (`--session-store redis://...`) cannot be reached.
 
 use crate::http::json_response;
 use crate::side_channel::ExchangeFacts;
@@ -21,6 +22,8 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     /// The client stopped sending its body.
     RequestTimeout { secs: u64 },
+    /// The session store failed (Redis gone): not the request's fault.
+    StoreUnavailable { message: String },
 }
 
 impl ApiError {
@@ -32,13 +35,14 @@ impl ApiError {
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            ApiError::StoreUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
 
     fn message(&self) -> String {
         match self {
             ApiError::NotFound { path } => format!(
-                "No such path: {path}. This server answers GET /greeting, GET /user and /playground/api/*."
+                "No such path: {path}. This server answers GET /greeting, GET /user, POST /logout and /playground/api/*."
             ),
             ApiError::MethodNotAllowed { allow } => {
                 format!("This path answers only {allow}.")
@@ -52,6 +56,9 @@ impl ApiError {
             }
             ApiError::RequestTimeout { secs } => {
                 format!("The request body did not arrive within {secs} s.")
+            }
+            ApiError::StoreUnavailable { message } => {
+                format!("Sessions live on the server here, and {message}. Try again when it is back.")
             }
         }
     }

@@ -4,10 +4,11 @@
 use crate::error::ApiError;
 use crate::http::{authorization_header, cookie_header, json_response, ordered_response, unix_now};
 use crate::jar_pair;
+use crate::sessions::{Sessions, SessionsError};
 use crate::side_channel::ExchangeFacts;
 use crate::state::Config;
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
@@ -23,28 +24,76 @@ use std::time::Duration;
 /// The largest request body read (only `POST /playground/api/plant` reads one).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
-/// `GET /greeting`: Basic auth in, the visit counter in the session cookie.
-/// With `X-Playground-Cookie` the cookies travel in the opt-in pair instead ([`jar_pair`]).
-pub async fn greeting(State(config): State<Arc<Config>>, headers: HeaderMap) -> Response {
+/// `GET /greeting`: Basic auth in, the visit counter in the session (the cookie, or the
+/// server's store with `--sessions server`). With `X-Playground-Cookie` the cookies travel in
+/// the opt-in pair instead ([`jar_pair`]).
+pub async fn greeting(
+    State(config): State<Arc<Config>>,
+    State(sessions): State<Sessions>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let authorization = authorization_header(&headers);
     let cookies = jar_pair::request_cookies(&headers);
-    let outcome = config
-        .greeter
-        .greet(authorization.as_deref(), cookies.as_deref(), unix_now());
+    let outcome = sessions
+        .greet(
+            &config.greeter,
+            authorization.as_deref(),
+            cookies.as_deref(),
+            unix_now(),
+        )
+        .await
+        .map_err(store_unavailable)?;
     let mut response = Greeting {
         outcome,
         www_authenticate: config.www_authenticate,
     }
     .into_response();
     jar_pair::carry_set_cookie(jar_pair::asked(&headers), &mut response);
-    response
+    Ok(response)
+}
+
+/// `POST /logout`: ends the session. With `--sessions server` its entry is deleted from the
+/// store; in both modes the browser is asked to forget its cookie (in cookie mode a copy of the
+/// old cookie still works until it expires: the lesson).
+pub async fn logout(
+    State(sessions): State<Sessions>,
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let outcome = sessions
+        .logout(jar_pair::request_cookies(&headers).as_deref())
+        .await
+        .map_err(store_unavailable)?;
+    let mut response = json_response(
+        StatusCode::OK,
+        &serde_json::json!({ "message": outcome.message }),
+        [(
+            header::SET_COOKIE,
+            HeaderValue::from_static(outcome.set_cookie),
+        )],
+    );
+    response.extensions_mut().insert(ExchangeFacts {
+        cookie_in: outcome.cookie_in,
+        cookie_out: Some(String::new()),
+        notes: vec![outcome.message],
+        ..ExchangeFacts::default()
+    });
+    jar_pair::carry_set_cookie(jar_pair::asked(&headers), &mut response);
+    Ok(response)
+}
+
+fn store_unavailable(e: SessionsError) -> ApiError {
+    tracing::warn!("session store: {e}");
+    ApiError::StoreUnavailable {
+        message: e.to_string(),
+    }
 }
 
 /// `GET /user`: the authenticated user's record.
-pub async fn user(State(config): State<Arc<Config>>, headers: HeaderMap) -> Response {
-    let authorization = authorization_header(&headers);
+pub async fn user(State(config): State<Arc<Config>>, request: Request) -> Response {
+    let headers = request.headers();
+    let authorization = authorization_header(headers);
     let outcome = config.greeter.user(authorization.as_deref());
-    let cookie_in = find_session_cookie(jar_pair::request_cookies(&headers).as_deref()).value;
+    let cookie_in = find_session_cookie(jar_pair::request_cookies(headers).as_deref()).value;
     UserResponse {
         outcome,
         cookie_in,

@@ -17,7 +17,10 @@
 //! configuration and shared state), [`app`] (the router), [`handlers`], [`error`] (an error type
 //! that is a response), [`side_channel`] (the exchange log and reports, and the events route),
 //! [`cors`], [`edge`] (the layer every response passes through), [`page`] (the built page,
-//! precompressed and cached), [`http`] (header order and reading), [`serve`] (the accept loop), [`cli`] and [`tools`] (the subcommands).
+//! precompressed and cached), [`http`] (header order and reading), [`sessions`] (where the
+//! session lives: the cookie, or a store with `--sessions server`), [`shared_channel`] (the side
+//! channel through Redis pub/sub), [`serve`] (the accept loop),
+//! [`cli`] and [`tools`] (the subcommands).
 //!
 //! Routes are tested in-process, as in axum's testing example:
 //!
@@ -52,6 +55,8 @@ pub mod http;
 pub mod jar_pair;
 pub mod page;
 pub mod serve;
+pub mod sessions;
+pub mod shared_channel;
 pub mod side_channel;
 pub mod state;
 pub mod tools;

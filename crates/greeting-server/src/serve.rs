@@ -6,6 +6,8 @@
 
 use crate::app::app;
 use crate::cli::ServeArgs;
+use crate::sessions::Sessions;
+use crate::shared_channel;
 use crate::state::{AppState, Config};
 use axum::extract::ConnectInfo;
 use axum::http::Request;
@@ -14,6 +16,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use session_store::AnyStore;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -31,6 +34,12 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 /// Runs the server until Ctrl-C (or SIGTERM).
 pub async fn serve(args: ServeArgs) -> Result<(), String> {
     let config = Config::from_args(&args)?;
+    let sessions = Sessions::open(
+        args.sessions,
+        args.session_store.as_ref(),
+        Duration::from_secs(config.greeter.max_age_secs),
+    )
+    .await?;
     announce(&config);
 
     let listener = TcpListener::bind(SocketAddr::new(args.bind, args.port))
@@ -40,7 +49,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
 
     let read_timeout = config.read_timeout;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let app = app(AppState::new(config, shutdown_rx));
+    let state = AppState::new(config, shutdown_rx).with_sessions(sessions);
+    if let Sessions::Server(AnyStore::Redis(redis)) = &state.sessions {
+        shared_channel::share(&state.side_channel, redis)
+            .await
+            .map_err(|e| format!("--session-store: the shared side channel: {e}"))?;
+    }
+    let app = app(state);
 
     let mut http = http1::Builder::new();
     http.title_case_headers(true)

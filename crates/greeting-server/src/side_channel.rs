@@ -1,4 +1,4 @@
-//! The side channel: every reported exchange (`/greeting`, `/user`, reset and plant) is logged in
+//! The side channel: every reported exchange (`/greeting`, `/user`, `/logout`, reset and plant) is logged in
 //! one line and, while someone listens, becomes an [`ExchangeReport`] sent to the subscribers of
 //! `GET /playground/api/events` (Server-Sent Events, event name `exchange`).
 //!
@@ -7,7 +7,9 @@
 //! of its own IP address, and the credentials in `Authorization` are masked.
 //!
 //! A report is built only while at least one client is subscribed: a page sees the exchanges
-//! from the moment it subscribed, which is all it could see anyway.
+//! from the moment it subscribed, which is all it could see anyway. With
+//! `--session-store redis://...` the Redis relay ([`crate::shared_channel`]) is always
+//! subscribed, since a page on another server may be listening.
 
 use crate::http::{ensure_server_headers, header_text, title_case, unix_now_ms};
 use axum::body::{to_bytes, Body};
@@ -59,6 +61,9 @@ pub struct ExchangeFacts {
 pub struct Published {
     pub ip: IpAddr,
     pub json: String,
+    /// Reported by another greeting server sharing this one's Redis ([`crate::shared_channel`]),
+    /// not by this one.
+    pub from_peer: bool,
 }
 
 /// The channel itself, shared by the reporter layer and the events route.
@@ -87,6 +92,17 @@ impl SideChannel {
         }))
     }
 
+    /// Every report from now on, as the events route sees them (the Redis relay's feed).
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
+        self.0.sender.subscribe()
+    }
+
+    /// Hands a report to this server's subscribers (one another server made).
+    pub fn publish(&self, published: Published) {
+        // No subscriber: nobody to show it to.
+        let _ = self.0.sender.send(Arc::new(published));
+    }
+
     fn next_seq(&self) -> u64 {
         self.0.seq.fetch_add(1, Ordering::Relaxed) + 1
     }
@@ -108,7 +124,6 @@ pub async fn report(
         .then(|| SeenRequest::of(request.headers(), !channel.0.sees_all_clients));
 
     let mut response = next.run(request).await;
-    ensure_server_headers(response.headers_mut());
     let facts = response
         .extensions_mut()
         .remove::<ExchangeFacts>()
@@ -127,7 +142,9 @@ pub async fn report(
         return response;
     };
 
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
+    // As the client will see them (the edge layer adds these to the rest).
+    ensure_server_headers(&mut parts.headers);
     let bytes = to_bytes(body, MAX_REPORTED_BODY).await.unwrap_or_default();
     let report = ExchangeReport {
         seq,
@@ -155,6 +172,7 @@ pub async fn report(
         let _ = channel.0.sender.send(Arc::new(Published {
             ip: client.ip().to_canonical(),
             json,
+            from_peer: false,
         }));
     }
     Response::from_parts(parts, Body::from(bytes))

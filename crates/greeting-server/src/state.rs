@@ -4,6 +4,7 @@
 
 use crate::cli::{ServeArgs, SECRET_KEY_ENV};
 use crate::cors::AllowedOrigins;
+use crate::sessions::Sessions;
 use crate::side_channel::SideChannel;
 use axum::extract::FromRef;
 use greeting_core::{Greeter, KeySource, ServerInfo, Users};
@@ -128,6 +129,8 @@ pub struct AppState {
     /// `GET /playground/api/info`, worked out once.
     pub info: Arc<ServerInfo>,
     pub side_channel: SideChannel,
+    /// Where sessions live (`--sessions`); the cookie unless [`AppState::with_sessions`].
+    pub sessions: Sessions,
 }
 
 impl AppState {
@@ -139,7 +142,21 @@ impl AppState {
             config: Arc::new(config),
             info,
             side_channel,
+            sessions: Sessions::Cookie,
         }
+    }
+
+    /// The same state with sessions kept as `sessions` says (opened at start, see
+    /// [`Sessions::open`]).
+    pub fn with_sessions(mut self, sessions: Sessions) -> AppState {
+        self.sessions = sessions;
+        self
+    }
+}
+
+impl FromRef<AppState> for Sessions {
+    fn from_ref(state: &AppState) -> Sessions {
+        state.sessions.clone()
     }
 }
 

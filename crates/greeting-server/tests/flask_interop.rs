@@ -6,7 +6,7 @@ mod common;
 
 use common::*;
 use serde_json::Value;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 /// The keys of the committed vectors that can be given on a command line (UTF-8, no NUL).
@@ -146,57 +146,17 @@ async fn the_notes_check_vectors_continue() {
     assert_eq!(response.text().await.unwrap(), WELCOME);
 }
 
-/// The Flask peer (tests/peer/flask_greeting.py), killed when dropped.
-struct FlaskPeer {
-    child: Child,
-    base: String,
-}
-
-impl Drop for FlaskPeer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn start_flask_peer(python: &str, key: &str) -> Result<FlaskPeer, String> {
-    use std::io::{BufRead, BufReader};
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peer/flask_greeting.py");
-    let mut child = Command::new(python)
-        .arg(script)
-        .env("GREETING_SECRET_KEY", key)
-        .env("PYTHONUNBUFFERED", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| e.to_string())?;
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix("flask peer listening on ") {
-                let _ = tx.send(url.trim().to_string());
-            }
-        }
-    });
-    match rx.recv_timeout(Duration::from_secs(30)) {
-        Ok(base) => Ok(FlaskPeer { child, base }),
-        Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            Err("the Flask peer did not start within 30 s".into())
-        }
-    }
-}
-
 #[tokio::test]
 async fn a_live_flask_app_with_the_same_key_continues_our_sessions_and_we_continue_its() {
     let python = match python_with("flask") {
         Ok(python) => python,
         Err(reason) => return test_support::skip(reason),
     };
-    let flask = match start_flask_peer(&python, KEY) {
+    let flask = match start_flask_peer(
+        &python,
+        "flask_greeting.py",
+        &[("GREETING_SECRET_KEY", KEY)],
+    ) {
         Ok(flask) => flask,
         Err(reason) => panic!("Python has Flask, but the peer failed: {reason}"),
     };
@@ -275,7 +235,12 @@ async fn a_live_flask_app_with_the_same_key_continues_our_sessions_and_we_contin
     assert_eq!(ours.text().await.unwrap(), theirs.text().await.unwrap());
 
     // A cookie Flask signs with another key is refused by both, silently.
-    let other = start_flask_peer(&python, "another-key").unwrap();
+    let other = start_flask_peer(
+        &python,
+        "flask_greeting.py",
+        &[("GREETING_SECRET_KEY", "another-key")],
+    )
+    .unwrap();
     let response = plain
         .get(format!("{}/greeting", other.base))
         .basic_auth("cobra", Some("hiss"))
@@ -318,30 +283,34 @@ async fn the_chapters_python_snippet_prints_the_chapters_lines() {
         Ok(python) => python,
         Err(reason) => return test_support::skip(reason),
     };
-    let server = Server::start(&["--secret-key", KEY]);
-    let script = CHAPTER_SNIPPET.replace("http://localhost:5000", &server.base);
-    let (ok, stdout, stderr) = tokio::task::spawn_blocking(move || {
-        run_with_timeout(
-            Command::new(python)
-                .args(["-c", &script])
-                .env("NO_PROXY", "*")
-                .env_remove("HTTP_PROXY"),
-            Duration::from_secs(60),
-        )
-    })
-    .await
-    .unwrap();
-    assert!(ok, "{stderr}");
-    let lines: Vec<&str> = stdout.lines().collect();
-    assert_eq!(
-        lines,
-        [
-            "{'message': 'Welcome, cobra!'}",
-            "{'message': 'Welcome back, cobra! This is visit #2.'}",
-            "{'message': 'Welcome back, cobra! This is visit #3.'}",
-            "['Content-Type', 'Content-Length', 'Vary', 'Set-Cookie', 'Server', 'Date']",
-            "58 'Basic Y29icmE6aGlzcw=='",
-        ],
-        "{stderr}"
-    );
+    // In both session modes: the session in the signed cookie, or in the server's store.
+    for mode in ["cookie", "server"] {
+        let server = Server::start(&["--secret-key", KEY, "--sessions", mode]);
+        let script = CHAPTER_SNIPPET.replace("http://localhost:5000", &server.base);
+        let python = python.clone();
+        let (ok, stdout, stderr) = tokio::task::spawn_blocking(move || {
+            run_with_timeout(
+                Command::new(python)
+                    .args(["-c", &script])
+                    .env("NO_PROXY", "*")
+                    .env_remove("HTTP_PROXY"),
+                Duration::from_secs(60),
+            )
+        })
+        .await
+        .unwrap();
+        assert!(ok, "{mode}: {stderr}");
+        let lines: Vec<&str> = stdout.lines().collect();
+        assert_eq!(
+            lines,
+            [
+                "{'message': 'Welcome, cobra!'}",
+                "{'message': 'Welcome back, cobra! This is visit #2.'}",
+                "{'message': 'Welcome back, cobra! This is visit #3.'}",
+                "['Content-Type', 'Content-Length', 'Vary', 'Set-Cookie', 'Server', 'Date']",
+                "58 'Basic Y29icmE6aGlzcw=='",
+            ],
+            "{mode}: {stderr}"
+        );
+    }
 }

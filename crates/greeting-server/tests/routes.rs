@@ -387,6 +387,64 @@ async fn a_subscriber_sees_the_report() {
     assert!(end.is_none());
 }
 
+/// The app with sessions kept in the server's memory (`--sessions server`).
+async fn server_mode_app() -> Router {
+    let args = ServeArgs::from_flags(&["--secret-key", KEY, "--sessions", "server"]).unwrap();
+    let config = Config::from_args_and_env(&args, None).unwrap();
+    let sessions = greeting_server::sessions::Sessions::open(
+        args.sessions,
+        args.session_store.as_ref(),
+        Duration::from_secs(config.greeter.max_age_secs),
+    )
+    .await
+    .unwrap();
+    let (_, shutdown) = watch::channel(false);
+    app(AppState::new(config, shutdown).with_sessions(sessions)).layer(MockConnectInfo(client()))
+}
+
+fn post(path: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut request = Request::post(path);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.body(Body::empty()).unwrap()
+}
+
+#[tokio::test]
+async fn logout_in_both_modes_and_what_a_replayed_cookie_gets() {
+    for (app, replay_body) in [
+        (app_with(&[]), WELCOME_BACK),
+        (server_mode_app().await, WELCOME),
+    ] {
+        let (first, body) = send(&app, get("/greeting", &[("Authorization", COBRA)])).await;
+        assert_eq!(body, WELCOME);
+        let old = session_pair(&first);
+
+        let (out, body) = send(&app, post("/logout", &[("Cookie", &old)])).await;
+        assert_eq!(out.status(), StatusCode::OK);
+        assert_eq!(
+            names(out.headers())[..3],
+            ["content-type", "content-length", "set-cookie"]
+        );
+        assert!(value(&out, header::SET_COOKIE).starts_with("session=; Expires=Thu, 01 Jan 1970"));
+        let message: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert!(message["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Logged out"));
+
+        let (_, body) = send(
+            &app,
+            get("/greeting", &[("Authorization", COBRA), ("Cookie", &old)]),
+        )
+        .await;
+        assert_eq!(body, replay_body);
+    }
+    let (response, _) = send(&app_with(&[]), get("/logout", &[])).await;
+    assert_eq!(response.status(), StatusCode::METHOD_NOT_ALLOWED);
+    assert_eq!(value(&response, header::ALLOW), "POST, OPTIONS");
+}
+
 #[tokio::test]
 async fn the_jar_echo() {
     let app = app_with(&["--allow-origin", "http://localhost:8080"]);

@@ -19,17 +19,20 @@ pub fn encode_session(session: &SessionData) -> Result<Vec<u8>, rmp_serde::encod
     rmp_serde::to_vec(session)
 }
 
-/// A stored session read back. Fails when the bytes are not a MessagePack map of values the
-/// session can hold (for instance bytes or a timestamp that another app stored).
+/// A stored session read back: MessagePack, or JSON as Flask-Session's decoder also accepts
+/// (its `alternate_decoder`, for sessions stored with `SESSION_SERIALIZATION_FORMAT = "json"`).
+/// Fails when the bytes are neither a map of values the session can hold (for instance bytes
+/// or a timestamp that another app stored); the error is MessagePack's.
 pub fn decode_session(bytes: &[u8]) -> Result<SessionData, rmp_serde::decode::Error> {
-    let value: Value = rmp_serde::from_slice(bytes)?;
-    match value {
-        Value::Object(map) => Ok(map),
-        other => Err(rmp_serde::decode::Error::Syntax(format!(
+    let msgpack = match rmp_serde::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => return Ok(map),
+        Ok(other) => rmp_serde::decode::Error::Syntax(format!(
             "a stored session is a map, not {}",
             kind(&other)
-        ))),
-    }
+        )),
+        Err(e) => e,
+    };
+    serde_json::from_slice::<SessionData>(bytes).map_err(|_| msgpack)
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -100,11 +103,18 @@ mod tests {
     }
 
     #[test]
+    fn a_session_stored_as_json_is_read_as_flask_session_reads_it() {
+        let session = map(json!({"_permanent": true, "username": "cobra", "visit": 2}));
+        let json = br#"{"_permanent":true,"username":"cobra","visit":2}"#;
+        assert_eq!(decode_session(json).unwrap(), session);
+    }
+
+    #[test]
     fn bytes_that_are_not_a_stored_session_are_an_error() {
         assert!(decode_session(b"").is_err());
         assert!(decode_session(b"\x93\x01\x02\x03").is_err()); // an array
         assert!(decode_session(b"\x81\xa5visit").is_err()); // cut short
-        assert!(decode_session(b"{\"visit\": 1}").is_err()); // JSON, not MessagePack
+        assert!(decode_session(b"[1, 2]").is_err()); // JSON, but not a map
         assert!(decode_session(b"\x81\xa1b\xc4\x01\x00").is_err()); // bytes value
     }
 }

@@ -23,6 +23,12 @@ impl MemoryStore {
         MemoryStore::with_capacity(lifetime, MAX_SESSIONS)
     }
 
+    /// How many sessions are held (moka's count, which may lag behind the last writes).
+    pub fn entry_count(&self) -> u64 {
+        self.sessions.run_pending_tasks();
+        self.sessions.entry_count()
+    }
+
     pub fn with_capacity(lifetime: Duration, max_sessions: u64) -> MemoryStore {
         MemoryStore {
             sessions: moka::sync::Cache::builder()

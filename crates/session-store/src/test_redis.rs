@@ -2,7 +2,7 @@
 //! (`--save "" --appendonly no`), stopped when dropped. Compiled with the `test-redis` feature.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -27,7 +27,8 @@ impl TestRedis {
         // The free port is let go before redis-server binds it; another process may take it
         // in between, so a server that does not come up is tried again on another port.
         for _ in 0..3 {
-            let port = free_port().map_err(|e| format!("no free loopback port: {e}"))?;
+            let port =
+                test_support::free_port().map_err(|e| format!("no free loopback port: {e}"))?;
             let child = Command::new(&program)
                 .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
                 .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
@@ -79,13 +80,8 @@ impl TestRedis {
 
 impl Drop for TestRedis {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        test_support::stop_child(&mut self.child, test_support::STOP_GRACE);
     }
-}
-
-fn free_port() -> std::io::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 fn ping(port: u16) -> bool {

@@ -18,18 +18,6 @@ fn chapter_session(visit: u64) -> SessionData {
     }
 }
 
-/// Until the workspace's shared skip lands here: the same line the harness counts.
-fn skip(reason: &str) {
-    if matches!(std::env::var("CI").as_deref(), Ok(v) if !v.is_empty() && v != "0" && v != "false")
-    {
-        panic!("would skip, but CI=true: {reason}");
-    }
-    eprintln!(
-        "SKIPPED {}: {reason}",
-        std::thread::current().name().unwrap_or("?")
-    );
-}
-
 /// What every store must do: save, load, renew, delete, and know nothing of unknown ids.
 async fn behaves_as_a_session_store(store: &impl SessionStore) {
     let id = SessionId::random().unwrap();
@@ -85,7 +73,7 @@ async fn memory_store_is_bounded() {
 async fn redis_store_keeps_sessions_as_flask_session_does() {
     let redis = match TestRedis::start() {
         Ok(r) => r,
-        Err(reason) => return skip(&reason),
+        Err(reason) => return test_support::skip(reason),
     };
     let store = RedisStore::connect(&redis.url(), LIFETIME).await.unwrap();
     behaves_as_a_session_store(&store).await;
@@ -153,7 +141,7 @@ async fn redis_store_keeps_sessions_as_flask_session_does() {
 async fn redis_store_expires_sessions() {
     let redis = match TestRedis::start() {
         Ok(r) => r,
-        Err(reason) => return skip(&reason),
+        Err(reason) => return test_support::skip(reason),
     };
     let store = RedisStore::connect(&redis.url(), Duration::from_secs(1))
         .await
@@ -169,7 +157,7 @@ async fn redis_store_expires_sessions() {
 async fn redis_gone_is_an_error_not_a_hang() {
     let redis = match TestRedis::start() {
         Ok(r) => r,
-        Err(reason) => return skip(&reason),
+        Err(reason) => return test_support::skip(reason),
     };
     let url = redis.url();
     let store = RedisStore::connect(&url, LIFETIME).await.unwrap();

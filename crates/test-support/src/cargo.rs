@@ -37,8 +37,9 @@ pub fn build_binary(package: &str, bin: &str, release: bool) -> Result<PathBuf, 
         .ok_or_else(|| format!("`{what}` built, but cargo named no executable `{bin}`"))
 }
 
-/// The `executable` of the `compiler-artifact` message for `bin` in cargo's JSON messages.
-fn executable_in(messages: &str, bin: &str) -> Option<PathBuf> {
+/// The `executable` of the `compiler-artifact` message for `bin` in cargo's JSON messages
+/// (`--message-format=json...`).
+pub fn executable_in(messages: &str, bin: &str) -> Option<PathBuf> {
     messages
         .lines()
         .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())

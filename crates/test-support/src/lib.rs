@@ -11,7 +11,7 @@ mod paths;
 mod python;
 mod skip;
 
-pub use cargo::build_binary;
+pub use cargo::{build_binary, executable_in};
 pub use child::{
     process_group_alive, signal_process_group, stop_child, stop_process_group, Signal, STOP_GRACE,
 };

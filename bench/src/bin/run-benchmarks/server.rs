@@ -323,6 +323,15 @@ pub fn greeting_command(greeting_bin: &Path) -> Command {
     c
 }
 
+/// "1 connection", "16 connections".
+fn connections(c: usize) -> String {
+    if c == 1 {
+        "1 connection".into()
+    } else {
+        format!("{c} connections")
+    }
+}
+
 fn cores() -> usize {
     std::thread::available_parallelism()
         .map(|n| n.get())
@@ -459,8 +468,10 @@ impl Report {
                 let g = g?;
                 (x > 0.0).then(|| g / x)
             };
-            let flask_what =
-                format!("greeting-server vs Flask's development server, {c} connections");
+            let flask_what = format!(
+                "greeting-server vs Flask's development server, {}",
+                connections(c)
+            );
             let flask_wanted = format!("≥ {TARGET_VS_FLASK_DEV:.0}×");
             let flask = match ratio("flask_dev") {
                 Some(r) => format!(
@@ -481,7 +492,7 @@ impl Report {
                 Some(r) => format!("{r:.1}×"),
                 None => "not measured".into(),
             };
-            let hyper_what = format!("greeting-server vs the hyper hello, {c} connections");
+            let hyper_what = format!("greeting-server vs the hyper hello, {}", connections(c));
             let hyper_wanted = format!("≥ {:.0}%", TARGET_VS_HYPER * 100.0);
             let hyper = match ratio("hello") {
                 Some(r) => format!(
@@ -507,7 +518,8 @@ impl Report {
                 let flask_floor = ratio("flask_dev");
                 self.target(
                     format!(
-                        "floor: greeting-server vs Flask's development server, {c} connections"
+                        "floor: greeting-server vs Flask's development server, {}",
+                        connections(c)
                     ),
                     flask_floor.map_or("not measured".into(), |r| format!("{r:.1}×")),
                     format!("≥ {FLOOR_VS_FLASK_DEV:.0}×"),
@@ -515,7 +527,10 @@ impl Report {
                 );
                 let nginx_floor = ratio("nginx");
                 let verdict = self.target(
-                    format!("floor: greeting-server vs the nginx hello, {c} connections"),
+                    format!(
+                        "floor: greeting-server vs the nginx hello, {}",
+                        connections(c)
+                    ),
                     nginx_floor.map_or("not measured".into(), |r| format!("{:.0}%", r * 100.0)),
                     format!("≥ {:.0}%", FLOOR_VS_NGINX * 100.0),
                     nginx_floor.map(|r| r >= FLOOR_VS_NGINX),

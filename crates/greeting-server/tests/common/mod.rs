@@ -356,3 +356,53 @@ pub fn client_from(ip: [u8; 4]) -> reqwest::Client {
         .build()
         .unwrap()
 }
+
+/// A Flask app from tests/peer/, killed when dropped.
+pub struct FlaskPeer {
+    child: Child,
+    pub base: String,
+}
+
+impl Drop for FlaskPeer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Starts tests/peer/SCRIPT with `env` and waits for its `flask peer listening on URL` line.
+pub fn start_flask_peer(
+    python: &str,
+    script: &str,
+    env: &[(&str, &str)],
+) -> Result<FlaskPeer, String> {
+    let path = format!("{}/tests/peer/{script}", env!("CARGO_MANIFEST_DIR"));
+    let mut command = Command::new(python);
+    command
+        .arg(&path)
+        .env("PYTHONUNBUFFERED", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    for (k, v) in env {
+        command.env(k, v);
+    }
+    let mut child = command.spawn().map_err(|e| e.to_string())?;
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(url) = line.strip_prefix("flask peer listening on ") {
+                let _ = tx.send(url.trim().to_string());
+            }
+        }
+    });
+    match rx.recv_timeout(Duration::from_secs(30)) {
+        Ok(base) => Ok(FlaskPeer { child, base }),
+        Err(_) => {
+            let _ = child.kill();
+            let _ = child.wait();
+            Err(format!("{script} did not start within 30 s"))
+        }
+    }
+}
