@@ -9,7 +9,7 @@ use crate::sessions::{Sessions, SessionsError};
 use crate::side_channel::ExchangeFacts;
 use crate::state::{Config, ServerInfos};
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
@@ -91,10 +91,11 @@ fn store_unavailable(e: SessionsError) -> ApiError {
 }
 
 /// `GET /user`: the authenticated user's record.
-pub async fn user(State(config): State<Arc<Config>>, headers: HeaderMap) -> Response {
-    let authorization = authorization_header(&headers);
+pub async fn user(State(config): State<Arc<Config>>, request: Request) -> Response {
+    let headers = request.headers();
+    let authorization = authorization_header(headers);
     let outcome = config.greeter.user(authorization.as_deref());
-    let cookie_in = find_session_cookie(jar_pair::request_cookies(&headers).as_deref()).value;
+    let cookie_in = find_session_cookie(jar_pair::request_cookies(headers).as_deref()).value;
     UserResponse {
         outcome,
         cookie_in,

@@ -159,7 +159,6 @@ pub async fn report(
     let seen = (relayed || !audience.is_empty()).then(|| SeenRequest::of(request.headers()));
 
     let mut response = next.run(request).await;
-    ensure_server_headers(response.headers_mut());
     let facts = response
         .extensions_mut()
         .remove::<ExchangeFacts>()
@@ -178,7 +177,9 @@ pub async fn report(
         return response;
     };
 
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
+    // As the client will see them (the edge layer adds these to the rest).
+    ensure_server_headers(&mut parts.headers);
     let bytes = to_bytes(body, MAX_REPORTED_BODY).await.unwrap_or_default();
     let report = ExchangeReport {
         seq,

@@ -24,15 +24,19 @@ fn client() -> SocketAddr {
 }
 
 /// The app for these flags (after `--secret-key KEY`), as if every request came from
-/// 127.0.0.1:50000.
-fn app_with(flags: &[&str]) -> Router {
+/// 127.0.0.1:50000, and the sender that shuts it down (its event streams end when it is dropped).
+fn app_and_shutdown(flags: &[&str]) -> (Router, watch::Sender<bool>) {
     let mut all = vec!["--secret-key", KEY];
     all.extend_from_slice(flags);
     let config = Config::from_args_and_env(&ServeArgs::from_flags(&all).unwrap(), None).unwrap();
-    // The sender is dropped: `wait_for` then ends the event streams at once, so the tests that
-    // read them use `app_with_shutdown`.
-    let (_, shutdown) = watch::channel(false);
-    app(AppState::new(config, shutdown)).layer(MockConnectInfo(client()))
+    let (stop, shutdown) = watch::channel(false);
+    let app = app(AppState::new(config, shutdown)).layer(MockConnectInfo(client()));
+    (app, stop)
+}
+
+/// [`app_and_shutdown`] for the tests that read no event stream.
+fn app_with(flags: &[&str]) -> Router {
+    app_and_shutdown(flags).0
 }
 
 fn get(path: &str, headers: &[(&str, &str)]) -> Request<Body> {
@@ -315,13 +319,7 @@ async fn next_event(stream: &mut Body) -> String {
 
 #[tokio::test]
 async fn a_subscriber_sees_the_report() {
-    let config = Config::from_args_and_env(
-        &ServeArgs::from_flags(&["--secret-key", KEY]).unwrap(),
-        None,
-    )
-    .unwrap();
-    let (stop, shutdown) = watch::channel(false);
-    let app = app(AppState::new(config, shutdown)).layer(MockConnectInfo(client()));
+    let (app, stop) = app_and_shutdown(&[]);
 
     let events = app
         .clone()
@@ -502,13 +500,7 @@ async fn the_jar_echo() {
 
 #[tokio::test]
 async fn the_jar_echo_is_not_reported() {
-    let config = Config::from_args_and_env(
-        &ServeArgs::from_flags(&["--secret-key", KEY]).unwrap(),
-        None,
-    )
-    .unwrap();
-    let (_stop, shutdown) = watch::channel(false);
-    let app = app(AppState::new(config, shutdown)).layer(MockConnectInfo(client()));
+    let (app, _stop) = app_and_shutdown(&[]);
     let events = app
         .clone()
         .oneshot(get("/playground/api/events", &[]))
