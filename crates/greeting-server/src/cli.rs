@@ -83,7 +83,20 @@ pub struct ServeArgs {
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origins: Vec<String>,
 
-    /// Reveal the secret key on /playground/api/info even when bound beyond loopback.
+    /// Also answer requests whose Host is NAME (a LAN name, a tunnel's public name); a leading
+    /// dot (.NAME) allows NAME and its subdomains; repeatable. By default only localhost, the
+    /// loopback addresses and the address the server is bound to are answered (a defence
+    /// against DNS rebinding); any other Host gets 421.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_hosts: Vec<String>,
+
+    /// The instructor view: a page opened with ?instructor=TOKEN sees every learner's
+    /// exchanges on the side channel, credentials and cookies masked.
+    #[arg(long, value_name = "TOKEN")]
+    pub instructor_token: Option<String>,
+
+    /// Reveal the secret key on /playground/api/info even when bound beyond loopback or with
+    /// --classroom; still only to requests from this machine (loopback, with a loopback Host).
     #[arg(long, conflicts_with = "no_teaching")]
     pub reveal_secret_key: bool,
 
