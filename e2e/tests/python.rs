@@ -12,6 +12,23 @@ fn python_timeout() -> Duration {
     timeout().max(Duration::from_secs(90))
 }
 
+/// The `python/` files the page has fetched so far (Resource Timing, the worker's included).
+async fn python_fetches(b: &Browser) -> Result<Vec<String>> {
+    let v = b
+        .js(
+            "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/python/'));",
+            vec![],
+        )
+        .await?;
+    Ok(v.as_array()
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| x.as_str().map(String::from))
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
 /// The state of the first output of a cell (`running`, `ok`, `error`, `stopped`) and its text.
 async fn output(b: &Browser, nth: usize) -> Result<Option<(String, String)>> {
     let v = b
@@ -101,9 +118,18 @@ async fn chapter_sample_runs_in_the_page_simulated() {
             code.contains("requests.Session()") && code.contains("http://localhost:5000/greeting"),
             "the editor does not hold the chapter's sample: {code:?}"
         );
+        let early = python_fetches(b).await?;
+        ensure!(
+            early.is_empty(),
+            "the page fetched Python before Run Python was pressed: {early:?}"
+        );
         let before = b.rows().await?.len();
         b.click("run-python").await?;
         finished(b, EDITOR_OUTPUT, "ok").await?;
+        ensure!(
+            !python_fetches(b).await?.is_empty(),
+            "Python ran, yet no python/ file was fetched"
+        );
         b.click("run-python-console").await?;
         let text = finished(b, 1, "ok").await?;
         for (expr, line) in [
@@ -166,6 +192,26 @@ async fn session_continues_plain_gets_do_not_and_stop_works_simulated() {
         let text = finished(b, EDITOR_OUTPUT, "ok").await?;
         check_session_output(&text)?;
         let cold = first_output_ms(b).await?;
+
+        b.fill(
+            "python-editor",
+            "import requests\nwith requests.Session() as s:\n    s.auth = ('cobra', 'hiss')\n    for _ in range(5):\n        print(s.get('http://localhost:5000/greeting').json()['message'])\n",
+        )
+        .await?;
+        b.click("run-python").await?;
+        let text = finished(b, EDITOR_OUTPUT, "ok").await?;
+        ensure!(text.contains("visit #5."), "the loop printed {text:?}");
+        b.wait("the Python exercise to be solved", timeout(), async || {
+            let v = b
+                .js(
+                    "const e = document.querySelector('[data-testid=exercise][data-id=\"python-loop\"]'); \
+                     return e ? e.getAttribute('data-solved') : null;",
+                    vec![],
+                )
+                .await?;
+            Ok((v.as_str() == Some("true")).then_some(()))
+        })
+        .await?;
 
         b.fill("python-editor", "print('again')").await?;
         b.click("run-python").await?;

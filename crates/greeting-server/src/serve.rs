@@ -6,7 +6,9 @@
 
 use crate::app::app;
 use crate::cli::ServeArgs;
+use crate::guard::LocalAddr;
 use crate::sessions::Sessions;
+use crate::shared_channel;
 use crate::state::{AppState, Config};
 use axum::extract::ConnectInfo;
 use axum::http::Request;
@@ -15,6 +17,7 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
+use session_store::AnyStore;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -47,7 +50,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
 
     let read_timeout = config.read_timeout;
     let (shutdown_tx, shutdown_rx) = watch::channel(false);
-    let app = app(AppState::new(config, shutdown_rx).with_sessions(sessions));
+    let state = AppState::new(config, shutdown_rx).with_sessions(sessions);
+    if let Sessions::Server(AnyStore::Redis(redis)) = &state.sessions {
+        shared_channel::share(&state.side_channel, redis)
+            .await
+            .map_err(|e| format!("--session-store: the shared side channel: {e}"))?;
+    }
+    let app = app(state);
 
     let mut http = http1::Builder::new();
     http.title_case_headers(true)
@@ -78,9 +87,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                let local = stream.local_addr().ok().map(LocalAddr);
                 let app = app.clone();
                 let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
                     request.extensions_mut().insert(ConnectInfo(remote));
+                    if let Some(local) = local {
+                        request.extensions_mut().insert(local);
+                    }
                     app.clone().oneshot(request)
                 });
                 let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
@@ -122,11 +135,14 @@ fn announce(config: &Config) {
     }
     tracing::info!("users: {}", config.greeter.users.names().join(", "));
     if config.teaching {
-        tracing::info!("teaching mode: /playground/api/info reveals the secret key");
+        tracing::info!(
+            "teaching mode: /playground/api/info reveals the secret key to requests from this machine"
+        );
     }
+    tracing::info!("answering the hosts {}", config.allowed_hosts);
     if !config.loopback {
         tracing::warn!(
-            "{}: each client sees only its own exchanges on the side channel{}",
+            "{}: each page sees its own exchanges, and other clients' from its address masked{}",
             if config.classroom {
                 "classroom mode"
             } else {

@@ -238,3 +238,58 @@ async fn flask_session_and_this_server_continue_each_others_sessions() {
         assert_eq!((status, message), (200, visit_message(visit)), "{who}");
     }
 }
+
+/// Reads `stream` until the report tagged `id`, returning the tags seen on the way.
+async fn tags_until(stream: &mut EventStream, id: &str) -> Vec<String> {
+    let mut seen = Vec::new();
+    loop {
+        let (name, data) = stream
+            .next(std::time::Duration::from_secs(10))
+            .await
+            .unwrap_or_else(|| panic!("no report {id} within 10 s (saw {seen:?})"));
+        if name != "exchange" {
+            continue;
+        }
+        let report: greeting_core::ExchangeReport = serde_json::from_str(&data).unwrap();
+        let tag = report.exchange_id.unwrap_or_default();
+        if tag == id {
+            return seen;
+        }
+        seen.push(tag);
+    }
+}
+
+async fn tagged_greeting(server: &Server, tag: &str) {
+    let response = plain_client()
+        .get(server.url("/greeting"))
+        .basic_auth("cobra", Some("hiss"))
+        .header("X-Playground-Exchange", tag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+}
+
+#[tokio::test]
+async fn two_servers_sharing_one_redis_share_the_side_channel() {
+    let redis = match TestRedis::start() {
+        Ok(r) => r,
+        Err(reason) => return test_support::skip(reason),
+    };
+    let url = redis.url();
+    let flags = ["--sessions", "server", "--session-store", &url];
+    let (a, b) = (Server::start(&flags), Server::start(&flags));
+    let subscriber = reqwest::Client::new();
+    let mut at_a = EventStream::open(&subscriber, &a.url("/playground/api/events")).await;
+    let mut at_b = EventStream::open(&subscriber, &b.url("/playground/api/events")).await;
+
+    // An exchange B handled shows up in A's stream, and in B's own.
+    tagged_greeting(&b, "handled-by-b").await;
+    assert!(tags_until(&mut at_a, "handled-by-b").await.is_empty());
+    assert!(tags_until(&mut at_b, "handled-by-b").await.is_empty());
+    // One handled by A: each stream has it once (A does not get its own back from Redis).
+    tagged_greeting(&a, "handled-by-a").await;
+    tagged_greeting(&b, "marker").await;
+    assert_eq!(tags_until(&mut at_a, "marker").await, ["handled-by-a"]);
+    assert_eq!(tags_until(&mut at_b, "marker").await, ["handled-by-a"]);
+}

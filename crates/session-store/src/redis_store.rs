@@ -45,15 +45,35 @@ impl RedisStore {
         [KEY_PREFIX, id.as_str()].concat()
     }
 
-    /// The client, for what else the server shares through the same Redis (the side channel's
-    /// pub/sub).
-    pub fn client(&self) -> &redis::Client {
-        &self.client
-    }
-
     /// A clone of the store's connection, for other commands on the same Redis.
     pub fn connection(&self) -> ConnectionManager {
         self.connection.clone()
+    }
+
+    /// `PUBLISH channel message`: for what the servers sharing this Redis tell each other (the
+    /// side channel's reports).
+    pub async fn publish(&self, channel: &str, message: &str) -> Result<(), StoreError> {
+        let _receivers: i64 = redis::cmd("PUBLISH")
+            .arg(channel)
+            .arg(message)
+            .query_async(&mut self.connection.clone())
+            .await?;
+        Ok(())
+    }
+
+    /// Subscribes to `channel` on a connection of its own: the messages published there from
+    /// now on, as text (messages that are not UTF-8 are skipped). The stream ends when the
+    /// connection does.
+    pub async fn subscribe(
+        &self,
+        channel: &str,
+    ) -> Result<impl futures_util::Stream<Item = String> + Send + 'static, StoreError> {
+        use futures_util::StreamExt;
+        let mut pubsub = self.client.get_async_pubsub().await?;
+        pubsub.subscribe(channel).await?;
+        Ok(pubsub
+            .into_on_message()
+            .filter_map(|message| std::future::ready(message.get_payload::<String>().ok())))
     }
 
     /// The TTL Redis gives the session's key, in whole seconds (`None` when there is no such
