@@ -130,6 +130,11 @@ async fn chapter_sample_runs_in_the_page_simulated() {
             !python_fetches(b).await?.is_empty(),
             "Python ran, yet no python/ file was fetched"
         );
+        let status = b.text("python-status").await?.unwrap_or_default();
+        ensure!(
+            status.contains("printed nothing") && status.contains("Run these lines in Python"),
+            "the sample prints nothing and the page does not say where its results are: {status:?}"
+        );
         b.click("run-python-console").await?;
         let text = finished(b, 1, "ok").await?;
         for (expr, line) in [

@@ -40,8 +40,9 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Address to listen on. Beyond loopback, each client sees only its own exchanges on the
-    /// side channel and the secret key is not revealed (unless --reveal-secret-key).
+    /// Address to listen on. Beyond loopback, a page sees other clients' exchanges (from its own
+    /// address) masked on the side channel, and the secret key is not revealed (unless
+    /// --reveal-secret-key, and then only to requests from this machine).
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
 
@@ -104,9 +105,9 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_teaching: bool,
 
-    /// Behave as if bound beyond loopback even on a loopback address: each client sees only
-    /// its own exchanges, credentials are masked on the side channel, and the secret key is not
-    /// revealed (unless --reveal-secret-key). Shows an instructor what learners will see.
+    /// Behave as if bound beyond loopback even on a loopback address (a tunnel into loopback, or
+    /// a rehearsal): each page sees its own exchanges in full and other clients' from its address
+    /// masked, and the secret key is not revealed (unless --reveal-secret-key).
     #[arg(long)]
     pub classroom: bool,
 
