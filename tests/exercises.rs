@@ -142,7 +142,7 @@ async fn an_exercise_is_solved_with_hints_and_explanation() {
     let root = &page.root;
     ready(root).await;
     assert_eq!(all(root, "exercise").len(), 11);
-    assert_eq!(text(root, "exercise-count"), "0 of 9 solved");
+    assert_eq!(text(root, "exercise-count"), "0 of 11 solved");
     let ex = exercise(root, "three-visits");
     assert!(!solved(root, "three-visits"));
     assert!(
@@ -169,7 +169,7 @@ async fn an_exercise_is_solved_with_hints_and_explanation() {
     until("three-visits solved", || solved(root, "three-visits")).await;
     let explanation = text(&ex, "exercise-explanation");
     assert!(explanation.contains("cookie"), "{explanation}");
-    assert_eq!(text(root, "exercise-count"), "1 of 9 solved");
+    assert_eq!(text(root, "exercise-count"), "1 of 11 solved");
     assert!(!solved(root, "no-session") && !solved(root, "forge"));
     let s = stored_json();
     assert_eq!(s["version"], 2);
