@@ -87,7 +87,7 @@ async fn the_cookie_panel_shows_the_jar_not_the_last_cookie_seen() {
     assert!(text(&root, "cookie-payload").contains("\"visit\": 2"));
     let caption = text(&root, "cookie-source");
     assert!(
-        caption.contains("In the browser's jar (set by exchange #2)"),
+        caption.contains("In the simulated jar (set by exchange #2)"),
         "{caption}"
     );
     assert!(!text(&root, "cookie-diff").contains("same session"));

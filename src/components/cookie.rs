@@ -41,7 +41,8 @@ impl Shown {
         }
     }
 
-    fn caption(&self) -> String {
+    /// `jar` names the jar: the browser's, or the simulated one.
+    fn caption(&self, jar: &str) -> String {
         match self {
             Shown::Exchange { n, role, .. } => format!("Exchange #{n}'s cookie: {}.", role.label()),
             Shown::Jar {
@@ -56,12 +57,10 @@ impl Shown {
                     (None, false) => String::new(),
                 };
                 if *sure {
-                    format!(
-                        "In the browser's jar{from}: the next request in session mode carries it."
-                    )
+                    format!("In {jar}{from}: the next request in session mode carries it.")
                 } else {
                     format!(
-                        "Most likely in the browser's jar{from}: the last cookie an answer in session mode set. \
+                        "Most likely in {jar}{from}: the last cookie an answer in session mode set. \
                          This server cannot tell the page for sure (it has no /playground/api/cookies)."
                     )
                 }
@@ -135,6 +134,9 @@ pub fn CookiePanel() -> impl IntoView {
             "This server has no side channel, and a page script can never read Set-Cookie or an HttpOnly cookie: \
              its cookies stay invisible here (the browser still sends them)."
         }
+        (Shown::JarEmpty, Some(TargetKind::Simulated)) => {
+            "The simulated jar holds no session cookie: the next request in session mode starts a new session."
+        }
         (Shown::JarEmpty, _) => {
             "The browser holds no session cookie for this server: the next request in session mode starts a new session."
         }
@@ -150,7 +152,10 @@ pub fn CookiePanel() -> impl IntoView {
             <p class="small cookie-source" data-testid="cookie-source"
                 data-source=move || shown.with(Shown::source)
                 data-role=move || shown.with(|s| match s { Shown::Exchange { role, .. } => role.as_str(), _ => "jar" })>
-                {move || shown.with(Shown::caption)}
+                {move || {
+                    let jar = if playground.kind.get() == Some(TargetKind::Simulated) { "the simulated jar" } else { "the browser's jar" };
+                    shown.with(|s| s.caption(jar))
+                }}
                 <Show when=move || shown.with(|s| matches!(s, Shown::Exchange { .. }))>
                     " "<button type="button" class="link small" data-testid="cookie-show-jar" on:click=show_jar>"Show the jar's cookie"</button>
                 </Show>
