@@ -1,7 +1,9 @@
 //! Browser plumbing: fetch with credentials mode, exchange id and timeout; the no-cors probe;
-//! the side channel (EventSource); timers and clocks. Results are handed to the pure model.
+//! the side channel (EventSource), whose `hello` gives this page its token, sent with every
+//! request to that server (`X-Playground-Page`) so the server shows the page its own exchanges;
+//! timers and clocks. Results are handed to the pure model.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use gloo_net::http::{Request, Response};
@@ -105,6 +107,41 @@ impl Drop for Timer {
     }
 }
 
+thread_local! {
+    /// The side channel's server (its base) and this page's token there, from `hello`.
+    static PAGE_TOKEN: RefCell<Option<(String, String)>> = const { RefCell::new(None) };
+}
+
+/// The `X-Playground-Page` header for a request to `url`, when the side channel of that
+/// server gave this page a token.
+fn page_token_header(url: &str) -> Option<Header> {
+    PAGE_TOKEN.with(|t| {
+        let t = t.borrow();
+        let (base, token) = t.as_ref()?;
+        let prefix = crate::model::target::join(base, "/");
+        url.starts_with(&prefix)
+            .then(|| Header::new("X-Playground-Page", token.clone()))
+    })
+}
+
+/// The side channel's first event (the fields the page reads).
+#[derive(serde::Deserialize)]
+struct Hello {
+    token: Option<String>,
+}
+
+/// The page's own URL parameter `name` (`?instructor=T`), decoded.
+fn url_parameter(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    search
+        .trim_start_matches('?')
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == name)
+        .and_then(|(_, value)| js_sys::decode_uri_component(value).ok())
+        .map(String::from)
+}
+
 /// What one fetch came back with.
 pub struct Fetched {
     pub status: u16,
@@ -149,7 +186,7 @@ pub async fn fetch(
     })
     .cache(RequestCache::NoStore)
     .redirect(RequestRedirect::Manual);
-    for h in headers {
+    for h in headers.iter().chain(page_token_header(url).as_ref()) {
         builder = builder.header(&h.name, &h.value);
     }
     let signal = controller.as_ref().map(|c| c.signal());
@@ -218,9 +255,11 @@ pub async fn server_info(base: &str, timeout_ms: u32) -> Result<ServerInfo, Stri
     }
 }
 
-/// The side channel: an EventSource on `{base}/playground/api/events`, closed when dropped.
+/// The side channel: an EventSource on `{base}/playground/api/events` (with the page's
+/// `?instructor=T` passed on: the instructor view), closed when dropped.
 pub struct SideChannel {
     source: EventSource,
+    _on_hello: Closure<dyn FnMut(MessageEvent)>,
     _on_exchange: Closure<dyn FnMut(MessageEvent)>,
     _on_open: Closure<dyn FnMut(web_sys::Event)>,
     _on_error: Closure<dyn FnMut(web_sys::Event)>,
@@ -233,10 +272,23 @@ impl SideChannel {
         mut on_report: impl FnMut(ExchangeReport) + 'static,
         mut on_state: impl FnMut(bool) + 'static,
     ) -> Option<SideChannel> {
-        let url = crate::model::target::join(base, "/playground/api/events");
+        let mut url = crate::model::target::join(base, "/playground/api/events");
+        if let Some(token) = url_parameter("instructor") {
+            let token: String = js_sys::encode_uri_component(&token).into();
+            url.push_str(&format!("?instructor={token}"));
+        }
         let init = EventSourceInit::new();
         init.set_with_credentials(with_credentials);
         let source = EventSource::new_with_event_source_init_dict(&url, &init).ok()?;
+        let token_base = base.to_string();
+        let on_hello = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
+            let token = ev
+                .data()
+                .as_string()
+                .and_then(|text| serde_json::from_str::<Hello>(&text).ok())
+                .and_then(|hello| hello.token);
+            PAGE_TOKEN.with(|t| *t.borrow_mut() = token.map(|token| (token_base.clone(), token)));
+        });
         let on_exchange = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             if let Some(text) = ev.data().as_string() {
                 match serde_json::from_str::<ExchangeReport>(&text) {
@@ -253,12 +305,16 @@ impl SideChannel {
         let s2 = state;
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |_| (s2.borrow_mut())(false));
         source
+            .add_event_listener_with_callback("hello", on_hello.as_ref().unchecked_ref())
+            .ok()?;
+        source
             .add_event_listener_with_callback("exchange", on_exchange.as_ref().unchecked_ref())
             .ok()?;
         source.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         source.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         Some(SideChannel {
             source,
+            _on_hello: on_hello,
             _on_exchange: on_exchange,
             _on_open: on_open,
             _on_error: on_error,
@@ -269,6 +325,7 @@ impl SideChannel {
 impl Drop for SideChannel {
     fn drop(&mut self) {
         self.source.close();
+        PAGE_TOKEN.with(|t| *t.borrow_mut() = None);
         self.source.set_onopen(None);
         self.source.set_onerror(None);
     }

@@ -42,6 +42,10 @@ pub fn PythonCode(index: usize, c: CodeBlock) -> impl IntoView {
     let chapter_code = move || for_base(c.code, target_base(playground).as_deref());
     let code = move || edited.get().unwrap_or_else(chapter_code);
     let rows = c.code.lines().count().max(3) + 1;
+    // The chapter's `>>>` lines for this sample (same `run=` id) show what its responses hold.
+    let silent = (!c.statements.is_empty()).then_some(
+        "It printed nothing: press \"Run these lines in Python\" under the >>> lines below to see its responses",
+    );
     let run_cell = StoredValue::new(cell.clone());
     let run = move || {
         let code = edited
@@ -87,7 +91,7 @@ pub fn PythonCode(index: usize, c: CodeBlock) -> impl IntoView {
                 <button type="button" class="link small" data-testid="python-reset"
                     on:click=move |_| edited.set(None)>"Reset to the chapter's code"</button>
             </Show>
-            <Status cell=status_cell/>
+            <Status cell=status_cell when_silent=silent/>
         </div>
         <Output cell=cell/>
     }
@@ -115,7 +119,7 @@ pub fn ConsoleCell(index: usize, c: CodeBlock) -> impl IntoView {
                 <Show when=move || py.busy()>
                     <button type="button" data-testid="python-stop" on:click=move |_| py.stop()>"■ Stop"</button>
                 </Show>
-                <Status cell=status_cell/>
+                <Status cell=status_cell when_silent=None/>
             </div>
             <Output cell=cell/>
         }
@@ -123,7 +127,11 @@ pub fn ConsoleCell(index: usize, c: CodeBlock) -> impl IntoView {
 }
 
 #[component]
-fn Status(cell: String) -> impl IntoView {
+fn Status(
+    cell: String,
+    /// Said after a run that printed nothing: where its results can be seen.
+    when_silent: Option<&'static str>,
+) -> impl IntoView {
     let py = expect_context::<Py>();
     let text = move || {
         let run = py.run_of(&cell)?;
@@ -135,13 +143,17 @@ fn Status(cell: String) -> impl IntoView {
             },
             RunState::Running => "Running…".into(),
             RunState::Finished { ok } => format!(
-                "{} in {}",
+                "{} in {}{}",
                 if ok {
                     "Finished"
                 } else {
                     "Ended with an error"
                 },
-                run.total_ms.map(format_ms).unwrap_or_default()
+                run.total_ms.map(format_ms).unwrap_or_default(),
+                match when_silent {
+                    Some(hint) if ok && run.output.is_empty() => format!(". {hint}"),
+                    _ => String::new(),
+                }
             ),
             RunState::Stopped => "Stopped.".into(),
         })

@@ -60,9 +60,9 @@ impl Banner {
             _ => "The server keeps its secret key to itself: cookies are decoded but not verified.",
         };
         let side = if info.sees_all_clients {
-            "Its side channel reports every exchange, including other clients' (run the chapter's Python code in a terminal and watch)."
+            "Its side channel reports this page's exchanges and those of the other programs on this computer (run the chapter's Python code in a terminal and watch)."
         } else {
-            "Its side channel reports the exchanges of this computer's address only (the server is not bound to loopback)."
+            "Its side channel reports this page's exchanges, and other clients' from this computer's address with their credentials and cookies hidden (the server is shared: a classroom, a LAN or a tunnel)."
         };
         Banner {
             level: Level::Ok,

@@ -1,19 +1,54 @@
-//! Flask's signing keys, derived once.
-//!
-//! Every cookie Flask signs or checks costs it `derive_key` (an HMAC of the salt under the secret
-//! key) and the keying of a second HMAC with the result, before the cookie's own bytes are
-//! hashed: about two thirds of the SHA-1 blocks of a session cookie's signature are spent on
-//! keys that never change. A [`Keyring`] does that once per key and keeps the keyed HMAC state
-//! (the SHA-1 states after the inner and outer pads, `src/mac.rs`); each cookie then hashes only
-//! `PAYLOAD.TIMESTAMP` and the inner digest.
+//! Flask's signing keys, derived once: [`Keyring`], and [`derive_key`] and [`signature_for`]
+//! for callers that want the bytes.
 
 use std::cell::RefCell;
 
-use crate::mac;
-use crate::{OpenedSession, Rejection, SignError, VerifiedCookie};
+use hmac::{Hmac, Mac as _};
+use sha1::Sha1;
+
+use crate::verify::{open_with, verify_with};
+use crate::{sign::sign_with, OpenedSession, Rejection, SignError, VerifiedCookie};
+
+/// Flask's salt for the session signer (`SecureCookieSessionInterface.salt`).
+pub const SESSION_SALT: &[u8] = b"cookie-session";
+
+/// HMAC-SHA1, itsdangerous' signer and key derivation.
+pub(crate) type HmacSha1 = Hmac<Sha1>;
+
+/// An HMAC-SHA1 keyed with `key`.
+fn keyed(key: &[u8]) -> HmacSha1 {
+    // HMAC takes a key of any length (a long one is hashed first): this cannot fail.
+    HmacSha1::new_from_slice(key).expect("HMAC accepts keys of any length")
+}
+
+/// The signing key Flask derives from a secret key: `HMAC-SHA1(secret_key, "cookie-session")`
+/// (itsdangerous' `key_derivation="hmac"` with Flask's salt).
+pub fn derive_key(secret_key: &[u8]) -> [u8; 20] {
+    keyed(secret_key)
+        .chain_update(SESSION_SALT)
+        .finalize()
+        .into_bytes()
+        .into()
+}
+
+/// The signature bytes of `PAYLOAD.TIMESTAMP` (everything before the last dot) under a secret
+/// key: `HMAC-SHA1(derive_key(secret_key), signed_part)`.
+pub fn signature_for(signed_part: &str, secret_key: &[u8]) -> [u8; 20] {
+    with_keyring(&[secret_key], |keyring| keyring.signature_for(signed_part))
+        .unwrap_or_else(|| sign_bytes(&keyed(&derive_key(secret_key)), signed_part.as_bytes()))
+}
+
+/// `HMAC-SHA1` of `message` under an HMAC keyed once and cloned for each message.
+pub(crate) fn sign_bytes(mac: &HmacSha1, message: &[u8]) -> [u8; 20] {
+    mac.clone()
+        .chain_update(message)
+        .finalize()
+        .into_bytes()
+        .into()
+}
 
 /// The secret key and its fallbacks (Flask's `SECRET_KEY` then `SECRET_KEY_FALLBACKS`), each
-/// derived with Flask's salt and kept as a keyed HMAC-SHA1 state, so that signing and verifying
+/// derived with Flask's salt and kept as a keyed HMAC-SHA1, so that signing and verifying
 /// hash only the cookie. Build it once where the keys are kept, and use it for every cookie.
 ///
 /// ```
@@ -30,7 +65,7 @@ use crate::{OpenedSession, Rejection, SignError, VerifiedCookie};
 #[derive(Clone)]
 pub struct Keyring {
     /// `HMAC-SHA1` keyed with `derive_key(secret)`, one per key, in the order given.
-    macs: Vec<mac::Key>,
+    macs: Vec<HmacSha1>,
     /// Whether there is a first key and it is not empty: Flask refuses to sign or to trust a
     /// session otherwise, whatever the fallbacks.
     usable: bool,
@@ -42,7 +77,7 @@ impl Keyring {
         Keyring {
             macs: keys
                 .iter()
-                .map(|key| mac::Key::new(&crate::derive_key(key.as_ref())))
+                .map(|key| keyed(&derive_key(key.as_ref())))
                 .collect(),
             usable: keys.first().is_some_and(|key| !key.as_ref().is_empty()),
         }
@@ -62,7 +97,7 @@ impl Keyring {
     /// session at `timestamp` (Unix seconds).
     pub fn sign(&self, session: &serde_json::Value, timestamp: u64) -> Result<String, SignError> {
         match (self.usable, self.macs.first()) {
-            (true, Some(mac)) => crate::sign_with(mac, session, timestamp),
+            (true, Some(mac)) => sign_with(mac, session, timestamp),
             _ => Err(SignError::NoSecretKey),
         }
     }
@@ -77,7 +112,7 @@ impl Keyring {
         if !self.usable {
             return Err(Rejection::NoSecretKey);
         }
-        crate::verify_with(&self.macs, cookie, now, max_age_secs)
+        verify_with(&self.macs, cookie, now, max_age_secs)
     }
 
     /// What a server needs of a session cookie, as Flask's `open_session` has it: the session
@@ -95,13 +130,13 @@ impl Keyring {
         if !self.usable {
             return Err(Rejection::NoSecretKey);
         }
-        crate::open_with(&self.macs, cookie, now, max_age_secs)
+        open_with(&self.macs, cookie, now, max_age_secs)
     }
 
     /// The signature of `PAYLOAD.TIMESTAMP` under the first key ([`crate::signature_for`]);
     /// `None` when there is no key.
     pub fn signature_for(&self, signed_part: &str) -> Option<[u8; 20]> {
-        Some(self.macs.first()?.sign(signed_part.as_bytes()))
+        Some(sign_bytes(self.macs.first()?, signed_part.as_bytes()))
     }
 }
 
@@ -120,7 +155,7 @@ impl std::fmt::Debug for Keyring {
 /// configuration struct has a fixed shape).
 ///
 /// The last keys used are kept, as copies, in thread-local storage until other keys replace
-/// them; comparing them costs a few nanoseconds, deriving them again several SHA-1 blocks.
+/// them.
 pub fn with_keyring<K: AsRef<[u8]>, R>(keys: &[K], f: impl FnOnce(&Keyring) -> R) -> R {
     thread_local! {
         static LAST: RefCell<Option<(Vec<Vec<u8>>, Keyring)>> = const { RefCell::new(None) };

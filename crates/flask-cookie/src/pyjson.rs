@@ -34,28 +34,12 @@ fn write_value(value: &Value, out: &mut String, indent: Option<usize>, level: us
             write_container(items, ('[', ']'), out, indent, level);
         }
         Value::Object(map) => {
-            // serde_json's Map is a BTreeMap, sorted by key (UTF-8 byte order, which is code
-            // point order, as Python sorts `str`), unless someone in the build enables
-            // `preserve_order`. Check instead of trusting it; sort only when needed, so that a
-            // session costs no allocation here.
-            let sorted = map.keys().zip(map.keys().skip(1)).all(|(a, b)| a < b);
-            if sorted {
-                let entries = map.iter().map(|(key, item)| (Some(key), item));
-                write_container(entries, ('{', '}'), out, indent, level);
-            } else {
-                let mut entries: Vec<(&String, &Value)> = map.iter().collect();
-                // An insertion sort: a session has a handful of keys, and a generic slice sort
-                // here would add a few KB to the page's wasm for a path it rarely takes.
-                for i in 1..entries.len() {
-                    let mut j = i;
-                    while j > 0 && entries[j - 1].0 > entries[j].0 {
-                        entries.swap(j - 1, j);
-                        j -= 1;
-                    }
-                }
-                let entries = entries.into_iter().map(|(key, item)| (Some(key), item));
-                write_container(entries, ('{', '}'), out, indent, level);
-            }
+            // Sorted by key (UTF-8 byte order is code point order, as Python sorts `str`):
+            // serde_json's Map keeps that order only without its `preserve_order` feature.
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let entries = entries.into_iter().map(|(key, item)| (Some(key), item));
+            write_container(entries, ('{', '}'), out, indent, level);
         }
     }
 }
@@ -95,7 +79,7 @@ fn push_spaces(out: &mut String, n: usize) {
 }
 
 fn write_number(n: &serde_json::Number, out: &mut String) {
-    // Integers through `itoa` (no `fmt`: a session's visit count is written on every request).
+    // Integers through `itoa`, the digits serde_json writes.
     let mut digits = itoa::Buffer::new();
     if let Some(u) = n.as_u64() {
         out.push_str(digits.format(u));

@@ -6,6 +6,7 @@ use base64::Engine as _;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
+use crate::error::json_kind;
 use crate::MalformedCookie;
 
 /// The keys Flask's `TaggedJSONSerializer` knows.
@@ -49,17 +50,6 @@ fn bad_tag(tag: &str, kind: &str, reason: impl Into<String>) -> MalformedCookie 
         tag: tag.to_owned(),
         kind: kind.to_owned(),
         reason: reason.into(),
-    }
-}
-
-fn json_kind(v: &Value) -> &'static str {
-    match v {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
     }
 }
 

@@ -2,6 +2,7 @@
 //! the edge layer around everything.
 
 use crate::edge::edge;
+use crate::guard::{admit, Admission};
 use crate::handlers::{
     cookies, greeting, info, logout, not_found, plant, reset, user, MethodsAllowed,
 };
@@ -11,10 +12,13 @@ use crate::state::AppState;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{any, get, post};
 use axum::Router;
+use std::sync::Arc;
 
-/// The whole application. Every route and both fallbacks answer through the edge layer (CORS,
-/// `Server` and `Date`); the exchanges the side channel reports are every method of
-/// `/greeting`, `/user`, `/logout`, reset and plant, the 405 and the plain `OPTIONS` answer included.
+/// The whole application. Every request passes the gate first ([`crate::guard`]: an allowed
+/// `Host`, and on the API an allowed `Origin`); every route and both fallbacks answer through
+/// the edge layer (CORS, `Server` and `Date`); the exchanges the side channel reports are every
+/// method of `/greeting`, `/user`, `/logout`, reset and plant, the 405 and the plain `OPTIONS`
+/// answer included.
 pub fn app(state: AppState) -> Router {
     const GET: MethodsAllowed = MethodsAllowed("GET, HEAD, OPTIONS");
     const POST: MethodsAllowed = MethodsAllowed("POST, OPTIONS");
@@ -41,10 +45,15 @@ pub fn app(state: AppState) -> Router {
         None => routes.fallback(not_found),
     };
 
+    let admission = Arc::new(Admission::new(
+        state.config.allowed_hosts.clone(),
+        state.config.allowed_origins.clone(),
+    ));
     routes
         .layer(from_fn_with_state(
             state.config.allowed_origins.clone(),
             edge,
         ))
+        .layer(from_fn_with_state(admission, admit))
         .with_state(state)
 }

@@ -40,8 +40,9 @@ pub enum Command {
 
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
-    /// Address to listen on. Beyond loopback, each client sees only its own exchanges on the
-    /// side channel and the secret key is not revealed (unless --reveal-secret-key).
+    /// Address to listen on. Beyond loopback, a page sees other clients' exchanges (from its own
+    /// address) masked on the side channel, and the secret key is not revealed (unless
+    /// --reveal-secret-key, and then only to requests from this machine).
     #[arg(long, default_value = "127.0.0.1")]
     pub bind: IpAddr,
 
@@ -83,7 +84,20 @@ pub struct ServeArgs {
     #[arg(long = "allow-origin", value_name = "ORIGIN")]
     pub allow_origins: Vec<String>,
 
-    /// Reveal the secret key on /playground/api/info even when bound beyond loopback.
+    /// Also answer requests whose Host is NAME (a LAN name, a tunnel's public name); a leading
+    /// dot (.NAME) allows NAME and its subdomains; repeatable. By default only localhost, the
+    /// loopback addresses and the address the server is bound to are answered (a defence
+    /// against DNS rebinding); any other Host gets 421.
+    #[arg(long = "allow-host", value_name = "NAME")]
+    pub allow_hosts: Vec<String>,
+
+    /// The instructor view: a page opened with ?instructor=TOKEN sees every learner's
+    /// exchanges on the side channel, credentials and cookies masked.
+    #[arg(long, value_name = "TOKEN")]
+    pub instructor_token: Option<String>,
+
+    /// Reveal the secret key on /playground/api/info even when bound beyond loopback or with
+    /// --classroom; still only to requests from this machine (loopback, with a loopback Host).
     #[arg(long, conflicts_with = "no_teaching")]
     pub reveal_secret_key: bool,
 
@@ -91,9 +105,9 @@ pub struct ServeArgs {
     #[arg(long)]
     pub no_teaching: bool,
 
-    /// Behave as if bound beyond loopback even on a loopback address: each client sees only
-    /// its own exchanges, credentials are masked on the side channel, and the secret key is not
-    /// revealed (unless --reveal-secret-key). Shows an instructor what learners will see.
+    /// Behave as if bound beyond loopback even on a loopback address (a tunnel into loopback, or
+    /// a rehearsal): each page sees its own exchanges in full and other clients' from its address
+    /// masked, and the secret key is not revealed (unless --reveal-secret-key).
     #[arg(long)]
     pub classroom: bool,
 

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 pub const ALLOW_METHODS: &str = "GET, POST";
 pub const ALLOW_HEADERS: &str =
-    "Authorization, X-Playground-Exchange, X-Playground-Cookie, Content-Type";
+    "Authorization, X-Playground-Exchange, X-Playground-Page, X-Playground-Cookie, Content-Type";
 /// Response headers a cross-origin page may read besides the safelisted ones (`Set-Cookie`
 /// is never readable by a script, whatever the server says).
 pub const EXPOSE_HEADERS: &str = "Date, Server, Vary, X-Playground-Set-Cookie";
@@ -58,6 +58,11 @@ impl AllowedOrigins {
             .map(|origin| parse_origin(origin))
             .collect::<Result<Vec<_>, _>>()?;
         Ok(AllowedOrigins(origins.into()))
+    }
+
+    /// Whether `origin` is one of these.
+    pub fn contains(&self, origin: &HeaderValue) -> bool {
+        self.0.contains(origin)
     }
 
     /// The request's `Origin` when it is one of these (`None` for any other origin, or none):

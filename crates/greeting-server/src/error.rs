@@ -22,6 +22,10 @@ pub enum ApiError {
     PayloadTooLarge { limit: usize },
     /// The client stopped sending its body.
     RequestTimeout { secs: u64 },
+    /// Understood and refused (a wrong instructor token).
+    Forbidden { message: String },
+    /// The server cannot serve this now (no randomness for a page token): not the client's fault.
+    Unavailable { message: String },
     /// The session store failed (Redis gone): not the request's fault.
     StoreUnavailable { message: String },
 }
@@ -35,6 +39,8 @@ impl ApiError {
             ApiError::UnsupportedMediaType { .. } => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::RequestTimeout { .. } => StatusCode::REQUEST_TIMEOUT,
+            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
+            ApiError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::StoreUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
         }
     }
@@ -47,7 +53,9 @@ impl ApiError {
             ApiError::MethodNotAllowed { allow } => {
                 format!("This path answers only {allow}.")
             }
-            ApiError::BadRequest { message } => message.clone(),
+            ApiError::BadRequest { message }
+            | ApiError::Forbidden { message }
+            | ApiError::Unavailable { message } => message.clone(),
             ApiError::UnsupportedMediaType { expected } => {
                 format!("The request body must be {expected}.")
             }

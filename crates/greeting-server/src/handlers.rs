@@ -2,19 +2,21 @@
 //! `greeting_core`, so the page's simulated server runs the same code.
 
 use crate::error::ApiError;
+use crate::guard::Reach;
 use crate::http::{authorization_header, cookie_header, json_response, ordered_response, unix_now};
 use crate::jar_pair;
 use crate::sessions::{Sessions, SessionsError};
 use crate::side_channel::ExchangeFacts;
-use crate::state::Config;
+use crate::state::{Config, ServerInfos};
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
+use axum::Extension;
 use greeting_core::{
     find_session_cookie, parse_cookie_header, set_cookie_header, validate_planted_cookie,
-    GreetingOutcome, ServerInfo, Session, UserOutcome, EXPIRE_SESSION_COOKIE,
+    GreetingOutcome, Session, UserOutcome, EXPIRE_SESSION_COOKIE,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -89,10 +91,11 @@ fn store_unavailable(e: SessionsError) -> ApiError {
 }
 
 /// `GET /user`: the authenticated user's record.
-pub async fn user(State(config): State<Arc<Config>>, headers: HeaderMap) -> Response {
-    let authorization = authorization_header(&headers);
+pub async fn user(State(config): State<Arc<Config>>, request: Request) -> Response {
+    let headers = request.headers();
+    let authorization = authorization_header(headers);
     let outcome = config.greeter.user(authorization.as_deref());
-    let cookie_in = find_session_cookie(jar_pair::request_cookies(&headers).as_deref()).value;
+    let cookie_in = find_session_cookie(jar_pair::request_cookies(headers).as_deref()).value;
     UserResponse {
         outcome,
         cookie_in,
@@ -228,11 +231,15 @@ async fn read_body(body: Body, headers: &HeaderMap, limit: Duration) -> Result<B
     }
 }
 
-/// `GET /playground/api/info`.
-pub async fn info(State(info): State<Arc<ServerInfo>>) -> Response {
+/// `GET /playground/api/info`: the key only to a request from this machine in teaching mode.
+pub async fn info(
+    State(infos): State<Arc<ServerInfos>>,
+    reach: Option<Extension<Reach>>,
+) -> Response {
+    let reach = reach.map_or(Reach::Beyond, |Extension(reach)| reach);
     json_response(
         StatusCode::OK,
-        &serde_json::to_value(&*info).unwrap_or(Value::Null),
+        &serde_json::to_value(infos.of(reach)).unwrap_or(Value::Null),
         [],
     )
 }

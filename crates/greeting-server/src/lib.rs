@@ -16,7 +16,9 @@
 //! server); this crate is the HTTP around them. Layout, as in axum's examples: [`state`] (the
 //! configuration and shared state), [`app`] (the router), [`handlers`], [`error`] (an error type
 //! that is a response), [`side_channel`] (the exchange log and reports, and the events route),
-//! [`cors`], [`edge`] (the layer every response passes through), [`page`] (the built page,
+//! [`pages`] (who sees which exchange, by page token), [`cors`], [`edge`] (the layer every
+//! response passes through), [`guard`] (the gate every request passes first: the allowed
+//! [`host`]s against DNS rebinding, the API's allowed origins), [`page`] (the built page,
 //! precompressed and cached), [`http`] (header order and reading), [`sessions`] (where the
 //! session lives: the cookie, or a store with `--sessions server`), [`shared_channel`] (the side
 //! channel through Redis pub/sub), [`serve`] (the accept loop),
@@ -38,7 +40,7 @@
 //! let client = SocketAddr::from(([127, 0, 0, 1], 50000));
 //! let response = app(AppState::new(config, stop))
 //!     .layer(MockConnectInfo(client))
-//!     .oneshot(Request::get("/greeting").body(Body::empty()).unwrap())
+//!     .oneshot(Request::get("/greeting").header("host", "localhost").body(Body::empty()).unwrap())
 //!     .await
 //!     .unwrap();
 //! assert_eq!(response.status(), 401);
@@ -50,10 +52,13 @@ pub mod cli;
 pub mod cors;
 pub mod edge;
 pub mod error;
+pub mod guard;
 pub mod handlers;
+pub mod host;
 pub mod http;
 pub mod jar_pair;
 pub mod page;
+pub mod pages;
 pub mod serve;
 pub mod sessions;
 pub mod shared_channel;

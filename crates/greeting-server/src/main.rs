@@ -2,8 +2,9 @@
 //!
 //! ```text
 //! greeting-server [serve] [--bind 127.0.0.1] [--port 5000] [--secret-key KEY] [--user NAME:PASSWORD]...
-//!                 [--static DIR] [--allow-origin ORIGIN]... [--www-authenticate] [--no-teaching]
-//!                 [--classroom] [--reveal-secret-key] [--read-timeout SECS]
+//!                 [--static DIR] [--allow-origin ORIGIN]... [--allow-host NAME]... [--www-authenticate]
+//!                 [--no-teaching] [--classroom] [--instructor-token TOKEN] [--reveal-secret-key]
+//!                 [--read-timeout SECS]
 //! greeting-server decode COOKIE [--secret-key KEY]... [--json]
 //! greeting-server sign JSON --secret-key KEY [--timestamp UNIX_SECS]
 //! ```

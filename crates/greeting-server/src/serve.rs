@@ -6,6 +6,7 @@
 
 use crate::app::app;
 use crate::cli::ServeArgs;
+use crate::guard::LocalAddr;
 use crate::sessions::Sessions;
 use crate::shared_channel;
 use crate::state::{AppState, Config};
@@ -86,9 +87,13 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
                     }
                 };
                 let _ = stream.set_nodelay(true);
+                let local = stream.local_addr().ok().map(LocalAddr);
                 let app = app.clone();
                 let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
                     request.extensions_mut().insert(ConnectInfo(remote));
+                    if let Some(local) = local {
+                        request.extensions_mut().insert(local);
+                    }
                     app.clone().oneshot(request)
                 });
                 let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
@@ -130,11 +135,14 @@ fn announce(config: &Config) {
     }
     tracing::info!("users: {}", config.greeter.users.names().join(", "));
     if config.teaching {
-        tracing::info!("teaching mode: /playground/api/info reveals the secret key");
+        tracing::info!(
+            "teaching mode: /playground/api/info reveals the secret key to requests from this machine"
+        );
     }
+    tracing::info!("answering the hosts {}", config.allowed_hosts);
     if !config.loopback {
         tracing::warn!(
-            "{}: each client sees only its own exchanges on the side channel{}",
+            "{}: each page sees its own exchanges, and other clients' from its address masked{}",
             if config.classroom {
                 "classroom mode"
             } else {

@@ -2,9 +2,11 @@
 //! (`--sessions server --session-store redis://...`): several greeting servers behind one
 //! address share their sessions, so a page subscribed to one of them should see the exchanges
 //! the others handled. Each server publishes its reports on one Redis channel and hands the
-//! reports the others published to its own subscribers; the visibility rule of
-//! [`crate::side_channel`] applies to them as to its own.
+//! reports the others published to its own pages; who sees what ([`crate::pages`]) applies to
+//! them as to its own (a page's token travels with the report, so a page sees its own requests
+//! whichever server answered them).
 
+use crate::guard::Reach;
 use crate::sessions::SessionsError;
 use crate::side_channel::{Published, SideChannel};
 use futures_util::StreamExt;
@@ -23,8 +25,13 @@ struct Envelope {
     server: String,
     /// The client's address as that server saw it (for the visibility rule).
     ip: IpAddr,
-    /// The `ExchangeReport` as JSON, as its subscribers receive it.
+    /// The request's page token, if any.
+    token: Option<String>,
+    /// The request came from that server's own machine.
+    this_machine: bool,
+    /// The `ExchangeReport` as JSON, in full and masked ([`crate::pages::masked`]).
     report: String,
+    masked: String,
 }
 
 /// Subscribes to the Redis channel and starts relaying both ways; fails when Redis refuses
@@ -47,13 +54,13 @@ pub async fn share(channel: &SideChannel, store: &RedisStore) -> Result<(), Sess
                 Err(RecvError::Lagged(_)) => continue,
                 Err(RecvError::Closed) => break,
             };
-            if published.from_peer {
-                continue;
-            }
             let envelope = Envelope {
                 server: me.clone(),
                 ip: published.ip,
-                report: published.json.clone(),
+                token: published.token.clone(),
+                this_machine: published.reach == Reach::ThisMachine,
+                report: published.full.to_string(),
+                masked: published.masked.to_string(),
             };
             let Ok(text) = serde_json::to_string(&envelope) else {
                 continue;
@@ -70,8 +77,14 @@ pub async fn share(channel: &SideChannel, store: &RedisStore) -> Result<(), Sess
             match serde_json::from_str::<Envelope>(&text) {
                 Ok(envelope) if envelope.server != server => channel.publish(Published {
                     ip: envelope.ip,
-                    json: envelope.report,
-                    from_peer: true,
+                    token: envelope.token,
+                    reach: if envelope.this_machine {
+                        Reach::ThisMachine
+                    } else {
+                        Reach::Beyond
+                    },
+                    full: envelope.report.into(),
+                    masked: envelope.masked.into(),
                 }),
                 Ok(_) => {}
                 Err(e) => tracing::warn!("not a report on {REDIS_CHANNEL}: {e}"),

@@ -1,34 +1,38 @@
 //! The side channel: every reported exchange (`/greeting`, `/user`, `/logout`, reset and plant) is logged in
-//! one line and, while someone listens, becomes an [`ExchangeReport`] sent to the subscribers of
-//! `GET /playground/api/events` (Server-Sent Events, event name `exchange`).
+//! one line and, when a subscribed page may see it, becomes an [`ExchangeReport`] sent to that
+//! page on `GET /playground/api/events` (Server-Sent Events, event name `exchange`).
 //!
-//! Who sees what: bound to loopback, every subscriber sees every exchange (so a learner's Python
-//! script shows up in their page). Bound beyond loopback, a subscriber sees only the exchanges
-//! of its own IP address, and the credentials in `Authorization` are masked.
+//! Who sees what is decided by page, not by address ([`crate::pages`]): a subscriber gets a
+//! token in its `hello` event, and each exchange is queued only for the pages that may see it,
+//! in full or masked.
 //!
-//! A report is built only while at least one client is subscribed: a page sees the exchanges
-//! from the moment it subscribed, which is all it could see anyway. With
-//! `--session-store redis://...` the Redis relay ([`crate::shared_channel`]) is always
-//! subscribed, since a page on another server may be listening.
+//! A report is built only when some page may see it: a page sees the exchanges from the moment
+//! it subscribed, which is all it could see anyway. With `--session-store redis://...` the Redis
+//! relay ([`crate::shared_channel`]) takes every report too, since a page on another server may
+//! be listening; the other servers' reports reach this one's pages by the same rule.
 
+use crate::error::ApiError;
+use crate::guard::Reach;
 use crate::http::{ensure_server_headers, header_text, title_case, unix_now_ms};
+use crate::pages::{masked, Delivery, Pages, Source, PAGE_TOKEN};
 use axum::body::{to_bytes, Body};
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Query, Request, State};
 use axum::http::{header, HeaderMap, HeaderName};
 use axum::middleware::Next;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use axum::Extension;
 use futures_util::stream::{self, StreamExt};
-use greeting_core::{mask_authorization, ExchangeReport, Header, Session, SessionIn};
+use greeting_core::{ExchangeReport, Header, Session, SessionIn};
+use serde::Deserialize;
 use serde_json::json;
 use std::convert::Infallible;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use subtle::ConstantTimeEq;
 use tokio::sync::{broadcast, watch};
-use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
-use tokio_stream::wrappers::BroadcastStream;
 
 /// The request header the page sets to match a report with its own fetch.
 pub static EXCHANGE_ID: HeaderName = HeaderName::from_static("x-playground-exchange");
@@ -42,7 +46,7 @@ pub const MAX_PATH_CHARS: usize = 200;
 /// The longest response body copied into a report (the greeting's are tiny).
 const MAX_REPORTED_BODY: usize = 64 * 1024;
 
-/// How many reports the channel buffers for a slow subscriber before it skips some.
+/// How many reports wait for a slow page before it skips some.
 const EVENT_BUFFER: usize = 1024;
 
 /// What a handler tells the reporter beyond the response itself, as a response extension.
@@ -56,14 +60,17 @@ pub struct ExchangeFacts {
     pub notes: Vec<String>,
 }
 
-/// One report on the channel: the client's IP (for the visibility rule) and the report as JSON.
+/// One of this server's reports for the Redis relay ([`crate::shared_channel`]): who made the
+/// exchange (for the visibility rule on the other servers) and the report as JSON, in full and
+/// masked.
 #[derive(Debug)]
 pub struct Published {
     pub ip: IpAddr,
-    pub json: String,
-    /// Reported by another greeting server sharing this one's Redis ([`crate::shared_channel`]),
-    /// not by this one.
-    pub from_peer: bool,
+    /// The request's `X-Playground-Page`, if any.
+    pub token: Option<String>,
+    pub reach: Reach,
+    pub full: Arc<str>,
+    pub masked: Arc<str>,
 }
 
 /// The channel itself, shared by the reporter layer and the events route.
@@ -71,36 +78,48 @@ pub struct Published {
 pub struct SideChannel(Arc<Channel>);
 
 struct Channel {
-    sender: broadcast::Sender<Arc<Published>>,
+    pages: Pages,
+    /// This server's reports, for the Redis relay when there is one.
+    relay: broadcast::Sender<Arc<Published>>,
     /// Numbers the exchanges, from 1.
     seq: AtomicU64,
-    /// Bound to loopback (and not `--classroom`): every subscriber sees every exchange,
-    /// credentials shown.
-    sees_all_clients: bool,
+    /// Bound to loopback (and not `--classroom`): the learner's own machine.
+    loopback: bool,
+    /// `--instructor-token`.
+    instructor_token: Option<String>,
     /// Turns true when the server shuts down (ends the event streams).
     shutdown: watch::Receiver<bool>,
 }
 
 impl SideChannel {
-    pub fn new(sees_all_clients: bool, shutdown: watch::Receiver<bool>) -> SideChannel {
-        let (sender, _) = broadcast::channel(EVENT_BUFFER);
+    pub fn new(
+        loopback: bool,
+        instructor_token: Option<String>,
+        shutdown: watch::Receiver<bool>,
+    ) -> SideChannel {
         SideChannel(Arc::new(Channel {
-            sender,
+            pages: Pages::new(loopback, EVENT_BUFFER),
+            relay: broadcast::channel(EVENT_BUFFER).0,
             seq: AtomicU64::new(0),
-            sees_all_clients,
+            loopback,
+            instructor_token,
             shutdown,
         }))
     }
 
-    /// Every report from now on, as the events route sees them (the Redis relay's feed).
+    /// Every report this server makes from now on (the Redis relay's feed).
     pub fn subscribe(&self) -> broadcast::Receiver<Arc<Published>> {
-        self.0.sender.subscribe()
+        self.0.relay.subscribe()
     }
 
-    /// Hands a report to this server's subscribers (one another server made).
+    /// Hands another server's report to the pages here that may see it.
     pub fn publish(&self, published: Published) {
-        // No subscriber: nobody to show it to.
-        let _ = self.0.sender.send(Arc::new(published));
+        let audience = self.0.pages.audience(&Source {
+            ip: published.ip,
+            token: published.token.as_deref(),
+            reach: published.reach,
+        });
+        audience.deliver(Some(published.full), Some(published.masked));
     }
 
     fn next_seq(&self) -> u64 {
@@ -110,7 +129,7 @@ impl SideChannel {
 
 /// The reporter (`route_layer(from_fn_with_state(side_channel, report))` around the reported
 /// routes, their 405s and plain `OPTIONS` answers included): logs each exchange in one line
-/// and, when someone is subscribed, reports it.
+/// and, when a page may see it, reports it to the pages that may.
 pub async fn report(
     State(channel): State<SideChannel>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
@@ -120,11 +139,26 @@ pub async fn report(
     let seq = channel.next_seq();
     let method = request.method().clone();
     let path: String = request.uri().path().chars().take(MAX_PATH_CHARS).collect();
-    let seen = (channel.0.sender.receiver_count() > 0)
-        .then(|| SeenRequest::of(request.headers(), !channel.0.sees_all_clients));
+    let token = request
+        .headers()
+        .get(&PAGE_TOKEN)
+        .and_then(|v| v.to_str().ok())
+        .map(String::from);
+    let source = Source {
+        ip: client.ip().to_canonical(),
+        token: token.as_deref(),
+        reach: request
+            .extensions()
+            .get::<Reach>()
+            .copied()
+            .unwrap_or(Reach::Beyond),
+    };
+    let audience = channel.0.pages.audience(&source);
+    let (ip, reach) = (source.ip, source.reach);
+    let relayed = channel.0.relay.receiver_count() > 0;
+    let seen = (relayed || !audience.is_empty()).then(|| SeenRequest::of(request.headers()));
 
     let mut response = next.run(request).await;
-    ensure_server_headers(response.headers_mut());
     let facts = response
         .extensions_mut()
         .remove::<ExchangeFacts>()
@@ -143,7 +177,9 @@ pub async fn report(
         return response;
     };
 
-    let (parts, body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
+    // As the client will see them (the edge layer adds these to the rest).
+    ensure_server_headers(&mut parts.headers);
     let bytes = to_bytes(body, MAX_REPORTED_BODY).await.unwrap_or_default();
     let report = ExchangeReport {
         seq,
@@ -156,7 +192,7 @@ pub async fn report(
         path,
         request_headers: seen.headers,
         status: parts.status.as_u16(),
-        response_headers: shown_headers(&parts.headers, false),
+        response_headers: shown_headers(&parts.headers),
         body: String::from_utf8_lossy(&bytes).into_owned(),
         user: facts.user,
         cookie_in: facts.cookie_in,
@@ -165,15 +201,26 @@ pub async fn report(
         session_out: facts.session_out,
         notes: facts.notes,
     };
-    if let Ok(json) = serde_json::to_string(&report) {
-        // Every subscriber may have left since the check above: then the send fails and the
-        // report is dropped.
-        let _ = channel.0.sender.send(Arc::new(Published {
-            ip: client.ip().to_canonical(),
-            json,
-            from_peer: false,
+    let json = |report: &ExchangeReport| -> Option<Arc<str>> {
+        serde_json::to_string(report).ok().map(Arc::from)
+    };
+    let full = (relayed || audience.wants_full())
+        .then(|| json(&report))
+        .flatten();
+    let hidden = (relayed || audience.wants_masked())
+        .then(|| json(&masked(&report)))
+        .flatten();
+    if let (true, Some(full), Some(masked)) = (relayed, &full, &hidden) {
+        // The relay may have gone since the check above: then the report stays here.
+        let _ = channel.0.relay.send(Arc::new(Published {
+            ip,
+            token,
+            reach,
+            full: full.clone(),
+            masked: masked.clone(),
         }));
     }
+    audience.deliver(full, hidden);
     Response::from_parts(parts, Body::from(bytes))
 }
 
@@ -187,61 +234,96 @@ struct SeenRequest {
 }
 
 impl SeenRequest {
-    fn of(headers: &HeaderMap, mask_credentials: bool) -> SeenRequest {
+    fn of(headers: &HeaderMap) -> SeenRequest {
         SeenRequest {
             started: Instant::now(),
             at_ms: unix_now_ms(),
             exchange_id: header_text(headers, &EXCHANGE_ID)
                 .map(|id| id.chars().take(MAX_EXCHANGE_ID_CHARS).collect()),
             user_agent: header_text(headers, &header::USER_AGENT),
-            headers: shown_headers(headers, mask_credentials),
+            headers: shown_headers(headers),
         }
     }
 }
 
-/// Headers as the report shows them: title-case names, text values, `Authorization` masked
-/// when asked.
-fn shown_headers(headers: &HeaderMap, mask_credentials: bool) -> Vec<Header> {
+/// Headers as the report shows them: title-case names, text values (masked, if at all, for
+/// the pages that see a masked report: [`masked`]).
+fn shown_headers(headers: &HeaderMap) -> Vec<Header> {
     headers
         .iter()
         .map(|(name, value)| {
-            let text = String::from_utf8_lossy(value.as_bytes()).into_owned();
-            let text = if mask_credentials && name == header::AUTHORIZATION {
-                mask_authorization(&text)
-            } else {
-                text
-            };
-            Header::new(title_case(name.as_str()), text)
+            Header::new(
+                title_case(name.as_str()),
+                String::from_utf8_lossy(value.as_bytes()),
+            )
         })
         .collect()
 }
 
-/// `GET /playground/api/events`: a `hello` event, then one `exchange` event per report this
-/// client may see; a `lagged` event if it fell behind and missed some. Ends when the server
-/// shuts down.
+/// The query of `GET /playground/api/events`.
+#[derive(Debug, Deserialize)]
+pub struct EventsQuery {
+    /// `--instructor-token`'s value: the instructor view.
+    instructor: Option<String>,
+}
+
+/// `GET /playground/api/events`: a `hello` event (with the page's token), then one `exchange`
+/// event per report this page may see; a `lagged` event if it fell behind and missed some.
+/// Ends when the server shuts down.
 pub async fn events(
     State(channel): State<SideChannel>,
     ConnectInfo(client): ConnectInfo<SocketAddr>,
-) -> impl IntoResponse {
-    let receiver = channel.0.sender.subscribe();
-    let my_ip = client.ip().to_canonical();
-    let sees_all = channel.0.sees_all_clients;
-    let hello = Event::default()
-        .event("hello")
-        .data(json!({"client": client.to_string(), "sees_all_clients": sees_all}).to_string());
-    let reports = BroadcastStream::new(receiver).filter_map(move |message| {
-        let event = match message {
-            Ok(published) if sees_all || published.ip == my_ip => Some(
-                Event::default()
-                    .event("exchange")
-                    .data(published.json.as_str()),
-            ),
-            Ok(_) => None,
-            Err(BroadcastStreamRecvError::Lagged(missed)) => {
-                Some(Event::default().event("lagged").data(missed.to_string()))
-            }
-        };
-        std::future::ready(event.map(Ok::<Event, Infallible>))
+    reach: Option<Extension<Reach>>,
+    query: Result<Query<EventsQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<impl IntoResponse, ApiError> {
+    let Query(query) = query.map_err(|e| ApiError::BadRequest {
+        message: format!("The side channel's query is not understood: {e}"),
+    })?;
+    let instructor = match (&query.instructor, &channel.0.instructor_token) {
+        (None, _) => false,
+        (Some(given), Some(expected))
+            if bool::from(given.as_bytes().ct_eq(expected.as_bytes())) =>
+        {
+            true
+        }
+        (Some(_), Some(_)) => {
+            return Err(ApiError::Forbidden {
+                message: "Wrong instructor token: open the page with the --instructor-token the server was started with.".into(),
+            })
+        }
+        (Some(_), None) => {
+            return Err(ApiError::Forbidden {
+                message: "This server has no instructor view: start greeting-server with --instructor-token TOKEN.".into(),
+            })
+        }
+    };
+    let reach = reach.map_or(Reach::Beyond, |Extension(reach)| reach);
+    let subscription = channel
+        .0
+        .pages
+        .subscribe(client.ip(), reach, instructor)
+        .map_err(|e| ApiError::Unavailable {
+            message: format!("No randomness for a page token: {e}"),
+        })?;
+    let sees_all = instructor || (channel.0.loopback && reach == Reach::ThisMachine);
+    let hello = Event::default().event("hello").data(
+        json!({
+            "client": client.to_string(),
+            "sees_all_clients": sees_all,
+            "instructor": instructor,
+            "token": subscription.token().as_str(),
+        })
+        .to_string(),
+    );
+    let reports = stream::unfold(subscription, |mut subscription| async move {
+        let delivery = subscription.next().await?;
+        Some((delivery, subscription))
+    })
+    .map(|delivery| {
+        Ok::<Event, Infallible>(match delivery {
+            Delivery::Exchange(json) => Event::default().event("exchange").data(&*json),
+            Delivery::Lagged(missed) => Event::default().event("lagged").data(missed.to_string()),
+        })
     });
     let mut shutdown = channel.0.shutdown.clone();
     let stream = stream::once(std::future::ready(Ok(hello)))
@@ -249,5 +331,5 @@ pub async fn events(
         .take_until(async move {
             let _ = shutdown.wait_for(|down| *down).await;
         });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

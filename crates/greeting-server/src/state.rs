@@ -4,6 +4,8 @@
 
 use crate::cli::{ServeArgs, SECRET_KEY_ENV};
 use crate::cors::AllowedOrigins;
+use crate::guard::Reach;
+use crate::host::AllowedHosts;
 use crate::sessions::Sessions;
 use crate::side_channel::SideChannel;
 use axum::extract::FromRef;
@@ -24,14 +26,19 @@ pub struct Config {
     pub fallback_keys: usize,
     pub www_authenticate: bool,
     pub allowed_origins: AllowedOrigins,
-    /// Bound to loopback (and not `--classroom`): every side-channel subscriber sees every
-    /// exchange, credentials shown.
+    /// The `Host` names answered (the default list and `--allow-host`).
+    pub allowed_hosts: AllowedHosts,
+    /// `--instructor-token`: the side channel's instructor view.
+    pub instructor_token: Option<String>,
+    /// Bound to loopback (and not `--classroom`): the learner's own machine, where a page sees
+    /// the other programs on it (the learner's Python) with their credentials.
     pub loopback: bool,
     /// `--classroom`: treated as beyond loopback although bound to a loopback address.
     pub classroom: bool,
     /// How long a client may take to send headers or a body; also the idle keep-alive limit.
     pub read_timeout: Duration,
-    /// The secret key is revealed at `/playground/api/info`.
+    /// The secret key is revealed at `/playground/api/info`, to requests from this machine only
+    /// ([`Reach::ThisMachine`]).
     pub teaching: bool,
     pub static_dir: Option<PathBuf>,
 }
@@ -72,6 +79,17 @@ impl Config {
                 return Err(format!("--static {}: no such directory", dir.display()));
             }
         }
+        let allowed_hosts = AllowedHosts::new(args.bind, &args.allow_hosts)?;
+        if args
+            .instructor_token
+            .as_deref()
+            .is_some_and(|t| t.len() < 8)
+        {
+            return Err(
+                "--instructor-token: give at least 8 characters (learners must not guess it)"
+                    .into(),
+            );
+        }
         let loopback = is_loopback(args.bind) && !args.classroom;
         let teaching = !args.no_teaching && (loopback || args.reveal_secret_key);
         Ok(Config {
@@ -85,6 +103,8 @@ impl Config {
             fallback_keys: args.fallback_keys.len(),
             www_authenticate: args.www_authenticate,
             allowed_origins,
+            allowed_hosts,
+            instructor_token: args.instructor_token.clone(),
             loopback,
             classroom: args.classroom,
             read_timeout: Duration::from_secs(args.read_timeout),
@@ -93,17 +113,19 @@ impl Config {
         })
     }
 
-    /// `GET /playground/api/info`.
-    pub fn server_info(&self) -> ServerInfo {
+    /// `GET /playground/api/info` for a request from `reach`: the key never leaves this machine.
+    pub fn server_info(&self, reach: Reach) -> ServerInfo {
+        let here = reach == Reach::ThisMachine;
+        let teaching = self.teaching && here;
         ServerInfo {
             name: "greeting-server".into(),
             version: env!("CARGO_PKG_VERSION").into(),
             users: self.greeter.users.names(),
             key_source: self.key_source,
-            teaching: self.teaching,
-            secret_key: self.teaching.then(|| self.secret_key_text.clone()),
+            teaching,
+            secret_key: teaching.then(|| self.secret_key_text.clone()),
             max_age_secs: self.greeter.max_age_secs,
-            sees_all_clients: self.loopback,
+            sees_all_clients: self.loopback && here,
             fallback_keys: self.fallback_keys,
             www_authenticate: self.www_authenticate,
         }
@@ -122,12 +144,27 @@ fn random_key() -> Result<String, String> {
     Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
 }
 
+/// `GET /playground/api/info`, worked out once for each [`Reach`].
+#[derive(Debug)]
+pub struct ServerInfos {
+    pub this_machine: ServerInfo,
+    pub beyond: ServerInfo,
+}
+
+impl ServerInfos {
+    pub fn of(&self, reach: Reach) -> &ServerInfo {
+        match reach {
+            Reach::ThisMachine => &self.this_machine,
+            Reach::Beyond => &self.beyond,
+        }
+    }
+}
+
 /// The state every handler shares; cloning it clones three reference counts.
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
-    /// `GET /playground/api/info`, worked out once.
-    pub info: Arc<ServerInfo>,
+    pub info: Arc<ServerInfos>,
     pub side_channel: SideChannel,
     /// Where sessions live (`--sessions`); the cookie unless [`AppState::with_sessions`].
     pub sessions: Sessions,
@@ -136,8 +173,12 @@ pub struct AppState {
 impl AppState {
     /// The state for `config`; `shutdown` turning true ends the side channel's streams.
     pub fn new(config: Config, shutdown: watch::Receiver<bool>) -> AppState {
-        let info = Arc::new(config.server_info());
-        let side_channel = SideChannel::new(config.loopback, shutdown);
+        let info = Arc::new(ServerInfos {
+            this_machine: config.server_info(Reach::ThisMachine),
+            beyond: config.server_info(Reach::Beyond),
+        });
+        let side_channel =
+            SideChannel::new(config.loopback, config.instructor_token.clone(), shutdown);
         AppState {
             config: Arc::new(config),
             info,
@@ -166,8 +207,8 @@ impl FromRef<AppState> for Arc<Config> {
     }
 }
 
-impl FromRef<AppState> for Arc<ServerInfo> {
-    fn from_ref(state: &AppState) -> Arc<ServerInfo> {
+impl FromRef<AppState> for Arc<ServerInfos> {
+    fn from_ref(state: &AppState) -> Arc<ServerInfos> {
         state.info.clone()
     }
 }
@@ -219,25 +260,31 @@ mod tests {
         assert!(on(&["--classroom", "--reveal-secret-key"]));
         let c = Config::from_args_and_env(&args(&["--classroom"]), None).unwrap();
         assert_eq!(
-            (c.loopback, c.server_info().sees_all_clients),
+            (
+                c.loopback,
+                c.server_info(Reach::ThisMachine).sees_all_clients
+            ),
             (false, false)
         );
         let c = Config::from_args_and_env(&args(&["--bind", "0.0.0.0", "--secret-key", "k"]), None)
             .unwrap();
-        let info = c.server_info();
+        let info = c.server_info(Reach::ThisMachine);
         assert_eq!(
             (info.secret_key, info.sees_all_clients, info.teaching),
             (None, false, false)
         );
         let c = Config::from_args_and_env(&args(&["--secret-key", "k"]), None).unwrap();
-        assert_eq!(c.server_info().secret_key.as_deref(), Some("k"));
+        assert_eq!(
+            c.server_info(Reach::ThisMachine).secret_key.as_deref(),
+            Some("k")
+        );
     }
 
     #[test]
     fn users_and_bad_args() {
         let c =
             Config::from_args_and_env(&args(&["--user", "a:1", "--user", "b:2"]), None).unwrap();
-        assert_eq!(c.server_info().users, vec!["a", "b"]);
+        assert_eq!(c.server_info(Reach::ThisMachine).users, vec!["a", "b"]);
         assert!(Config::from_args_and_env(&args(&["--user", "nocolon"]), None).is_err());
         assert!(Config::from_args_and_env(&args(&["--allow-origin", "*"]), None).is_err());
         assert!(Config::from_args_and_env(&args(&["--static", "/no/such/dir"]), None).is_err());

@@ -56,6 +56,19 @@ fn request(method: &str, path: &str, headers: &[&[u8]], body: &[u8]) -> Vec<u8> 
     r
 }
 
+/// `GET /greeting` with this `Host` line (raw bytes) instead of `Host: 127.0.0.1`.
+fn host_line(host: &[u8], headers: &[&[u8]]) -> Vec<u8> {
+    let mut r = b"GET /greeting HTTP/1.1\r\n".to_vec();
+    r.extend_from_slice(host);
+    r.extend_from_slice(b"\r\nConnection: close\r\n");
+    for h in headers {
+        r.extend_from_slice(h);
+        r.extend_from_slice(b"\r\n");
+    }
+    r.extend_from_slice(b"\r\n");
+    r
+}
+
 fn get(path: &str, headers: &[&[u8]]) -> Vec<u8> {
     request("GET", path, headers, b"")
 }
@@ -212,14 +225,14 @@ fn catalogue(now: u64, good: &str) -> Vec<Row> {
         row("H05", get("/greeting", &[b"X-Nul: a\x00b"]), Status(400)),
         row("H06", get("/greeting", &[b"X-Folded: a", b" continued"]), Status(400)),
         row("H07", b"garbage\r\n\r\n".to_vec(), Status(400)),
-        row("H08", b"GET /greeting HTTP/1.1\nHost: x\nConnection: close\n\n".to_vec(), Unauthorized),
+        row("H08", b"GET /greeting HTTP/1.1\nHost: 127.0.0.1\nConnection: close\n\n".to_vec(), Unauthorized),
         row("H09", b"GET /greeting HTTP/1.0\r\n\r\n".to_vec(), Unauthorized),
         row("H10", b"GET /greeting HTTP/9.9\r\nConnection: close\r\n\r\n".to_vec(), Status(400)),
         row("H11", b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".to_vec(), Closed),
         // No `Connection: close` here: the server must close by itself after such a request.
         row(
             "H12",
-            b"POST /playground/api/reset HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".to_vec(),
+            b"POST /playground/api/reset HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n".to_vec(),
             Status(204),
         ),
         row(
@@ -232,7 +245,7 @@ fn catalogue(now: u64, good: &str) -> Vec<Row> {
             request("POST", "/playground/api/reset", &[b"Transfer-Encoding: gzip"], b""),
             Status(400),
         ),
-        row("H14", b"GET /greeting HTTP/1.1\r\nConnection: close\r\n\r\n".to_vec(), Unauthorized),
+        row("H14", b"GET /greeting HTTP/1.1\r\nConnection: close\r\n\r\n".to_vec(), JsonError(421)),
         row("H15", get("/greeting", &[b"X-Playground-Exchange: \xff\xfe", format!("User-Agent: {}", "u".repeat(8000)).as_bytes()]), Unauthorized),
         // --- Other methods (M) ---
         row("M01", request("POST", "/greeting", &[cobra.as_bytes()], b""), JsonError(405)),
@@ -278,6 +291,29 @@ fn catalogue(now: u64, good: &str) -> Vec<Row> {
         row("B05", request("POST", "/playground/api/plant", &[b"Content-Type: application/json", b"Content-Length: 21"], b"{\"cookie\": \"garbage\"}"), JsonError(400)),
         row("B06", request("POST", "/playground/api/plant", &[b"Content-Type: application/json", b"Content-Length: 4"], b"\xff\xfe{}"), JsonError(400)),
         row("B07", request("POST", "/playground/api/reset", &[b"Cookie: session=\xff", b"Content-Length: 0"], b""), Status(204)),
+        // Hostile Host and Origin values (X): DNS rebinding and what a browser or a forger sends.
+        row("X01", host_line(b"Host: evil.example:5000", &[cobra.as_bytes()]), JsonError(421)),
+        row("X02", host_line(b"Host: ", &[cobra.as_bytes()]), JsonError(421)),
+        row("X03", host_line(format!("Host: {}.example", "a".repeat(5000)).as_bytes(), &[cobra.as_bytes()]), JsonError(421)),
+        row("X04", host_line("Host: b\u{fc}cher.example".as_bytes(), &[cobra.as_bytes()]), JsonError(421)),
+        row("X05", host_line(format!("Host: cobra:{PASSWORD}@127.0.0.1").as_bytes(), &[cobra.as_bytes()]), JsonError(421)),
+        row("X06", host_line(b"Host: ::1", &[cobra.as_bytes()]), JsonError(421)),
+        row("X07", host_line(b"Host: [::1]:5000", &[cobra.as_bytes()]), Visit(1)),
+        row("X08", host_line(b"Host: [fe80::1%25lo]", &[cobra.as_bytes()]), JsonError(421)),
+        row("X09", host_line(b"Host: [::ffff:127.0.0.1]", &[cobra.as_bytes()]), Visit(1)),
+        row("X10", host_line(b"Host: localhost:65536", &[cobra.as_bytes()]), JsonError(421)),
+        row("X11", host_line(b"Host: 127.0.0.1\r\nHost: evil.example", &[cobra.as_bytes()]), JsonError(421)),
+        row("X12", get("http://evil.example/greeting", &[cobra.as_bytes()]), JsonError(421)),
+        row("X13", host_line(b"Host: LOCALHOST.", &[cobra.as_bytes()]), Visit(1)),
+        row("X14", get("/playground/api/info", &[b"Origin: http://evil.example"]), JsonError(403)),
+        row("X15", request("POST", "/playground/api/reset", &[b"Origin: null", b"Content-Length: 0"], b""), JsonError(403)),
+        row("X16", get("/playground/api/events", &[b"Origin: "]), JsonError(403)),
+        row("X17", get("/playground/api/info", &[format!("Origin: http://{}.example", "a".repeat(5000)).as_bytes()]), JsonError(403)),
+        row("X18", get("/playground/api/info", &["Origin: http://b\u{fc}cher.example".as_bytes()]), JsonError(403)),
+        row("X19", get("/playground/api/info", &[format!("Origin: http://cobra:{PASSWORD}@127.0.0.1").as_bytes()]), JsonError(403)),
+        row("X20", get("/playground/api/info", &[b"Origin: http://[::1"]), JsonError(403)),
+        row("X21", get("/greeting", &[cobra.as_bytes(), b"Origin: http://evil.example"]), Visit(1)),
+        row("X22", get("/playground/api/events?instructor=guess", &[]), JsonError(403)),
     ]
 }
 

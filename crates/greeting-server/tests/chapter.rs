@@ -75,7 +75,7 @@ async fn header_names_on_the_wire_are_the_chapters() {
     let server = Server::start(&["--secret-key", KEY]);
     let raw = raw_request(
         &server,
-        "GET /greeting HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Y29icmE6aGlzcw==\r\n\r\n",
+        "GET /greeting HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic Y29icmE6aGlzcw==\r\n\r\n",
     )
     .await;
     let head = raw.split("\r\n\r\n").next().unwrap();
@@ -421,22 +421,22 @@ async fn other_methods_and_unknown_paths() {
 async fn oversized_and_odd_requests_get_4xx_never_5xx() {
     let server = Server::start(&[]);
     let huge = "a".repeat(20_000);
-    let mut many_headers = String::from("GET /greeting HTTP/1.1\r\nHost: x\r\n");
+    let mut many_headers = String::from("GET /greeting HTTP/1.1\r\nHost: localhost\r\n");
     for i in 0..100 {
         many_headers.push_str(&format!("X-H{i}: v\r\n"));
     }
     many_headers.push_str("\r\n");
     let requests: Vec<Vec<u8>> = vec![
-        format!("GET /greeting HTTP/1.1\r\nHost: x\r\nCookie: session={huge}\r\n\r\n").into_bytes(),
-        format!("GET /greeting HTTP/1.1\r\nHost: x\r\nAuthorization: Basic {huge}\r\n\r\n").into_bytes(),
+        format!("GET /greeting HTTP/1.1\r\nHost: localhost\r\nCookie: session={huge}\r\n\r\n").into_bytes(),
+        format!("GET /greeting HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic {huge}\r\n\r\n").into_bytes(),
         many_headers.into_bytes(),
-        b"GET /greeting HTTP/1.1\r\nHost: x\r\nAuthorization: Basic \xff\xfe\r\nCookie: session=\xff.\xfe.\x80\r\n\r\n".to_vec(),
-        b"GET /greeting HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Y29icmE6aGlzcw==\r\nCookie: session=\"a\\\r\n\r\n".to_vec(),
-        b"GET /greeting HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Y29icmE6aGlzcw==\r\nAuthorization: Basic Y29icmE6bWVvdw==\r\n\r\n".to_vec(),
-        b"BREW /greeting HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
-        b"GET /../../etc/passwd HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+        b"GET /greeting HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic \xff\xfe\r\nCookie: session=\xff.\xfe.\x80\r\n\r\n".to_vec(),
+        b"GET /greeting HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic Y29icmE6aGlzcw==\r\nCookie: session=\"a\\\r\n\r\n".to_vec(),
+        b"GET /greeting HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic Y29icmE6aGlzcw==\r\nAuthorization: Basic Y29icmE6bWVvdw==\r\n\r\n".to_vec(),
+        b"BREW /greeting HTTP/1.1\r\nHost: localhost\r\n\r\n".to_vec(),
+        b"GET /../../etc/passwd HTTP/1.1\r\nHost: localhost\r\n\r\n".to_vec(),
         b"garbage\r\n\r\n".to_vec(),
-        b"POST /playground/api/plant HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n{\"coo".to_vec(),
+        b"POST /playground/api/plant HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n{\"coo".to_vec(),
     ];
     for request in &requests {
         let raw = raw_bytes(&server, request).await;

@@ -238,21 +238,21 @@ async fn clients_aborting_mid_request_leave_the_server_serving() {
     let baseline = open_fds(server.pid());
 
     let greeting =
-        b"GET /greeting HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Y29icmE6aGlzcw==\r\n\r\n";
+        b"GET /greeting HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic Y29icmE6aGlzcw==\r\n\r\n";
     let aborts: Vec<(&str, Vec<u8>, bool)> = vec![
         ("connect only", vec![], false),
         ("half a request line", b"GET /greet".to_vec(), false),
-        ("half the headers", b"GET /greeting HTTP/1.1\r\nHost: x\r\nAuthoriz".to_vec(), false),
+        ("half the headers", b"GET /greeting HTTP/1.1\r\nHost: localhost\r\nAuthoriz".to_vec(), false),
         ("whole request, answer unread", greeting.to_vec(), false),
         ("after the first bytes of the answer", greeting.to_vec(), true),
         (
             "half a body",
-            b"POST /playground/api/plant HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"cookie\": \"ab".to_vec(),
+            b"POST /playground/api/plant HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"cookie\": \"ab".to_vec(),
             false,
         ),
         (
             "side channel, after hello",
-            b"GET /playground/api/events HTTP/1.1\r\nHost: x\r\n\r\n".to_vec(),
+            b"GET /playground/api/events HTTP/1.1\r\nHost: localhost\r\n\r\n".to_vec(),
             true,
         ),
     ];
@@ -375,7 +375,7 @@ async fn quiet_clients_are_disconnected_after_the_read_timeout() {
         let addr = addr.clone();
         tokio::spawn(async move {
             let mut s = TcpStream::connect(&addr).await.unwrap();
-            s.write_all(b"GET /greeting HTTP/1.1\r\nHost: x\r\nAuthorization: Basic Y29icmE6aGlzcw==\r\n\r\n")
+            s.write_all(b"GET /greeting HTTP/1.1\r\nHost: localhost\r\nAuthorization: Basic Y29icmE6aGlzcw==\r\n\r\n")
                 .await
                 .unwrap();
             // The answer comes, then the connection idles until the server closes it.
@@ -386,7 +386,7 @@ async fn quiet_clients_are_disconnected_after_the_read_timeout() {
         let addr = addr.clone();
         tokio::spawn(async move {
             let mut s = TcpStream::connect(&addr).await.unwrap();
-            s.write_all(b"POST /playground/api/plant HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"cookie\"")
+            s.write_all(b"POST /playground/api/plant HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{\"cookie\"")
                 .await
                 .unwrap();
             time_until_closed(&mut s, limit).await

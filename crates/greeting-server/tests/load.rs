@@ -355,7 +355,7 @@ async fn soak_at_full_load_memory_stays_flat() {
     let mut stalled = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
     tokio::io::AsyncWriteExt::write_all(
         &mut stalled,
-        b"GET /playground/api/events HTTP/1.1\r\nHost: x\r\n\r\n",
+        b"GET /playground/api/events HTTP/1.1\r\nHost: localhost\r\n\r\n",
     )
     .await
     .unwrap();

@@ -53,7 +53,7 @@ async fn one_log_line_per_reported_exchange_and_none_for_the_rest() {
         ("/playground/api/info", None),
         ("/user?query=not-logged", None),
     ] {
-        let mut request = Request::get(path);
+        let mut request = Request::get(path).header("host", "localhost");
         if let Some(authorization) = authorization {
             request = request.header("authorization", authorization);
         }

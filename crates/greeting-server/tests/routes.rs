@@ -24,26 +24,35 @@ fn client() -> SocketAddr {
 }
 
 /// The app for these flags (after `--secret-key KEY`), as if every request came from
-/// 127.0.0.1:50000.
-fn app_with(flags: &[&str]) -> Router {
+/// 127.0.0.1:50000, and the sender that shuts it down (its event streams end when it is dropped).
+fn app_and_shutdown(flags: &[&str]) -> (Router, watch::Sender<bool>) {
     let mut all = vec!["--secret-key", KEY];
     all.extend_from_slice(flags);
     let config = Config::from_args_and_env(&ServeArgs::from_flags(&all).unwrap(), None).unwrap();
-    // The sender is dropped: `wait_for` then ends the event streams at once, so the tests that
-    // read them use `app_with_shutdown`.
-    let (_, shutdown) = watch::channel(false);
-    app(AppState::new(config, shutdown)).layer(MockConnectInfo(client()))
+    let (stop, shutdown) = watch::channel(false);
+    let app = app(AppState::new(config, shutdown)).layer(MockConnectInfo(client()));
+    (app, stop)
+}
+
+/// [`app_and_shutdown`] for the tests that read no event stream.
+fn app_with(flags: &[&str]) -> Router {
+    app_and_shutdown(flags).0
 }
 
 fn get(path: &str, headers: &[(&str, &str)]) -> Request<Body> {
-    let mut request = Request::get(path);
+    let mut request = Request::get(path).header(header::HOST, "localhost");
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
     request.body(Body::empty()).unwrap()
 }
 
-async fn send(app: &Router, request: Request<Body>) -> (Response<()>, String) {
+/// Sends `request` (with `Host: localhost` unless it names a host, as every HTTP/1.1 client does).
+async fn send(app: &Router, mut request: Request<Body>) -> (Response<()>, String) {
+    request
+        .headers_mut()
+        .entry(header::HOST)
+        .or_insert(header::HeaderValue::from_static("localhost"));
     let response = app.clone().oneshot(request).await.unwrap();
     let (parts, body) = response.into_parts();
     let bytes = body.collect().await.unwrap().to_bytes();
@@ -246,7 +255,7 @@ async fn cors_for_the_allowed_origin_only() {
     );
     assert_eq!(
         value(&preflight, header::ACCESS_CONTROL_ALLOW_HEADERS),
-        "Authorization, X-Playground-Exchange, X-Playground-Cookie, Content-Type"
+        "Authorization, X-Playground-Exchange, X-Playground-Page, X-Playground-Cookie, Content-Type"
     );
 
     let (allowed, _) = send(
@@ -310,13 +319,7 @@ async fn next_event(stream: &mut Body) -> String {
 
 #[tokio::test]
 async fn a_subscriber_sees_the_report() {
-    let config = Config::from_args_and_env(
-        &ServeArgs::from_flags(&["--secret-key", KEY]).unwrap(),
-        None,
-    )
-    .unwrap();
-    let (stop, shutdown) = watch::channel(false);
-    let app = app(AppState::new(config, shutdown)).layer(MockConnectInfo(client()));
+    let (app, stop) = app_and_shutdown(&[]);
 
     let events = app
         .clone()
@@ -497,13 +500,7 @@ async fn the_jar_echo() {
 
 #[tokio::test]
 async fn the_jar_echo_is_not_reported() {
-    let config = Config::from_args_and_env(
-        &ServeArgs::from_flags(&["--secret-key", KEY]).unwrap(),
-        None,
-    )
-    .unwrap();
-    let (_stop, shutdown) = watch::channel(false);
-    let app = app(AppState::new(config, shutdown)).layer(MockConnectInfo(client()));
+    let (app, _stop) = app_and_shutdown(&[]);
     let events = app
         .clone()
         .oneshot(get("/playground/api/events", &[]))
