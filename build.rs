@@ -11,6 +11,8 @@ use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 #[path = "build/exercises.rs"]
 mod exercises;
+#[path = "build/prerender.rs"]
+mod prerender;
 
 struct Statement {
     expr: String,
@@ -57,6 +59,8 @@ fn main() {
     // Exercises: TOML front matter + Markdown, checked and written by build/exercises.rs.
     let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
     exercises::generate(&content.join("exercises"), &out_dir.join("exercises.rs"));
+    // The chapter as static HTML for index.html (build/prerender.rs).
+    prerender::write(&chapter, &scenarios, &out_dir);
 
     let mut out = String::new();
     writeln!(out, "/// The chapter text (content/chapter.md).").unwrap();

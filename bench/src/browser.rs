@@ -328,67 +328,126 @@ pub async fn measure(
     repeats: usize,
 ) -> Result<PageTimings, String> {
     let mut t = PageTimings {
-        chromium: std::process::Command::new(chromium)
-            .arg("--version")
-            .output()
-            .ok()
-            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-            .unwrap_or_default(),
+        chromium: chromium_version(chromium),
         ..PageTimings::default()
     };
-    let port = test_support::free_port().map_err(|e| e.to_string())?;
-    let profile = std::env::temp_dir().join(format!("bench-chromium-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&profile);
-    std::fs::create_dir_all(&profile).map_err(|e| e.to_string())?;
-    let child = Command::new(chromedriver)
-        .arg(format!("--port={port}"))
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .map_err(|e| format!("cannot start {}: {e}", chromedriver.display()))?;
-    let _driver = Driver {
-        child,
-        profile: profile.clone(),
-    };
-    if !test_support::wait_for_port(port, Duration::from_secs(20)) {
-        return Err("chromedriver did not listen within 20 s".into());
-    }
-    let args = [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        // A page left behind in the back-forward cache keeps its side-channel connection (SSE)
-        // open; a few navigations later Chromium's six connections per host are all taken.
-        "--disable-features=BackForwardCache",
-        "--window-size=1400,1000",
-    ]
-    .iter()
-    .map(|s| s.to_string())
-    .chain([format!("--user-data-dir={}", profile.display())])
-    .collect::<Vec<_>>();
-    let caps = json!({
-        "browserName": "chrome",
-        "goog:chromeOptions": { "binary": chromium, "args": args },
-    });
-    let Json::Object(caps) = caps else {
-        unreachable!()
-    };
-    let connector = hyper_util::client::legacy::connect::HttpConnector::new();
-    let client = ClientBuilder::new(connector)
-        .capabilities(caps)
-        .connect(&format!("http://127.0.0.1:{port}"))
-        .await
-        .map_err(|e| format!("cannot start Chromium through chromedriver: {e}"))?;
-    let result = measure_with(&client, base, repeats, &mut t).await;
-    let _ = client.close().await;
+    let browser = Chromium::start(chromedriver, chromium).await?;
+    let session = browser.session().await?;
+    let result = measure_with(session.client(), base, repeats, &mut t).await;
+    session.close().await;
     result.map(|()| t)
+}
+
+/// `chromium --version`, or "" when it does not say.
+pub fn chromium_version(chromium: &Path) -> String {
+    Command::new(chromium)
+        .arg("--version")
+        .output()
+        .ok()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default()
+}
+
+/// chromedriver on a free loopback port; each [`Chromium::session`] is a new headless Chromium
+/// with its own empty profile (nothing cached, no connection kept from another session).
+pub struct Chromium {
+    driver: Driver,
+    port: u16,
+    binary: PathBuf,
+    sessions: std::sync::atomic::AtomicU32,
+}
+
+/// One Chromium; [`Session::close`] ends it.
+pub struct Session {
+    client: Client,
+    profile: PathBuf,
+}
+
+impl Chromium {
+    pub async fn start(chromedriver: &Path, chromium: &Path) -> Result<Chromium, String> {
+        let port = test_support::free_port().map_err(|e| e.to_string())?;
+        let profile = std::env::temp_dir().join(format!("bench-chromium-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&profile);
+        std::fs::create_dir_all(&profile).map_err(|e| e.to_string())?;
+        let child = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("cannot start {}: {e}", chromedriver.display()))?;
+        let driver = Driver { child, profile };
+        if !test_support::wait_for_port(port, Duration::from_secs(20)) {
+            return Err("chromedriver did not listen within 20 s".into());
+        }
+        Ok(Chromium {
+            driver,
+            port,
+            binary: chromium.to_path_buf(),
+            sessions: std::sync::atomic::AtomicU32::new(0),
+        })
+    }
+
+    pub async fn session(&self) -> Result<Session, String> {
+        let n = self
+            .sessions
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let profile = self.driver.profile.join(format!("session-{n}"));
+        std::fs::create_dir_all(&profile).map_err(|e| e.to_string())?;
+        let args = [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            // A page left behind in the back-forward cache keeps its side-channel connection (SSE)
+            // open; a few navigations later Chromium's six connections per host are all taken.
+            "--disable-features=BackForwardCache",
+            "--window-size=1400,1000",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .chain([format!("--user-data-dir={}", profile.display())])
+        .collect::<Vec<_>>();
+        let caps = json!({
+            "browserName": "chrome",
+            "goog:chromeOptions": { "binary": self.binary, "args": args },
+        });
+        let Json::Object(caps) = caps else {
+            unreachable!()
+        };
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let client = ClientBuilder::new(connector)
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await
+            .map_err(|e| format!("cannot start Chromium through chromedriver: {e}"))?;
+        Ok(Session { client, profile })
+    }
+}
+
+impl Session {
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    pub async fn close(self) {
+        let _ = self.client.close().await;
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
+
+/// One DevTools command through chromedriver.
+pub async fn cdp(client: &Client, cmd: &'static str, params: Json) -> Result<(), String> {
+    client
+        .issue_cmd(Cdp { cmd, params })
+        .await
+        .map(|_| ())
+        .map_err(|e| format!("DevTools {cmd}: {e}"))
 }
 
 async fn measure_with(

@@ -4,6 +4,7 @@
 //! BENCHMARKS.md; `loadgen` and `hello-server` are the pieces, usable alone.
 
 pub mod browser;
+pub mod delivery;
 pub mod load;
 pub mod procs;
 pub mod stats;

@@ -7,6 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlTextAreaElement, KeyboardEvent};
 
 use crate::app::Playground;
+use crate::components::timeline::format_ms;
 use crate::content::CodeBlock;
 use crate::model::python::for_base;
 use crate::model::target::TargetKind;
@@ -42,6 +43,10 @@ pub fn PythonCode(index: usize, c: CodeBlock) -> impl IntoView {
     let chapter_code = move || for_base(c.code, target_base(playground).as_deref());
     let code = move || edited.get().unwrap_or_else(chapter_code);
     let rows = c.code.lines().count().max(3) + 1;
+    // The chapter's `>>>` lines for this sample (same `run=` id) show what its responses hold.
+    let silent = (!c.statements.is_empty()).then_some(
+        "It printed nothing: press \"Run these lines in Python\" under the >>> lines below to see its responses",
+    );
     let run_cell = StoredValue::new(cell.clone());
     let run = move || {
         let code = edited
@@ -87,7 +92,7 @@ pub fn PythonCode(index: usize, c: CodeBlock) -> impl IntoView {
                 <button type="button" class="link small" data-testid="python-reset"
                     on:click=move |_| edited.set(None)>"Reset to the chapter's code"</button>
             </Show>
-            <Status cell=status_cell/>
+            <Status cell=status_cell when_silent=silent/>
         </div>
         <Output cell=cell/>
     }
@@ -115,7 +120,7 @@ pub fn ConsoleCell(index: usize, c: CodeBlock) -> impl IntoView {
                 <Show when=move || py.busy()>
                     <button type="button" data-testid="python-stop" on:click=move |_| py.stop()>"■ Stop"</button>
                 </Show>
-                <Status cell=status_cell/>
+                <Status cell=status_cell when_silent=None/>
             </div>
             <Output cell=cell/>
         }
@@ -123,7 +128,11 @@ pub fn ConsoleCell(index: usize, c: CodeBlock) -> impl IntoView {
 }
 
 #[component]
-fn Status(cell: String) -> impl IntoView {
+fn Status(
+    cell: String,
+    /// Said after a run that printed nothing: where its results can be seen.
+    when_silent: Option<&'static str>,
+) -> impl IntoView {
     let py = expect_context::<Py>();
     let text = move || {
         let run = py.run_of(&cell)?;
@@ -135,26 +144,22 @@ fn Status(cell: String) -> impl IntoView {
             },
             RunState::Running => "Running…".into(),
             RunState::Finished { ok } => format!(
-                "{} in {}",
+                "{} in {}{}",
                 if ok {
                     "Finished"
                 } else {
                     "Ended with an error"
                 },
-                run.total_ms.map(format_ms).unwrap_or_default()
+                run.total_ms.map(format_ms).unwrap_or_default(),
+                match when_silent {
+                    Some(hint) if ok && run.output.is_empty() => format!(". {hint}"),
+                    _ => String::new(),
+                }
             ),
             RunState::Stopped => "Stopped.".into(),
         })
     };
     view! { <span class="muted small" data-testid="python-status" role="status">{text}</span> }
-}
-
-fn format_ms(ms: f64) -> String {
-    if ms >= 1000.0 {
-        format!("{:.1} s", ms / 1000.0)
-    } else {
-        format!("{ms:.0} ms")
-    }
 }
 
 #[component]
@@ -171,7 +176,7 @@ fn Output(cell: String) -> impl IntoView {
             };
             view! {
                 <pre class="mono py-output" data-testid="python-output" data-state=state
-                    data-first-output-ms=r.first_output_ms.map(|m| format!("{m:.0}"))
+                    data-first-output-ms=r.first_output_ms.map(|m| (m.round() as u64).to_string())
                     aria-live="polite">
                     {r.output.into_iter().map(|(err, t)| view! {
                         <span class:stderr=err>{t}</span>

@@ -8,8 +8,10 @@
 //!   bench   the benchmarks (bench/, issue 6): writes BENCHMARKS.md
 //!   setup   install the tools only
 //!   doctor  check the tools and report, install nothing
+//!   post-build  Trunk's post_build hook: prerendered chapter into index.html, compressed twins
 
 mod limits;
+mod postbuild;
 mod proc;
 mod pyodide;
 mod testing;
@@ -43,6 +45,9 @@ usage: cargo xtask <command> [options]
   setup   install the tools only (rust wasm32 target, trunk, wasm-bindgen-cli, wasm-opt, chromium,
           the Python peers in .tools/venv)
   doctor  show which tools are there and which are missing; installs nothing
+  post-build
+          Trunk's post_build hook (Trunk.toml; needs TRUNK_STAGING_DIR): puts the chapter build.rs
+          prerendered into index.html and, in release builds, writes X.br and X.gz beside the files
 ";
 
 fn main() {
@@ -86,6 +91,7 @@ fn dispatch(args: &[String]) -> Result<i32> {
             }
             r.map(|_| 0)
         }
+        "post-build" => postbuild::run_hook().map(|_| 0),
         "-h" | "--help" | "help" => {
             print!("{USAGE}");
             Ok(0)
@@ -328,6 +334,9 @@ const PAGE_INPUTS: &[&str] = &[
     "Cargo.toml",
     "Cargo.lock",
     "build.rs",
+    "build",
+    "assets",
+    "xtask/src/postbuild.rs",
     "src",
     "style",
     "content",

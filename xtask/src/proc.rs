@@ -319,4 +319,29 @@ mod tests {
         }
         forget(&child);
     }
+
+    #[test]
+    fn a_step_past_its_time_limit_fails_naming_it_and_leaves_nothing_running() {
+        let mut c = Command::new("sh");
+        c.args(["-c", "echo started; sleep 30 & sleep 30; wait"]);
+        let started = Instant::now();
+        let (res, lines) = run_tee(c, Duration::from_millis(500));
+        let err = res.unwrap_err();
+        assert!(
+            err.contains("sleep 30") && err.contains("time limit"),
+            "{err}"
+        );
+        assert_eq!(lines, vec!["started".to_string()]);
+        assert!(started.elapsed() < Duration::from_secs(8));
+        let still = std::process::Command::new("pgrep")
+            .args(["-f", "echo started; sleep 30"])
+            .output()
+            .expect("pgrep (procps) runs")
+            .stdout;
+        assert!(
+            still.is_empty(),
+            "left running: {}",
+            String::from_utf8_lossy(&still)
+        );
+    }
 }

@@ -8,6 +8,7 @@
 //! Flask, gunicorn, Chromium) is left out with a printed reason.
 
 mod codec;
+mod delivery;
 mod machine;
 mod options;
 mod page;

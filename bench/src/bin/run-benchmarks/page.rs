@@ -1,5 +1,6 @@
 //! The page: the release bundle's bytes (raw and gzipped) and its timings in headless Chromium.
 
+use crate::delivery::{delivery_benchmarks, DeliverySection};
 use crate::options::Options;
 use crate::report::{bytes_kb, thousands, Report};
 use crate::say;
@@ -28,6 +29,8 @@ pub struct PageSection {
     pub build_secs: Option<f64>,
     pub browser: Option<PageTimings>,
     pub browser_skipped: Option<String>,
+    /// The first load as a learner gets it (issue 16).
+    pub delivery: Option<DeliverySection>,
 }
 
 pub fn page_benchmarks(options: &Options, greeting_bin: Option<&Path>) -> PageSection {
@@ -86,6 +89,8 @@ pub fn page_benchmarks(options: &Options, greeting_bin: Option<&Path>) -> PageSe
         .iter()
         .filter_map(|p| std::fs::metadata(p).ok()?.modified().ok())
         .max();
+    // The brotli and gzip twins the release build writes are the same files, sent compressed.
+    files.retain(|p| !p.extension().is_some_and(|e| e == "br" || e == "gz"));
     for path in files {
         let Ok(bytes) = std::fs::read(&path) else {
             continue;
@@ -179,6 +184,13 @@ pub fn page_benchmarks(options: &Options, greeting_bin: Option<&Path>) -> PageSe
             section.browser_skipped = Some(format!("the browser measurements failed: {e}"));
         }
     }
+    section.delivery = Some(runtime.block_on(delivery_benchmarks(
+        &dist,
+        &base,
+        &chromedriver,
+        &chromium,
+        options.repeats().max(3),
+    )));
     drop(server);
     section
 }
@@ -313,6 +325,9 @@ impl Report {
                 "Not measured: {}.",
                 p.browser_skipped.as_deref().unwrap_or("no built page")
             );
+            if let Some(d) = &p.delivery {
+                self.delivery_markdown(md, d);
+            }
             return;
         };
         let _ = writeln!(
@@ -469,5 +484,8 @@ impl Report {
             list(&t.sim_at_1000_ms)
         );
         let _ = writeln!(md, "\n</details>");
+        if let Some(d) = &p.delivery {
+            self.delivery_markdown(md, d);
+        }
     }
 }
