@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::app::Playground;
 use crate::model::cookie_view::{view as decode_view, CookieView};
 use crate::model::diff::{char_diff, Op};
-use crate::model::jar::{inferred, role_of, setter, CookieRole, Jar};
+use crate::model::jar::{carried, inferred, role_of, setter, CookieRole, Jar};
 use crate::model::target::TargetKind;
 use crate::model::timeline::{Exchange, Timeline};
 use crate::net;
@@ -18,6 +18,7 @@ enum Shown {
         n: usize,
         cookie: String,
         role: CookieRole,
+        carried: Option<String>,
         prev: Option<(usize, String)>,
     },
     /// The jar's cookie, with the exchange that set it (or the lab that planted it); `sure`
@@ -44,7 +45,13 @@ impl Shown {
     /// `jar` names the jar: the browser's, or the simulated one.
     fn caption(&self, jar: &str) -> String {
         match self {
-            Shown::Exchange { n, role, .. } => format!("Exchange #{n}'s cookie: {}.", role.label()),
+            Shown::Exchange {
+                n, role, carried, ..
+            } => format!(
+                "Exchange #{n}'s cookie: {}. {}",
+                role.label(),
+                carried.as_deref().unwrap_or_default()
+            ),
             Shown::Jar {
                 sure,
                 set_by,
@@ -96,6 +103,7 @@ pub fn CookiePanel() -> impl IntoView {
                     n: e.number,
                     cookie: e.cookie_out().unwrap_or_default().to_string(),
                     role: role_of(e, &jar),
+                    carried: carried(e),
                     prev: previous(t, e),
                 };
             }
