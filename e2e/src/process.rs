@@ -93,13 +93,18 @@ impl Server {
     /// Start the real binary on an ephemeral loopback port with `--static DIST` and `extra` flags;
     /// wait for its `greeting-server listening on http://ADDR:PORT` line.
     pub fn start(p: &Prereqs, extra: &[&str]) -> Result<Server> {
-        Self::start_on(p, 0, true, extra)
+        Self::start_serving(p, true, extra)
     }
 
-    pub fn start_on(p: &Prereqs, port: u16, serve_page: bool, extra: &[&str]) -> Result<Server> {
+    /// The same without the page: only the greeting endpoints (behind `trunk serve`'s proxy).
+    pub fn start_without_page(p: &Prereqs, extra: &[&str]) -> Result<Server> {
+        Self::start_serving(p, false, extra)
+    }
+
+    fn start_serving(p: &Prereqs, serve_page: bool, extra: &[&str]) -> Result<Server> {
         let mut c = Command::new(&p.server_bin);
         c.current_dir(workspace_root())
-            .args(["--bind", "127.0.0.1", "--port", &port.to_string()]);
+            .args(["--bind", "127.0.0.1", "--port", "0"]);
         if serve_page {
             c.arg("--static").arg(&p.dist);
         }

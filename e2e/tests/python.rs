@@ -332,3 +332,39 @@ async fn session_continues_plain_gets_do_not_real_server() {
     })
     .await;
 }
+
+/// "Other server": the page on one origin, a greeting server on another that allows it by
+/// CORS; the sample names that server, and the pair carries requests' jar across origins.
+#[tokio::test]
+async fn session_continues_plain_gets_do_not_other_server() {
+    if no_python("python_jar_other_server") {
+        return;
+    }
+    scenario("python_jar_other_server", async |cx| {
+        let page = cx.server(&[])?;
+        let other = cx.server(&["--allow-origin", &page.base])?;
+        cx.open(&page.url("/"), Some("server")).await?;
+        let b = &cx.browser;
+        b.fill("target-url", &other.base).await?;
+        b.click("use-custom").await?;
+        b.wait_text("target-kind", "target-kind to be \"custom\"", |t| {
+            t == "custom"
+        })
+        .await?;
+        let code = b.value("python-editor").await?.unwrap_or_default();
+        let base = other.base.trim_end_matches('/');
+        ensure!(
+            code.contains(&format!("{base}/greeting")),
+            "the sample does not name the other server ({base}): {code:?}"
+        );
+        b.fill(
+            "python-editor",
+            &session_script(&format!("{base}/greeting")),
+        )
+        .await?;
+        b.click("run-python").await?;
+        let text = finished(b, EDITOR_OUTPUT, "ok").await?;
+        check_session_output(&text)
+    })
+    .await;
+}

@@ -37,7 +37,7 @@ async fn chapter_scenario_through_trunk_serve_proxy() {
         return skip_test(name, &why);
     }
     scenario(name, async |cx| {
-        let server = Server::start_on(&cx.p, 0, false, &[])?;
+        let server = Server::start_without_page(&cx.p, &[])?;
         cx.keep_log("server", &server.log);
         let trunk = trunk_serve(cx, server.port)?;
         cx.open(&format!("{}/", trunk.base), Some("server")).await?;

@@ -7,6 +7,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{HtmlTextAreaElement, KeyboardEvent};
 
 use crate::app::Playground;
+use crate::components::timeline::format_ms;
 use crate::content::CodeBlock;
 use crate::model::python::for_base;
 use crate::model::target::TargetKind;
@@ -161,14 +162,6 @@ fn Status(
     view! { <span class="muted small" data-testid="python-status" role="status">{text}</span> }
 }
 
-fn format_ms(ms: f64) -> String {
-    if ms >= 1000.0 {
-        format!("{:.1} s", ms / 1000.0)
-    } else {
-        format!("{ms:.0} ms")
-    }
-}
-
 #[component]
 fn Output(cell: String) -> impl IntoView {
     let py = expect_context::<Py>();
@@ -183,7 +176,7 @@ fn Output(cell: String) -> impl IntoView {
             };
             view! {
                 <pre class="mono py-output" data-testid="python-output" data-state=state
-                    data-first-output-ms=r.first_output_ms.map(|m| format!("{m:.0}"))
+                    data-first-output-ms=r.first_output_ms.map(|m| (m.round() as u64).to_string())
                     aria-live="polite">
                     {r.output.into_iter().map(|(err, t)| view! {
                         <span class:stderr=err>{t}</span>

@@ -171,7 +171,7 @@ pub fn TimelineView() -> impl IntoView {
 }
 
 /// `0.4 ms`, `12 ms` without float formatting.
-fn format_ms(d: f64) -> String {
+pub(crate) fn format_ms(d: f64) -> String {
     let tenths = (d * 10.0).round().max(0.0) as u64;
     if tenths < 100 {
         format!("{}.{} ms", tenths / 10, tenths % 10)
