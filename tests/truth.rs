@@ -87,7 +87,7 @@ async fn the_cookie_panel_shows_the_jar_not_the_last_cookie_seen() {
     assert!(text(&root, "cookie-payload").contains("\"visit\": 2"));
     let caption = text(&root, "cookie-source");
     assert!(
-        caption.contains("In the browser's jar (set by exchange #2)"),
+        caption.contains("In the simulated jar (set by exchange #2)"),
         "{caption}"
     );
     assert!(!text(&root, "cookie-diff").contains("same session"));
@@ -97,10 +97,18 @@ async fn the_cookie_panel_shows_the_jar_not_the_last_cookie_seen() {
     until("the exchange's cookie", || source(&root).0 == "exchange").await;
     assert_eq!(source(&root).1, "discarded");
     assert!(text(&root, "cookie-source").contains("Exchange #3's cookie: discarded (no session)"));
+    assert!(text(&root, "cookie-source").contains("It carried no cookie."));
     assert!(text(&root, "cookie-payload").contains("\"visit\": 1"));
     click(&root, "cookie-show-jar");
     until("the jar again", || source(&root).0 == "jar").await;
     assert!(text(&root, "cookie-payload").contains("\"visit\": 2"));
+    // Exchange #2's cookie is the jar's; it carried #1's.
+    click_el(&rows(&root)[1].query_selector(".xrow").unwrap().unwrap());
+    until("exchange #2's cookie", || {
+        source(&root) == ("exchange".into(), "jar".into())
+    })
+    .await;
+    assert!(text(&root, "cookie-source").contains("It carried cobra's cookie at visit 1."));
 }
 
 #[wasm_bindgen_test]

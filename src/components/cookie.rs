@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use crate::app::Playground;
 use crate::model::cookie_view::{view as decode_view, CookieView};
 use crate::model::diff::{char_diff, Op};
-use crate::model::jar::{inferred, role_of, setter, CookieRole, Jar};
+use crate::model::jar::{carried, inferred, role_of, setter, CookieRole, Jar};
 use crate::model::target::TargetKind;
 use crate::model::timeline::{Exchange, Timeline};
 use crate::net;
@@ -18,6 +18,7 @@ enum Shown {
         n: usize,
         cookie: String,
         role: CookieRole,
+        carried: Option<String>,
         prev: Option<(usize, String)>,
     },
     /// The jar's cookie, with the exchange that set it (or the lab that planted it); `sure`
@@ -41,9 +42,16 @@ impl Shown {
         }
     }
 
-    fn caption(&self) -> String {
+    /// `jar` names the jar: the browser's, or the simulated one.
+    fn caption(&self, jar: &str) -> String {
         match self {
-            Shown::Exchange { n, role, .. } => format!("Exchange #{n}'s cookie: {}.", role.label()),
+            Shown::Exchange {
+                n, role, carried, ..
+            } => format!(
+                "Exchange #{n}'s cookie: {}. {}",
+                role.label(),
+                carried.as_deref().unwrap_or_default()
+            ),
             Shown::Jar {
                 sure,
                 set_by,
@@ -56,12 +64,10 @@ impl Shown {
                     (None, false) => String::new(),
                 };
                 if *sure {
-                    format!(
-                        "In the browser's jar{from}: the next request in session mode carries it."
-                    )
+                    format!("In {jar}{from}: the next request in session mode carries it.")
                 } else {
                     format!(
-                        "Most likely in the browser's jar{from}: the last cookie an answer in session mode set. \
+                        "Most likely in {jar}{from}: the last cookie an answer in session mode set. \
                          This server cannot tell the page for sure (it has no /playground/api/cookies)."
                     )
                 }
@@ -97,6 +103,7 @@ pub fn CookiePanel() -> impl IntoView {
                     n: e.number,
                     cookie: e.cookie_out().unwrap_or_default().to_string(),
                     role: role_of(e, &jar),
+                    carried: carried(e),
                     prev: previous(t, e),
                 };
             }
@@ -135,6 +142,9 @@ pub fn CookiePanel() -> impl IntoView {
             "This server has no side channel, and a page script can never read Set-Cookie or an HttpOnly cookie: \
              its cookies stay invisible here (the browser still sends them)."
         }
+        (Shown::JarEmpty, Some(TargetKind::Simulated)) => {
+            "The simulated jar holds no session cookie: the next request in session mode starts a new session."
+        }
         (Shown::JarEmpty, _) => {
             "The browser holds no session cookie for this server: the next request in session mode starts a new session."
         }
@@ -150,7 +160,10 @@ pub fn CookiePanel() -> impl IntoView {
             <p class="small cookie-source" data-testid="cookie-source"
                 data-source=move || shown.with(Shown::source)
                 data-role=move || shown.with(|s| match s { Shown::Exchange { role, .. } => role.as_str(), _ => "jar" })>
-                {move || shown.with(Shown::caption)}
+                {move || {
+                    let jar = if playground.kind.get() == Some(TargetKind::Simulated) { "the simulated jar" } else { "the browser's jar" };
+                    shown.with(|s| s.caption(jar))
+                }}
                 <Show when=move || shown.with(|s| matches!(s, Shown::Exchange { .. }))>
                     " "<button type="button" class="link small" data-testid="cookie-show-jar" on:click=show_jar>"Show the jar's cookie"</button>
                 </Show>

@@ -111,6 +111,20 @@ pub fn other_client(e: &Exchange) -> String {
         .unwrap_or_else(|| "another client".into())
 }
 
+/// What cookie exchange `e` carried, in words (`None`: the server did not say).
+pub fn carried(e: &Exchange) -> Option<String> {
+    use greeting_core::SessionIn;
+    let r = e.report.as_ref()?;
+    Some(match (&r.session_in, r.cookie_in.is_some()) {
+        (_, false) => "It carried no cookie.".into(),
+        (SessionIn::Continued { username, visit }, _) => {
+            format!("It carried {username}'s cookie at visit {visit}.")
+        }
+        (SessionIn::Rejected { .. }, _) => "It carried a cookie the server refused.".into(),
+        _ => "It carried a cookie that did not continue this user's session.".into(),
+    })
+}
+
 /// The role of the cookie exchange `e` set, given the jar.
 pub fn role_of(e: &Exchange, jar: &Jar) -> CookieRole {
     match e.source {

@@ -104,6 +104,52 @@ pub fn server_benchmarks(
         p,
     ));
 
+    // Issue 19's server-side sessions: the id in the cookie, the session in the server's memory,
+    // then in Redis (a throwaway redis-server on a free loopback port, no persistence).
+    let mut c = greeting_command(greeting_bin);
+    c.args(["--sessions", "server"]);
+    match ServerProc::start_announcing("greeting-server --sessions server", c, within) {
+        Ok(p) => procs.push((
+            ServerUnderTest {
+                key: "greeting_server_memory",
+                label: "greeting-server, sessions in memory".into(),
+                check: Check::Greeting,
+                path: "/greeting",
+            },
+            p,
+        )),
+        Err(e) => section
+            .skipped
+            .push(("greeting-server --sessions server".into(), e)),
+    }
+    let redis = match session_store::test_redis::TestRedis::start() {
+        Ok(redis) => Some(redis),
+        Err(e) => {
+            section
+                .skipped
+                .push(("greeting-server, sessions in Redis".into(), e));
+            None
+        }
+    };
+    if let Some(redis) = &redis {
+        let mut c = greeting_command(greeting_bin);
+        c.args(["--sessions", "server", "--session-store", &redis.url()]);
+        match ServerProc::start_announcing("greeting-server --session-store redis", c, within) {
+            Ok(p) => procs.push((
+                ServerUnderTest {
+                    key: "greeting_server_redis",
+                    label: "greeting-server, sessions in Redis".into(),
+                    check: Check::Greeting,
+                    path: "/greeting",
+                },
+                p,
+            )),
+            Err(e) => section
+                .skipped
+                .push(("greeting-server, sessions in Redis".into(), e)),
+        }
+    }
+
     // A diagnostic, not the shipped configuration: the same binary with glibc's heap trimming
     // off, which shows how much of its time goes to the kernel faulting freed memory back in
     // (see the profile notes).
@@ -306,6 +352,7 @@ pub fn server_benchmarks(
     for (_, mut p) in procs {
         p.stop();
     }
+    drop(redis);
     Ok(section)
 }
 
