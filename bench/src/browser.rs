@@ -23,6 +23,7 @@ use serde_json::{json, Value as Json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+use test_support::chromedriver::Cdp;
 
 /// What the browser measurements found. Times in milliseconds.
 #[derive(Clone, Debug, Default)]
@@ -58,32 +59,6 @@ pub struct NavTiming {
     pub answered_ms: f64,
     /// That row shows the answer's status.
     pub completed_ms: Option<f64>,
-}
-
-/// chromedriver's `POST /session/{id}/goog/cdp/execute`: a DevTools command.
-#[derive(Debug)]
-struct Cdp {
-    cmd: &'static str,
-    params: Json,
-}
-
-impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base: &url::Url,
-        session: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session.unwrap_or_default()
-        ))
-    }
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (
-            http::Method::POST,
-            Some(json!({"cmd": self.cmd, "params": self.params}).to_string()),
-        )
-    }
 }
 
 const NAV_PROBE: &str = r#"

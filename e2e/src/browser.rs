@@ -10,28 +10,8 @@ use serde_json::{json, Value as Json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
+use test_support::chromedriver::GetBrowserLog;
 use test_support::free_port;
-
-/// chromedriver's `POST /session/{id}/se/log` (not in the W3C spec; chromedriver keeps it):
-/// the browser console entries since the last call.
-#[derive(Debug)]
-struct GetBrowserLog;
-
-impl fantoccini::wd::WebDriverCompatibleCommand for GetBrowserLog {
-    fn endpoint(
-        &self,
-        base: &url::Url,
-        session: Option<&str>,
-    ) -> std::result::Result<url::Url, url::ParseError> {
-        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
-    }
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (
-            http::Method::POST,
-            Some(r#"{"type":"browser"}"#.to_string()),
-        )
-    }
-}
 
 /// One row of the page's timeline (`data-testid="exchange-row"`).
 #[derive(Clone, Debug, Default)]

@@ -16,31 +16,7 @@ use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-/// chromedriver's `POST /session/{id}/goog/cdp/execute`: one DevTools command.
-#[derive(Debug)]
-struct Cdp {
-    cmd: &'static str,
-    params: Json,
-}
-
-impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
-    fn endpoint(
-        &self,
-        base: &url::Url,
-        session: Option<&str>,
-    ) -> Result<url::Url, url::ParseError> {
-        base.join(&format!(
-            "session/{}/goog/cdp/execute",
-            session.unwrap_or_default()
-        ))
-    }
-    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
-        (
-            http::Method::POST,
-            Some(json!({"cmd": self.cmd, "params": self.params}).to_string()),
-        )
-    }
-}
+use test_support::chromedriver::Cdp;
 
 async fn cdp(b: &Browser, cmd: &'static str, params: Json) -> Result<()> {
     b.client()

@@ -4,7 +4,7 @@
 //! greeting-server [serve] [--bind 127.0.0.1] [--port 5000] [--secret-key KEY] [--user NAME:PASSWORD]...
 //!                 [--static DIR] [--allow-origin ORIGIN]... [--allow-host NAME]... [--www-authenticate]
 //!                 [--no-teaching] [--classroom] [--instructor-token TOKEN] [--reveal-secret-key]
-//!                 [--read-timeout SECS]
+//!                 [--read-timeout SECS] [--sessions cookie|server] [--session-store memory|redis://HOST:PORT]
 //! greeting-server decode COOKIE [--secret-key KEY]... [--json]
 //! greeting-server sign JSON --secret-key KEY [--timestamp UNIX_SECS]
 //! ```

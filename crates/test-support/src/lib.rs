@@ -1,11 +1,13 @@
 //! What the e2e tests, the benchmarks, the xtask and the greeting server's tests share, written
 //! once: where the workspace is, a free loopback port, waiting for a port to listen, stopping a
 //! child process (or its whole process group), building a workspace binary, finding a tool on PATH, the Python the xtask
-//! prepared, and the one way a test says it skips (counted by `cargo xtask test`, a failure
-//! under `CI=true`).
+//! prepared, the one way a test says it skips (counted by `cargo xtask test`, a failure
+//! under `CI=true`), and (feature `chromedriver`) chromedriver's own commands.
 
 mod cargo;
 mod child;
+#[cfg(feature = "chromedriver")]
+pub mod chromedriver;
 mod net;
 mod paths;
 mod python;
