@@ -91,6 +91,22 @@ pub fn page_benchmarks(options: &Options, greeting_bin: Option<&Path>) -> PageSe
         .max();
     // The brotli and gzip twins the release build writes are the same files, sent compressed.
     files.retain(|p| !p.extension().is_some_and(|e| e == "br" || e == "gz"));
+    // Python in the page (dist/python/) is fetched only on the first Run Python, not on load.
+    let on_demand = dist.join("python");
+    let (python, files): (Vec<_>, Vec<_>) =
+        files.into_iter().partition(|p| p.starts_with(&on_demand));
+    if !python.is_empty() {
+        let bytes: u64 = python
+            .iter()
+            .filter_map(|p| std::fs::metadata(p).ok())
+            .map(|m| m.len())
+            .sum();
+        section.notes.push(format!(
+            "left out of the bundle: {} files under python/ ({:.1} MB raw), the Python runtime that the page fetches only when a learner first presses Run Python",
+            python.len(),
+            bytes as f64 / 1e6
+        ));
+    }
     for path in files {
         let Ok(bytes) = std::fs::read(&path) else {
             continue;
