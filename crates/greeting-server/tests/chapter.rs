@@ -305,13 +305,7 @@ async fn cookies_that_fail_verification_silently_start_over() {
         "x".repeat(4000),
     ];
     for cookie in &bad_cookies {
-        let response = client
-            .get(server.url("/greeting"))
-            .basic_auth("cobra", Some("hiss"))
-            .header("Cookie", format!("session={cookie}"))
-            .send()
-            .await
-            .unwrap();
+        let response = greet_as_cobra_with(&client, server.url("/greeting"), cookie).await;
         assert_eq!(response.status(), 200, "{cookie}");
         assert_eq!(
             set_cookie(&response).unwrap().0.split('.').next().unwrap(),
@@ -465,13 +459,7 @@ async fn a_restart_with_the_same_key_continues_the_session_and_a_random_key_does
         set_cookie(&greet(&client, &server).await).unwrap().0
     };
     let again = Server::start(&["--secret-key", KEY]);
-    let response = client
-        .get(again.url("/greeting"))
-        .basic_auth("cobra", Some("hiss"))
-        .header("Cookie", format!("session={cookie}"))
-        .send()
-        .await
-        .unwrap();
+    let response = greet_as_cobra_with(&client, again.url("/greeting"), &cookie).await;
     assert!(response.text().await.unwrap().contains("visit #2"));
 
     let random = Server::start(&[]);
@@ -481,13 +469,7 @@ async fn a_restart_with_the_same_key_continues_the_session_and_a_random_key_does
             random.stderr().contains("random")
         }
     );
-    let response = client
-        .get(random.url("/greeting"))
-        .basic_auth("cobra", Some("hiss"))
-        .header("Cookie", format!("session={cookie}"))
-        .send()
-        .await
-        .unwrap();
+    let response = greet_as_cobra_with(&client, random.url("/greeting"), cookie).await;
     assert_eq!(response.text().await.unwrap(), WELCOME);
 }
 
@@ -508,13 +490,7 @@ async fn fallback_keys_verify_old_cookies() {
     )
     .unwrap();
     let server = Server::start(&["--secret-key", KEY, "--fallback-key", "old-key"]);
-    let response = plain_client()
-        .get(server.url("/greeting"))
-        .basic_auth("cobra", Some("hiss"))
-        .header("Cookie", format!("session={old}"))
-        .send()
-        .await
-        .unwrap();
+    let response = greet_as_cobra_with(&plain_client(), server.url("/greeting"), old).await;
     let new = set_cookie(&response).unwrap().0;
     assert!(response.text().await.unwrap().contains("visit #10"));
     flask_cookie::verify(&new, &[KEY.as_bytes()], unix_now(), MAX_AGE).unwrap();

@@ -121,13 +121,7 @@ async fn the_notes_check_vectors_continue() {
         ("eyJ1c2VybmFtZSI6ImNvYnJhIiwidmlzaXQiOjJ9.YZaTHQ.T0Q_E2UqDzye7bXltKjGyT7hxRg", 3),
         (".eJyrVsrLL0lVslLKyCwuViCJUNJRKi1OLcpLzAXpT85PKkoECpVlFmeWKFkZ1gIAp20fNg.YZaTHQ.myDVbKeBIXWUJds1ecjtWCiEfw4", 2),
     ] {
-        let response = plain_client()
-            .get(server.url("/greeting"))
-            .basic_auth("cobra", Some("hiss"))
-            .header("Cookie", format!("session={cookie}"))
-            .send()
-            .await
-            .unwrap();
+        let response = greet_as_cobra_with(&plain_client(), server.url("/greeting"), cookie).await;
         let json: Value = response.json().await.unwrap();
         assert_eq!(json["message"], format!("Welcome back, cobra! This is visit #{next}."));
     }
@@ -248,13 +242,7 @@ async fn a_live_flask_app_with_the_same_key_continues_our_sessions_and_we_contin
         .await
         .unwrap();
     let foreign = set_cookie(&response).unwrap().0;
-    let response = plain
-        .get(server.url("/greeting"))
-        .basic_auth("cobra", Some("hiss"))
-        .header("Cookie", format!("session={foreign}"))
-        .send()
-        .await
-        .unwrap();
+    let response = greet_as_cobra_with(&plain, server.url("/greeting"), foreign).await;
     assert_eq!(response.text().await.unwrap(), WELCOME);
 }
 

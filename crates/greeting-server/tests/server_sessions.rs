@@ -84,13 +84,7 @@ async fn log_out_and_replay_the_old_cookie_in_both_modes() {
             "{mode}"
         );
 
-        let replayed = client
-            .get(server.url("/greeting"))
-            .basic_auth("cobra", Some("hiss"))
-            .header("Cookie", format!("session={old}"))
-            .send()
-            .await
-            .unwrap();
+        let replayed = greet_as_cobra_with(&client, server.url("/greeting"), old).await;
         let body: Value = replayed.json().await.unwrap();
         let expected = if replay_continues {
             visit_message(2)
@@ -151,13 +145,7 @@ async fn two_servers_sharing_one_redis_continue_each_others_sessions() {
         logout(&plain_client(), &b.base, Some(&id)).await.status(),
         200
     );
-    let replayed = plain_client()
-        .get(a.url("/greeting"))
-        .basic_auth("cobra", Some("hiss"))
-        .header("Cookie", format!("session={id}"))
-        .send()
-        .await
-        .unwrap();
+    let replayed = greet_as_cobra_with(&plain_client(), a.url("/greeting"), id).await;
     let body: Value = replayed.json().await.unwrap();
     assert_eq!(body["message"], "Welcome, cobra!");
 }

@@ -139,6 +139,21 @@ pub fn session_client() -> reqwest::Client {
         .unwrap()
 }
 
+/// `GET url` as cobra/hiss carrying `session=COOKIE` by hand, as a script replaying a cookie would.
+pub async fn greet_as_cobra_with(
+    client: &reqwest::Client,
+    url: String,
+    cookie: impl std::fmt::Display,
+) -> reqwest::Response {
+    client
+        .get(url)
+        .basic_auth("cobra", Some("hiss"))
+        .header("Cookie", format!("session={cookie}"))
+        .send()
+        .await
+        .unwrap()
+}
+
 /// The `session=VALUE` value of a response's `Set-Cookie`, and its attributes.
 pub fn set_cookie(response: &reqwest::Response) -> Option<(String, String)> {
     let header = response.headers().get("set-cookie")?.to_str().ok()?;
