@@ -13,6 +13,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{any, get, post};
 use axum::Router;
 use std::sync::Arc;
+use tower::ServiceBuilder;
 
 /// The whole application. Every request passes the gate first ([`crate::guard`]: an allowed
 /// `Host`, and on the API an allowed `Origin`); every route and both fallbacks answer through
@@ -49,11 +50,14 @@ pub fn app(state: AppState) -> Router {
         state.config.allowed_hosts.clone(),
         state.config.allowed_origins.clone(),
     ));
-    routes
+    // Around the routed application once, not around each route (`Router::layer` would wrap
+    // every route, and each wrapper costs a clone and a boxed future per request).
+    let gated = ServiceBuilder::new()
+        .layer(from_fn_with_state(admission, admit))
         .layer(from_fn_with_state(
             state.config.allowed_origins.clone(),
             edge,
         ))
-        .layer(from_fn_with_state(admission, admit))
-        .with_state(state)
+        .service(routes.with_state(state));
+    Router::new().fallback_service(gated)
 }
