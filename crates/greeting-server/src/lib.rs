@@ -22,7 +22,7 @@
 //! precompressed and cached), [`http`] (header order and reading), [`sessions`] (where the
 //! session lives: the cookie, or a store with `--sessions server`), [`shared_channel`] (the side
 //! channel through Redis pub/sub), [`serve`] (the accept loop),
-//! [`cli`] and [`tools`] (the subcommands).
+//! [`logging`] (the log's format), [`cli`] and [`tools`] (the subcommands).
 //!
 //! Routes are tested in-process, as in axum's testing example:
 //!
@@ -57,6 +57,7 @@ pub mod handlers;
 pub mod host;
 pub mod http;
 pub mod jar_pair;
+pub mod logging;
 pub mod page;
 pub mod pages;
 pub mod serve;

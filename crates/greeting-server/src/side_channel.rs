@@ -14,6 +14,7 @@
 use crate::error::ApiError;
 use crate::guard::Reach;
 use crate::http::{ensure_server_headers, header_text, title_case, unix_now_ms};
+use crate::logging::EXCHANGE_TARGET;
 use crate::pages::{masked, Delivery, Pages, Source, PAGE_TOKEN};
 use axum::body::{to_bytes, Body};
 use axum::extract::{ConnectInfo, Query, Request, State};
@@ -164,6 +165,7 @@ pub async fn report(
         .remove::<ExchangeFacts>()
         .unwrap_or_default();
     tracing::info!(
+        target: EXCHANGE_TARGET,
         seq,
         client = %client,
         method = %method,
