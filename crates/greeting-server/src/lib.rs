@@ -17,7 +17,7 @@
 //! configuration and shared state), [`app`] (the router), [`handlers`], [`error`] (an error type
 //! that is a response), [`side_channel`] (the exchange log and reports, and the events route),
 //! [`pages`] (who sees which exchange, by page token), [`cors`], [`edge`] (the layer every
-//! response passes through), [`guard`] (the gate every request passes first: the allowed
+//! request and response passes through, built on [`around`]), [`guard`] (the gate every request passes first: the allowed
 //! [`host`]s against DNS rebinding, the API's allowed origins), [`page`] (the built page,
 //! precompressed and cached), [`http`] (header order and reading), [`sessions`] (where the
 //! session lives: the cookie, or a store with `--sessions server`), [`shared_channel`] (the side
@@ -48,6 +48,7 @@
 //! ```
 
 pub mod app;
+pub mod around;
 pub mod cli;
 pub mod cors;
 pub mod edge;
