@@ -22,6 +22,7 @@ pub mod attributes;
 pub mod auth;
 pub mod cookie;
 pub mod json;
+pub mod stored;
 pub mod users;
 pub mod wire;
 
@@ -38,10 +39,14 @@ pub use cookie::{
 };
 pub use flask_cookie;
 pub use json::flask_pretty;
+pub use stored::{
+    logout, logout_body, new_stored_session, stored_set_cookie, EntryAfter, LogoutOutcome,
+    StoreLookup, FLASK_SESSION_EXPIRE_COOKIE, PERMANENT_KEY, STORE_KEY_PREFIX,
+};
 pub use users::{parse_user_spec, User, UserRecord, UserSpecError, Users, DEFAULT_USERS};
 pub use wire::{
-    ExchangeReport, Header, KeySource, ServerInfo, Session, SessionIn, CARRIED_COOKIE,
-    CARRIED_SET_COOKIE,
+    ExchangeReport, Header, KeySource, ServerInfo, Session, SessionIn, SessionMode, StoreEntry,
+    CARRIED_COOKIE, CARRIED_SET_COOKIE,
 };
 
 use serde_json::{Map, Value};
@@ -119,6 +124,9 @@ pub struct GreetingOutcome {
     pub key_index: Option<usize>,
     /// Sentences for the learner about anything unusual.
     pub notes: Vec<String>,
+    /// Server mode: the store's entry for the session after the request (set by the caller
+    /// that keeps the store).
+    pub store_entry: Option<EntryAfter>,
 }
 
 impl GreetingOutcome {
@@ -441,6 +449,7 @@ impl Greeter {
                     auth_error: Some(failure),
                     key_index: incoming.key_index,
                     notes,
+                    store_entry: None,
                 };
                 return Greeted {
                     outcome,
@@ -505,6 +514,7 @@ impl Greeter {
                 auth_error: None,
                 key_index: incoming.key_index,
                 notes,
+                store_entry: None,
             },
             session: Some(data),
         }

@@ -16,7 +16,7 @@ use axum::routing::MethodRouter;
 use axum::Extension;
 use greeting_core::{
     find_session_cookie, parse_cookie_header, set_cookie_header, validate_planted_cookie,
-    GreetingOutcome, Session, UserOutcome, EXPIRE_SESSION_COOKIE,
+    EntryAfter, GreetingOutcome, Session, UserOutcome, EXPIRE_SESSION_COOKIE,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -77,6 +77,11 @@ pub async fn logout(
         cookie_in: outcome.cookie_in,
         cookie_out: Some(String::new()),
         notes: vec![outcome.message],
+        store_entry: outcome.deleted.map(|id| EntryAfter {
+            id,
+            data: None,
+            ttl_secs: None,
+        }),
         ..ExchangeFacts::default()
     });
     jar_pair::carry_set_cookie(jar_pair::asked(&headers), &mut response);
@@ -340,6 +345,7 @@ impl IntoResponse for Greeting {
             session_in: Some(o.session_in),
             session_out: o.session_out,
             notes: o.notes,
+            store_entry: o.store_entry,
         });
         response
     }

@@ -129,6 +129,8 @@ impl Config {
             sees_all_clients: self.loopback && here,
             fallback_keys: self.fallback_keys,
             www_authenticate: self.www_authenticate,
+            // Cookie until the sessions are chosen (`AppState::with_sessions`).
+            session_mode: greeting_core::SessionMode::Cookie,
         }
     }
 }
@@ -195,6 +197,14 @@ impl AppState {
     /// The same state with sessions kept as `sessions` says (opened at start, see
     /// [`Sessions::open`]).
     pub fn with_sessions(mut self, sessions: Sessions) -> AppState {
+        let mode = sessions.mode().into();
+        let mut info = ServerInfos {
+            this_machine: self.info.this_machine.clone(),
+            beyond: self.info.beyond.clone(),
+        };
+        info.this_machine.session_mode = mode;
+        info.beyond.session_mode = mode;
+        self.info = Arc::new(info);
         self.sessions = sessions;
         self
     }
