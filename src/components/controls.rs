@@ -75,9 +75,18 @@ pub fn TargetPanel() -> impl IntoView {
 /// `<details>` without opening it).
 #[component]
 pub fn StartHelpLink() -> impl IntoView {
-    let open = |_| {
-        if let Some(el) = document().get_element_by_id(START_HELP_ID) {
-            let _ = el.set_attribute("open", "");
+    let open = |ev: leptos::ev::MouseEvent| {
+        use wasm_bindgen::JsCast;
+        // The panel of this link's own playground (a test document may mount several).
+        let selector = format!("#{START_HELP_ID}");
+        let panel = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|a| a.closest(".playground").ok().flatten())
+            .and_then(|p| p.query_selector(&selector).ok().flatten())
+            .or_else(|| document().get_element_by_id(START_HELP_ID));
+        if let Some(panel) = panel {
+            let _ = panel.set_attribute("open", "");
         }
     };
     view! {
