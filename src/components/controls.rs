@@ -118,27 +118,30 @@ fn StartingAServer() -> impl IntoView {
         <details class="start-help" id=START_HELP_ID data-testid="start-help">
             <summary>"Starting a server"</summary>
             <h3>"Your own Flask app, from the course"</h3>
+            <p class="small">"In your app's folder ("<code>"app.py"</code>"):"</p>
+            <pre class="cmd mono small">{format!("pip install flask flask-cors\nflask --app app run --port {flask_port}")}</pre>
             <p class="small">
-                "In your app's folder: "<code>"pip install flask flask-cors"</code>", then "
-                <code>{format!("flask --app app run --port {flask_port}")}</code>" ("<code>"app"</code>" is your "
-                <code>"app.py"</code>"; a plain "<code>"flask run"</code>" finds it too, on port 5000). Under “Other server” type "
+                "(A plain "<code>"flask run"</code>" finds "<code>"app.py"</code>" too, on port 5000.) Under “Other server” type "
                 <code>{format!("http://{host}:{flask_port}")}</code>" and choose “Use”. This page is another origin, so your app "
                 "must allow it by CORS, with cookies:"
             </p>
-            <pre class="mono small" data-testid="start-help-cors">{cors}</pre>
+            <pre class="cmd mono small" data-testid="start-help-cors">{cors}</pre>
             <h3>"The playground's greeting server"</h3>
+            <pre class="cmd mono small">"greeting-server --static dist --port 5000"</pre>
             <p class="small">
-                <code>"greeting-server --static dist --port 5000"</code>", then open "<code>"http://localhost:5000/"</code>
-                " and choose “This page's server”. It serves this page and the chapter's "<code>"/greeting"</code>
-                " on one port, and your terminal's Python requests show up in the timeline."
+                "Then open "<code>"http://localhost:5000/"</code>" and choose “This page's server”. It serves this page and the \
+                 chapter's "<code>"/greeting"</code>" on one port, and your terminal's Python requests show up in the timeline."
             </p>
             <p class="small">
                 "Getting it: the program is built from the playground's source, which is Rust. With Rust installed ("
-                <a href="https://rustup.rs" rel="noopener">"rustup.rs"</a>"), run "<code>"cargo xtask run"</code>
-                " in the playground's folder: it installs what it needs (about 20 minutes the first time), builds the page into "
-                <code>"dist/"</code>" and the server, and starts it on port 5000. After that, "
-                <code>"target/release/greeting-server --static dist --port 5000"</code>" starts it again, without cargo."
+                <a href="https://rustup.rs" rel="noopener">"rustup.rs"</a>"), in the playground's folder:"
             </p>
+            <pre class="cmd mono small">"cargo xtask run"</pre>
+            <p class="small">
+                "It installs what it needs (about 20 minutes the first time), builds the page into "<code>"dist/"</code>
+                " and the server, and starts it on port 5000. After that, without cargo:"
+            </p>
+            <pre class="cmd mono small">"target/release/greeting-server --static dist --port 5000"</pre>
         </details>
     }
 }

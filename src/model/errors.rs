@@ -3,7 +3,7 @@
 //! (same origin or not, a no-cors probe, the page's and the target's host names) to tell a
 //! stopped server from a CORS refusal from a localhost/127.0.0.1 mix-up.
 
-use super::status::{start_elsewhere, START_AT_THIS_ADDRESS};
+use super::status::{start_at_this_address, start_elsewhere};
 use super::target::{loopback_name_mismatch, Origin, TargetKind};
 
 /// What went wrong, as the fetch saw it.
@@ -119,7 +119,12 @@ impl Context {
                 start the playground's server there (`greeting-server --port 5000`, or `cargo xtask dev`, which starts \
                 both) or your own Flask app (`flask run` listens on 5000)."
                 .to_string(),
-            _ => START_AT_THIS_ADDRESS.to_string(),
+            _ => start_at_this_address(
+                self.page
+                    .as_ref()
+                    .and_then(Origin::effective_port)
+                    .unwrap_or(5000),
+            ),
         }
     }
     fn loopback_hint(&self) -> Option<String> {

@@ -31,10 +31,14 @@ impl Level {
 /// kind of server. The messages below give their reader the short command and link there.
 pub const START_HELP_ID: &str = "starting-a-server";
 
-/// How to start the playground's server at the page's own address, and where a Flask app goes.
-pub const START_AT_THIS_ADDRESS: &str =
-    "Start the playground's server again with `greeting-server --static dist --port 5000` (it served this page). \
-     Your own Flask app, from the course: `flask run`, then “Other server”.";
+/// How to start the playground's server at the page's own address (`port`), and where a Flask
+/// app goes.
+pub fn start_at_this_address(port: u16) -> String {
+    format!(
+        "Start the playground's server again with `greeting-server --static dist --port {port}` (it served this \
+         page). Your own Flask app, from the course: `flask run`, then “Other server”."
+    )
+}
 
 /// How to start a server at another address than the page's: a Flask app or the greeting
 /// server, both allowing `page` by CORS; `port` is the target's.
