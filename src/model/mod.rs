@@ -12,6 +12,7 @@ pub mod errors;
 pub mod exercises;
 pub mod jar;
 pub mod lab;
+pub mod logout;
 pub mod progress;
 pub mod pyrepr;
 pub mod python;
