@@ -22,3 +22,4 @@ pub mod status;
 pub mod tags;
 pub mod target;
 pub mod timeline;
+pub mod where_session;
