@@ -19,13 +19,16 @@ async fn log_out_and_replay(b: &Browser, own: &str, runner: &str) -> Result<()> 
     }
     b.click("log-out").await?;
     b.wait("both modes' runs after Log out", timeout(), async || {
-        Ok((b.exists("logout-run-cookie").await? && b.exists("logout-run-server").await?)
-            .then_some(()))
+        Ok(
+            (b.exists("logout-run-cookie").await? && b.exists("logout-run-server").await?)
+                .then_some(()),
+        )
     })
     .await?;
     let rows = b.rows().await?;
     ensure!(
-        rows.iter().any(|r| r.message.starts_with("Logged out") || r.text.contains("/logout")),
+        rows.iter()
+            .any(|r| r.message.starts_with("Logged out") || r.text.contains("/logout")),
         "the log out is in the timeline: {}",
         show_rows(&rows)
     );
@@ -51,7 +54,11 @@ async fn log_out_and_replay(b: &Browser, own: &str, runner: &str) -> Result<()> 
         b.attrs("logout-run-server", "data-runner").await?,
     ]
     .concat();
-    let own_runner = if own == "cookie" { &runners[0] } else { &runners[1] };
+    let own_runner = if own == "cookie" {
+        &runners[0]
+    } else {
+        &runners[1]
+    };
     ensure!(
         own_runner.as_deref() == Some(runner),
         "the {own} mode ran on {own_runner:?}, wanted {runner}: {runners:?}"
@@ -77,25 +84,28 @@ async fn log_out_and_replay(b: &Browser, own: &str, runner: &str) -> Result<()> 
 
 #[tokio::test]
 async fn cookie_mode_server_then_server_mode_simulated() {
-    scenario("cookie_mode_server_then_server_mode_simulated", async |cx| {
-        let server = cx.server(&[])?;
-        cx.open(&server.url("/"), Some("server")).await?;
-        let b = &cx.browser;
-        log_out_and_replay(b, "cookie", "server").await?;
-        let where_ = b.text("logout-where").await?.unwrap_or_default();
-        ensure!(
-            where_.contains("This greeting server runs --sessions cookie")
-                && where_.contains("--sessions server, runs on a simulated server"),
-            "{where_}"
-        );
-        let mode = b.attrs("session-where", "data-mode").await?;
-        ensure!(mode == [Some("cookie".to_string())], "{mode:?}");
-        ensure!(
-            !b.exists("store-entry").await?,
-            "cookie mode has no store entry to show"
-        );
-        Ok(())
-    })
+    scenario(
+        "cookie_mode_server_then_server_mode_simulated",
+        async |cx| {
+            let server = cx.server(&[])?;
+            cx.open(&server.url("/"), Some("server")).await?;
+            let b = &cx.browser;
+            log_out_and_replay(b, "cookie", "server").await?;
+            let where_ = b.text("logout-where").await?.unwrap_or_default();
+            ensure!(
+                where_.contains("This greeting server runs --sessions cookie")
+                    && where_.contains("--sessions server, runs on a simulated server"),
+                "{where_}"
+            );
+            let mode = b.attrs("session-where", "data-mode").await?;
+            ensure!(mode == [Some("cookie".to_string())], "{mode:?}");
+            ensure!(
+                !b.exists("store-entry").await?,
+                "cookie mode has no store entry to show"
+            );
+            Ok(())
+        },
+    )
     .await;
 }
 
@@ -129,9 +139,11 @@ async fn server_mode_server_shows_the_store_entry_then_cookie_mode_simulated() {
             // Back to a fresh page state for the lesson (the session is at visit 2 already).
             b.click("log-out").await?;
             b.wait("both runs", timeout(), async || {
-                Ok((b.count("replay-verdict").await? == 0
-                    && b.exists("logout-run-server").await?)
-                    .then_some(()))
+                Ok(
+                    (b.count("replay-verdict").await? == 0
+                        && b.exists("logout-run-server").await?)
+                        .then_some(()),
+                )
             })
             .await?;
             b.wait_text("store-entry", "the entry deleted by log out", |t| {
@@ -151,7 +163,8 @@ async fn server_mode_server_shows_the_store_entry_then_cookie_mode_simulated() {
                 "{server_run}"
             );
             ensure!(
-                cookie_run.contains("The old cookie still works: logged out, yet greeted as visit #3."),
+                cookie_run
+                    .contains("The old cookie still works: logged out, yet greeted as visit #3."),
                 "{cookie_run}"
             );
             let runners = b.attrs("logout-run-server", "data-runner").await?;
