@@ -192,12 +192,6 @@ impl SimServer {
             self.jar = None;
         }
         ExchangeReport {
-            seq: self.seq,
-            exchange_id: req.exchange_id.map(str::to_string),
-            at_ms: req.now_ms,
-            duration_micros: 0,
-            client: SIMULATED_CLIENT.into(),
-            user_agent: req.user_agent.map(str::to_string),
             method: "POST".into(),
             path: "/logout".into(),
             request_headers: self.request_headers(req, cookie_header.as_deref()),
@@ -218,6 +212,32 @@ impl SimServer {
                 }
                 .report()
             }),
+            ..self.report_of(req)
+        }
+    }
+
+    /// What every report of `req` says about where and when it was made.
+    fn report_of(&self, req: &SimRequest<'_>) -> ExchangeReport {
+        ExchangeReport {
+            seq: self.seq,
+            exchange_id: req.exchange_id.map(str::to_string),
+            at_ms: req.now_ms,
+            duration_micros: 0,
+            client: SIMULATED_CLIENT.into(),
+            user_agent: req.user_agent.map(str::to_string),
+            method: "GET".into(),
+            path: req.path.to_string(),
+            request_headers: Vec::new(),
+            status: 0,
+            response_headers: Vec::new(),
+            body: String::new(),
+            user: None,
+            cookie_in: None,
+            cookie_out: None,
+            session_in: greeting_core::SessionIn::None,
+            session_out: None,
+            notes: Vec::new(),
+            store_entry: None,
         }
     }
 
@@ -330,14 +350,6 @@ impl SimServer {
         }
 
         ExchangeReport {
-            seq: self.seq,
-            exchange_id: req.exchange_id.map(str::to_string),
-            at_ms: req.now_ms,
-            duration_micros: 0,
-            client: SIMULATED_CLIENT.into(),
-            user_agent: req.user_agent.map(str::to_string),
-            method: "GET".into(),
-            path: req.path.to_string(),
             request_headers,
             status,
             response_headers,
@@ -349,6 +361,7 @@ impl SimServer {
             session_out,
             notes,
             store_entry,
+            ..self.report_of(req)
         }
     }
 }
