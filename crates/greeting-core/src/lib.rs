@@ -18,6 +18,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod attributes;
 pub mod auth;
 pub mod cookie;
 pub mod json;
@@ -25,6 +26,10 @@ pub mod stored;
 pub mod users;
 pub mod wire;
 
+pub use attributes::{
+    AttributeError, CookieAttributes, Expiry, SameSite, BROWSER_MAX_NAME_VALUE, HOST_PREFIXED_NAME,
+    WERKZEUG_MAX_COOKIE_SIZE,
+};
 pub use auth::{
     basic_auth_header, parse_basic_auth, AuthError, Credentials, MAX_AUTHORIZATION_LEN,
 };
