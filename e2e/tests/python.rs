@@ -14,14 +14,16 @@ fn no_python(test: &str) -> bool {
         return false; // `scenario` reports the missing prerequisites itself
     };
     let loader = p.dist.join("python/vendor/pyodide/pyodide.mjs");
-    if loader.is_file() {
+    let bundle = p.dist.join("python/vendor/bundle/site-packages.zip");
+    if loader.is_file() && bundle.is_file() {
         return false;
     }
     skip_test(
         test,
         &format!(
-            "{} is missing: `cargo xtask setup` installs Pyodide and the wheels into python/vendor/, then rebuild the page",
-            loader.display()
+            "{} or {} is missing: `cargo xtask setup` installs Pyodide and the wheels into python/vendor/ and bundles them, then rebuild the page",
+            loader.display(),
+            bundle.display()
         ),
     );
     true
@@ -97,6 +99,7 @@ with requests.Session() as s:
     print("set-cookie:", r.headers["Set-Cookie"].startswith("session="))
     print("jar:", s.cookies.get("session") is not None)
     print("sent:", r.request.headers["Cookie"].startswith("session="))
+    print("names:", list(r.headers))
 for _ in range(2):
     print("plain", requests.get(URL, auth=("cobra", "hiss")).json()["message"])
 "#
@@ -111,6 +114,8 @@ fn check_session_output(text: &str) -> Result<()> {
         "set-cookie: True",
         "jar: True",
         "sent: True",
+        // The server's own names, order and case, as a terminal's requests shows them.
+        "names: ['Content-Type', 'Content-Length', 'Vary', 'Set-Cookie', 'Server', 'Date']",
     ] {
         ensure!(
             text.contains(line),
@@ -146,6 +151,24 @@ async fn chapter_sample_runs_in_the_page_simulated() {
             early.is_empty(),
             "the page fetched Python before Run Python was pressed: {early:?}"
         );
+        // Focusing the editor starts loading Python (the bundle with bytecode), before Run.
+        b.js(
+            "document.querySelector('[data-testid=python-editor]').focus(); return true;",
+            vec![],
+        )
+        .await?;
+        b.wait(
+            "the focus to start loading Python",
+            python_timeout(),
+            async || {
+                let fetched = python_fetches(b).await?;
+                Ok(fetched
+                    .iter()
+                    .any(|f| f.ends_with("/python/vendor/bundle/python_stdlib.zip"))
+                    .then_some(()))
+            },
+        )
+        .await?;
         let before = b.rows().await?.len();
         b.click("run-python").await?;
         finished(b, EDITOR_OUTPUT, "ok").await?;

@@ -9,6 +9,8 @@ pub enum Part {
     Server,
     Codec,
     Page,
+    /// Python in the page: the first Run Python, cold and warm.
+    Python,
 }
 
 /// Runs every benchmark and writes BENCHMARKS.md. Every figure is a median over the repeats, and
@@ -41,7 +43,7 @@ pub struct Options {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "server,codec,page"
+        default_value = "server,codec,page,python"
     )]
     pub only: Vec<Part>,
     /// The Python with Flask, gunicorn and itsdangerous (default PLAYGROUND_PYTHON, else

@@ -5,6 +5,7 @@ use crate::codec::CodecSection;
 use crate::machine::Machine;
 use crate::options::Options;
 use crate::page::PageSection;
+use crate::python::PythonSection;
 use crate::server::ServerSection;
 use benchmarks::procs::workspace_root;
 use std::cell::RefCell;
@@ -20,6 +21,7 @@ pub struct Report {
     pub server: Option<ServerSection>,
     pub codec: Option<CodecSection>,
     pub page: Option<PageSection>,
+    pub python: Option<PythonSection>,
     pub total: Duration,
     pub load_before: Option<String>,
     pub load_after: Option<String>,
@@ -37,6 +39,7 @@ impl Report {
             server: None,
             codec: None,
             page: None,
+            python: None,
             total: Duration::ZERO,
             load_before: None,
             load_after: None,
@@ -140,6 +143,9 @@ impl Report {
         }
         if let Some(p) = &self.page {
             self.page_markdown(&mut body, p);
+        }
+        if let Some(p) = &self.python {
+            self.python_markdown(&mut body, p);
         }
         let mut md = String::new();
         let o = &self.options;
@@ -296,6 +302,9 @@ impl Report {
                     let _ = writeln!(s, "  page: {} gzipped", bytes_kb(gz));
                 }
             }
+        }
+        if let Some(p) = &self.python {
+            let _ = writeln!(s, "  {}", p.summary_line());
         }
         s
     }
