@@ -36,7 +36,7 @@ pub use json::flask_pretty;
 pub use users::{parse_user_spec, User, UserRecord, UserSpecError, Users, DEFAULT_USERS};
 pub use wire::{
     ExchangeReport, Header, KeySource, ServerInfo, Session, SessionIn, CARRIED_COOKIE,
-    CARRIED_SET_COOKIE,
+    CARRIED_HEADER_NAMES, CARRIED_SET_COOKIE,
 };
 
 use serde_json::{Map, Value};
