@@ -1,6 +1,7 @@
-//! Renders `content/chapter.md` into Rust statics (`$OUT_DIR/content.rs`, included by
-//! `src/content.rs`) and `content/exercises/*.md` into `$OUT_DIR/exercises.rs` (build/exercises.rs,
-//! included by `src/model/exercises.rs`), so the page carries no Markdown or TOML parser.
+//! Renders `content/chapter.md` and the sections after it (`content/beyond/*.md`) into Rust
+//! statics (`$OUT_DIR/content.rs`, included by `src/content.rs`) and `content/exercises/*.md`
+//! into `$OUT_DIR/exercises.rs` (build/exercises.rs, included by `src/model/exercises.rs`), so
+//! the page carries no Markdown or TOML parser.
 //! See content/README.md for the formats.
 
 use std::fmt::Write as _;
@@ -48,6 +49,7 @@ struct Scenario {
 fn main() {
     println!("cargo:rerun-if-changed=content");
     println!("cargo:rerun-if-changed=content/exercises");
+    println!("cargo:rerun-if-changed=content/beyond");
     let root = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap());
     let content = root.join("content");
 
@@ -55,16 +57,33 @@ fn main() {
     println!("cargo:rerun-if-changed={}", chapter_path.display());
     let mut scenarios = Vec::new();
     let chapter = read_doc(&chapter_path, &mut scenarios);
+    let beyond: Vec<Doc> = markdown_files(&content.join("beyond"))
+        .iter()
+        .map(|p| {
+            println!("cargo:rerun-if-changed={}", p.display());
+            read_doc(p, &mut scenarios)
+        })
+        .collect();
 
     // Exercises: TOML front matter + Markdown, checked and written by build/exercises.rs.
     let out_dir = PathBuf::from(env::var("OUT_DIR").unwrap());
     exercises::generate(&content.join("exercises"), &out_dir.join("exercises.rs"));
     // The chapter as static HTML for index.html (build/prerender.rs).
-    prerender::write(&chapter, &scenarios, &out_dir);
+    prerender::write(&chapter, &beyond, &scenarios, &out_dir);
 
     let mut out = String::new();
     writeln!(out, "/// The chapter text (content/chapter.md).").unwrap();
     writeln!(out, "pub static CHAPTER: Doc = {};", doc_rs(&chapter)).unwrap();
+    writeln!(
+        out,
+        "/// The sections after the chapter (content/beyond/*.md, in file-name order)."
+    )
+    .unwrap();
+    write!(out, "pub static BEYOND: &[Doc] = &[").unwrap();
+    for d in &beyond {
+        write!(out, "{},", doc_rs(d)).unwrap();
+    }
+    writeln!(out, "];").unwrap();
     writeln!(
         out,
         "/// Every runnable sample's scenario, read from its Python code."
@@ -87,6 +106,24 @@ fn main() {
     writeln!(out, "];").unwrap();
     let out_path = PathBuf::from(env::var("OUT_DIR").unwrap()).join("content.rs");
     fs::write(out_path, out).unwrap();
+}
+
+/// The `*.md` files of `dir` in file-name order, drafts (`_name.md`) and a README left out; none
+/// when the folder does not exist.
+fn markdown_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .filter(|p| {
+            let name = p.file_name().unwrap_or_default().to_string_lossy();
+            !name.starts_with('_') && !name.eq_ignore_ascii_case("README.md")
+        })
+        .collect();
+    files.sort();
+    files
 }
 
 fn doc_rs(d: &Doc) -> String {

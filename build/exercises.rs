@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use pulldown_cmark::{html, Options, Parser};
 use toml::{Table, Value};
@@ -46,22 +46,7 @@ const CHECKS: &[(&str, &str)] = &[
 
 /// Reads every exercise in `dir` and writes `out` (Rust source).
 pub fn generate(dir: &Path, out: &Path) {
-    let mut paths: Vec<PathBuf> = match fs::read_dir(dir) {
-        Ok(entries) => entries
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|x| x == "md"))
-            .filter(|p| {
-                let name = p
-                    .file_name()
-                    .unwrap_or_default()
-                    .to_string_lossy()
-                    .to_string();
-                !name.starts_with('_') && !name.eq_ignore_ascii_case("README.md")
-            })
-            .collect(),
-        Err(_) => Vec::new(),
-    };
-    paths.sort();
+    let paths = super::markdown_files(dir);
     let mut exercises = Vec::new();
     let mut errors = Vec::new();
     for p in &paths {

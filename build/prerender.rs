@@ -1,4 +1,4 @@
-//! The chapter as static HTML for the served `index.html` (issue 16: a learner reads while the
+//! The chapter (and the sections after it) as static HTML for the served `index.html` (issue 16: a learner reads while the
 //! wasm downloads). Same markup and classes as `src/components/chapter.rs` draws, from the same
 //! blocks, so the app takes it over without a jump; the "Run in playground" buttons are
 //! disabled until it does. `cargo xtask post-build` (a Trunk hook) puts it into the page.
@@ -17,8 +17,19 @@ use super::{Block, Doc, Scenario};
 /// Where the hook finds the fragment, relative to Cargo's target directory.
 const STABLE_PATH: &str = "prerender/chapter.html";
 
-pub fn write(doc: &Doc, scenarios: &[Scenario], out_dir: &Path) {
-    let html = chapter_html(doc, scenarios);
+/// The chapter's blocks, then each section after it (content/beyond/) in a
+/// `<section class="beyond">`, as `Chapter` draws them.
+pub fn write(doc: &Doc, beyond: &[Doc], scenarios: &[Scenario], out_dir: &Path) {
+    let mut html = blocks_html(&doc.blocks, scenarios);
+    for d in beyond {
+        write!(
+            html,
+            "<section class=\"beyond\" data-beyond=\"{}\">{}</section>",
+            escaped(&d.slug),
+            blocks_html(&d.blocks, scenarios)
+        )
+        .unwrap();
+    }
     let own = out_dir.join("chapter.html");
     fs::write(&own, &html).unwrap_or_else(|e| panic!("writing {}: {e}", own.display()));
     match target_dir(out_dir) {
@@ -38,12 +49,12 @@ pub fn write(doc: &Doc, scenarios: &[Scenario], out_dir: &Path) {
     }
 }
 
-/// The chapter's blocks as `Chapter` (src/components/chapter.rs and python.rs) renders them
+/// A document's blocks as `Chapter` (src/components/chapter.rs and python.rs) renders them
 /// before any run, with every button disabled and the editors read-only until the app starts.
-fn chapter_html(doc: &Doc, scenarios: &[Scenario]) -> String {
+fn blocks_html(blocks: &[Block], scenarios: &[Scenario]) -> String {
     const PENDING: &str = "disabled title=\"The playground is still loading\"";
     let mut html = String::new();
-    for b in &doc.blocks {
+    for b in blocks {
         match b {
             Block::Html(h) => write!(html, "<div class=\"prose\">{h}</div>").unwrap(),
             Block::Code {

@@ -5,10 +5,10 @@
 //! Rust statics, included here. Editing `content/` re-runs the build script, so `trunk serve`
 //! rebuilds the page on a text edit.
 
-/// One Markdown document (the chapter, later each exercise).
+/// One Markdown document: the chapter ([`CHAPTER`]) or a section after it ([`BEYOND`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Doc {
-    /// File name without extension (`chapter`, `01-reach-visit-3`, ...).
+    /// File name without extension (`chapter`, `01-where-the-session-lives`, ...).
     pub slug: &'static str,
     /// Text of the first heading.
     pub title: &'static str,
@@ -157,8 +157,32 @@ mod tests {
     }
 
     #[test]
+    fn the_sections_after_the_chapter_come_in_file_name_order() {
+        let slugs: Vec<&str> = BEYOND.iter().map(|d| d.slug).collect();
+        let mut sorted = slugs.clone();
+        sorted.sort_unstable();
+        assert_eq!(slugs, sorted);
+        let titles: Vec<&str> = BEYOND.iter().map(|d| d.title).collect();
+        for wanted in [
+            "Where the session lives",
+            "Logging out, and a replayed cookie",
+        ] {
+            assert!(titles.contains(&wanted), "{wanted} in {titles:?}");
+        }
+        // The chapter's own text is untouched: it still ends on the REST question.
+        let Some(Block::Html(last)) = CHAPTER.blocks.last() else {
+            panic!("the chapter ends on prose");
+        };
+        assert!(last.contains("Is this still REST?"), "{last}");
+    }
+
+    #[test]
     fn html_blocks_have_no_code_fences_left() {
-        for b in CHAPTER.blocks {
+        for b in CHAPTER
+            .blocks
+            .iter()
+            .chain(BEYOND.iter().flat_map(|d| d.blocks))
+        {
             if let Block::Html(h) = b {
                 assert!(!h.contains("```"));
             }

@@ -1,10 +1,8 @@
 //! Starting and stopping the servers under test, each on a free loopback port.
 
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 pub use test_support::{free_port, workspace_root};
@@ -33,62 +31,25 @@ pub struct ServerProc {
 
 impl ServerProc {
     /// Starts a program that prints `... listening on http://ADDR` on stdout (greeting-server,
-    /// hello-server) and waits for that line.
+    /// hello-server) and waits for that line; its output is dropped (it logs every request).
     pub fn start_announcing(
         name: &str,
-        mut command: Command,
+        command: Command,
         within: Duration,
     ) -> Result<ServerProc, String> {
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null());
-        let mut child = command
-            .spawn()
-            .map_err(|e| format!("{name}: cannot start {:?}: {e}", command.get_program()))?;
-        let stdout = child.stdout.take().expect("piped");
-        let (tx, rx) = mpsc::channel::<String>();
-        std::thread::spawn(move || {
-            let mut sent = false;
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if !sent {
-                    if let Some(at) = line.find("listening on http://") {
-                        let addr = line[at + "listening on http://".len()..]
-                            .trim()
-                            .trim_end_matches('/')
-                            .to_string();
-                        let _ = tx.send(addr);
-                        sent = true;
-                    }
-                }
-                // Keep draining so the server never blocks on a full pipe.
-            }
-        });
-        let mut proc = ServerProc {
+        let server = test_support::start_listening(
+            command,
+            test_support::Announcing {
+                within,
+                ..test_support::Announcing::default()
+            },
+        )
+        .map_err(|e| format!("{name}: {e}"))?;
+        Ok(ServerProc {
             name: name.to_string(),
-            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
-            child: Some(child),
-        };
-        let addr = match rx.recv_timeout(within) {
-            Ok(addr) => addr,
-            Err(_) => {
-                let status = proc
-                    .child
-                    .as_mut()
-                    .and_then(|c| c.try_wait().ok().flatten());
-                return Err(match status {
-                    Some(st) => format!("{name} exited before it listened ({st})"),
-                    None => format!(
-                        "{name} printed no `listening on http://...` line within {within:?}"
-                    ),
-                });
-            }
-        };
-        proc.addr = addr
-            .parse()
-            .map_err(|e| format!("{name}: cannot parse the address {addr:?}: {e}"))?;
-        Ok(proc)
+            addr: server.addr(),
+            child: Some(server.into_child()),
+        })
     }
 
     /// Starts a program told to listen on `port` (the Python peers) and waits until the port

@@ -4,15 +4,14 @@
 
 use crate::prereqs::Prereqs;
 use anyhow::{bail, ensure, Context, Result};
-use std::collections::VecDeque;
-use std::io::{BufRead, BufReader, Read, Write};
+use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use test_support::{free_port, python_with, workspace_root};
+use test_support::{free_port, python_with, workspace_root, Announcing, Sink};
 
 /// SIGINT (a clean shutdown), then SIGKILL after 5 s.
 pub fn stop_child(child: &mut Child) {
@@ -20,41 +19,7 @@ pub fn stop_child(child: &mut Child) {
 }
 
 /// The last lines a child printed (stdout and stderr), kept for the failure report.
-#[derive(Clone, Default)]
-pub struct LogBuf(Arc<Mutex<VecDeque<String>>>);
-
-impl LogBuf {
-    fn push(&self, line: String) {
-        let mut q = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        if q.len() > 2000 {
-            q.pop_front();
-        }
-        q.push_back(line);
-    }
-    pub fn text(&self) -> String {
-        let q = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        q.iter().map(|l| format!("{l}\n")).collect()
-    }
-    pub fn contains(&self, s: &str) -> bool {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .iter()
-            .any(|l| l.contains(s))
-    }
-    fn follow(&self, r: impl Read + Send + 'static, tag: &'static str, echo: bool) {
-        let me = self.clone();
-        std::thread::spawn(move || {
-            for line in BufReader::new(r).lines() {
-                let Ok(line) = line else { break };
-                if echo {
-                    eprintln!("[{tag}] {line}");
-                }
-                me.push(line);
-            }
-        });
-    }
-}
+pub type LogBuf = test_support::OutputLog;
 
 pub(crate) fn spawn_logged(
     mut c: Command,
@@ -69,11 +34,12 @@ pub(crate) fn spawn_logged(
         .spawn()
         .with_context(|| format!("could not start {what}"))?;
     let log = LogBuf::default();
+    let echo_as = echo.then_some(tag);
     if let Some(o) = child.stdout.take() {
-        log.follow(o, tag, echo);
+        log.follow(o, echo_as);
     }
     if let Some(e) = child.stderr.take() {
-        log.follow(e, tag, echo);
+        log.follow(e, echo_as);
     }
     Ok((child, log))
 }
@@ -109,46 +75,22 @@ impl Server {
             c.arg("--static").arg(&p.dist);
         }
         c.args(extra).env("NO_COLOR", "1");
-        let (mut child, log) = spawn_logged(c, "server", false)?;
-        let t = Instant::now();
-        loop {
-            let found = {
-                let q = log.0.lock().unwrap_or_else(|e| e.into_inner());
-                q.iter().find_map(|l| {
-                    l.split("listening on ")
-                        .nth(1)
-                        .map(|s| s.trim().to_string())
-                })
-            };
-            if let Some(url) = found {
-                let port: u16 = url
-                    .trim_end_matches('/')
-                    .rsplit(':')
-                    .next()
-                    .and_then(|p| p.parse().ok())
-                    .with_context(|| format!("cannot read a port from `listening on {url}`"))?;
-                return Ok(Server {
-                    child: Some(child),
-                    port,
-                    base: format!("http://127.0.0.1:{port}"),
-                    log,
-                });
-            }
-            if let Ok(Some(st)) = child.try_wait() {
-                bail!(
-                    "greeting-server exited ({st}) before listening; it printed:\n{}",
-                    log.text()
-                );
-            }
-            if t.elapsed() > Duration::from_secs(30) {
-                stop_child(&mut child);
-                bail!(
-                    "greeting-server printed no `listening on` line in 30 s; it printed:\n{}",
-                    log.text()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(25));
-        }
+        let log = LogBuf::default();
+        let server = test_support::start_listening(
+            c,
+            Announcing {
+                stdout: Sink::Keep(log.clone()),
+                stderr: Sink::Keep(log.clone()),
+                ..Announcing::default()
+            },
+        )?;
+        let port = server.port();
+        Ok(Server {
+            child: Some(server.into_child()),
+            port,
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        })
     }
 
     pub fn stop(&mut self) {

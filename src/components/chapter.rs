@@ -1,21 +1,43 @@
-//! The chapter text (rendered from Markdown at build time) with "Run in playground" beside
-//! its runnable samples.
+//! The chapter text, then the sections after it (content/beyond/), rendered from Markdown at
+//! build time, with "Run in playground" beside their runnable samples.
 
 use leptos::prelude::*;
 
 use crate::app::Playground;
 use crate::components::python::{ConsoleCell, PythonCode};
-use crate::content::{scenario, Block, CodeBlock, CHAPTER};
+use crate::content::{scenario, Block, CodeBlock, BEYOND, CHAPTER};
 
+/// The chapter's blocks first and unchanged, then each section after it in a
+/// `<section class="beyond">` (the same markup build/prerender.rs writes). A code block's index
+/// counts on across the documents, so each "Run in playground" has its own.
 #[component]
 pub fn Chapter() -> impl IntoView {
-    CHAPTER
-        .blocks
+    let mut first = CHAPTER.blocks.len();
+    let beyond = BEYOND
+        .iter()
+        .map(|d| {
+            let start = first;
+            first += d.blocks.len();
+            view! {
+                <section class="beyond" data-beyond=d.slug>
+                    {blocks(d.blocks, start)}
+                </section>
+            }
+        })
+        .collect_view();
+    view! {
+        {blocks(CHAPTER.blocks, 0)}
+        {beyond}
+    }
+}
+
+fn blocks(blocks: &'static [Block], first: usize) -> impl IntoView {
+    blocks
         .iter()
         .enumerate()
-        .map(|(i, b)| match b {
+        .map(move |(i, b)| match b {
             Block::Html(h) => view! { <div class="prose" inner_html=*h></div> }.into_any(),
-            Block::Code(c) => view! { <Code index=i c=*c/> }.into_any(),
+            Block::Code(c) => view! { <Code index=first + i c=*c/> }.into_any(),
         })
         .collect_view()
 }

@@ -222,6 +222,7 @@ mod tests {
             session_in: greeting_core::SessionIn::None,
             session_out: None,
             notes: vec![],
+            store_entry: None,
         };
         t.add_report(report(Some("p-1"), "c1", "Chrome"), "p-");
         t.add_report(report(Some("p-2"), "c2", "Chrome"), "p-");

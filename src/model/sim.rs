@@ -198,6 +198,7 @@ impl SimServer {
             session_in,
             session_out,
             notes,
+            store_entry: None,
         }
     }
 }

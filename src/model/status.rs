@@ -169,6 +169,7 @@ mod tests {
             key_source: greeting_core::KeySource::Flag,
             fallback_keys: 0,
             www_authenticate: false,
+            session_mode: greeting_core::SessionMode::Cookie,
         }
     }
 

@@ -152,6 +152,7 @@ mod tests {
                 visit,
             }),
             notes: vec![],
+            store_entry: None,
         }
     }
 

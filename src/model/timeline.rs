@@ -627,6 +627,7 @@ mod tests {
                 visit,
             }),
             notes: vec![],
+            store_entry: None,
         }
     }
 

@@ -18,7 +18,6 @@ mod testing;
 mod tools;
 
 use proc::{cmd, root, Result};
-use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
@@ -157,44 +156,21 @@ pub fn build_server(release: bool) -> Result<std::path::PathBuf> {
 /// Start greeting-server and wait for its `listening on` line; its output keeps streaming.
 fn start_server(bin: &std::path::Path, args: &[String]) -> Result<(Child, String)> {
     let mut c = std::process::Command::new(bin);
-    c.current_dir(root())
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped());
+    c.current_dir(root()).args(args);
     println!("$ {}", proc::describe(&c));
-    let mut child =
-        proc::spawn(c).map_err(|e| format!("could not start {}: {e}", bin.display()))?;
-    let out = child.stdout.take().ok_or("no stdout")?;
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let mut tx = Some(tx);
-        for line in BufReader::new(out).lines() {
-            let Ok(line) = line else { break };
-            println!("{line}");
-            if let Some(rest) = line.split("listening on ").nth(1) {
-                if let Some(t) = tx.take() {
-                    let _ = t.send(rest.trim().to_string());
-                }
-            }
-        }
-    });
-    let t = Instant::now();
-    loop {
-        if let Ok(url) = rx.try_recv() {
-            return Ok((child, url));
-        }
-        if let Ok(Some(st)) = child.try_wait() {
-            return Err(format!(
-                "greeting-server exited before listening ({})",
-                proc::show_status(st)
-            ));
-        }
-        if t.elapsed() > Duration::from_secs(30) {
-            proc::stop(&mut child);
-            return Err("greeting-server printed no `listening on` line within 30 s".into());
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let server = test_support::start_listening(
+        c,
+        test_support::Announcing {
+            stdout: test_support::Sink::Print,
+            stderr: test_support::Sink::Print,
+            own_process_group: true,
+            spawn: proc::spawn,
+            ..test_support::Announcing::default()
+        },
+    )
+    .map_err(|e| e.to_string())?;
+    let url = server.url();
+    Ok((server.into_child(), url))
 }
 
 fn run(args: &[String]) -> Result {

@@ -18,12 +18,18 @@
 
 #![forbid(unsafe_code)]
 
+pub mod attributes;
 pub mod auth;
 pub mod cookie;
 pub mod json;
+pub mod stored;
 pub mod users;
 pub mod wire;
 
+pub use attributes::{
+    AttributeError, CookieAttributes, Expiry, SameSite, BROWSER_MAX_NAME_VALUE, HOST_PREFIXED_NAME,
+    WERKZEUG_MAX_COOKIE_SIZE,
+};
 pub use auth::{
     basic_auth_header, parse_basic_auth, AuthError, Credentials, MAX_AUTHORIZATION_LEN,
 };
@@ -33,10 +39,14 @@ pub use cookie::{
 };
 pub use flask_cookie;
 pub use json::flask_pretty;
+pub use stored::{
+    logout, logout_body, new_stored_session, stored_set_cookie, EntryAfter, LogoutOutcome,
+    StoreLookup, FLASK_SESSION_EXPIRE_COOKIE, PERMANENT_KEY, STORE_KEY_PREFIX,
+};
 pub use users::{parse_user_spec, User, UserRecord, UserSpecError, Users, DEFAULT_USERS};
 pub use wire::{
-    ExchangeReport, Header, KeySource, ServerInfo, Session, SessionIn, CARRIED_COOKIE,
-    CARRIED_HEADER_NAMES, CARRIED_SET_COOKIE,
+    ExchangeReport, Header, KeySource, ServerInfo, Session, SessionIn, SessionMode, StoreEntry,
+    CARRIED_COOKIE, CARRIED_HEADER_NAMES, CARRIED_SET_COOKIE,
 };
 
 use serde_json::{Map, Value};
@@ -114,6 +124,9 @@ pub struct GreetingOutcome {
     pub key_index: Option<usize>,
     /// Sentences for the learner about anything unusual.
     pub notes: Vec<String>,
+    /// Server mode: the store's entry for the session after the request (set by the caller
+    /// that keeps the store).
+    pub store_entry: Option<EntryAfter>,
 }
 
 impl GreetingOutcome {
@@ -436,6 +449,7 @@ impl Greeter {
                     auth_error: Some(failure),
                     key_index: incoming.key_index,
                     notes,
+                    store_entry: None,
                 };
                 return Greeted {
                     outcome,
@@ -500,6 +514,7 @@ impl Greeter {
                 auth_error: None,
                 key_index: incoming.key_index,
                 notes,
+                store_entry: None,
             },
             session: Some(data),
         }

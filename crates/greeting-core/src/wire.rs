@@ -142,6 +142,34 @@ pub struct ExchangeReport {
     /// session cookies, an oversized header, ...).
     #[serde(default)]
     pub notes: Vec<String>,
+    /// Server mode (`--sessions server`): the store's entry for the exchange's session id after
+    /// the request. Absent in cookie mode and where the exchange touched no session.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub store_entry: Option<StoreEntry>,
+}
+
+/// Where the server keeps sessions (`--sessions`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionMode {
+    /// In Flask's signed cookie: the cookie is the session.
+    #[default]
+    Cookie,
+    /// In a store on the server (Flask-Session): the cookie holds a random id.
+    Server,
+}
+
+/// A server-side session's entry in the store, after an exchange.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StoreEntry {
+    /// The store's key, `session:` + the id; `None` in a report masked for another client (the
+    /// id is as good as the cookie).
+    pub key: Option<String>,
+    /// The session the entry holds, as JSON text (`{"_permanent":true,"username":"cobra",
+    /// "visit":2}`); `None` when there is no entry (deleted by log out).
+    pub value: Option<String>,
+    /// Seconds the entry lives on; `None` when unknown.
+    pub ttl_secs: Option<u64>,
 }
 
 /// Where the server's secret key came from.
@@ -180,6 +208,9 @@ pub struct ServerInfo {
     /// Whether a 401 carries `WWW-Authenticate: Basic` (`--www-authenticate`).
     #[serde(default)]
     pub www_authenticate: bool,
+    /// Where this server keeps sessions (`--sessions`).
+    #[serde(default)]
+    pub session_mode: SessionMode,
 }
 
 #[cfg(test)]
@@ -284,13 +315,29 @@ mod tests {
                 visit: 1,
             }),
             notes: vec![],
+            store_entry: None,
         };
         let mut v = serde_json::to_value(&r).unwrap();
         assert_eq!(
             serde_json::from_value::<ExchangeReport>(v.clone()).unwrap(),
             r
         );
+        assert!(v.get("store_entry").is_none(), "absent in cookie mode: {v}");
         v.as_object_mut().unwrap().remove("notes");
         assert_eq!(serde_json::from_value::<ExchangeReport>(v).unwrap(), r);
+        let entry = StoreEntry {
+            key: Some("session:x".into()),
+            value: None,
+            ttl_secs: None,
+        };
+        let with_entry = ExchangeReport {
+            store_entry: Some(entry),
+            ..r
+        };
+        let text = serde_json::to_string(&with_entry).unwrap();
+        assert_eq!(
+            serde_json::from_str::<ExchangeReport>(&text).unwrap(),
+            with_entry
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! The router: the routes of docs/architecture.md, the reporter around the reported ones and
 //! the edge layer around everything.
 
+use crate::attributes::{self, get_attributes, pad, set_attributes};
 use crate::edge::edge;
 use crate::guard::{admit, Admission};
 use crate::handlers::{
@@ -17,11 +18,13 @@ use std::sync::Arc;
 /// The whole application. Every request passes the gate first ([`crate::guard`]: an allowed
 /// `Host`, and on the API an allowed `Origin`); every route and both fallbacks answer through
 /// the edge layer (CORS, `Server` and `Date`); the exchanges the side channel reports are every
-/// method of `/greeting`, `/user`, `/logout`, reset and plant, the 405 and the plain `OPTIONS`
-/// answer included.
+/// method of `/greeting`, `/user`, `/logout`, reset, plant and the lab's padding, the 405 and
+/// the plain `OPTIONS` answer included; on those the session cookie carries the attribute
+/// lab's attributes ([`attributes::apply`]).
 pub fn app(state: AppState) -> Router {
     const GET: MethodsAllowed = MethodsAllowed("GET, HEAD, OPTIONS");
     const POST: MethodsAllowed = MethodsAllowed("POST, OPTIONS");
+    const GET_POST: MethodsAllowed = MethodsAllowed("GET, HEAD, POST, OPTIONS");
 
     let reported = Router::new()
         .route("/greeting", GET.around(get(greeting)))
@@ -29,6 +32,11 @@ pub fn app(state: AppState) -> Router {
         .route("/logout", POST.around(post(logout)))
         .route("/playground/api/reset", POST.around(post(reset)))
         .route("/playground/api/plant", POST.around(post(plant)))
+        .route("/playground/api/cookie-padding", POST.around(post(pad)))
+        .route_layer(from_fn_with_state(
+            state.cookie_attributes.clone(),
+            attributes::apply,
+        ))
         .route_layer(from_fn_with_state(state.side_channel.clone(), report));
 
     let routes = Router::new()
@@ -36,6 +44,12 @@ pub fn app(state: AppState) -> Router {
         .route("/playground/api/info", GET.around(get(info)))
         .route("/playground/api/events", GET.around(get(events)))
         .route("/playground/api/cookies", GET.around(get(cookies)))
+        // The same echo under the greeting's path, for a cookie with `Path=/greeting`.
+        .route("/greeting/cookies", GET.around(get(cookies)))
+        .route(
+            "/playground/api/cookie-attributes",
+            GET_POST.around(get(get_attributes).post(set_attributes)),
+        )
         // API paths are never the page, even with --static.
         .route("/playground/api", any(not_found))
         .route("/playground/api/{*rest}", any(not_found));

@@ -16,14 +16,14 @@ use axum::routing::MethodRouter;
 use axum::Extension;
 use greeting_core::{
     find_session_cookie, parse_cookie_header, set_cookie_header, validate_planted_cookie,
-    GreetingOutcome, Session, UserOutcome, EXPIRE_SESSION_COOKIE,
+    EntryAfter, GreetingOutcome, Session, UserOutcome, EXPIRE_SESSION_COOKIE,
 };
 use serde::Deserialize;
 use serde_json::Value;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// The largest request body read (only `POST /playground/api/plant` reads one).
+/// The largest request body read (plant, and the attribute lab's two `POST`s).
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
 
 /// `GET /greeting`: Basic auth in, the visit counter in the session (the cookie, or the
@@ -77,6 +77,11 @@ pub async fn logout(
         cookie_in: outcome.cookie_in,
         cookie_out: Some(String::new()),
         notes: vec![outcome.message],
+        store_entry: outcome.deleted.map(|id| EntryAfter {
+            id,
+            data: None,
+            ttl_secs: None,
+        }),
         ..ExchangeFacts::default()
     });
     jar_pair::carry_set_cookie(jar_pair::asked(&headers), &mut response);
@@ -139,23 +144,7 @@ pub async fn plant(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .eq_ignore_ascii_case("application/json")
-        })
-        .unwrap_or(false);
-    if !is_json {
-        return Err(ApiError::UnsupportedMediaType {
-            expected: "JSON (Content-Type: application/json)",
-        });
-    }
-    let body = read_body(body, &headers, config.read_timeout).await?;
+    let body = read_json_body(body, &headers, config.read_timeout).await?;
     let request: PlantRequest =
         serde_json::from_slice(&body).map_err(|e| ApiError::BadRequest {
             message: format!("Expected {{\"cookie\": \"PAYLOAD.TIMESTAMP.SIGNATURE\"}}: {e}"),
@@ -169,16 +158,7 @@ pub async fn plant(
         }
     })?;
 
-    let session_out = match (
-        decoded.value.get("username").and_then(Value::as_str),
-        decoded.value.get("visit").and_then(Value::as_u64),
-    ) {
-        (Some(username), Some(visit)) => Some(Session {
-            username: username.to_string(),
-            visit,
-        }),
-        _ => None,
-    };
+    let session_out = decoded.value.as_object().and_then(session_of);
     let mut response = ordered_response(
         StatusCode::NO_CONTENT,
         None,
@@ -195,6 +175,39 @@ pub async fn plant(
         ..ExchangeFacts::default()
     });
     Ok(response)
+}
+
+/// The greeting's part of a session (its user name and visit count), when it has both.
+pub(crate) fn session_of(data: &serde_json::Map<String, Value>) -> Option<Session> {
+    Some(Session {
+        username: data.get("username")?.as_str()?.to_string(),
+        visit: data.get("visit")?.as_u64()?,
+    })
+}
+
+/// [`read_body`] of a request that must say its body is JSON (else 415).
+pub(crate) async fn read_json_body(
+    body: Body,
+    headers: &HeaderMap,
+    limit: Duration,
+) -> Result<Bytes, ApiError> {
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .eq_ignore_ascii_case("application/json")
+        })
+        .unwrap_or(false);
+    if !is_json {
+        return Err(ApiError::UnsupportedMediaType {
+            expected: "JSON (Content-Type: application/json)",
+        });
+    }
+    read_body(body, headers, limit).await
 }
 
 /// Reads a request body of at most [`MAX_BODY_BYTES`] within `limit`: a client that announces
@@ -332,6 +345,7 @@ impl IntoResponse for Greeting {
             session_in: Some(o.session_in),
             session_out: o.session_out,
             notes: o.notes,
+            store_entry: o.store_entry,
         });
         response
     }

@@ -19,7 +19,8 @@
 //! [`pages`] (who sees which exchange, by page token), [`cors`], [`edge`] (the layer every
 //! response passes through), [`guard`] (the gate every request passes first: the allowed
 //! [`host`]s against DNS rebinding, the API's allowed origins), [`page`] (the built page,
-//! precompressed and cached), [`http`] (header order and reading), [`sessions`] (where the
+//! precompressed and cached), [`attributes`] (the attribute lab: the session cookie's
+//! attributes switched at run time in teaching mode, and the 4 KB step), [`http`] (header order and reading), [`sessions`] (where the
 //! session lives: the cookie, or a store with `--sessions server`), [`shared_channel`] (the side
 //! channel through Redis pub/sub), [`serve`] (the accept loop),
 //! [`cli`] and [`tools`] (the subcommands).
@@ -48,6 +49,7 @@
 //! ```
 
 pub mod app;
+pub mod attributes;
 pub mod cli;
 pub mod cors;
 pub mod edge;

@@ -321,6 +321,10 @@ pub fn masked(report: &ExchangeReport) -> ExchangeReport {
     }
     masked.cookie_in = None;
     masked.cookie_out = None;
+    if let Some(entry) = &mut masked.store_entry {
+        // The key names the id, which is as good as the cookie.
+        entry.key = None;
+    }
     masked.notes.push(MASKED_NOTE.into());
     masked
 }
@@ -517,10 +521,20 @@ mod tests {
             },
             session_out: None,
             notes: vec![],
+            store_entry: Some(greeting_core::StoreEntry {
+                key: Some("session:STOREDID".into()),
+                value: Some(r#"{"username":"cobra","visit":1}"#.into()),
+                ttl_secs: Some(60),
+            }),
         };
         let m = masked(&report);
         let json = serde_json::to_string(&m).unwrap();
-        for secret in ["Y29icmE6aGlzcw==", "SIG", "S2", "S3", "0123"] {
+        // The entry's session stays (as `session_out` does); its key, the id, goes.
+        assert_eq!(
+            m.store_entry.as_ref().map(|e| (&e.key, e.ttl_secs)),
+            Some((&None, Some(60)))
+        );
+        for secret in ["Y29icmE6aGlzcw==", "SIG", "S2", "S3", "0123", "STOREDID"] {
             assert!(!json.contains(secret), "{secret} in {json}");
         }
         assert_eq!(m.request_headers[0].value, "Basic <cobra:***>");

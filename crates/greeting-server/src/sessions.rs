@@ -10,11 +10,10 @@
 //! old cookie starts over, where in cookie mode it still works until it expires.
 
 use greeting_core::{
-    find_session_cookie, Greeter, GreetingOutcome, OpenedSession, SessionIn, EXPIRE_SESSION_COOKIE,
-    SESSION_COOKIE_NAME,
+    find_session_cookie, stored_set_cookie, EntryAfter, Greeter, GreetingOutcome, LogoutOutcome,
+    StoreLookup,
 };
-use serde_json::{Map, Value};
-use session_store::{AnyStore, SessionId, SessionStore, StoreError, StoreSpec, PERMANENT_KEY};
+use session_store::{AnyStore, SessionId, SessionStore, StoreError, StoreSpec};
 use std::time::{Duration, UNIX_EPOCH};
 
 /// `--sessions`.
@@ -26,11 +25,6 @@ pub enum SessionMode {
     /// A random id in the cookie, the session in a store on the server (Flask-Session).
     Server,
 }
-
-/// The `Set-Cookie` Flask-Session sends when a session is deleted: Werkzeug's `delete_cookie`
-/// with the name, domain and path only (no `HttpOnly`, unlike Flask's own).
-pub const FLASK_SESSION_EXPIRE_COOKIE: &str =
-    "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; Path=/";
 
 /// Why a greeting or a log out could not be answered in server mode: the store, not the
 /// request, failed (a 503, never a panic).
@@ -57,22 +51,20 @@ impl From<StoreError> for SessionsError {
     }
 }
 
+impl From<SessionMode> for greeting_core::SessionMode {
+    fn from(mode: SessionMode) -> Self {
+        match mode {
+            SessionMode::Cookie => greeting_core::SessionMode::Cookie,
+            SessionMode::Server => greeting_core::SessionMode::Server,
+        }
+    }
+}
+
 /// How the server keeps sessions, decided at start.
 #[derive(Clone)]
 pub enum Sessions {
     Cookie,
     Server(AnyStore),
-}
-
-/// What `POST /logout` did.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LogoutOutcome {
-    /// The message of the 200's body.
-    pub message: String,
-    /// The `Set-Cookie` that makes the browser forget its session cookie.
-    pub set_cookie: &'static str,
-    /// The request's `session` cookie value.
-    pub cookie_in: Option<String>,
 }
 
 impl Sessions {
@@ -130,41 +122,22 @@ impl Sessions {
         cookie_header: Option<&str>,
     ) -> Result<LogoutOutcome, SessionsError> {
         let cookie_in = find_session_cookie(cookie_header).value;
-        match self {
-            Sessions::Cookie => Ok(LogoutOutcome {
-                message:
-                    "Logged out: the browser was asked to forget its session cookie. The \
-                          session was in that cookie, so a copy of it still works until it expires."
-                        .into(),
-                set_cookie: EXPIRE_SESSION_COOKIE,
-                cookie_in,
-            }),
+        let deleted = match self {
+            Sessions::Cookie => None,
             Sessions::Server(store) => {
                 let id = cookie_in.as_deref().and_then(|v| SessionId::parse(v).ok());
                 if let Some(id) = &id {
                     store.delete(id).await?;
                 }
-                Ok(LogoutOutcome {
-                    message: if id.is_some() {
-                        "Logged out: the session was deleted from the server's store, so a copy of \
-                         the old cookie starts over."
-                    } else {
-                        "Logged out: the request carried no session id; there was nothing to delete."
-                    }
-                    .into(),
-                    set_cookie: FLASK_SESSION_EXPIRE_COOKIE,
-                    cookie_in,
-                })
+                id.map(|id| id.as_str().to_string())
             }
-        }
+        };
+        Ok(greeting_core::logout(
+            self.mode().into(),
+            cookie_in,
+            deleted,
+        ))
     }
-}
-
-/// What a new server-side session starts with: Flask-Session's `{"_permanent": true}`.
-fn new_server_session() -> Map<String, Value> {
-    let mut data = Map::new();
-    data.insert(PERMANENT_KEY.into(), Value::Bool(true));
-    data
 }
 
 async fn greet_from_store(
@@ -180,32 +153,19 @@ async fn greet_from_store(
         notes.push(note);
     }
     let cookie_in = lookup.value;
-    let fresh =
-        |reason: String| OpenedSession::fresh(SessionIn::Rejected { reason }, new_server_session());
-    let (id, opened) = match cookie_in.as_deref() {
-        None | Some("") => (
-            None,
-            OpenedSession::fresh(SessionIn::None, new_server_session()),
-        ),
+    let (id, found) = match cookie_in.as_deref() {
+        None | Some("") => (None, StoreLookup::NoCookie),
         Some(value) => match SessionId::parse(value) {
-            Err(e) => (None, fresh(format!("not a session id: {e}; a new session starts with a new id"))),
+            Err(e) => (None, StoreLookup::NotAnId(e.to_string())),
             Ok(id) => match store.load(&id).await {
-                Ok(Some(data)) => (Some(id), OpenedSession::stored(data)),
-                Ok(None) => (
-                    None,
-                    fresh(
-                        "the server's store has no session with this id (logged out, expired, or never made here); a new session starts with a new id"
-                            .into(),
-                    ),
-                ),
-                Err(StoreError::Unreadable(e)) => (
-                    None,
-                    fresh(format!("the store's entry for this id is not a session this server reads ({e}); a new session starts with a new id")),
-                ),
+                Ok(Some(data)) => (Some(id), StoreLookup::Found(data)),
+                Ok(None) => (None, StoreLookup::Missing),
+                Err(StoreError::Unreadable(e)) => (None, StoreLookup::Unreadable(e.to_string())),
                 Err(e) => return Err(e.into()),
             },
         },
     };
+    let (opened, _) = found.open();
     let greeted = greeter.greet_opened(authorization, opened, cookie_in, notes);
     let mut outcome = greeted.outcome;
     let Some(data) = greeted.session else {
@@ -218,6 +178,12 @@ async fn greet_from_store(
     store.save(&id, &data).await?;
     outcome.set_cookie = Some(server_set_cookie(&id, now, store.lifetime()));
     outcome.cookie_out = Some(id.as_str().to_string());
+    outcome.store_entry = Some(EntryAfter {
+        id: id.as_str().to_string(),
+        data: Some(data),
+        // Just saved: the entry lives one whole lifetime from now.
+        ttl_secs: Some(store.lifetime().as_secs()),
+    });
     Ok(outcome)
 }
 
@@ -228,7 +194,7 @@ pub fn server_set_cookie(id: &SessionId, now: u64, lifetime: Duration) -> String
         .saturating_add(lifetime.as_secs())
         .min(LAST_HTTP_DATE_SECS);
     let expires = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(expires));
-    format!("{SESSION_COOKIE_NAME}={id}; Expires={expires}; HttpOnly; Path=/")
+    stored_set_cookie(id.as_str(), &expires)
 }
 
 /// The last second `httpdate` formats: 9999-12-31 23:59:59 UTC.
@@ -237,6 +203,8 @@ const LAST_HTTP_DATE_SECS: u64 = 253_402_300_799;
 #[cfg(test)]
 mod tests {
     use super::*;
+    use greeting_core::{SessionIn, EXPIRE_SESSION_COOKIE, FLASK_SESSION_EXPIRE_COOKIE};
+    use serde_json::Value;
     use session_store::MemoryStore;
 
     const COBRA: &str = "Basic Y29icmE6aGlzcw==";

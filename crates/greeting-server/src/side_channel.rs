@@ -23,7 +23,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use futures_util::stream::{self, StreamExt};
-use greeting_core::{ExchangeReport, Header, Session, SessionIn};
+use greeting_core::{EntryAfter, ExchangeReport, Header, Session, SessionIn};
 use serde::Deserialize;
 use serde_json::json;
 use std::convert::Infallible;
@@ -58,6 +58,8 @@ pub struct ExchangeFacts {
     pub session_in: Option<SessionIn>,
     pub session_out: Option<Session>,
     pub notes: Vec<String>,
+    /// Server mode: the store's entry for the session after the request.
+    pub store_entry: Option<EntryAfter>,
 }
 
 /// One of this server's reports for the Redis relay ([`crate::shared_channel`]): who made the
@@ -200,6 +202,7 @@ pub async fn report(
         session_in: facts.session_in.unwrap_or(SessionIn::None),
         session_out: facts.session_out,
         notes: facts.notes,
+        store_entry: facts.store_entry.as_ref().map(EntryAfter::report),
     };
     let json = |report: &ExchangeReport| -> Option<Arc<str>> {
         serde_json::to_string(report).ok().map(Arc::from)

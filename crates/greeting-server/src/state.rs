@@ -2,6 +2,7 @@
 //! handlers share ([`AppState`]). A layer or handler takes only its part, through axum's
 //! `FromRef`: the configuration, the server's self-description, or the side channel.
 
+use crate::attributes::CookieSettings;
 use crate::cli::{ServeArgs, SECRET_KEY_ENV};
 use crate::cors::AllowedOrigins;
 use crate::guard::Reach;
@@ -128,6 +129,8 @@ impl Config {
             sees_all_clients: self.loopback && here,
             fallback_keys: self.fallback_keys,
             www_authenticate: self.www_authenticate,
+            // Cookie until the sessions are chosen (`AppState::with_sessions`).
+            session_mode: greeting_core::SessionMode::Cookie,
         }
     }
 }
@@ -160,7 +163,7 @@ impl ServerInfos {
     }
 }
 
-/// The state every handler shares; cloning it clones three reference counts.
+/// The state every handler shares; cloning it clones a few reference counts.
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
@@ -168,6 +171,8 @@ pub struct AppState {
     pub side_channel: SideChannel,
     /// Where sessions live (`--sessions`); the cookie unless [`AppState::with_sessions`].
     pub sessions: Sessions,
+    /// The session cookie's attributes of this moment (the attribute lab, teaching mode).
+    pub cookie_attributes: CookieSettings,
 }
 
 impl AppState {
@@ -179,7 +184,9 @@ impl AppState {
         });
         let side_channel =
             SideChannel::new(config.loopback, config.instructor_token.clone(), shutdown);
+        let cookie_attributes = CookieSettings::new(config.greeter.max_age_secs);
         AppState {
+            cookie_attributes,
             config: Arc::new(config),
             info,
             side_channel,
@@ -190,6 +197,14 @@ impl AppState {
     /// The same state with sessions kept as `sessions` says (opened at start, see
     /// [`Sessions::open`]).
     pub fn with_sessions(mut self, sessions: Sessions) -> AppState {
+        let mode = sessions.mode().into();
+        let mut info = ServerInfos {
+            this_machine: self.info.this_machine.clone(),
+            beyond: self.info.beyond.clone(),
+        };
+        info.this_machine.session_mode = mode;
+        info.beyond.session_mode = mode;
+        self.info = Arc::new(info);
         self.sessions = sessions;
         self
     }
@@ -198,6 +213,12 @@ impl AppState {
 impl FromRef<AppState> for Sessions {
     fn from_ref(state: &AppState) -> Sessions {
         state.sessions.clone()
+    }
+}
+
+impl FromRef<AppState> for CookieSettings {
+    fn from_ref(state: &AppState) -> CookieSettings {
+        state.cookie_attributes.clone()
     }
 }
 

@@ -1,6 +1,7 @@
 //! What the e2e tests, the benchmarks, the xtask and the greeting server's tests share, written
 //! once: where the workspace is, a free loopback port, waiting for a port to listen, stopping a
-//! child process (or its whole process group), building a workspace binary, finding a tool on PATH, the Python the xtask
+//! child process (or its whole process group), starting a server that announces `listening on
+//! URL`, building a workspace binary, finding a tool on PATH, the Python the xtask
 //! prepared, the one way a test says it skips (counted by `cargo xtask test`, a failure
 //! under `CI=true`), and (feature `chromedriver`) chromedriver's own commands.
 
@@ -8,6 +9,7 @@ mod cargo;
 mod child;
 #[cfg(feature = "chromedriver")]
 pub mod chromedriver;
+mod listening;
 mod net;
 mod paths;
 mod python;
@@ -16,6 +18,9 @@ mod skip;
 pub use cargo::{build_binary, executable_in};
 pub use child::{
     process_group_alive, signal_process_group, stop_child, stop_process_group, Signal, STOP_GRACE,
+};
+pub use listening::{
+    start_listening, Announcing, ListeningChild, OutputLog, Sink, StartError, StartFailure,
 };
 pub use net::{free_port, wait_for_port};
 pub use paths::{tool_path, which, workspace_root};

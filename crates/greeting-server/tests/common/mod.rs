@@ -1,11 +1,10 @@
 //! Starting the real `greeting-server` binary on a free loopback port, and small helpers.
 #![allow(dead_code)]
 
-use std::io::{BufRead, BufReader, Read};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
+use std::io::Read;
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use test_support::{start_listening, Announcing, ListeningChild, OutputLog, Sink};
 
 pub const KEY: &str = "playground-demo-secret";
 pub const VISIT1_PAYLOAD: &str = "eyJ1c2VybmFtZSI6ImNvYnJhIiwidmlzaXQiOjF9";
@@ -15,10 +14,10 @@ pub const WELCOME: &str = "{\n  \"message\": \"Welcome, cobra!\"\n}\n";
 
 /// A running server, killed when dropped.
 pub struct Server {
-    child: Child,
+    process: ListeningChild,
     pub addr: String,
     pub base: String,
-    stderr: Arc<Mutex<String>>,
+    stderr: OutputLog,
 }
 
 impl Server {
@@ -41,47 +40,20 @@ impl Server {
         for (k, v) in env {
             command.env(k, v);
         }
-        command
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command.spawn().expect("start greeting-server");
-
-        let stderr = Arc::new(Mutex::new(String::new()));
-        let mut err_pipe = child.stderr.take().unwrap();
-        let sink = stderr.clone();
-        std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while let Ok(n) = err_pipe.read(&mut buf) {
-                if n == 0 {
-                    break;
-                }
-                sink.lock()
-                    .unwrap()
-                    .push_str(&String::from_utf8_lossy(&buf[..n]));
-            }
-        });
-
-        let stdout = child.stdout.take().unwrap();
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                if let Some(url) = line.strip_prefix("greeting-server listening on http://") {
-                    let _ = tx.send(url.trim().to_string());
-                }
-            }
-        });
-        let addr = match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(addr) => addr,
-            Err(_) => {
-                let _ = child.kill();
-                panic!("no listening line; stderr:\n{}", stderr.lock().unwrap());
-            }
-        };
+        let stderr = OutputLog::unbounded();
+        let process = start_listening(
+            command,
+            Announcing {
+                stderr: Sink::Keep(stderr.clone()),
+                stop_grace: Duration::ZERO,
+                ..Announcing::default()
+            },
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
         Server {
-            child,
-            base: format!("http://{addr}"),
-            addr,
+            base: process.url(),
+            addr: process.addr().to_string(),
+            process,
             stderr,
         }
     }
@@ -91,34 +63,20 @@ impl Server {
     }
 
     pub fn port(&self) -> u16 {
-        self.addr.rsplit(':').next().unwrap().parse().unwrap()
+        self.process.port()
     }
 
     pub fn pid(&self) -> u32 {
-        self.child.id()
+        self.process.pid().expect("the server runs until dropped")
     }
 
     pub fn stderr(&self) -> String {
-        self.stderr.lock().unwrap().clone()
+        self.stderr.text()
     }
 
     /// Waits for the process to exit by itself.
     pub fn wait_exit(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
-        let deadline = Instant::now() + within;
-        while Instant::now() < deadline {
-            if let Ok(Some(status)) = self.child.try_wait() {
-                return Some(status);
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        None
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.wait_exit(within)
     }
 }
 
@@ -374,15 +332,8 @@ pub fn client_from(ip: [u8; 4]) -> reqwest::Client {
 
 /// A Flask app from tests/peer/, killed when dropped.
 pub struct FlaskPeer {
-    child: Child,
+    _process: ListeningChild,
     pub base: String,
-}
-
-impl Drop for FlaskPeer {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 /// Starts tests/peer/SCRIPT with `env` and waits for its `flask peer listening on URL` line.
@@ -393,31 +344,20 @@ pub fn start_flask_peer(
 ) -> Result<FlaskPeer, String> {
     let path = format!("{}/tests/peer/{script}", env!("CARGO_MANIFEST_DIR"));
     let mut command = Command::new(python);
-    command
-        .arg(&path)
-        .env("PYTHONUNBUFFERED", "1")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
+    command.arg(&path).env("PYTHONUNBUFFERED", "1");
     for (k, v) in env {
         command.env(k, v);
     }
-    let mut child = command.spawn().map_err(|e| e.to_string())?;
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(url) = line.strip_prefix("flask peer listening on ") {
-                let _ = tx.send(url.trim().to_string());
-            }
-        }
-    });
-    match rx.recv_timeout(Duration::from_secs(30)) {
-        Ok(base) => Ok(FlaskPeer { child, base }),
-        Err(_) => {
-            let _ = child.kill();
-            let _ = child.wait();
-            Err(format!("{script} did not start within 30 s"))
-        }
-    }
+    let process = start_listening(
+        command,
+        Announcing {
+            stop_grace: Duration::ZERO,
+            ..Announcing::default()
+        },
+    )
+    .map_err(|e| format!("{script}: {e}"))?;
+    Ok(FlaskPeer {
+        base: process.url(),
+        _process: process,
+    })
 }
