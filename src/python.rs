@@ -380,18 +380,19 @@ pub async fn exchange(playground: Playground, request: &str) -> PyAnswer {
             }
         }
     };
-    if req.method != "GET" {
-        return PyAnswer::Error {
-            error: format!(
-                "the page's Python sends GET requests only (the greeting server's endpoints), not {}",
-                req.method
-            ),
-        };
-    }
     let simulated = matches!(
         playground.kind.get_untracked(),
         Some(TargetKind::Simulated) | None
     );
+    if simulated && req.method != "GET" {
+        return PyAnswer::Error {
+            error: format!(
+                "the page's simulated server answers GET only (GET /greeting, GET /user), not {}; \
+                 start the greeting server (`cargo xtask run`) for POST /logout and other methods",
+                req.method
+            ),
+        };
+    }
     let id = playground.new_id();
     let path = req.path();
     playground.timeline.update(|t| {
@@ -463,7 +464,15 @@ async fn fetched_answer(
         .timeout_ms
         .unwrap_or_else(|| playground.timeout_ms.get_untracked())
         .max(1);
-    let result = net::fetch(&req.method, &req.url, &headers, false, timeout).await;
+    let result = net::fetch_with_body(
+        &req.method,
+        &req.url,
+        &headers,
+        req.body.as_deref(),
+        false,
+        timeout,
+    )
+    .await;
     let elapsed = net::perf_now() - started;
     let ctx = playground.context(Probe::NotTried);
     match result {
