@@ -7,6 +7,7 @@ use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::response::Response;
 use axum::Router;
+use greeting_core::{KeySource, ServerInfo};
 use greeting_server::{app, AppState, Config, ServeArgs};
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
@@ -14,9 +15,12 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tower::ServiceExt;
 
-const KEY: &str = "playground-demo-secret";
+mod common;
+
+use common::{unix_now, KEY, VISIT1_PAYLOAD, VISIT2_PAYLOAD, VISIT3_PAYLOAD, WELCOME};
+
 const COBRA: &str = "Basic Y29icmE6aGlzcw==";
-const WELCOME: &str = "{\n  \"message\": \"Welcome, cobra!\"\n}\n";
+const MAX_AGE: u64 = flask_cookie::DEFAULT_MAX_AGE_SECS;
 const WELCOME_BACK: &str = "{\n  \"message\": \"Welcome back, cobra! This is visit #2.\"\n}\n";
 
 fn client() -> SocketAddr {
@@ -28,7 +32,13 @@ fn client() -> SocketAddr {
 fn app_and_shutdown(flags: &[&str]) -> (Router, watch::Sender<bool>) {
     let mut all = vec!["--secret-key", KEY];
     all.extend_from_slice(flags);
-    let config = Config::from_args_and_env(&ServeArgs::from_flags(&all).unwrap(), None).unwrap();
+    app_for(&all, None)
+}
+
+/// The app for exactly these flags, with `GREETING_SECRET_KEY` as `env_key`.
+fn app_for(flags: &[&str], env_key: Option<&str>) -> (Router, watch::Sender<bool>) {
+    let args = ServeArgs::from_flags(flags).unwrap();
+    let config = Config::from_args_and_env(&args, env_key.map(String::from)).unwrap();
     let (stop, shutdown) = watch::channel(false);
     let app = app(AppState::new(config, shutdown)).layer(MockConnectInfo(client()));
     (app, stop)
@@ -83,51 +93,286 @@ fn session_pair(response: &Response<()>) -> String {
         .to_string()
 }
 
+/// `Authorization: Basic` for `user:password`.
+fn basic(user: &str, password: &str) -> String {
+    use base64::Engine;
+    let credentials = format!("{user}:{password}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(credentials)
+    )
+}
+
+/// `GET /greeting` as cobra, carrying `cookie` (a `session=VALUE` pair, or a whole header) when given.
+async fn greet(app: &Router, cookie: Option<&str>) -> (Response<()>, String) {
+    let mut headers = vec![("authorization", COBRA)];
+    headers.extend(cookie.map(|c| ("cookie", c)));
+    send(app, get("/greeting", &headers)).await
+}
+
+/// The chapter's three requests, each answer's cookie sent with the next, as a
+/// `requests.Session` does.
 #[tokio::test]
 async fn the_chapters_three_requests() {
     let app = app_with(&[]);
-    let (first, body) = send(&app, get("/greeting", &[("authorization", COBRA)])).await;
-    assert_eq!(first.status(), StatusCode::OK);
-    assert_eq!(body, WELCOME);
+    let expected = [
+        ("Welcome, cobra!", 35, VISIT1_PAYLOAD),
+        ("Welcome back, cobra! This is visit #2.", 58, VISIT2_PAYLOAD),
+        ("Welcome back, cobra! This is visit #3.", 58, VISIT3_PAYLOAD),
+    ];
+    let mut cookie: Option<String> = None;
+    for (message, length, payload) in expected {
+        let (response, body) = greet(&app, cookie.as_deref()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            names(response.headers()),
+            [
+                "content-type",
+                "content-length",
+                "vary",
+                "set-cookie",
+                "server",
+                "date"
+            ]
+        );
+        assert_eq!(value(&response, header::CONTENT_TYPE), "application/json");
+        assert_eq!(value(&response, header::CONTENT_LENGTH), length.to_string());
+        assert_eq!(value(&response, header::VARY), "Cookie");
+        assert_eq!(value(&response, header::SERVER), "greeting-server/0.1.0");
+        assert!(value(&response, header::DATE).ends_with(" GMT"));
+        assert!(!response.headers().contains_key(header::WWW_AUTHENTICATE));
+        let pair = session_pair(&response);
+        assert_eq!(
+            value(&response, header::SET_COOKIE),
+            format!("{pair}; HttpOnly; Path=/")
+        );
+        let cookie_value = pair.strip_prefix("session=").unwrap();
+        let parts: Vec<&str> = cookie_value.split('.').collect();
+        assert_eq!(parts.len(), 3, "{cookie_value}");
+        assert_eq!(parts[0], payload);
+        assert_eq!(parts[2].len(), 27);
+        flask_cookie::verify(cookie_value, &[KEY.as_bytes()], unix_now(), MAX_AGE).unwrap();
+        assert_eq!(body.len(), length);
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json, serde_json::json!({ "message": message }));
+        cookie = Some(pair);
+    }
+}
+
+#[tokio::test]
+async fn without_a_cookie_every_request_is_visit_one() {
+    let app = app_with(&[]);
+    for _ in 0..3 {
+        let (response, body) = greet(&app, None).await;
+        assert!(session_pair(&response).starts_with(&format!("session={VISIT1_PAYLOAD}.")));
+        assert_eq!(body, WELCOME);
+    }
+}
+
+#[tokio::test]
+async fn wrong_or_missing_credentials_get_401_and_an_empty_object() {
+    let app = app_with(&[]);
+    let long = format!("Basic {}", "QUFB".repeat(2000));
+    let cases: Vec<Option<String>> = vec![
+        None,
+        Some("Basic Y29icmE6bWVvdw==".into()), // cobra:meow, the course's wrong password
+        Some("Basic bm9ib2R5Omhpc3M=".into()), // nobody:hiss
+        Some("Bearer Y29icmE6aGlzcw==".into()),
+        Some("Y29icmE6aGlzcw==".into()),
+        Some("Basic".into()),
+        Some("Basic %%%%".into()),
+        Some("Basic Y29icmFoaXNz".into()), // cobrahiss: no colon
+        Some("Basic Omhpc3M=".into()),     // :hiss: empty user
+        Some("Basic /y9icmE6aGlzcw==".into()),
+        Some(long),
+    ];
+    let cookie = format!("session={VISIT1_PAYLOAD}.x.y");
+    for path in ["/greeting", "/user"] {
+        for authorization in &cases {
+            let mut headers = vec![("cookie", cookie.as_str())];
+            headers.extend(authorization.as_deref().map(|a| ("authorization", a)));
+            let (response, body) = send(&app, get(path, &headers)).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::UNAUTHORIZED,
+                "{path} {authorization:?}"
+            );
+            assert!(!response.headers().contains_key(header::WWW_AUTHENTICATE));
+            assert!(!response.headers().contains_key(header::SET_COOKIE));
+            assert_eq!(
+                names(response.headers()),
+                ["content-type", "content-length", "server", "date"]
+            );
+            assert_eq!(body, "{}\n");
+        }
+    }
+}
+
+#[tokio::test]
+async fn www_authenticate_is_opt_in() {
+    let app = app_with(&["--www-authenticate"]);
+    let (response, _) = send(&app, get("/greeting", &[])).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
-        names(first.headers()),
-        [
-            "content-type",
-            "content-length",
-            "vary",
-            "set-cookie",
-            "server",
-            "date"
-        ]
+        value(&response, header::WWW_AUTHENTICATE),
+        "Basic realm=\"greeting\""
     );
-    assert_eq!(value(&first, header::CONTENT_LENGTH), "35");
-    assert_eq!(value(&first, header::VARY), "Cookie");
-    assert!(value(&first, header::SET_COOKIE).ends_with("; HttpOnly; Path=/"));
-    assert!(value(&first, header::SERVER).starts_with("greeting-server/"));
-    assert!(value(&first, header::DATE).ends_with(" GMT"));
+    let wrong = basic("cobra", "meow");
+    let (response, _) = send(&app, get("/user", &[("authorization", &wrong)])).await;
+    assert_eq!(
+        value(&response, header::WWW_AUTHENTICATE),
+        "Basic realm=\"greeting\""
+    );
+}
 
-    let cookie = session_pair(&first);
-    let (second, body) = send(
+#[tokio::test]
+async fn the_user_endpoint() {
+    let app = app_with(&[]);
+    let (response, body) = send(&app, get("/user", &[("authorization", COBRA)])).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"email": "jar.fowler@example.com", "id": 1, "name": "Jar Fowler", "user": "cobra"})
+    );
+    for (user, password) in [
+        ("nagini", "crawl"),
+        ("viper", "bite"),
+        ("anaconda", "slither"),
+    ] {
+        let credentials = basic(user, password);
+        let (_, body) = send(&app, get("/user", &[("authorization", &credentials)])).await;
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["user"], user);
+        assert_eq!(json.as_object().unwrap().len(), 4);
+    }
+}
+
+#[tokio::test]
+async fn custom_users_replace_the_defaults() {
+    let app = app_with(&["--user", "python:pip", "--user", "zoë:ü:x"]);
+    let python = basic("python", "pip");
+    let (_, body) = send(&app, get("/greeting", &[("authorization", &python)])).await;
+    assert_eq!(body, "{\n  \"message\": \"Welcome, python!\"\n}\n");
+    let zoe = basic("zoë", "ü:x");
+    let (_, body) = send(&app, get("/greeting", &[("authorization", &zoe)])).await;
+    assert_eq!(body, "{\n  \"message\": \"Welcome, zo\\u00eb!\"\n}\n");
+    let (gone, _) = greet(&app, None).await;
+    assert_eq!(gone.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn cookies_that_fail_verification_silently_start_over() {
+    let app = app_with(&[]);
+    let now = unix_now();
+    let session = serde_json::json!({"username": "cobra", "visit": 5});
+    let good = flask_cookie::sign(&session, KEY.as_bytes(), now).unwrap();
+    let (payload, rest) = good.split_once('.').unwrap();
+    let bad_cookies = vec![
+        // The payload of visit 2 with visit 5's timestamp and signature: tampered.
+        format!("{VISIT2_PAYLOAD}.{rest}"),
+        flask_cookie::sign(&session, b"another-key", now).unwrap(),
+        flask_cookie::sign(&session, KEY.as_bytes(), now - MAX_AGE - 60).unwrap(),
+        flask_cookie::sign(&session, KEY.as_bytes(), now + 3600).unwrap(),
+        format!("{payload}.{}", rest.replace('.', "..")),
+        "garbage".into(),
+        "\"quoted.value.here\"".into(),
+        "x".repeat(4000),
+    ];
+    for cookie in &bad_cookies {
+        let (response, body) = greet(&app, Some(&format!("session={cookie}"))).await;
+        assert_eq!(response.status(), StatusCode::OK, "{cookie}");
+        assert!(session_pair(&response).starts_with(&format!("session={VISIT1_PAYLOAD}.")));
+        assert_eq!(body, WELCOME, "{cookie}");
+    }
+    // The good one continues, and several session cookies use the first.
+    let (_, body) = greet(
+        &app,
+        Some(&format!("theme=dark; session={good}; session=garbage")),
+    )
+    .await;
+    assert_eq!(
+        body,
+        "{\n  \"message\": \"Welcome back, cobra! This is visit #6.\"\n}\n"
+    );
+}
+
+#[tokio::test]
+async fn another_users_session_starts_over() {
+    let app = app_with(&[]);
+    let (first, _) = greet(&app, None).await;
+    let cobras = session_pair(&first);
+    let viper = basic("viper", "bite");
+    let (vipers, body) = send(
         &app,
         get(
             "/greeting",
-            &[("authorization", COBRA), ("cookie", &cookie)],
+            &[("authorization", &viper), ("cookie", &cobras)],
         ),
     )
     .await;
-    assert_eq!(body, WELCOME_BACK);
-    assert_eq!(value(&second, header::CONTENT_LENGTH), "58");
+    assert_eq!(body, "{\n  \"message\": \"Welcome, viper!\"\n}\n");
+    let (_, body) = greet(&app, Some(&session_pair(&vipers))).await;
+    assert_eq!(body, WELCOME);
+}
 
-    let (third, body) = send(
-        &app,
-        get(
-            "/greeting",
-            &[("authorization", COBRA), ("cookie", &session_pair(&second))],
-        ),
-    )
-    .await;
-    assert!(body.contains("visit #3."), "{body}");
-    assert_eq!(third.status(), StatusCode::OK);
+#[tokio::test]
+async fn other_methods_and_unknown_paths() {
+    let app = app_with(&[]);
+    for (method, path, allow) in [
+        ("POST", "/greeting", "GET, HEAD, OPTIONS"),
+        ("DELETE", "/greeting", "GET, HEAD, OPTIONS"),
+        ("PUT", "/user", "GET, HEAD, OPTIONS"),
+        ("GET", "/playground/api/reset", "POST, OPTIONS"),
+        ("GET", "/playground/api/plant", "POST, OPTIONS"),
+        ("POST", "/playground/api/info", "GET, HEAD, OPTIONS"),
+    ] {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, COBRA)
+            .body(Body::empty())
+            .unwrap();
+        let (response, body) = send(&app, request).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert_eq!(value(&response, header::ALLOW), allow);
+        assert_eq!(value(&response, header::CONTENT_TYPE), "application/json");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["error"], "Method Not Allowed");
+    }
+    let options = Request::options("/greeting").body(Body::empty()).unwrap();
+    let (options, _) = send(&app, options).await;
+    assert_eq!(options.status(), StatusCode::NO_CONTENT);
+    assert_eq!(value(&options, header::ALLOW), "GET, HEAD, OPTIONS");
+
+    for path in [
+        "/",
+        "/nope",
+        "/greeting/",
+        "/playground/api",
+        "/playground/api/nope",
+        "/%FF",
+    ] {
+        let (response, body) = send(&app, get(path, &[])).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(value(&response, header::CONTENT_TYPE), "application/json");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["error"], "Not Found");
+    }
+    let (query, _) = send(&app, get("/greeting?x=1/../", &[])).await;
+    assert_eq!(query.status(), StatusCode::UNAUTHORIZED);
+
+    let head = Request::head("/greeting")
+        .header(header::AUTHORIZATION, COBRA)
+        .body(Body::empty())
+        .unwrap();
+    let (head, _) = send(&app, head).await;
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(value(&head, header::CONTENT_LENGTH), "35");
 }
 
 #[tokio::test]
@@ -688,4 +933,198 @@ async fn the_jar_carrying_pair_only_when_asked() {
     let (refused, _) = send(&app, get("/greeting", &[("x-playground-cookie", "")])).await;
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     assert!(!refused.headers().contains_key("x-playground-set-cookie"));
+}
+
+#[tokio::test]
+async fn info_reveals_the_key_only_in_teaching_mode() {
+    let info = |app: Router| async move {
+        let (_, body) = send(&app, get("/playground/api/info", &[])).await;
+        serde_json::from_str::<ServerInfo>(&body).unwrap()
+    };
+    let i = info(app_with(&[])).await;
+    assert_eq!(
+        (i.name.as_str(), i.version.as_str()),
+        ("greeting-server", "0.1.0")
+    );
+    assert_eq!(i.users, ["cobra", "nagini", "viper", "anaconda"]);
+    assert_eq!(
+        (i.key_source, i.teaching, i.sees_all_clients),
+        (KeySource::Flag, true, true)
+    );
+    assert_eq!(i.secret_key.as_deref(), Some(KEY));
+    assert_eq!(i.max_age_secs, MAX_AGE);
+
+    let i = info(app_with(&["--no-teaching"])).await;
+    assert_eq!((i.teaching, i.secret_key), (false, None));
+
+    let i = info(app_for(&[], Some("from-env")).0).await;
+    assert_eq!(
+        (i.key_source, i.secret_key.as_deref()),
+        (KeySource::Env, Some("from-env"))
+    );
+
+    let (random, _stop) = app_for(&["--user", "a:b"], None);
+    let i = info(random.clone()).await;
+    assert_eq!(i.key_source, KeySource::Random);
+    assert_eq!(i.users, ["a"]);
+    // The random key signs this server's cookies.
+    let credentials = basic("a", "b");
+    let (response, _) = send(
+        &random,
+        get("/greeting", &[("authorization", &credentials)]),
+    )
+    .await;
+    let pair = session_pair(&response);
+    let key = i.secret_key.unwrap();
+    flask_cookie::verify(
+        pair.strip_prefix("session=").unwrap(),
+        &[key.as_bytes()],
+        unix_now(),
+        i.max_age_secs,
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn reset_expires_the_session_cookie() {
+    let app = app_with(&[]);
+    let (first, _) = greet(&app, None).await;
+    let (second, _) = greet(&app, Some(&session_pair(&first))).await;
+    let reset = Request::post("/playground/api/reset")
+        .header(header::COOKIE, session_pair(&second))
+        .body(Body::empty())
+        .unwrap();
+    let (reset, _) = send(&app, reset).await;
+    assert_eq!(reset.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        value(&reset, header::SET_COOKIE),
+        "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/"
+    );
+    // The browser drops the cookie, so the next greeting starts over.
+    let (_, body) = greet(&app, None).await;
+    assert_eq!(body, WELCOME);
+}
+
+/// Whether any `Access-Control-*` header is in the answer.
+fn has_cors_headers(response: &Response<()>) -> bool {
+    response
+        .headers()
+        .keys()
+        .any(|k| k.as_str().starts_with("access-control-"))
+}
+
+#[tokio::test]
+async fn cors_for_exact_origins_only() {
+    let page = "http://localhost:8080";
+    let app = app_with(&[
+        "--allow-origin",
+        page,
+        "--allow-origin",
+        "http://127.0.0.1:8080",
+    ]);
+    let preflight = |origin: &str, request_headers: Option<&str>| {
+        let mut request = Request::options("/greeting")
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET");
+        if let Some(h) = request_headers {
+            request = request.header(header::ACCESS_CONTROL_REQUEST_HEADERS, h);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+
+    // The preflight: no credentials, answered before auth.
+    let (response, _) = send(
+        &app,
+        preflight(page, Some("authorization,x-playground-exchange")),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(value(&response, header::ACCESS_CONTROL_ALLOW_ORIGIN), page);
+    assert_eq!(
+        value(&response, header::ACCESS_CONTROL_ALLOW_CREDENTIALS),
+        "true"
+    );
+    assert_eq!(
+        value(&response, header::ACCESS_CONTROL_ALLOW_METHODS),
+        "GET, POST"
+    );
+    let allowed = value(&response, header::ACCESS_CONTROL_ALLOW_HEADERS);
+    assert!(
+        allowed.contains("Authorization") && allowed.contains("X-Playground-Exchange"),
+        "{allowed}"
+    );
+    assert!(!allowed.contains('*'));
+
+    // The request itself, with and without credentials.
+    let (response, _) = send(
+        &app,
+        get("/greeting", &[("origin", page), ("authorization", COBRA)]),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(value(&response, header::ACCESS_CONTROL_ALLOW_ORIGIN), page);
+    assert_eq!(
+        value(&response, header::ACCESS_CONTROL_ALLOW_CREDENTIALS),
+        "true"
+    );
+    let (response, _) = send(&app, get("/greeting", &[("origin", page)])).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(value(&response, header::ACCESS_CONTROL_ALLOW_ORIGIN), page);
+
+    // Any other origin gets no CORS headers at all.
+    for origin in [
+        "http://evil.example",
+        "http://localhost:8081",
+        "http://localhost:8080.evil.example",
+        "null",
+    ] {
+        let (response, _) = send(&app, preflight(origin, None)).await;
+        assert!(response.status().is_success(), "{origin}");
+        assert!(!has_cors_headers(&response), "{origin}");
+        let (response, _) = send(
+            &app,
+            get("/greeting", &[("origin", origin), ("authorization", COBRA)]),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK, "{origin}");
+        assert!(!has_cors_headers(&response), "{origin}");
+    }
+    // Without --allow-origin, no origin is allowed.
+    let (response, _) = send(&app_with(&[]), get("/greeting", &[("origin", page)])).await;
+    assert!(!response
+        .headers()
+        .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+}
+
+#[tokio::test]
+async fn static_serves_the_page_beside_the_greeting() {
+    let dir = page_dir("static");
+    std::fs::create_dir_all(dir.join("assets")).unwrap();
+    std::fs::write(dir.join("assets/app.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let app = app_with(&["--static", dir.to_str().unwrap()]);
+
+    let (response, body) = send(&app, get("/", &[])).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(value(&response, header::CONTENT_TYPE).starts_with("text/html"));
+    assert_eq!(value(&response, header::SERVER), "greeting-server/0.1.0");
+    assert!(body.contains("playground"));
+    let (response, _) = send(&app, get("/assets/app.wasm", &[])).await;
+    assert_eq!(value(&response, header::CONTENT_TYPE), "application/wasm");
+    // Unknown page paths fall back to the page; API paths never do.
+    let (_, body) = send(&app, get("/some/page", &[])).await;
+    assert!(body.contains("playground"));
+    let (response, _) = send(&app, get("/playground/api/nope", &[])).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(value(&response, header::CONTENT_TYPE), "application/json");
+    for escape in [
+        "/../../etc/passwd",
+        "/etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+    ] {
+        let (_, body) = send(&app, get(escape, &[])).await;
+        assert!(!body.contains("root:"), "{escape}");
+    }
+    let (_, body) = greet(&app, None).await;
+    assert_eq!(body, WELCOME);
+    let _ = std::fs::remove_dir_all(&dir);
 }
