@@ -658,6 +658,38 @@ fn post(path: &str, headers: &[(&str, &str)]) -> Request<Body> {
     request.body(Body::empty()).unwrap()
 }
 
+/// `--sessions server` with the memory store: the chapter's visits 1, 2, 3 under one session id.
+#[tokio::test]
+async fn the_chapters_exchange_in_server_mode_with_the_memory_store() {
+    let app = server_mode_app().await;
+    let mut cookie: Option<String> = None;
+    let mut ids = Vec::new();
+    for visit in 1..=3 {
+        let (response, body) = greet(&app, cookie.as_deref()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let message: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let expected = match visit {
+            1 => "Welcome, cobra!".to_string(),
+            n => format!("Welcome back, cobra! This is visit #{n}."),
+        };
+        assert_eq!(message["message"], expected.as_str());
+        let pair = session_pair(&response);
+        let attributes = value(&response, header::SET_COOKIE)
+            .strip_prefix(&format!("{pair}; "))
+            .unwrap()
+            .to_string();
+        assert!(attributes.starts_with("Expires="), "{attributes}");
+        assert!(
+            attributes.ends_with("GMT; HttpOnly; Path=/"),
+            "{attributes}"
+        );
+        assert_eq!(pair.trim_start_matches("session=").len(), 43, "{pair}");
+        ids.push(pair.clone());
+        cookie = Some(pair);
+    }
+    assert!(ids.windows(2).all(|w| w[0] == w[1]), "one id: {ids:?}");
+}
+
 #[tokio::test]
 async fn logout_in_both_modes_and_what_a_replayed_cookie_gets() {
     for (app, replay_body) in [
@@ -674,7 +706,8 @@ async fn logout_in_both_modes_and_what_a_replayed_cookie_gets() {
             names(out.headers())[..3],
             ["content-type", "content-length", "set-cookie"]
         );
-        assert!(value(&out, header::SET_COOKIE).starts_with("session=; Expires=Thu, 01 Jan 1970"));
+        assert!(value(&out, header::SET_COOKIE)
+            .starts_with("session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0"));
         let message: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert!(message["message"]
             .as_str()
