@@ -865,6 +865,7 @@ async fn the_jar_carrying_pair_only_when_asked() {
     let app = app_with(&["--allow-origin", "http://localhost:8080"]);
     let (plain, _) = send(&app, get("/greeting", &[("authorization", COBRA)])).await;
     assert!(!plain.headers().contains_key("x-playground-set-cookie"));
+    assert!(!plain.headers().contains_key("x-playground-header-names"));
 
     let (first, body) = send(
         &app,
@@ -888,8 +889,16 @@ async fn the_jar_carrying_pair_only_when_asked() {
             "set-cookie",
             "server",
             "date",
-            "x-playground-set-cookie"
+            "x-playground-set-cookie",
+            "x-playground-header-names"
         ]
+    );
+    // What an ordinary client gets, as hyper writes it: the pair's own headers left out.
+    assert_eq!(
+        first.headers()["x-playground-header-names"]
+            .to_str()
+            .unwrap(),
+        "Content-Type, Content-Length, Vary, Set-Cookie, Server, Date"
     );
     assert_eq!(
         value(&first, header::SET_COOKIE),
@@ -911,7 +920,14 @@ async fn the_jar_carrying_pair_only_when_asked() {
     assert_eq!(body, WELCOME_BACK);
     assert_eq!(
         value(&second, header::ACCESS_CONTROL_EXPOSE_HEADERS),
-        "Date, Server, Vary, X-Playground-Set-Cookie"
+        "Date, Server, Vary, X-Playground-Set-Cookie, X-Playground-Header-Names"
+    );
+    // The CORS headers come after the list: a terminal gets none of them.
+    assert_eq!(
+        second.headers()["x-playground-header-names"]
+            .to_str()
+            .unwrap(),
+        "Content-Type, Content-Length, Vary, Set-Cookie, Server, Date"
     );
     assert!(second.headers()["x-playground-set-cookie"]
         .to_str()
