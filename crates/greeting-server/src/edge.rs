@@ -1,13 +1,15 @@
 //! What every request passes first and every response last, once around the routed
 //! application (a `tower::Layer`, [`Edge::layer`]): the gate ([`crate::guard`]: an allowed
 //! `Host`, on the API an allowed `Origin`), a CORS preflight from an allowed origin answered
-//! before any route or auth, the CORS headers for an allowed origin ([`crate::cors`]), then
-//! `Server` and `Date` when the response has none (the static files').
+//! before any route or auth, `Server` and `Date` when the response has none (the static
+//! files'), the opt-in pair's list of header names ([`crate::jar_pair::name_headers`]), then the
+//! CORS headers for an allowed origin ([`crate::cors`]).
 
 use crate::around::{Answer, Around, AroundLayer};
 use crate::cors::{self, AllowedOrigins};
 use crate::guard::Admission;
 use crate::http::ensure_server_headers;
+use crate::jar_pair;
 use axum::extract::Request;
 use axum::response::Response;
 use std::convert::Infallible;
@@ -46,13 +48,15 @@ impl Around for Edge {
             ensure_server_headers(response.headers_mut());
             return Box::pin(std::future::ready(Ok(response)));
         }
+        let asked = jar_pair::asked(request.headers());
         let answer = inner.call(request);
         Box::pin(async move {
             let mut response = answer.await?;
+            ensure_server_headers(response.headers_mut());
+            jar_pair::name_headers(asked, &mut response);
             if let Some(origin) = origin {
                 cors::allow(&mut response, origin);
             }
-            ensure_server_headers(response.headers_mut());
             Ok(response)
         })
     }
