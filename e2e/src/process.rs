@@ -7,7 +7,7 @@ use anyhow::{bail, ensure, Context, Result};
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::unix::process::CommandExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -387,6 +387,7 @@ pub fn retarget_trunk_config(text: &str, root: &Path, backend_port: u16) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
 
     /// The real binary, a one-file page in target/, and chromedriver's fields unused.
     fn server_prereqs() -> Prereqs {
