@@ -2,8 +2,8 @@
 //! JSON by more than one byte, else the JSON itself; with a proof that settles most small
 //! sessions without deflating.
 //!
-//! Kept by the rule: the proof makes signing the chapter's session 7.6k instead of 47.6k
-//! instructions, on a request of about 50k (bench/PROFILE-NOTES.md, fifth pass).
+//! Kept by the rule: without the proof a `GET /greeting` costs 33% more CPU (measured,
+//! bench/PROFILE-NOTES.md, fifth pass again).
 //!
 //! # The claim
 //!
