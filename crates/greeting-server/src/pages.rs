@@ -523,6 +523,31 @@ mod tests {
         assert!(pages.audience(&gone).is_empty());
     }
 
+    #[tokio::test]
+    async fn a_view_is_framed_once_for_all_the_pages_that_get_it() {
+        let pages = Pages::new(false, 16);
+        let mut a = pages.subscribe(ip(1), Reach::Beyond, false).unwrap();
+        let mut b = pages.subscribe(ip(1), Reach::Beyond, false).unwrap();
+        publish(
+            &pages,
+            Source {
+                ip: ip(1),
+                token: None,
+                reach: Reach::Beyond,
+            },
+        );
+        let (Some(Delivery::Exchange(to_a)), Some(Delivery::Exchange(to_b))) =
+            (a.next().await, b.next().await)
+        else {
+            panic!("both pages get the script's exchange");
+        };
+        assert!(Arc::ptr_eq(&to_a, &to_b));
+        assert_eq!(
+            format!("{:?}", to_a.event()),
+            format!("{:?}", Event::default().event("exchange").data("masked"))
+        );
+    }
+
     #[test]
     fn masking_hides_credentials_cookies_and_tokens() {
         let report = ExchangeReport {
