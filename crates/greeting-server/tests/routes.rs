@@ -7,7 +7,7 @@ use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::response::Response;
 use axum::Router;
-use greeting_core::{KeySource, ServerInfo};
+use greeting_core::{ExchangeReport, KeySource, ServerInfo, Session, SessionIn};
 use greeting_server::{app, AppState, Config, ServeArgs};
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
@@ -17,7 +17,10 @@ use tower::ServiceExt;
 
 mod common;
 
-use common::{unix_now, KEY, VISIT1_PAYLOAD, VISIT2_PAYLOAD, VISIT3_PAYLOAD, WELCOME};
+use common::{
+    report_header, unix_now, KEY, REPORTED_GREETING_HEADERS, VISIT1_PAYLOAD, VISIT2_PAYLOAD,
+    VISIT3_PAYLOAD, WELCOME,
+};
 
 const COBRA: &str = "Basic Y29icmE6aGlzcw==";
 const MAX_AGE: u64 = flask_cookie::DEFAULT_MAX_AGE_SECS;
@@ -552,30 +555,11 @@ async fn cors_for_the_allowed_origin_only() {
         .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
 }
 
-/// The next frame of an event stream, as text.
-async fn next_event(stream: &mut Body) -> String {
-    let frame = tokio::time::timeout(Duration::from_secs(5), stream.frame())
-        .await
-        .expect("an event within 5 s")
-        .expect("the stream goes on")
-        .unwrap();
-    String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap()
-}
-
 #[tokio::test]
 async fn a_subscriber_sees_the_report() {
     let (app, stop) = app_and_shutdown(&[]);
 
-    let events = app
-        .clone()
-        .oneshot(get("/playground/api/events", &[]))
-        .await
-        .unwrap();
-    assert_eq!(events.status(), StatusCode::OK);
-    assert_eq!(events.headers()[header::CONTENT_TYPE], "text/event-stream");
-    let mut stream = events.into_body();
-    let hello = next_event(&mut stream).await;
-    assert!(hello.starts_with("event: hello\n"), "{hello}");
+    let (hello, mut events) = Subscriber::open_with_hello(&app).await;
     assert!(hello.contains("\"sees_all_clients\":true"), "{hello}");
 
     let (_, body) = send(
@@ -587,13 +571,9 @@ async fn a_subscriber_sees_the_report() {
     )
     .await;
     assert_eq!(body, WELCOME);
-    let exchange = next_event(&mut stream).await;
-    assert!(exchange.starts_with("event: exchange\n"), "{exchange}");
-    let json = exchange
-        .lines()
-        .find_map(|line| line.strip_prefix("data: "))
-        .unwrap();
-    let report: greeting_core::ExchangeReport = serde_json::from_str(json).unwrap();
+    let (name, data) = events.next().await;
+    assert_eq!(name, "exchange", "{data}");
+    let report: ExchangeReport = serde_json::from_str(&data).unwrap();
     assert_eq!(
         (
             report.seq,
@@ -610,17 +590,7 @@ async fn a_subscriber_sees_the_report() {
         .iter()
         .map(|h| h.name.as_str())
         .collect();
-    assert_eq!(
-        response_names,
-        [
-            "Content-Type",
-            "Content-Length",
-            "Vary",
-            "Set-Cookie",
-            "Server",
-            "Date"
-        ]
-    );
+    assert_eq!(response_names, REPORTED_GREETING_HEADERS);
     // Loopback: the credentials are shown as sent.
     assert!(report
         .request_headers
@@ -629,7 +599,7 @@ async fn a_subscriber_sees_the_report() {
 
     // The shutdown ends the stream.
     stop.send(true).unwrap();
-    let end = tokio::time::timeout(Duration::from_secs(5), stream.frame())
+    let end = tokio::time::timeout(Duration::from_secs(5), events.body.frame())
         .await
         .expect("the stream ends within 5 s");
     assert!(end.is_none());
@@ -779,13 +749,7 @@ async fn the_jar_echo() {
 #[tokio::test]
 async fn the_jar_echo_is_not_reported() {
     let (app, _stop) = app_and_shutdown(&[]);
-    let events = app
-        .clone()
-        .oneshot(get("/playground/api/events", &[]))
-        .await
-        .unwrap();
-    let mut stream = events.into_body();
-    next_event(&mut stream).await;
+    let mut events = Subscriber::open(&app).await;
     send(
         &app,
         get("/playground/api/cookies", &[("cookie", "session=x")]),
@@ -797,7 +761,8 @@ async fn the_jar_echo_is_not_reported() {
     )
     .await;
     // The first report is the greeting's: the jar echo before it was not reported.
-    let exchange = next_event(&mut stream).await;
+    let (name, exchange) = events.next().await;
+    assert_eq!(name, "exchange");
     assert!(exchange.contains("\"exchange_id\":\"after\""), "{exchange}");
     assert!(exchange.contains("\"seq\":1,"), "{exchange}");
 }
@@ -1160,4 +1125,250 @@ async fn static_serves_the_page_beside_the_greeting() {
     let (_, body) = greet(&app, None).await;
     assert_eq!(body, WELCOME);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An in-process subscriber to the side channel that has read the stream's `hello`.
+struct Subscriber {
+    body: Body,
+    buffer: String,
+}
+
+impl Subscriber {
+    async fn open(app: &Router) -> Subscriber {
+        Subscriber::open_with_hello(app).await.1
+    }
+
+    /// [`Subscriber::open`], returning the `hello` event's data too.
+    async fn open_with_hello(app: &Router) -> (String, Subscriber) {
+        let events = app
+            .clone()
+            .oneshot(get("/playground/api/events", &[]))
+            .await
+            .unwrap();
+        assert_eq!(events.status(), StatusCode::OK);
+        assert_eq!(events.headers()[header::CONTENT_TYPE], "text/event-stream");
+        let mut subscriber = Subscriber {
+            body: events.into_body(),
+            buffer: String::new(),
+        };
+        let (name, hello) = subscriber.next().await;
+        assert_eq!(name, "hello", "{hello}");
+        (hello, subscriber)
+    }
+
+    /// The next event as (name, data), within 5 s.
+    async fn next(&mut self) -> (String, String) {
+        loop {
+            if let Some(event) = test_support::take_event(&mut self.buffer) {
+                return event;
+            }
+            let frame = tokio::time::timeout(Duration::from_secs(5), self.body.frame())
+                .await
+                .expect("an event within 5 s")
+                .expect("the stream goes on")
+                .unwrap();
+            if let Some(data) = frame.data_ref() {
+                self.buffer.push_str(&String::from_utf8_lossy(data));
+            }
+        }
+    }
+
+    /// The report whose `exchange_id` is `id` (earlier reports skipped).
+    async fn report(&mut self, id: &str) -> ExchangeReport {
+        loop {
+            let (name, data) = self.next().await;
+            if name == "exchange" {
+                let report: ExchangeReport = serde_json::from_str(&data).unwrap();
+                if report.exchange_id.as_deref() == Some(id) {
+                    return report;
+                }
+            }
+        }
+    }
+}
+
+fn post_json(path: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(body.into())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn plant_sets_a_well_formed_cookie_and_refuses_others() {
+    let (app, _stop) = app_and_shutdown(&[]);
+    let mut events = Subscriber::open(&app).await;
+    let planted = flask_cookie::sign(
+        &serde_json::json!({"username": "cobra", "visit": 41}),
+        KEY.as_bytes(),
+        unix_now(),
+    )
+    .unwrap();
+    let plant = |cookie: &str| {
+        let mut request = post_json(
+            "/playground/api/plant",
+            "application/json",
+            serde_json::json!({ "cookie": cookie }).to_string(),
+        );
+        request
+            .headers_mut()
+            .insert("x-playground-exchange", "p-1".parse().unwrap());
+        request
+    };
+    let (response, _) = send(&app, plant(&planted)).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        value(&response, header::SET_COOKIE),
+        format!("session={planted}; HttpOnly; Path=/")
+    );
+    let report = events.report("p-1").await;
+    assert_eq!(report.cookie_out.as_deref(), Some(planted.as_str()));
+    assert_eq!(
+        report.session_out,
+        Some(Session {
+            username: "cobra".into(),
+            visit: 41
+        })
+    );
+    let (_, body) = greet(&app, Some(&session_pair(&response))).await;
+    assert!(body.contains("visit #42."), "{body}");
+
+    // A forged cookie is well-formed: it is planted, and then silently refused.
+    let forged = format!("{VISIT3_PAYLOAD}.{}", planted.split_once('.').unwrap().1);
+    let (response, _) = send(&app, plant(&forged)).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (_, body) = greet(&app, Some(&session_pair(&response))).await;
+    assert_eq!(body, WELCOME);
+
+    for (body, status) in [
+        (serde_json::json!({"cookie": "garbage"}), 400),
+        (
+            serde_json::json!({"cookie": format!("{planted}; Path=/admin")}),
+            400,
+        ),
+        (serde_json::json!({"cookie": ""}), 400),
+        (serde_json::json!({"cookie": 5}), 400),
+        (serde_json::json!({"biscuit": planted}), 400),
+        (serde_json::json!({"cookie": "A".repeat(5000)}), 400),
+        (serde_json::json!({"cookie": "A".repeat(20_000)}), 413),
+    ] {
+        let request = post_json(
+            "/playground/api/plant",
+            "application/json",
+            body.to_string(),
+        );
+        let (response, text) = send(&app, request).await;
+        assert_eq!(response.status().as_u16(), status, "{text}");
+        assert!(!response.headers().contains_key(header::SET_COOKIE));
+        assert_eq!(value(&response, header::CONTENT_TYPE), "application/json");
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(json["message"].as_str().unwrap().len() > 10, "{json}");
+    }
+    let as_text = post_json(
+        "/playground/api/plant",
+        "text/plain",
+        format!("{{\"cookie\": \"{planted}\"}}"),
+    );
+    let (response, _) = send(&app, as_text).await;
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let not_json = post_json("/playground/api/plant", "application/json", "{not json");
+    let (response, _) = send(&app, not_json).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_side_channel_reports_each_exchange_matched_by_its_id() {
+    let (app, _stop) = app_and_shutdown(&[]);
+    let mut events = Subscriber::open(&app).await;
+    let tagged = |id: &'static str, cookie: Option<&str>| {
+        let mut headers = vec![("authorization", COBRA), ("x-playground-exchange", id)];
+        headers.extend(cookie.map(|c| ("cookie", c)));
+        get("/greeting", &headers)
+    };
+
+    let (response, _) = send(&app, tagged("g-1", None)).await;
+    let pair = session_pair(&response);
+    let cookie = pair.strip_prefix("session=").unwrap();
+    // The greeting response carries nothing beyond the chapter's headers.
+    assert_eq!(response.headers().len(), 6);
+    let report = events.report("g-1").await;
+    assert_eq!(
+        (report.method.as_str(), report.path.as_str(), report.status),
+        ("GET", "/greeting", 200)
+    );
+    assert_eq!(report.user.as_deref(), Some("cobra"));
+    assert_eq!(report.session_in, SessionIn::None);
+    assert_eq!(
+        report.session_out,
+        Some(Session {
+            username: "cobra".into(),
+            visit: 1
+        })
+    );
+    assert_eq!(report.cookie_in, None);
+    assert_eq!(report.cookie_out.as_deref(), Some(cookie));
+    assert_eq!(report.body, WELCOME);
+    assert!(report.client.starts_with("127.0.0.1:"));
+    assert!(report.seq >= 1);
+    let names: Vec<&str> = report
+        .response_headers
+        .iter()
+        .map(|h| h.name.as_str())
+        .collect();
+    assert_eq!(names, REPORTED_GREETING_HEADERS);
+    // On loopback the learner sees their own request as sent, credentials included.
+    assert_eq!(
+        report_header(&report.request_headers, "Authorization"),
+        Some(COBRA)
+    );
+    assert_eq!(
+        report_header(&report.request_headers, "X-Playground-Exchange"),
+        Some("g-1")
+    );
+
+    send(&app, tagged("g-2", Some(&pair))).await;
+    let report = events.report("g-2").await;
+    assert_eq!(
+        report.session_in,
+        SessionIn::Continued {
+            username: "cobra".into(),
+            visit: 1
+        }
+    );
+    assert_eq!(report.cookie_in.as_deref(), Some(cookie));
+    assert_eq!(report.session_out.unwrap().visit, 2);
+
+    // A tampered cookie: the report says why it was refused; the response does not.
+    let tampered = format!(
+        "session={VISIT2_PAYLOAD}.{}",
+        cookie.split_once('.').unwrap().1
+    );
+    send(&app, tagged("g-3", Some(&tampered))).await;
+    match events.report("g-3").await.session_in {
+        SessionIn::Rejected { reason } => assert!(reason.contains("signature"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+
+    let wrong = basic("cobra", "meow");
+    send(
+        &app,
+        get(
+            "/user",
+            &[("authorization", &wrong), ("x-playground-exchange", "u-1")],
+        ),
+    )
+    .await;
+    let report = events.report("u-1").await;
+    assert_eq!(
+        (report.status, report.body.as_str(), report.user),
+        (401, "{}\n", None)
+    );
+    assert!(report.notes[0].starts_with("401"), "{:?}", report.notes);
+
+    let post = Request::post("/greeting")
+        .header("x-playground-exchange", "m-1")
+        .body(Body::empty())
+        .unwrap();
+    send(&app, post).await;
+    assert_eq!(events.report("m-1").await.status, 405);
 }
