@@ -64,7 +64,9 @@ async fn probe(playground: Playground, base: &str, name: &str, path: &'static st
         return Some(visit > 1);
     }
     let timeout = playground.timeout_ms.get_untracked().max(1);
-    let f = net::fetch("GET", &join(base, path), &[], true, timeout).await.ok()?;
+    let f = net::fetch("GET", &join(base, path), &[], true, timeout)
+        .await
+        .ok()?;
     echoed(f.status, &f.body, name).map(|v| v.is_some())
 }
 
@@ -72,9 +74,15 @@ async fn probe(playground: Playground, base: &str, name: &str, path: &'static st
 /// carries), as name and value length.
 async fn carried(playground: Playground, base: &str, name: &str) -> Option<Option<usize>> {
     let timeout = playground.timeout_ms.get_untracked().max(1);
-    let f = net::fetch("GET", &join(base, "/playground/api/cookies"), &[], true, timeout)
-        .await
-        .ok()?;
+    let f = net::fetch(
+        "GET",
+        &join(base, "/playground/api/cookies"),
+        &[],
+        true,
+        timeout,
+    )
+    .await
+    .ok()?;
     echoed(f.status, &f.body, name).map(|v| v.map(|v| name.len() + 1 + v.len()))
 }
 
@@ -89,18 +97,43 @@ pub fn AttributeLab() -> impl IntoView {
     let pad_bytes = RwSignal::new(String::from("3000"));
     let padded = RwSignal::new(None::<(Padded, String)>);
     let asked_jar = RwSignal::new(false);
+    // The attributes the server has now (another page, or an earlier visit, may have set them).
+    let current = RwSignal::new(None::<Applied>);
 
     let usable = move || {
         playground.kind.get() == Some(TargetKind::Server)
-            && playground.info.with(|i| i.as_ref().is_some_and(|i| i.teaching))
+            && playground
+                .info
+                .with(|i| i.as_ref().is_some_and(|i| i.teaching))
     };
+
+    Effect::new(move |loaded: Option<bool>| {
+        if loaded == Some(true) || !usable() {
+            return loaded.unwrap_or(false);
+        }
+        let base = playground.base.get_untracked();
+        spawn_local(async move {
+            let url = join(&base, "/playground/api/cookie-attributes");
+            let timeout = playground.timeout_ms.get_untracked().max(1);
+            if let Ok(f) = net::fetch("GET", &url, &[], false, timeout).await {
+                if let (200, Ok(a)) = (f.status, serde_json::from_str::<Applied>(&f.body)) {
+                    form.set(a.attributes.clone());
+                    current.set(Some(a));
+                }
+            }
+        });
+        true
+    });
 
     let apply = move |attributes: CookieAttributes| {
         if busy.get_untracked() {
             return;
         }
         busy.set(true);
-        said.set(Some((Level::Info, "Applying, then greeting and probing…".into())));
+        said.set(Some((
+            Level::Info,
+            "Applying, then greeting and probing…".into(),
+        )));
         spawn_local(async move {
             let base = playground.base.get_untracked();
             let url = join(&base, "/playground/api/cookie-attributes");
@@ -149,6 +182,7 @@ pub fn AttributeLab() -> impl IntoView {
             }
             probes.sort_by_key(|p| PROBES.iter().position(|q| *q == p.path));
             playground.refresh_jar();
+            current.set(Some(applied.clone()));
             trial.set(Some(Trial {
                 applied,
                 page,
@@ -177,12 +211,11 @@ pub fn AttributeLab() -> impl IntoView {
         said.set(Some((Level::Info, "Growing the session…".into())));
         spawn_local(async move {
             let base = playground.base.get_untracked();
-            let name = trial
-                .with_untracked(|t| t.as_ref().map(|t| t.applied.cookie_name.clone()))
+            let name = current
+                .with_untracked(|c| c.as_ref().map(|c| c.cookie_name.clone()))
                 .unwrap_or_else(|| "session".into());
             let url = join(&base, "/playground/api/cookie-padding");
-            let answer = match net::post_json(&url, &serde_json::json!({ "bytes": bytes })).await
-            {
+            let answer = match net::post_json(&url, &serde_json::json!({ "bytes": bytes })).await {
                 Ok((200, text)) => serde_json::from_str::<Padded>(&text)
                     .map_err(|_| "the server's answer was not the lab's".to_string()),
                 Ok((status, text)) => Err(server_message(status, &text)),
@@ -235,9 +268,10 @@ pub fn AttributeLab() -> impl IntoView {
                     .filter(|(err, _)| *err)
                     .map(|(_, t)| t.as_str())
                     .collect();
-                Some(parse_jar_answer(&out).ok_or_else(|| {
-                    format!("requests' jar gave no answer: {}", errors.trim())
-                }))
+                Some(
+                    parse_jar_answer(&out)
+                        .ok_or_else(|| format!("requests' jar gave no answer: {}", errors.trim())),
+                )
             }
             (Some(RunState::Stopped), _) => Some(Err("Stopped.".into())),
             (_, Load::Loading(progress)) => Some(Err(progress)),
@@ -341,13 +375,12 @@ pub fn AttributeLab() -> impl IntoView {
     let other_site_view = move || {
         let page = page_origin()?;
         let other = other_site(&page)?;
-        let applied = trial.with(|t| t.as_ref().map(|t| t.applied.attributes.clone()));
-        let a = applied.unwrap_or_else(|| form.get());
+        let a = current.with(|c| c.as_ref().map(|c| c.attributes.clone()))?;
         let why = chrome_sends(&a, &other, "/greeting/cookies", true);
         let reason = why.first().map(|r| r.name()).unwrap_or("");
         let expected = match why.first() {
-            None => "With these attributes Chrome sends it along (a link followed is a top-level GET: Lax and no SameSite still go).".to_string(),
-            Some(r) => format!("With these attributes Chrome keeps it back ({}): {}", r.name(), r.why()),
+            None => format!("A cookie {} set under these attributes goes along: a link followed is a top-level GET, where Lax and no SameSite still go.", other.host),
+            Some(r) => format!("A cookie {} set under these attributes stays back ({}): {}", other.host, r.name(), r.why()),
         };
         let href = format!("{}/greeting/cookies", other.to_url());
         let there = format!("{}/#attribute-lab", other.to_url());
@@ -416,7 +449,7 @@ pub fn AttributeLab() -> impl IntoView {
                         on:click=move |_| { form.set(CookieAttributes::default()); apply(CookieAttributes::default()); }>"Flask's cookie again"</button>
                 </div>
                 <p class="small">"Set-Cookie: "
-                    <code class="mono wrap" data-testid="attr-set-cookie">{move || trial.with(|t| t.as_ref().map(|t| t.applied.set_cookie.clone()).unwrap_or_else(|| "session=PAYLOAD.TIMESTAMP.SIGNATURE; HttpOnly; Path=/ (Flask's, until you apply something)".into()))}</code>
+                    <code class="mono wrap" data-testid="attr-set-cookie">{move || current.with(|c| c.as_ref().map(|c| c.set_cookie.clone()).unwrap_or_default())}</code>
                 </p>
                 <p data-testid="attr-message" role="status" aria-live="polite"
                     class=move || format!("small lab-said {}", said.with(|s| s.as_ref().map(|s| s.0.css_class()).unwrap_or("")))>

@@ -391,7 +391,9 @@ mod tests {
             chrome_stores(&attrs(|a| a.same_site = Some(SameSite::None)), &local, 80),
             [NotStored::SameSiteNoneInsecure]
         );
-        assert!(chrome_stores(&attrs(|a| a.domain = Some("localhost".into())), &local, 80).is_empty());
+        assert!(
+            chrome_stores(&attrs(|a| a.domain = Some("localhost".into())), &local, 80).is_empty()
+        );
         for domain in ["example.com", "127.0.0.1", "com"] {
             assert_eq!(
                 chrome_stores(&attrs(|a| a.domain = Some(domain.into())), &local, 80),
@@ -422,7 +424,9 @@ mod tests {
             chrome_stores(&attrs(|a| a.secure = true), &remote, 80),
             [NotStored::SecureOnly]
         );
-        assert!(chrome_stores(&attrs(|a| a.domain = Some("example".into())), &remote, 80).is_empty());
+        assert!(
+            chrome_stores(&attrs(|a| a.domain = Some("example".into())), &remote, 80).is_empty()
+        );
     }
 
     #[test]
@@ -463,12 +467,19 @@ mod tests {
         assert!(secure[0].contains("never sends it over http://"));
         let domain = requests_differs(&attrs(|a| a.domain = Some("localhost".into())), &local);
         assert!(domain[0].contains("localhost.local"));
-        assert!(requests_differs(&attrs(|a| a.domain = Some("localhost".into())), &page("127.0.0.1")).is_empty());
+        assert!(requests_differs(
+            &attrs(|a| a.domain = Some("localhost".into())),
+            &page("127.0.0.1")
+        )
+        .is_empty());
     }
 
     #[test]
     fn the_jar_script_and_its_answer() {
-        let s = requests_jar_script("http://localhost:5000", "session=v; Secure; HttpOnly; Path=/");
+        let s = requests_jar_script(
+            "http://localhost:5000",
+            "session=v; Secure; HttpOnly; Path=/",
+        );
         assert!(s.contains("_origin = \"http://localhost:5000\""));
         assert!(s.contains("_Response(\"session=v; Secure; HttpOnly; Path=/\")"));
         assert!(s.contains("[\"/greeting\", \"/greeting/cookies\", \"/playground/api/cookies\"]"));
@@ -487,7 +498,10 @@ mod tests {
             echoed(200, r#"{"cookies": {"session": "v"}}"#, "session"),
             Some(Some("v".into()))
         );
-        assert_eq!(echoed(200, r#"{"cookies": {}}"#, "__Host-session"), Some(None));
+        assert_eq!(
+            echoed(200, r#"{"cookies": {}}"#, "__Host-session"),
+            Some(None)
+        );
         assert_eq!(echoed(404, "{}", "session"), None);
         assert_eq!(
             server_message(400, r#"{"message": "Path must start with `/`."}"#),
