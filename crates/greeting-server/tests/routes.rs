@@ -14,9 +14,12 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tower::ServiceExt;
 
-const KEY: &str = "playground-demo-secret";
+mod common;
+
+use common::{unix_now, KEY, VISIT1_PAYLOAD, VISIT2_PAYLOAD, VISIT3_PAYLOAD, WELCOME};
+
 const COBRA: &str = "Basic Y29icmE6aGlzcw==";
-const WELCOME: &str = "{\n  \"message\": \"Welcome, cobra!\"\n}\n";
+const MAX_AGE: u64 = flask_cookie::DEFAULT_MAX_AGE_SECS;
 const WELCOME_BACK: &str = "{\n  \"message\": \"Welcome back, cobra! This is visit #2.\"\n}\n";
 
 fn client() -> SocketAddr {
@@ -83,51 +86,286 @@ fn session_pair(response: &Response<()>) -> String {
         .to_string()
 }
 
+/// `Authorization: Basic` for `user:password`.
+fn basic(user: &str, password: &str) -> String {
+    use base64::Engine;
+    let credentials = format!("{user}:{password}");
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(credentials)
+    )
+}
+
+/// `GET /greeting` as cobra, carrying `cookie` (a `session=VALUE` pair, or a whole header) when given.
+async fn greet(app: &Router, cookie: Option<&str>) -> (Response<()>, String) {
+    let mut headers = vec![("authorization", COBRA)];
+    headers.extend(cookie.map(|c| ("cookie", c)));
+    send(app, get("/greeting", &headers)).await
+}
+
+/// The chapter's three requests, each answer's cookie sent with the next, as a
+/// `requests.Session` does.
 #[tokio::test]
 async fn the_chapters_three_requests() {
     let app = app_with(&[]);
-    let (first, body) = send(&app, get("/greeting", &[("authorization", COBRA)])).await;
-    assert_eq!(first.status(), StatusCode::OK);
-    assert_eq!(body, WELCOME);
+    let expected = [
+        ("Welcome, cobra!", 35, VISIT1_PAYLOAD),
+        ("Welcome back, cobra! This is visit #2.", 58, VISIT2_PAYLOAD),
+        ("Welcome back, cobra! This is visit #3.", 58, VISIT3_PAYLOAD),
+    ];
+    let mut cookie: Option<String> = None;
+    for (message, length, payload) in expected {
+        let (response, body) = greet(&app, cookie.as_deref()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(
+            names(response.headers()),
+            [
+                "content-type",
+                "content-length",
+                "vary",
+                "set-cookie",
+                "server",
+                "date"
+            ]
+        );
+        assert_eq!(value(&response, header::CONTENT_TYPE), "application/json");
+        assert_eq!(value(&response, header::CONTENT_LENGTH), length.to_string());
+        assert_eq!(value(&response, header::VARY), "Cookie");
+        assert_eq!(value(&response, header::SERVER), "greeting-server/0.1.0");
+        assert!(value(&response, header::DATE).ends_with(" GMT"));
+        assert!(!response.headers().contains_key(header::WWW_AUTHENTICATE));
+        let pair = session_pair(&response);
+        assert_eq!(
+            value(&response, header::SET_COOKIE),
+            format!("{pair}; HttpOnly; Path=/")
+        );
+        let cookie_value = pair.strip_prefix("session=").unwrap();
+        let parts: Vec<&str> = cookie_value.split('.').collect();
+        assert_eq!(parts.len(), 3, "{cookie_value}");
+        assert_eq!(parts[0], payload);
+        assert_eq!(parts[2].len(), 27);
+        flask_cookie::verify(cookie_value, &[KEY.as_bytes()], unix_now(), MAX_AGE).unwrap();
+        assert_eq!(body.len(), length);
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json, serde_json::json!({ "message": message }));
+        cookie = Some(pair);
+    }
+}
+
+#[tokio::test]
+async fn without_a_cookie_every_request_is_visit_one() {
+    let app = app_with(&[]);
+    for _ in 0..3 {
+        let (response, body) = greet(&app, None).await;
+        assert!(session_pair(&response).starts_with(&format!("session={VISIT1_PAYLOAD}.")));
+        assert_eq!(body, WELCOME);
+    }
+}
+
+#[tokio::test]
+async fn wrong_or_missing_credentials_get_401_and_an_empty_object() {
+    let app = app_with(&[]);
+    let long = format!("Basic {}", "QUFB".repeat(2000));
+    let cases: Vec<Option<String>> = vec![
+        None,
+        Some("Basic Y29icmE6bWVvdw==".into()), // cobra:meow, the course's wrong password
+        Some("Basic bm9ib2R5Omhpc3M=".into()), // nobody:hiss
+        Some("Bearer Y29icmE6aGlzcw==".into()),
+        Some("Y29icmE6aGlzcw==".into()),
+        Some("Basic".into()),
+        Some("Basic %%%%".into()),
+        Some("Basic Y29icmFoaXNz".into()), // cobrahiss: no colon
+        Some("Basic Omhpc3M=".into()),     // :hiss: empty user
+        Some("Basic /y9icmE6aGlzcw==".into()),
+        Some(long),
+    ];
+    let cookie = format!("session={VISIT1_PAYLOAD}.x.y");
+    for path in ["/greeting", "/user"] {
+        for authorization in &cases {
+            let mut headers = vec![("cookie", cookie.as_str())];
+            headers.extend(authorization.as_deref().map(|a| ("authorization", a)));
+            let (response, body) = send(&app, get(path, &headers)).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::UNAUTHORIZED,
+                "{path} {authorization:?}"
+            );
+            assert!(!response.headers().contains_key(header::WWW_AUTHENTICATE));
+            assert!(!response.headers().contains_key(header::SET_COOKIE));
+            assert_eq!(
+                names(response.headers()),
+                ["content-type", "content-length", "server", "date"]
+            );
+            assert_eq!(body, "{}\n");
+        }
+    }
+}
+
+#[tokio::test]
+async fn www_authenticate_is_opt_in() {
+    let app = app_with(&["--www-authenticate"]);
+    let (response, _) = send(&app, get("/greeting", &[])).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
-        names(first.headers()),
-        [
-            "content-type",
-            "content-length",
-            "vary",
-            "set-cookie",
-            "server",
-            "date"
-        ]
+        value(&response, header::WWW_AUTHENTICATE),
+        "Basic realm=\"greeting\""
     );
-    assert_eq!(value(&first, header::CONTENT_LENGTH), "35");
-    assert_eq!(value(&first, header::VARY), "Cookie");
-    assert!(value(&first, header::SET_COOKIE).ends_with("; HttpOnly; Path=/"));
-    assert!(value(&first, header::SERVER).starts_with("greeting-server/"));
-    assert!(value(&first, header::DATE).ends_with(" GMT"));
+    let wrong = basic("cobra", "meow");
+    let (response, _) = send(&app, get("/user", &[("authorization", &wrong)])).await;
+    assert_eq!(
+        value(&response, header::WWW_AUTHENTICATE),
+        "Basic realm=\"greeting\""
+    );
+}
 
-    let cookie = session_pair(&first);
-    let (second, body) = send(
+#[tokio::test]
+async fn the_user_endpoint() {
+    let app = app_with(&[]);
+    let (response, body) = send(&app, get("/user", &[("authorization", COBRA)])).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        json,
+        serde_json::json!({"email": "jar.fowler@example.com", "id": 1, "name": "Jar Fowler", "user": "cobra"})
+    );
+    for (user, password) in [
+        ("nagini", "crawl"),
+        ("viper", "bite"),
+        ("anaconda", "slither"),
+    ] {
+        let credentials = basic(user, password);
+        let (_, body) = send(&app, get("/user", &[("authorization", &credentials)])).await;
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["user"], user);
+        assert_eq!(json.as_object().unwrap().len(), 4);
+    }
+}
+
+#[tokio::test]
+async fn custom_users_replace_the_defaults() {
+    let app = app_with(&["--user", "python:pip", "--user", "zoë:ü:x"]);
+    let python = basic("python", "pip");
+    let (_, body) = send(&app, get("/greeting", &[("authorization", &python)])).await;
+    assert_eq!(body, "{\n  \"message\": \"Welcome, python!\"\n}\n");
+    let zoe = basic("zoë", "ü:x");
+    let (_, body) = send(&app, get("/greeting", &[("authorization", &zoe)])).await;
+    assert_eq!(body, "{\n  \"message\": \"Welcome, zo\\u00eb!\"\n}\n");
+    let (gone, _) = greet(&app, None).await;
+    assert_eq!(gone.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn cookies_that_fail_verification_silently_start_over() {
+    let app = app_with(&[]);
+    let now = unix_now();
+    let session = serde_json::json!({"username": "cobra", "visit": 5});
+    let good = flask_cookie::sign(&session, KEY.as_bytes(), now).unwrap();
+    let (payload, rest) = good.split_once('.').unwrap();
+    let bad_cookies = vec![
+        // The payload of visit 2 with visit 5's timestamp and signature: tampered.
+        format!("{VISIT2_PAYLOAD}.{rest}"),
+        flask_cookie::sign(&session, b"another-key", now).unwrap(),
+        flask_cookie::sign(&session, KEY.as_bytes(), now - MAX_AGE - 60).unwrap(),
+        flask_cookie::sign(&session, KEY.as_bytes(), now + 3600).unwrap(),
+        format!("{payload}.{}", rest.replace('.', "..")),
+        "garbage".into(),
+        "\"quoted.value.here\"".into(),
+        "x".repeat(4000),
+    ];
+    for cookie in &bad_cookies {
+        let (response, body) = greet(&app, Some(&format!("session={cookie}"))).await;
+        assert_eq!(response.status(), StatusCode::OK, "{cookie}");
+        assert!(session_pair(&response).starts_with(&format!("session={VISIT1_PAYLOAD}.")));
+        assert_eq!(body, WELCOME, "{cookie}");
+    }
+    // The good one continues, and several session cookies use the first.
+    let (_, body) = greet(
+        &app,
+        Some(&format!("theme=dark; session={good}; session=garbage")),
+    )
+    .await;
+    assert_eq!(
+        body,
+        "{\n  \"message\": \"Welcome back, cobra! This is visit #6.\"\n}\n"
+    );
+}
+
+#[tokio::test]
+async fn another_users_session_starts_over() {
+    let app = app_with(&[]);
+    let (first, _) = greet(&app, None).await;
+    let cobras = session_pair(&first);
+    let viper = basic("viper", "bite");
+    let (vipers, body) = send(
         &app,
         get(
             "/greeting",
-            &[("authorization", COBRA), ("cookie", &cookie)],
+            &[("authorization", &viper), ("cookie", &cobras)],
         ),
     )
     .await;
-    assert_eq!(body, WELCOME_BACK);
-    assert_eq!(value(&second, header::CONTENT_LENGTH), "58");
+    assert_eq!(body, "{\n  \"message\": \"Welcome, viper!\"\n}\n");
+    let (_, body) = greet(&app, Some(&session_pair(&vipers))).await;
+    assert_eq!(body, WELCOME);
+}
 
-    let (third, body) = send(
-        &app,
-        get(
-            "/greeting",
-            &[("authorization", COBRA), ("cookie", &session_pair(&second))],
-        ),
-    )
-    .await;
-    assert!(body.contains("visit #3."), "{body}");
-    assert_eq!(third.status(), StatusCode::OK);
+#[tokio::test]
+async fn other_methods_and_unknown_paths() {
+    let app = app_with(&[]);
+    for (method, path, allow) in [
+        ("POST", "/greeting", "GET, HEAD, OPTIONS"),
+        ("DELETE", "/greeting", "GET, HEAD, OPTIONS"),
+        ("PUT", "/user", "GET, HEAD, OPTIONS"),
+        ("GET", "/playground/api/reset", "POST, OPTIONS"),
+        ("GET", "/playground/api/plant", "POST, OPTIONS"),
+        ("POST", "/playground/api/info", "GET, HEAD, OPTIONS"),
+    ] {
+        let request = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::AUTHORIZATION, COBRA)
+            .body(Body::empty())
+            .unwrap();
+        let (response, body) = send(&app, request).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert_eq!(value(&response, header::ALLOW), allow);
+        assert_eq!(value(&response, header::CONTENT_TYPE), "application/json");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["error"], "Method Not Allowed");
+    }
+    let options = Request::options("/greeting").body(Body::empty()).unwrap();
+    let (options, _) = send(&app, options).await;
+    assert_eq!(options.status(), StatusCode::NO_CONTENT);
+    assert_eq!(value(&options, header::ALLOW), "GET, HEAD, OPTIONS");
+
+    for path in [
+        "/",
+        "/nope",
+        "/greeting/",
+        "/playground/api",
+        "/playground/api/nope",
+        "/%FF",
+    ] {
+        let (response, body) = send(&app, get(path, &[])).await;
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{path}");
+        assert_eq!(value(&response, header::CONTENT_TYPE), "application/json");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["error"], "Not Found");
+    }
+    let (query, _) = send(&app, get("/greeting?x=1/../", &[])).await;
+    assert_eq!(query.status(), StatusCode::UNAUTHORIZED);
+
+    let head = Request::head("/greeting")
+        .header(header::AUTHORIZATION, COBRA)
+        .body(Body::empty())
+        .unwrap();
+    let (head, _) = send(&app, head).await;
+    assert_eq!(head.status(), StatusCode::OK);
+    assert_eq!(value(&head, header::CONTENT_LENGTH), "35");
 }
 
 #[tokio::test]

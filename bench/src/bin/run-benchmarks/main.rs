@@ -1,12 +1,13 @@
 //! Runs every benchmark and writes BENCHMARKS.md: `cargo run -p benchmarks --release --bin
 //! run-benchmarks -- --help` lists the options. The parts: [`server`] (the greeting server under
-//! load beside its peers), [`codec`] (the cookie codec per operation), [`page`] (the release
+//! load beside its peers), [`classroom`] (issue 17's classroom under load), [`codec`] (the cookie codec per operation), [`page`] (the release
 //! bundle and its timings in Chromium), [`report`] (the markdown and the closing summary).
 //!
 //! Every figure is a median over the repeats, and every ratio compares figures measured in this
 //! same run. Nothing fails on a timing: targets are marked met or missed. A missing peer (Python,
 //! Flask, gunicorn, Chromium) is left out with a printed reason.
 
+mod classroom;
 mod codec;
 mod delivery;
 mod machine;
@@ -58,7 +59,10 @@ fn main() {
         }
     }
 
-    let binaries = if options.wants(Part::Server) || options.wants(Part::Page) {
+    let binaries = if options.wants(Part::Server)
+        || options.wants(Part::Classroom)
+        || options.wants(Part::Page)
+    {
         match server::build_binaries() {
             Ok(b) => Some(b),
             Err(e) => {
@@ -88,6 +92,15 @@ fn main() {
                 }
             }
         }
+    }
+    if options.wants(Part::Classroom) {
+        report.classroom = Some(match &binaries {
+            Some((greeting_bin, _)) => classroom::classroom_benchmark(&options, greeting_bin),
+            None => classroom::ClassroomSection {
+                not_run: Some("the servers did not build (see the notes)".into()),
+                ..Default::default()
+            },
+        });
     }
     if options.wants(Part::Codec) {
         report.codec = Some(codec::codec_benchmarks(

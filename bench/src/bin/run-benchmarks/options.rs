@@ -7,6 +7,8 @@ use std::path::PathBuf;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum Part {
     Server,
+    /// Issue 17's classroom under load.
+    Classroom,
     Codec,
     Page,
 }
@@ -41,7 +43,7 @@ pub struct Options {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "server,codec,page"
+        default_value = "server,classroom,codec,page"
     )]
     pub only: Vec<Part>,
     /// The Python with Flask, gunicorn and itsdangerous (default PLAYGROUND_PYTHON, else

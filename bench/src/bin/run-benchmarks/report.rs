@@ -1,6 +1,7 @@
 //! The report: BENCHMARKS.md (the sections' tables, then bench/PROFILE-NOTES.md) and the
 //! summary the terminal shows at the end.
 
+use crate::classroom::ClassroomSection;
 use crate::codec::CodecSection;
 use crate::machine::Machine;
 use crate::options::Options;
@@ -18,6 +19,7 @@ pub struct Report {
     pub versions: Vec<(String, String)>,
     pub notes: Vec<String>,
     pub server: Option<ServerSection>,
+    pub classroom: Option<ClassroomSection>,
     pub codec: Option<CodecSection>,
     pub page: Option<PageSection>,
     pub total: Duration,
@@ -35,6 +37,7 @@ impl Report {
             versions: Vec::new(),
             notes: Vec::new(),
             server: None,
+            classroom: None,
             codec: None,
             page: None,
             total: Duration::ZERO,
@@ -134,6 +137,9 @@ impl Report {
         let mut body = String::new();
         if let Some(s) = &self.server {
             self.server_markdown(&mut body, s);
+        }
+        if let Some(c) = &self.classroom {
+            self.classroom_markdown(&mut body, c);
         }
         if let Some(c) = &self.codec {
             self.codec_markdown(&mut body, c);
@@ -267,6 +273,9 @@ impl Report {
                 }
                 s.push('\n');
             }
+        }
+        if let Some(c) = &self.classroom {
+            let _ = writeln!(s, "  {}", c.summary_line());
         }
         if let Some(c) = &self.codec {
             // Like with like: the rows the target is judged on.

@@ -276,21 +276,8 @@ impl EventStream {
     pub async fn next(&mut self, within: Duration) -> Option<(String, String)> {
         let deadline = tokio::time::Instant::now() + within;
         loop {
-            if let Some(end) = self.buffer.find("\n\n") {
-                let block: String = self.buffer.drain(..end + 2).collect();
-                let mut name = String::from("message");
-                let mut data = Vec::new();
-                for line in block.lines() {
-                    if let Some(v) = line.strip_prefix("event:") {
-                        name = v.trim().to_string();
-                    } else if let Some(v) = line.strip_prefix("data:") {
-                        data.push(v.strip_prefix(' ').unwrap_or(v).to_string());
-                    }
-                }
-                if data.is_empty() {
-                    continue; // a keep-alive comment
-                }
-                return Some((name, data.join("\n")));
+            if let Some(event) = test_support::take_event(&mut self.buffer) {
+                return Some(event);
             }
             let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
                 .await
