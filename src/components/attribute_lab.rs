@@ -99,6 +99,8 @@ pub fn AttributeLab() -> impl IntoView {
     let asked_jar = RwSignal::new(false);
     // The attributes the server has now (another page, or an earlier visit, may have set them).
     let current = RwSignal::new(None::<Applied>);
+    // How many trials and growths so far: a test waits for the next one.
+    let steps = RwSignal::new(0u32);
 
     let usable = move || {
         playground.kind.get() == Some(TargetKind::Server)
@@ -148,6 +150,7 @@ pub fn AttributeLab() -> impl IntoView {
                 Ok(a) => a,
                 Err(e) => {
                     said.set(Some((Level::Error, format!("Not applied: {e}"))));
+                    steps.update(|n| *n += 1);
                     busy.set(false);
                     return;
                 }
@@ -192,6 +195,7 @@ pub fn AttributeLab() -> impl IntoView {
             padded.set(None);
             asked_jar.set(false);
             said.set(Some((Level::Ok, format!("Applied and tried.{note}"))));
+            steps.update(|n| *n += 1);
             busy.set(false);
         });
     };
@@ -232,8 +236,12 @@ pub fn AttributeLab() -> impl IntoView {
                     playground.send("/greeting", None).await;
                     padded.set(Some((p, sentence)));
                     said.set(None);
+                    steps.update(|n| *n += 1);
                 }
-                Err(e) => said.set(Some((Level::Error, format!("Not grown: {e}")))),
+                Err(e) => {
+                    said.set(Some((Level::Error, format!("Not grown: {e}"))));
+                    steps.update(|n| *n += 1);
+                }
             }
             busy.set(false);
         });
@@ -451,7 +459,7 @@ pub fn AttributeLab() -> impl IntoView {
                 <p class="small">"Set-Cookie: "
                     <code class="mono wrap" data-testid="attr-set-cookie">{move || current.with(|c| c.as_ref().map(|c| c.set_cookie.clone()).unwrap_or_default())}</code>
                 </p>
-                <p data-testid="attr-message" role="status" aria-live="polite"
+                <p data-testid="attr-message" role="status" aria-live="polite" data-step=move || steps.get().to_string()
                     class=move || format!("small lab-said {}", said.with(|s| s.as_ref().map(|s| s.0.css_class()).unwrap_or("")))>
                     {move || said.with(|s| s.as_ref().map(|s| s.1.clone()).unwrap_or_default())}
                 </p>

@@ -34,8 +34,9 @@ pub enum NotSent {
     NotOnPath,
     /// A `Secure` cookie on a request that is not secure.
     SecureOnly,
-    /// `SameSite=Strict` on a request from another site (a link followed from it, too).
-    SameSiteStrict,
+    /// `SameSite=Strict` on a request from another site (a link followed from it, too); Chrome
+    /// names it with "Schemeful": it compares sites with their scheme (http and https differ).
+    SchemefulSameSiteStrict,
 }
 
 impl NotStored {
@@ -78,7 +79,7 @@ impl NotSent {
         match self {
             NotSent::NotOnPath => "NotOnPath",
             NotSent::SecureOnly => "SecureOnly",
-            NotSent::SameSiteStrict => "SameSiteStrict",
+            NotSent::SchemefulSameSiteStrict => "SchemefulSameSiteStrict",
         }
     }
 
@@ -87,7 +88,7 @@ impl NotSent {
         match self {
             NotSent::NotOnPath => "The request's path is not under the cookie's Path.",
             NotSent::SecureOnly => "A Secure cookie goes only over a secure connection.",
-            NotSent::SameSiteStrict => {
+            NotSent::SchemefulSameSiteStrict => {
                 "SameSite=Strict: not sent when the request comes from another site, not even a link followed from it."
             }
         }
@@ -175,7 +176,7 @@ pub fn chrome_sends(
         why.push(NotSent::SecureOnly);
     }
     if from_other_site && a.same_site == Some(SameSite::Strict) {
-        why.push(NotSent::SameSiteStrict);
+        why.push(NotSent::SchemefulSameSiteStrict);
     }
     why
 }
@@ -451,7 +452,7 @@ mod tests {
         assert!(chrome_sends(&strict, &local, "/greeting", false).is_empty());
         assert_eq!(
             chrome_sends(&strict, &local, "/greeting/cookies", true),
-            [NotSent::SameSiteStrict]
+            [NotSent::SchemefulSameSiteStrict]
         );
         let lax = attrs(|a| a.same_site = Some(SameSite::Lax));
         assert!(chrome_sends(&lax, &local, "/greeting/cookies", true).is_empty());

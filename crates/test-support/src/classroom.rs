@@ -260,7 +260,9 @@ impl EventStream {
         }
         let content_type = response.headers().get(CONTENT_TYPE);
         if content_type.is_none_or(|v| v != "text/event-stream") {
-            return Err(format!("the side channel's Content-Type is {content_type:?}"));
+            return Err(format!(
+                "the side channel's Content-Type is {content_type:?}"
+            ));
         }
         let mut events = EventStream {
             body: response.into_body(),
