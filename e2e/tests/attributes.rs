@@ -178,14 +178,22 @@ async fn wait_lab(b: &Browser) -> Result<()> {
     .await
 }
 
+/// Opens the page at `http://HOST:PORT/` and waits for the lab to know the server's attributes.
+async fn open_lab(cx: &Ctx, host: &str, port: u16) -> Result<()> {
+    cx.open(
+        &format!("http://{host}:{port}/#attribute-lab"),
+        Some("server"),
+    )
+    .await?;
+    wait_lab(&cx.browser).await
+}
+
 #[tokio::test]
 async fn the_labs_reasons_are_chromiums() {
     scenario_with_network_log("the_labs_reasons_are_chromiums", async |cx| {
         let server = cx.server(&[])?;
-        let page = format!("http://localhost:{}/#attribute-lab", server.port);
-        cx.open(&page, Some("server")).await?;
+        open_lab(cx, "localhost", server.port).await?;
         let b = &cx.browser;
-        wait_lab(b).await?;
         let cases = [
             json!({}),
             json!({"secure": true}),
@@ -291,20 +299,10 @@ async fn same_site_strict_stays_home_on_a_link_from_the_other_site() {
             let b = &cx.browser;
             for (same_site, expected) in [("Strict", "SchemefulSameSiteStrict"), ("Lax", "")] {
                 // The cookie on 127.0.0.1, set from its own page.
-                cx.open(
-                    &format!("http://127.0.0.1:{port}/#attribute-lab"),
-                    Some("server"),
-                )
-                .await?;
-                wait_lab(b).await?;
+                open_lab(cx, "127.0.0.1", port).await?;
                 apply(b, &json!({"same_site": same_site}), "session").await?;
                 // From localhost, the page's word on the link to 127.0.0.1's echo...
-                cx.open(
-                    &format!("http://localhost:{port}/#attribute-lab"),
-                    Some("server"),
-                )
-                .await?;
-                wait_lab(b).await?;
+                open_lab(cx, "localhost", port).await?;
                 let stated = b.attrs("attr-other-site-reason", "data-reason").await?;
                 ensure!(
                     stated.first().cloned().flatten().as_deref() == Some(expected),
@@ -364,13 +362,8 @@ async fn the_browser_drops_a_cookie_past_4_kb_and_sends_the_old_one() {
         "the_browser_drops_a_cookie_past_4_kb_and_sends_the_old_one",
         async |cx| {
             let server = cx.server(&[])?;
-            cx.open(
-                &format!("http://localhost:{}/#attribute-lab", server.port),
-                Some("server"),
-            )
-            .await?;
+            open_lab(cx, "localhost", server.port).await?;
             let b = &cx.browser;
-            wait_lab(b).await?;
             apply(b, &json!({}), "session").await?;
             for (bytes, keeps) in [(3000, true), (4200, false)] {
                 b.fill("attr-pad-bytes", &bytes.to_string()).await?;
@@ -426,6 +419,55 @@ async fn the_browser_drops_a_cookie_past_4_kb_and_sends_the_old_one() {
                 "the session went on: {}",
                 show_rows(&rows)
             );
+            Ok(())
+        },
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn requests_own_jar_in_the_page_keeps_back_what_chromium_sends() {
+    scenario(
+        "requests_own_jar_in_the_page_keeps_back_what_chromium_sends",
+        async |cx| {
+            let server = cx.server(&[])?;
+            open_lab(cx, "localhost", server.port).await?;
+            let b = &cx.browser;
+            // Secure over http://localhost, Domain=localhost: Chromium sends both, requests
+            // neither; Flask's cookie: both send it everywhere.
+            for (case, requests_sends) in [
+                (json!({"secure": true}), false),
+                (json!({"domain": "localhost"}), false),
+                (json!({}), true),
+            ] {
+                b.js(SET_FORM, vec![case.clone()]).await?;
+                let step = step_now(b).await?;
+                b.click("attr-apply").await?;
+                next_step(b, step).await?;
+                let arrived = b.attrs("attr-probe", "data-arrived").await?;
+                ensure!(
+                    arrived.iter().all(|a| a.as_deref() == Some("true")),
+                    "{case}: Chromium sends it everywhere: {arrived:?}"
+                );
+                let differs = b.exists("attr-requests-differs").await?;
+                ensure!(
+                    differs != requests_sends,
+                    "{case}: the page's note on requests"
+                );
+                b.click("attr-ask-requests").await?;
+                let sent = b
+                    .wait("requests' jar to answer", timeout() * 6, async || {
+                        let sent = b.attrs("attr-requests-sent", "data-sent").await?;
+                        Ok((sent.len() == 3).then_some(sent))
+                    })
+                    .await?;
+                let want = requests_sends.to_string();
+                ensure!(
+                    sent.iter().all(|s| s.as_deref() == Some(want.as_str())),
+                    "{case}: requests' jar sends {sent:?}; {:?}",
+                    b.text("attr-requests-jar").await?
+                );
+            }
             Ok(())
         },
     )

@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use greeting_core::{parse_basic_auth, SessionIn};
 
+use super::attributes::path_matches;
 use super::timeline::{Exchange, Source};
 
 /// One exercise, as written in its content file.
@@ -64,6 +65,9 @@ pub enum Check {
     /// (visits up to `count`) or, with `session = false`, each time as a first visit with no
     /// cookie sent.
     PythonVisits { count: u32, session: bool },
+    /// `path-hides-cookie`: a greeting set the session cookie with a `Path` that `/greeting`
+    /// is not under, and a later greeting in session mode went without it (visit 1, no cookie).
+    PathHidesCookie,
 }
 
 /// What a check needs to see, beyond the page's own answers.
@@ -98,12 +102,13 @@ impl Check {
             Check::ParallelLost { .. } => "parallel-lost",
             Check::OtherClient { .. } => "other-client",
             Check::PythonVisits { .. } => "python-visits",
+            Check::PathHidesCookie => "path-hides-cookie",
         }
     }
 
     pub fn needs(&self) -> Needs {
         match self {
-            Check::TamperedRestart => Needs::Reports,
+            Check::TamperedRestart | Check::PathHidesCookie => Needs::Reports,
             Check::OtherClient { .. } => Needs::OtherClients,
             _ => Needs::Nothing,
         }
@@ -272,6 +277,23 @@ impl Check {
                 }
                 false
             }
+            Check::PathHidesCookie => {
+                let mut hidden = false;
+                for e in page.iter().filter(|e| e.path == "/greeting") {
+                    if hidden
+                        && e.session_mode
+                        && e.visit() == Some(1)
+                        && e.report.is_some()
+                        && e.cookie_in().is_none()
+                    {
+                        return true;
+                    }
+                    if let Some(path) = set_cookie_path(e) {
+                        hidden = !path_matches("/greeting", path);
+                    }
+                }
+                false
+            }
             Check::OtherClient {
                 user_agent,
                 min_visit,
@@ -285,6 +307,18 @@ impl Check {
             }),
         }
     }
+}
+
+/// The `Path` of the `Set-Cookie` an exchange answered with, as the server reported it.
+fn set_cookie_path(e: &Exchange) -> Option<&str> {
+    let h = e
+        .response_headers()
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("set-cookie"))?;
+    h.value
+        .split(';')
+        .map(str::trim)
+        .find_map(|part| part.strip_prefix("Path="))
 }
 
 /// The user name in the `Authorization` header a page request was sent with.
@@ -479,6 +513,7 @@ mod tests {
             "parallel-lost",
             "other-client",
             "python-visits",
+            "path-hides-cookie",
         ] {
             assert!(names.contains(&want), "no exercise uses {want}: {names:?}");
         }
@@ -700,6 +735,33 @@ mod tests {
         l.send(2);
         l.session = false;
         l.login("viper", "bite").send(1);
+        assert!(!l.passes(c));
+    }
+
+    #[test]
+    fn path_hides_cookie() {
+        let c = Check::PathHidesCookie;
+        // The attribute lab's server writes the Path; the simulated browser then loses the
+        // cookie as a real one does (a reset stands for it).
+        let with_path = |path: &str| {
+            let mut l = Learner::new();
+            l.send(1);
+            let report = l.t.entries.last_mut().unwrap().report.as_mut().unwrap();
+            for h in report.response_headers.iter_mut() {
+                if h.name.eq_ignore_ascii_case("set-cookie") {
+                    h.value = h.value.replace("Path=/", &format!("Path={path}"));
+                }
+            }
+            l.sim.reset();
+            l.send(1);
+            l.passes(c)
+        };
+        assert!(with_path("/playground"));
+        assert!(with_path("/greet"));
+        assert!(!with_path("/"), "a plain reset is another exercise");
+        assert!(!with_path("/greeting"));
+        let mut l = Learner::new();
+        l.send(3);
         assert!(!l.passes(c));
     }
 
