@@ -9,6 +9,7 @@
 #![cfg(target_arch = "wasm32")]
 
 use leptos::prelude::*;
+use sessions_playground::model::exercises::EXERCISES;
 use sessions_playground::model::progress::STORAGE_KEY;
 use sessions_playground::model::target::TargetKind;
 use sessions_playground::{App, Options};
@@ -141,8 +142,11 @@ async fn an_exercise_is_solved_with_hints_and_explanation() {
     let page = mount();
     let root = &page.root;
     ready(root).await;
-    assert_eq!(all(root, "exercise").len(), 11);
-    assert_eq!(text(root, "exercise-count"), "0 of 11 solved");
+    assert_eq!(all(root, "exercise").len(), EXERCISES.len());
+    assert_eq!(
+        text(root, "exercise-count"),
+        format!("0 of {} solved", EXERCISES.len())
+    );
     let ex = exercise(root, "three-visits");
     assert!(!solved(root, "three-visits"));
     assert!(
@@ -169,7 +173,10 @@ async fn an_exercise_is_solved_with_hints_and_explanation() {
     until("three-visits solved", || solved(root, "three-visits")).await;
     let explanation = text(&ex, "exercise-explanation");
     assert!(explanation.contains("cookie"), "{explanation}");
-    assert_eq!(text(root, "exercise-count"), "1 of 11 solved");
+    assert_eq!(
+        text(root, "exercise-count"),
+        format!("1 of {} solved", EXERCISES.len())
+    );
     assert!(!solved(root, "no-session") && !solved(root, "forge"));
     let s = stored_json();
     assert_eq!(s["version"], 2);
@@ -259,7 +266,7 @@ async fn corrupt_progress_is_reset_not_a_crash() {
         "{}",
         text(root, "progress-notice")
     );
-    assert_eq!(all(root, "exercise").len(), 11);
+    assert_eq!(all(root, "exercise").len(), EXERCISES.len());
     assert_eq!(
         stored_json(),
         serde_json::json!({"version": 2, "exercises": {}}),

@@ -14,7 +14,7 @@ use greeting_core::{CookieAttributes, SameSite};
 use crate::app::Playground;
 use crate::model::attributes::{
     after_padding, chrome_sends, chrome_stores, echoed, other_site, parse_jar_answer,
-    requests_differs, requests_jar_script, server_message, JarAnswer, Probed, PROBES,
+    requests_differs, requests_jar_script, server_message, JarAnswer, NotSent, Probed, PROBES,
 };
 use crate::model::status::Level;
 use crate::model::target::{join, parse_origin, Origin, TargetKind};
@@ -316,10 +316,11 @@ pub fn AttributeLab() -> impl IntoView {
                 None => "Chrome stores it.".to_string(),
                 Some(r) => format!("Chrome refuses it ({}): {}", r.name(), r.why()),
             };
+            let nowhere_on_path = t.probes.iter().all(|p| p.predicted.contains(&NotSent::NotOnPath));
             let seen = if arrived_somewhere {
                 " The server got it back: the browser holds it."
-            } else if stored {
-                " No probe got it back: it is stored, but under a Path none of them is on."
+            } else if stored && nowhere_on_path {
+                " No probe got it back: none of them is under its Path."
             } else {
                 " No probe got it back."
             };
@@ -354,10 +355,11 @@ pub fn AttributeLab() -> impl IntoView {
                 })
                 .collect_view();
             let differs = requests_differs(a, &t.page);
-            let visit = t
-                .first_visit
-                .map(|v| format!("The first greeting after the change was visit #{v}: the change deleted the old cookie."))
-                .unwrap_or_default();
+            let visit = match t.first_visit {
+                Some(1) => "The first greeting was visit #1: a new session (a change deletes the cookie set under the previous attributes).".to_string(),
+                Some(v) => format!("The first greeting was visit #{v}: the attributes had not changed, and the session went on."),
+                None => String::new(),
+            };
             view! {
                 <div class="lab-out" data-testid="attr-trial">
                     <p class="small muted">{visit}</p>
@@ -366,7 +368,7 @@ pub fn AttributeLab() -> impl IntoView {
                     </p>
                     <table class="tags small" data-testid="attr-probes">
                         <caption class="sr-only">"Each path the lab asked, what Chrome was expected to do and what the server got"</caption>
-                        <thead><tr><th scope="col">"path"</th><th scope="col">"sent? (Chrome's reason) and what the server got"</th><th scope="col">""</th></tr></thead>
+                        <thead><tr><th scope="col">"path"</th><th scope="col">"sent? (Chrome's reason) and what the server got"</th><th scope="col">"as expected?"</th></tr></thead>
                         <tbody>{rows}</tbody>
                     </table>
                     {(!differs.is_empty()).then(|| view! {
@@ -396,7 +398,7 @@ pub fn AttributeLab() -> impl IntoView {
             <div class="lab-out" data-testid="attr-other-site-step">
                 <h3>"From another site"</h3>
                 <p class="small">
-                    {format!("{} and {} are two sites with separate cookies, and a page on one fetching from the other gets no cookies at all in Chromium (third-party cookies are blocked, whatever SameSite says). SameSite shows on a link followed from the other site. Open ", page.host, other.host)}
+                    {format!("{} and {} are two sites with separate cookies. A page on one fetching from the other sends them as third-party cookies: Chromium as the tests run it blocks those whatever SameSite says (its reason: UserPreferences), and a browser that allows them sends only SameSite=None; Secure ones. SameSite shows on a link followed from the other site. Open ", page.host, other.host)}
                     <a href=there.clone() data-testid="attr-other-site-page">{there.clone()}</a>
                     ", press “Apply and try” there, come back here and follow this link to its echo:"
                 </p>
