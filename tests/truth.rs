@@ -317,3 +317,33 @@ async fn skip_link_header_link_and_jump_to_results() {
     );
     assert!(root.query_selector("#exchanges").unwrap().is_some());
 }
+
+#[wasm_bindgen_test]
+async fn the_simulated_banner_says_how_to_start_a_real_server() {
+    let root = mount();
+    ready(&root).await;
+    let banner = text(&root, "banner");
+    assert!(
+        banner.contains("greeting-server for the playground's, flask run for your own Flask app")
+            && !banner.contains("cargo"),
+        "{banner}"
+    );
+    let link = one(&root, "start-help-link");
+    assert_eq!(
+        link.get_attribute("href").as_deref(),
+        Some("#starting-a-server")
+    );
+    let help = one(&root, "start-help");
+    assert_eq!(help.id(), "starting-a-server");
+    assert!(!help.has_attribute("open"));
+    click_el(&link);
+    until("the panel to open", || help.has_attribute("open")).await;
+    let steps = help.text_content().unwrap_or_default();
+    for step in [
+        "flask --app app run",
+        "greeting-server --static dist --port 5000",
+        "cargo xtask run",
+    ] {
+        assert!(steps.contains(step), "{step} missing from: {steps}");
+    }
+}

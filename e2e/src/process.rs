@@ -387,6 +387,42 @@ pub fn retarget_trunk_config(text: &str, root: &Path, backend_port: u16) -> Resu
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::path::PathBuf;
+
+    /// The real binary, a one-file page in target/, and chromedriver's fields unused.
+    fn server_prereqs() -> Prereqs {
+        let dist = workspace_root()
+            .join("target")
+            .join("e2e-process-test-dist");
+        std::fs::create_dir_all(&dist).unwrap();
+        std::fs::write(dist.join("index.html"), "<!doctype html><title>t</title>").unwrap();
+        Prereqs {
+            dist,
+            server_bin: test_support::build_binary("greeting-server", "greeting-server", false)
+                .unwrap(),
+            chromedriver: PathBuf::new(),
+            chromium: PathBuf::new(),
+        }
+    }
+
+    #[test]
+    fn the_server_starts_on_an_ephemeral_port_and_a_bad_flag_says_why() {
+        let p = server_prereqs();
+        let mut server = Server::start(&p, &[]).unwrap();
+        assert!(http_ok(server.port, "/"), "{}", server.log.text());
+        assert_eq!(
+            server.url("/x"),
+            format!("http://127.0.0.1:{}/x", server.port)
+        );
+        assert!(server.log.contains("listening on"), "{}", server.log.text());
+        server.stop();
+        assert!(!http_ok(server.port, "/"));
+
+        let refused = Server::start(&p, &["--user", "nocolon"]).err().unwrap();
+        let text = refused.to_string();
+        assert!(text.contains("greeting-server exited"), "{text}");
+        assert_eq!(text.matches("NAME:PASSWORD").count(), 1, "{text}");
+    }
 
     #[test]
     fn the_trunk_config_keeps_the_proxies_on_another_port_with_absolute_paths() {

@@ -1,10 +1,13 @@
-//! Where requests go, the credentials, the session switch and the send buttons.
+//! Where requests go, the credentials, the session switch and the send buttons, and the one
+//! place that says how to get and start a server.
 
 use leptos::prelude::*;
 
 use crate::app::MAX_COUNT;
 use crate::app::{Playground, SideState};
-use crate::model::target::TargetKind;
+use crate::model::status::START_HELP_ID;
+use crate::model::target::{parse_origin, TargetKind};
+use crate::net;
 
 /// Target choice, timeout and the connection banner.
 #[component]
@@ -54,13 +57,92 @@ pub fn TargetPanel() -> impl IntoView {
                 class=move || format!("banner {}", playground.banner.with(|b| b.level.css_class()))>
                 <strong>{move || playground.banner.with(|b| b.title.clone())}</strong>
                 <p>{move || super::rich(playground.banner.with(|b| b.detail.clone()))}</p>
+                <Show when=move || playground.banner.with(|b| b.start_help)>
+                    <p><StartHelpLink/></p>
+                </Show>
                 <Show when=move || playground.banner.with(|b| b.offer_simulated)>
                     <button type="button" class="secondary" on:click=move |_| playground.use_simulated()>
                         "Use the simulated server instead"
                     </button>
                 </Show>
             </div>
+            <StartingAServer/>
         </section>
+    }
+}
+
+/// A link to the "Starting a server" panel that opens it (a link alone scrolls to a closed
+/// `<details>` without opening it).
+#[component]
+pub fn StartHelpLink() -> impl IntoView {
+    let open = |ev: leptos::ev::MouseEvent| {
+        use wasm_bindgen::JsCast;
+        // The panel of this link's own playground (a test document may mount several).
+        let selector = format!("#{START_HELP_ID}");
+        let panel = ev
+            .current_target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|a| a.closest(".playground").ok().flatten())
+            .and_then(|p| p.query_selector(&selector).ok().flatten())
+            .or_else(|| document().get_element_by_id(START_HELP_ID));
+        if let Some(panel) = panel {
+            let _ = panel.set_attribute("open", "");
+        }
+    };
+    view! {
+        <a href=format!("#{START_HELP_ID}") class="small" data-testid="start-help-link" on:click=open>
+            "How to get and start a server"
+        </a>
+    }
+}
+
+/// How to get and start each server, said once: the course's Flask app, and the playground's
+/// greeting server (what to run, and how to get the program).
+#[component]
+fn StartingAServer() -> impl IntoView {
+    let page = net::page_origin();
+    let origin = parse_origin(&page);
+    let host = origin
+        .as_ref()
+        .map_or("localhost".to_string(), |o| o.host.clone());
+    // Flask's own default, 5000, is often the playground's: another port unless the page is on it.
+    let flask_port = match origin.and_then(|o| o.effective_port()) {
+        Some(5001) => 5000,
+        _ => 5001,
+    };
+    let cors = format!(
+        "from flask_cors import CORS\nCORS(app, origins=[\"{page}\"], supports_credentials=True,\n     \
+         allow_headers=[\"Authorization\", \"X-Playground-Exchange\"])"
+    );
+    view! {
+        <details class="start-help" id=START_HELP_ID data-testid="start-help">
+            <summary>"Starting a server"</summary>
+            <h3>"Your own Flask app, from the course"</h3>
+            <p class="small">"In your app's folder ("<code>"app.py"</code>"):"</p>
+            <pre class="cmd mono small">{format!("pip install flask flask-cors\nflask --app app run --port {flask_port}")}</pre>
+            <p class="small">
+                "(A plain "<code>"flask run"</code>" finds "<code>"app.py"</code>" too, on port 5000.) Under “Other server” type "
+                <code>{format!("http://{host}:{flask_port}")}</code>" and choose “Use”. This page is another origin, so your app "
+                "must allow it by CORS, with cookies:"
+            </p>
+            <pre class="cmd mono small" data-testid="start-help-cors">{cors}</pre>
+            <h3>"The playground's greeting server"</h3>
+            <pre class="cmd mono small">"greeting-server --static dist --port 5000"</pre>
+            <p class="small">
+                "Then open "<code>"http://localhost:5000/"</code>" and choose “This page's server”. It serves this page and the \
+                 chapter's "<code>"/greeting"</code>" on one port, and your terminal's Python requests show up in the timeline."
+            </p>
+            <p class="small">
+                "Getting it: the program is built from the playground's source, which is Rust. With Rust installed ("
+                <a href="https://rustup.rs" rel="noopener">"rustup.rs"</a>"), in the playground's folder:"
+            </p>
+            <pre class="cmd mono small">"cargo xtask run"</pre>
+            <p class="small">
+                "It installs what it needs (about 20 minutes the first time), builds the page into "<code>"dist/"</code>
+                " and the server, and starts it on port 5000. After that, without cargo:"
+            </p>
+            <pre class="cmd mono small">"target/release/greeting-server --static dist --port 5000"</pre>
+        </details>
     }
 }
 

@@ -12,6 +12,7 @@ use leptos::prelude::*;
 
 use greeting_core::{Header, SessionIn};
 
+use super::controls::StartHelpLink;
 use crate::app::Playground;
 use crate::model::batch::carried_visit;
 use crate::model::jar::other_client;
@@ -199,8 +200,8 @@ struct RowState {
     message: String,
     /// Another client's user agent and address.
     who: Option<String>,
-    /// (title, detail) of a failure.
-    error: Option<(String, String)>,
+    /// (title, detail, whether the reader needs to start a server) of a failure.
+    error: Option<(String, String, bool)>,
     duration: String,
     has_cookie: bool,
     tags: Vec<Tag>,
@@ -226,7 +227,9 @@ impl RowState {
                 Source::Python => Some(crate::model::python::CLIENT_LABEL.to_string()),
                 Source::Other => Some(other_client(e)),
             },
-            error: e.error().map(|x| (x.title.clone(), x.detail.clone())),
+            error: e
+                .error()
+                .map(|x| (x.title.clone(), x.detail.clone(), x.code.needs_a_server())),
             // Another client's round trip is unknown: the server reports its own time only.
             duration: match (e.source, e.duration_ms) {
                 (Source::Other, Some(d)) => format!("server {}", format_ms(d)),
@@ -311,7 +314,7 @@ fn ExchangeRow(n: usize, drawn: DrawnRows) -> impl IntoView {
                 <span class="time mono">{net::clock(at_ms)}</span>
                 <span class=move || state.with(|s| status_class(s.status))>{move || state.with(RowState::status_text)}</span>
                 <span class="msg">
-                    {move || who.get().map(|w| view! { <span class="who">{w}</span> })}
+                    {move || who.get().map(|w| view! { <span class="who" data-testid="exchange-who">{w}</span> })}
                     <span data-testid="exchange-message">{move || state.with(|s| s.message.clone())}</span>
                     {move || state.with(|s| s.tags.iter().map(|tag| view! {
                         <span class=format!("tag {}", tag.as_str()) data-testid="exchange-tag" title=tag.title()>{tag.text()}</span>
@@ -329,8 +332,9 @@ fn ExchangeRow(n: usize, drawn: DrawnRows) -> impl IntoView {
                     {move || if expanded.get() { "hide" } else { "details" }}
                 </button>
             </div>
-            {move || error.get().map(|(title, detail)| view! {
-                <p class="xerror" data-testid="exchange-error"><strong>{format!("{title}. ")}</strong>{super::rich(detail)}</p>
+            {move || error.get().map(|(title, detail, start_help)| view! {
+                <p class="xerror" data-testid="exchange-error"><strong>{format!("{title}. ")}</strong>{super::rich(detail)}
+                    {start_help.then(|| view! { " " <StartHelpLink/> })}</p>
             })}
             <Show when=move || expanded.get()>
                 <Details n=n revision=revision/>

@@ -3,6 +3,7 @@
 //! (same origin or not, a no-cors probe, the page's and the target's host names) to tell a
 //! stopped server from a CORS refusal from a localhost/127.0.0.1 mix-up.
 
+use super::status::{start_at_this_address, start_elsewhere};
 use super::target::{loopback_name_mismatch, Origin, TargetKind};
 
 /// What went wrong, as the fetch saw it.
@@ -106,6 +107,26 @@ impl Context {
             .map(Origin::to_url)
             .unwrap_or_else(|| "this page's origin".into())
     }
+    /// How to start a server where the requests go, for whoever reads: at the page's own
+    /// address the playground's (or a Flask app elsewhere), at another one either, allowing
+    /// this page by CORS.
+    fn start_server(&self) -> String {
+        match &self.target {
+            Some(t) if self.cross_origin() => {
+                start_elsewhere(&self.page_url(), t.effective_port().unwrap_or(5000))
+            }
+            _ if self.via_dev_proxy => "This page runs under `trunk serve`, which forwards /greeting to port 5000: \
+                start the playground's server there (`greeting-server --port 5000`, or `cargo xtask dev`, which starts \
+                both) or your own Flask app (`flask run` listens on 5000)."
+                .to_string(),
+            _ => start_at_this_address(
+                self.page
+                    .as_ref()
+                    .and_then(Origin::effective_port)
+                    .unwrap_or(5000),
+            ),
+        }
+    }
     fn loopback_hint(&self) -> Option<String> {
         let (p, t) = (self.page.as_ref()?, self.target.as_ref()?);
         loopback_name_mismatch(p, t).then(|| {
@@ -136,6 +157,15 @@ pub enum Code {
 }
 
 impl Code {
+    /// Whether the failure's reader needs to start a server: the page links its message to the
+    /// "Starting a server" panel.
+    pub fn needs_a_server(self) -> bool {
+        matches!(
+            self,
+            Code::ServerDown | Code::UnreachableOrCors | Code::ProxyBackendDown
+        )
+    }
+
     /// A stable kebab-case name (`server-down`), for tests and CSS.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -163,8 +193,6 @@ pub struct Explanation {
     /// May hold `code` spans in backticks.
     pub detail: String,
 }
-
-const START_SERVER: &str = super::status::START_GREETING_SERVER;
 
 /// Bodies larger than this are cut before the page keeps or shows them.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -239,8 +267,8 @@ pub fn classify(failure: &Failure, ctx: &Context) -> Explanation {
                     code: Code::ProxyBackendDown,
                     title: format!("{status} from the development proxy: the greeting server is not answering"),
                     detail: format!(
-                        "This page runs under `trunk serve`, which forwards /greeting to the greeting server on port 5000. \
-                         {START_SERVER} Proxy said: {}",
+                        "{} Proxy said: {}",
+                        ctx.start_server(),
                         excerpt(body, 200)
                     ),
                 }
@@ -309,15 +337,13 @@ fn classify_network(message: &str, ctx: &Context) -> Explanation {
         format!(" (The browser only said: {})", excerpt(message, 120))
     };
     if !ctx.cross_origin() {
-        let proxy = if ctx.via_dev_proxy {
-            " This page runs under `trunk serve`; its proxy forwards to port 5000."
-        } else {
-            ""
-        };
         return Explanation {
             code: Code::ServerDown,
             title: "The server is not answering".into(),
-            detail: format!("Nothing answered at {target}: the greeting server has stopped or was never started.{proxy} {START_SERVER}{raw}"),
+            detail: format!(
+                "Nothing answered at {target}: the greeting server has stopped or was never started. {}{raw}",
+                ctx.start_server()
+            ),
         };
     }
     let cors_fix = format!(
@@ -339,15 +365,16 @@ fn classify_network(message: &str, ctx: &Context) -> Explanation {
             code: Code::ServerDown,
             title: format!("Nothing is listening at {target}"),
             detail: format!(
-                "The connection failed. Is the server running, on this port? {START_SERVER} \
-                 A Flask app: `flask run` listens on port 5000.{hint}{raw}"
+                "The connection failed. Is the server running, on this port? {}{hint}{raw}",
+                ctx.start_server()
             ),
         },
         Probe::NotTried => Explanation {
             code: Code::UnreachableOrCors,
             title: format!("No usable answer from {target}"),
             detail: format!(
-                "Either no server is running there ({START_SERVER}) or it refused this page by CORS. {cors_fix}{hint}{raw}"
+                "Either no server is running there or it refused this page by CORS. {} {cors_fix}{hint}{raw}",
+                ctx.start_server()
             ),
         },
     }
@@ -411,8 +438,21 @@ mod tests {
     fn same_origin_network_failure_is_a_stopped_server() {
         let e = classify(&net(), &ctx("http://localhost:5000", None, Probe::NotTried));
         assert_eq!(e.code, Code::ServerDown);
-        assert!(e.detail.contains("cargo xtask run"));
+        assert!(e.code.needs_a_server());
+        // The page came from the playground's server: that command first, then a Flask app's.
+        assert!(e
+            .detail
+            .contains("`greeting-server --static dist --port 5000` (it served this page)"));
+        assert!(e.detail.contains("`flask run`, then “Other server”"));
+        assert!(!e.detail.contains("cargo"), "{}", e.detail);
         assert_ne!(e.title, "Failed to fetch");
+        let mut proxied = ctx("http://localhost:8080", None, Probe::NotTried);
+        proxied.via_dev_proxy = true;
+        let e = classify(&net(), &proxied);
+        assert!(
+            e.detail.contains("`trunk serve`") && e.detail.contains("`flask run` listens on 5000")
+        );
+        assert!(!e.detail.contains("it served this page"), "{}", e.detail);
     }
 
     #[test]
@@ -443,6 +483,13 @@ mod tests {
         );
         assert_eq!(e.code, Code::ServerDown);
         assert!(e.title.contains("localhost:5999"));
+        // Another address: both servers on its port, both allowing this page.
+        assert!(e
+            .detail
+            .contains("`flask run --port 5999`, with CORS for this page"));
+        assert!(e
+            .detail
+            .contains("`greeting-server --port 5999 --allow-origin http://localhost:8080`"));
     }
 
     #[test]
@@ -472,7 +519,9 @@ mod tests {
             ),
         );
         assert_eq!(e.code, Code::UnreachableOrCors);
-        assert!(e.detail.contains("cargo xtask run") && e.detail.contains("CORS"));
+        assert!(e.code.needs_a_server());
+        assert!(e.detail.contains("`flask run --port 5000`") && e.detail.contains("CORS"));
+        assert!(!Code::Cors.needs_a_server() && !Code::Unauthorized.needs_a_server());
     }
 
     #[test]

@@ -4,6 +4,8 @@
 
 use greeting_core::ServerInfo;
 
+use super::target::parse_origin;
+
 /// How a message should look: its CSS class is [`Level::css_class`].
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum Level {
@@ -25,10 +27,27 @@ impl Level {
     }
 }
 
-/// How to start the playground's greeting server, said once for every message that needs it.
-pub const START_GREETING_SERVER: &str =
-    "Start the playground's server with `greeting-server --static dist --port 5000` \
-     (from the project folder, `cargo xtask run` builds the page and does that for you).";
+/// The `id` of the "Starting a server" panel: the one place that says how to get and run each
+/// kind of server. The messages below give their reader the short command and link there.
+pub const START_HELP_ID: &str = "starting-a-server";
+
+/// How to start the playground's server at the page's own address (`port`), and where a Flask
+/// app goes.
+pub fn start_at_this_address(port: u16) -> String {
+    format!(
+        "Start the playground's server again with `greeting-server --static dist --port {port}` (it served this \
+         page). Your own Flask app, from the course: `flask run`, then “Other server”."
+    )
+}
+
+/// How to start a server at another address than the page's: a Flask app or the greeting
+/// server, both allowing `page` by CORS; `port` is the target's.
+pub fn start_elsewhere(page: &str, port: u16) -> String {
+    format!(
+        "Your own Flask app, from the course: `flask run --port {port}`, with CORS for this page. \
+         The playground's: `greeting-server --port {port} --allow-origin {page}`."
+    )
+}
 
 /// The connection banner (`data-testid="banner"`).
 #[derive(Clone, Debug, PartialEq, Eq, Default)]
@@ -39,6 +58,8 @@ pub struct Banner {
     pub detail: String,
     /// Offer the simulated server right in the banner.
     pub offer_simulated: bool,
+    /// Link to the "Starting a server" panel ([`START_HELP_ID`]).
+    pub start_help: bool,
 }
 
 impl Banner {
@@ -69,6 +90,7 @@ impl Banner {
             title: format!("Connected to {} {} at {origin}", info.name, info.version),
             detail: format!("Users: {}. {key} {side}", info.users.join(", ")),
             offer_simulated: false,
+            start_help: false,
         }
     }
 
@@ -79,10 +101,12 @@ impl Banner {
             title: "No greeting server answered: using the simulated server in this page".into(),
             detail: format!(
                 "{reason}. The simulated server runs the greeting server's own rules and cookie code, compiled into this \
-                 page; its cookie jar is shown below. {START_GREETING_SERVER} Then open http://localhost:5000/ and choose \
-                 \"This page's server\"."
+                 page; its cookie jar is shown below. For a real server: the playground's is \
+                 `greeting-server --static dist --port 5000`, then open http://localhost:5000/; your own Flask app, from \
+                 the course, is `flask run`, then “Other server”."
             ),
             offer_simulated: false,
+            start_help: true,
         }
     }
 
@@ -92,9 +116,11 @@ impl Banner {
             level: Level::Info,
             title: "Simulated server (in this page)".into(),
             detail: "Requests never leave the browser: the greeting rules and the Flask cookie code run here as \
-                     WebAssembly, and a one-cookie jar stands in for the browser's."
+                     WebAssembly, and a one-cookie jar stands in for the browser's. A real server instead: \
+                     `greeting-server` for the playground's, `flask run` for your own Flask app."
                 .into(),
             offer_simulated: false,
+            start_help: true,
         }
     }
 
@@ -105,12 +131,16 @@ impl Banner {
             title: "Not an address".into(),
             detail: why,
             offer_simulated: false,
+            start_help: false,
         }
     }
 
     /// Requests go to another origin than the page's; `name_mismatch` when one side says
     /// localhost and the other 127.0.0.1.
     pub fn other_server(base: &str, page: &str, name_mismatch: bool) -> Banner {
+        let port = parse_origin(base)
+            .and_then(|o| o.effective_port())
+            .unwrap_or(5000);
         let careful = if name_mismatch {
             " Careful: one side says localhost and the other 127.0.0.1. Browsers treat them as different sites, \
              so the session cookie will not be sent back. Use the same name for both."
@@ -126,9 +156,11 @@ impl Banner {
             title: format!("Requests go to {base}"),
             detail: format!(
                 "That is another origin than this page ({page}): the server must allow it by CORS, with credentials, or \
-                 the browser hides its answers.{careful}"
+                 the browser hides its answers.{careful} {}",
+                start_elsewhere(page, port)
             ),
             offer_simulated: false,
+            start_help: true,
         }
     }
 
@@ -139,6 +171,7 @@ impl Banner {
             title: "The greeting server is not running any more".into(),
             detail,
             offer_simulated: true,
+            start_help: true,
         }
     }
 }
@@ -192,6 +225,14 @@ mod tests {
         assert_eq!(b.level, Level::Warn);
         assert!(b.detail.starts_with("Nothing answered. "));
         assert_eq!(b.detail.matches("greeting-server --static dist").count(), 1);
+        assert!(b.detail.contains("`flask run`") && !b.detail.contains("cargo"));
+        assert!(b.start_help);
+        let s = Banner::simulated();
+        assert!(
+            s.start_help
+                && s.detail.contains("`greeting-server`")
+                && s.detail.contains("`flask run`")
+        );
     }
 
     #[test]
@@ -199,6 +240,11 @@ mod tests {
         let b = Banner::other_server("http://127.0.0.1:5000", "http://localhost:8080", true);
         assert_eq!(b.level, Level::Warn);
         assert!(b.detail.contains("different sites"));
+        assert!(b.start_help);
+        assert!(b.detail.contains("`flask run --port 5000`"));
+        assert!(b
+            .detail
+            .contains("`greeting-server --port 5000 --allow-origin http://localhost:8080`"));
         let b = Banner::other_server("http://localhost:5000", "http://localhost:8080", false);
         assert_eq!(
             (b.level, b.detail.contains("Careful")),

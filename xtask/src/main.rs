@@ -388,3 +388,27 @@ pub fn build_release_page() -> Result {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_server_returns_the_url_it_announced_and_an_exit_before_is_an_error() {
+        let bin = test_support::build_binary("greeting-server", "greeting-server", false).unwrap();
+        let flags = |f: &[&str]| f.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let (mut child, url) =
+            start_server(&bin, &flags(&["--port", "0", "--bind", "127.0.0.1"])).unwrap();
+        let port: u16 = url
+            .strip_prefix("http://127.0.0.1:")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("{url}"));
+        assert!(test_support::wait_for_port(port, Duration::from_secs(2)));
+        let leader = child.id();
+        proc::stop(&mut child);
+        assert!(!test_support::process_group_alive(leader));
+
+        let err = start_server(&bin, &flags(&["--port", "0", "--user", "nocolon"])).unwrap_err();
+        assert!(err.starts_with("greeting-server exited"), "{err}");
+    }
+}

@@ -230,8 +230,12 @@ async fn fifty_clients_with_their_own_jars_each_reach_visit_200() {
     }
     let elapsed = started.elapsed();
     let total = (CLIENTS as u64) * REQUESTS;
-    if let Some((user, system)) = cpu_secs(server.pid()) {
-        println!("load: server CPU {user:.2} s user + {system:.2} s system");
+    if let Some((user, system)) = test_support::cpu_times(server.pid()) {
+        println!(
+            "load: server CPU {:.2} s user + {:.2} s system",
+            user.as_secs_f64(),
+            system.as_secs_f64()
+        );
     }
     println!(
         "load: {CLIENTS} clients x {REQUESTS} requests = {total} in {:.2} s ({:.0} req/s); statuses {:?}",
@@ -302,19 +306,6 @@ async fn fifty_clients_with_their_own_jars_each_reach_visit_200() {
         &crossed[..crossed.len().min(5)]
     );
     assert!(!server.stderr().contains("panicked"));
-}
-
-/// A process's CPU time so far (user, system) in seconds, from /proc/PID/stat.
-fn cpu_secs(pid: u32) -> Option<(f64, f64)> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // Fields after the parenthesised command name; utime and stime are the 14th and 15th.
-    let rest = stat.rsplit_once(')')?.1;
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = 100.0; // USER_HZ on Linux
-    Some((
-        fields.get(11)?.parse::<f64>().ok()? / ticks,
-        fields.get(12)?.parse::<f64>().ok()? / ticks,
-    ))
 }
 
 /// The server's resident set size in KiB, from /proc/PID/status.

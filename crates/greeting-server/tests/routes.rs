@@ -7,6 +7,7 @@ use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::response::Response;
 use axum::Router;
+use greeting_core::{KeySource, ServerInfo};
 use greeting_server::{app, AppState, Config, ServeArgs};
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
@@ -31,7 +32,13 @@ fn client() -> SocketAddr {
 fn app_and_shutdown(flags: &[&str]) -> (Router, watch::Sender<bool>) {
     let mut all = vec!["--secret-key", KEY];
     all.extend_from_slice(flags);
-    let config = Config::from_args_and_env(&ServeArgs::from_flags(&all).unwrap(), None).unwrap();
+    app_for(&all, None)
+}
+
+/// The app for exactly these flags, with `GREETING_SECRET_KEY` as `env_key`.
+fn app_for(flags: &[&str], env_key: Option<&str>) -> (Router, watch::Sender<bool>) {
+    let args = ServeArgs::from_flags(flags).unwrap();
+    let config = Config::from_args_and_env(&args, env_key.map(String::from)).unwrap();
     let (stop, shutdown) = watch::channel(false);
     let app = app(AppState::new(config, shutdown)).layer(MockConnectInfo(client()));
     (app, stop)
@@ -651,6 +658,38 @@ fn post(path: &str, headers: &[(&str, &str)]) -> Request<Body> {
     request.body(Body::empty()).unwrap()
 }
 
+/// `--sessions server` with the memory store: the chapter's visits 1, 2, 3 under one session id.
+#[tokio::test]
+async fn the_chapters_exchange_in_server_mode_with_the_memory_store() {
+    let app = server_mode_app().await;
+    let mut cookie: Option<String> = None;
+    let mut ids = Vec::new();
+    for visit in 1..=3 {
+        let (response, body) = greet(&app, cookie.as_deref()).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let message: serde_json::Value = serde_json::from_str(&body).unwrap();
+        let expected = match visit {
+            1 => "Welcome, cobra!".to_string(),
+            n => format!("Welcome back, cobra! This is visit #{n}."),
+        };
+        assert_eq!(message["message"], expected.as_str());
+        let pair = session_pair(&response);
+        let attributes = value(&response, header::SET_COOKIE)
+            .strip_prefix(&format!("{pair}; "))
+            .unwrap()
+            .to_string();
+        assert!(attributes.starts_with("Expires="), "{attributes}");
+        assert!(
+            attributes.ends_with("GMT; HttpOnly; Path=/"),
+            "{attributes}"
+        );
+        assert_eq!(pair.trim_start_matches("session=").len(), 43, "{pair}");
+        ids.push(pair.clone());
+        cookie = Some(pair);
+    }
+    assert!(ids.windows(2).all(|w| w[0] == w[1]), "one id: {ids:?}");
+}
+
 #[tokio::test]
 async fn logout_in_both_modes_and_what_a_replayed_cookie_gets() {
     for (app, replay_body) in [
@@ -667,7 +706,8 @@ async fn logout_in_both_modes_and_what_a_replayed_cookie_gets() {
             names(out.headers())[..3],
             ["content-type", "content-length", "set-cookie"]
         );
-        assert!(value(&out, header::SET_COOKIE).starts_with("session=; Expires=Thu, 01 Jan 1970"));
+        assert!(value(&out, header::SET_COOKIE)
+            .starts_with("session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0"));
         let message: serde_json::Value = serde_json::from_str(&body).unwrap();
         assert!(message["message"]
             .as_str()
@@ -910,4 +950,198 @@ async fn the_jar_carrying_pair_only_when_asked() {
     let (refused, _) = send(&app, get("/greeting", &[("x-playground-cookie", "")])).await;
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
     assert!(!refused.headers().contains_key("x-playground-set-cookie"));
+}
+
+#[tokio::test]
+async fn info_reveals_the_key_only_in_teaching_mode() {
+    let info = |app: Router| async move {
+        let (_, body) = send(&app, get("/playground/api/info", &[])).await;
+        serde_json::from_str::<ServerInfo>(&body).unwrap()
+    };
+    let i = info(app_with(&[])).await;
+    assert_eq!(
+        (i.name.as_str(), i.version.as_str()),
+        ("greeting-server", "0.1.0")
+    );
+    assert_eq!(i.users, ["cobra", "nagini", "viper", "anaconda"]);
+    assert_eq!(
+        (i.key_source, i.teaching, i.sees_all_clients),
+        (KeySource::Flag, true, true)
+    );
+    assert_eq!(i.secret_key.as_deref(), Some(KEY));
+    assert_eq!(i.max_age_secs, MAX_AGE);
+
+    let i = info(app_with(&["--no-teaching"])).await;
+    assert_eq!((i.teaching, i.secret_key), (false, None));
+
+    let i = info(app_for(&[], Some("from-env")).0).await;
+    assert_eq!(
+        (i.key_source, i.secret_key.as_deref()),
+        (KeySource::Env, Some("from-env"))
+    );
+
+    let (random, _stop) = app_for(&["--user", "a:b"], None);
+    let i = info(random.clone()).await;
+    assert_eq!(i.key_source, KeySource::Random);
+    assert_eq!(i.users, ["a"]);
+    // The random key signs this server's cookies.
+    let credentials = basic("a", "b");
+    let (response, _) = send(
+        &random,
+        get("/greeting", &[("authorization", &credentials)]),
+    )
+    .await;
+    let pair = session_pair(&response);
+    let key = i.secret_key.unwrap();
+    flask_cookie::verify(
+        pair.strip_prefix("session=").unwrap(),
+        &[key.as_bytes()],
+        unix_now(),
+        i.max_age_secs,
+    )
+    .unwrap();
+}
+
+#[tokio::test]
+async fn reset_expires_the_session_cookie() {
+    let app = app_with(&[]);
+    let (first, _) = greet(&app, None).await;
+    let (second, _) = greet(&app, Some(&session_pair(&first))).await;
+    let reset = Request::post("/playground/api/reset")
+        .header(header::COOKIE, session_pair(&second))
+        .body(Body::empty())
+        .unwrap();
+    let (reset, _) = send(&app, reset).await;
+    assert_eq!(reset.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        value(&reset, header::SET_COOKIE),
+        "session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0; HttpOnly; Path=/"
+    );
+    // The browser drops the cookie, so the next greeting starts over.
+    let (_, body) = greet(&app, None).await;
+    assert_eq!(body, WELCOME);
+}
+
+/// Whether any `Access-Control-*` header is in the answer.
+fn has_cors_headers(response: &Response<()>) -> bool {
+    response
+        .headers()
+        .keys()
+        .any(|k| k.as_str().starts_with("access-control-"))
+}
+
+#[tokio::test]
+async fn cors_for_exact_origins_only() {
+    let page = "http://localhost:8080";
+    let app = app_with(&[
+        "--allow-origin",
+        page,
+        "--allow-origin",
+        "http://127.0.0.1:8080",
+    ]);
+    let preflight = |origin: &str, request_headers: Option<&str>| {
+        let mut request = Request::options("/greeting")
+            .header(header::ORIGIN, origin)
+            .header(header::ACCESS_CONTROL_REQUEST_METHOD, "GET");
+        if let Some(h) = request_headers {
+            request = request.header(header::ACCESS_CONTROL_REQUEST_HEADERS, h);
+        }
+        request.body(Body::empty()).unwrap()
+    };
+
+    // The preflight: no credentials, answered before auth.
+    let (response, _) = send(
+        &app,
+        preflight(page, Some("authorization,x-playground-exchange")),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(value(&response, header::ACCESS_CONTROL_ALLOW_ORIGIN), page);
+    assert_eq!(
+        value(&response, header::ACCESS_CONTROL_ALLOW_CREDENTIALS),
+        "true"
+    );
+    assert_eq!(
+        value(&response, header::ACCESS_CONTROL_ALLOW_METHODS),
+        "GET, POST"
+    );
+    let allowed = value(&response, header::ACCESS_CONTROL_ALLOW_HEADERS);
+    assert!(
+        allowed.contains("Authorization") && allowed.contains("X-Playground-Exchange"),
+        "{allowed}"
+    );
+    assert!(!allowed.contains('*'));
+
+    // The request itself, with and without credentials.
+    let (response, _) = send(
+        &app,
+        get("/greeting", &[("origin", page), ("authorization", COBRA)]),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(value(&response, header::ACCESS_CONTROL_ALLOW_ORIGIN), page);
+    assert_eq!(
+        value(&response, header::ACCESS_CONTROL_ALLOW_CREDENTIALS),
+        "true"
+    );
+    let (response, _) = send(&app, get("/greeting", &[("origin", page)])).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(value(&response, header::ACCESS_CONTROL_ALLOW_ORIGIN), page);
+
+    // Any other origin gets no CORS headers at all.
+    for origin in [
+        "http://evil.example",
+        "http://localhost:8081",
+        "http://localhost:8080.evil.example",
+        "null",
+    ] {
+        let (response, _) = send(&app, preflight(origin, None)).await;
+        assert!(response.status().is_success(), "{origin}");
+        assert!(!has_cors_headers(&response), "{origin}");
+        let (response, _) = send(
+            &app,
+            get("/greeting", &[("origin", origin), ("authorization", COBRA)]),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::OK, "{origin}");
+        assert!(!has_cors_headers(&response), "{origin}");
+    }
+    // Without --allow-origin, no origin is allowed.
+    let (response, _) = send(&app_with(&[]), get("/greeting", &[("origin", page)])).await;
+    assert!(!response
+        .headers()
+        .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
+}
+
+#[tokio::test]
+async fn static_serves_the_page_beside_the_greeting() {
+    let dir = page_dir("static");
+    std::fs::create_dir_all(dir.join("assets")).unwrap();
+    std::fs::write(dir.join("assets/app.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    let app = app_with(&["--static", dir.to_str().unwrap()]);
+
+    let (response, body) = send(&app, get("/", &[])).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(value(&response, header::CONTENT_TYPE).starts_with("text/html"));
+    assert_eq!(value(&response, header::SERVER), "greeting-server/0.1.0");
+    assert!(body.contains("playground"));
+    let (response, _) = send(&app, get("/assets/app.wasm", &[])).await;
+    assert_eq!(value(&response, header::CONTENT_TYPE), "application/wasm");
+    // Unknown page paths fall back to the page; API paths never do.
+    let (_, body) = send(&app, get("/some/page", &[])).await;
+    assert!(body.contains("playground"));
+    let (response, _) = send(&app, get("/playground/api/nope", &[])).await;
+    assert_eq!(response.status(), StatusCode::NOT_FOUND);
+    assert_eq!(value(&response, header::CONTENT_TYPE), "application/json");
+    for escape in [
+        "/../../etc/passwd",
+        "/etc/passwd",
+        "/%2e%2e/%2e%2e/etc/passwd",
+    ] {
+        let (_, body) = send(&app, get(escape, &[])).await;
+        assert!(!body.contains("root:"), "{escape}");
+    }
+    let (_, body) = greet(&app, None).await;
+    assert_eq!(body, WELCOME);
+    let _ = std::fs::remove_dir_all(&dir);
 }

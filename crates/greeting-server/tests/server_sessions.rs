@@ -1,6 +1,7 @@
-//! `--sessions server`, through the binary: the chapter's exchange; log out and replay in both
-//! modes; two greeting servers sharing one Redis continue each other's sessions; a Flask app
-//! with Flask-Session on the same Redis and this server continue each other's sessions. The
+//! `--sessions server`, through the binary: a bad store at start; two greeting servers sharing
+//! one Redis continue each other's sessions (and share the side channel); a Flask app with
+//! Flask-Session on the same Redis and this server continue each other's sessions. The memory
+//! store's exchange and logging out in both modes are tested in-process in tests/routes.rs. The
 //! Redis tests start a throwaway `redis-server` (a counted skip when it is not installed); the
 //! Flask-Session one needs the Python peers (a counted skip without them).
 
@@ -38,61 +39,6 @@ async fn logout(client: &reqwest::Client, base: &str, cookie: Option<&str>) -> r
         request = request.header("Cookie", format!("session={cookie}"));
     }
     request.send().await.unwrap()
-}
-
-#[tokio::test]
-async fn the_chapters_exchange_in_server_mode_with_the_memory_store() {
-    let server = Server::start(&["--secret-key", KEY, "--sessions", "server"]);
-    let client = session_client();
-    let mut ids = Vec::new();
-    for visit in 1..=3 {
-        let (status, message, cookie) = greet(&client, &server.base).await;
-        assert_eq!((status, message), (200, visit_message(visit)));
-        let (id, attributes) = cookie.unwrap();
-        assert_eq!(id.len(), 43);
-        assert!(attributes.starts_with("Expires="), "{attributes}");
-        assert!(
-            attributes.ends_with("GMT; HttpOnly; Path=/"),
-            "{attributes}"
-        );
-        ids.push(id);
-    }
-    assert!(ids.windows(2).all(|w| w[0] == w[1]), "one id: {ids:?}");
-}
-
-#[tokio::test]
-async fn log_out_and_replay_the_old_cookie_in_both_modes() {
-    for (mode, replay_continues) in [("cookie", true), ("server", false)] {
-        let server = Server::start(&["--secret-key", KEY, "--sessions", mode]);
-        let client = plain_client();
-        let (_, _, cookie) = greet(&client, &server.base).await;
-        let old = cookie.unwrap().0;
-
-        let response = logout(&client, &server.base, Some(&old)).await;
-        assert_eq!(response.status(), 200, "{mode}");
-        let expired = response.headers()["set-cookie"]
-            .to_str()
-            .unwrap()
-            .to_string();
-        assert!(
-            expired.starts_with("session=; Expires=Thu, 01 Jan 1970 00:00:00 GMT; Max-Age=0"),
-            "{mode}: {expired}"
-        );
-        let body: Value = response.json().await.unwrap();
-        assert!(
-            body["message"].as_str().unwrap().starts_with("Logged out"),
-            "{mode}"
-        );
-
-        let replayed = greet_as_cobra_with(&client, server.url("/greeting"), old).await;
-        let body: Value = replayed.json().await.unwrap();
-        let expected = if replay_continues {
-            visit_message(2)
-        } else {
-            visit_message(1)
-        };
-        assert_eq!(body["message"], expected.as_str(), "{mode}");
-    }
 }
 
 #[tokio::test]

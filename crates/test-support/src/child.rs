@@ -52,6 +52,20 @@ pub fn process_group_alive(leader: u32) -> bool {
     })
 }
 
+/// A process's CPU time so far, (user, system), from /proc/PID/stat; None when unreadable.
+pub fn cpu_times(pid: u32) -> Option<(Duration, Duration)> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The fields after the command name (which ends with ')'): utime and stime are 14 and 15.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // USER_HZ is 100 on Linux.
+    let ticks = |i: usize| {
+        Some(Duration::from_millis(
+            fields.get(i)?.parse::<u64>().ok()? * 10,
+        ))
+    };
+    Some((ticks(11)?, ticks(12)?))
+}
+
 fn stop(child: &mut Child, target: libc::pid_t, grace: Duration) {
     if let Ok(Some(_)) = child.try_wait() {
         if target < 0 {
@@ -88,6 +102,24 @@ mod tests {
     use super::*;
     use std::os::unix::process::CommandExt;
     use std::process::Command;
+
+    #[test]
+    fn a_busy_process_has_cpu_time_and_a_missing_one_none() {
+        let total = || {
+            let (user, system) = cpu_times(std::process::id()).unwrap();
+            user + system
+        };
+        let before = total();
+        let started = Instant::now();
+        // Busy until the clock of this process moves by a few ticks (slowly on a loaded machine).
+        while total() < before + Duration::from_millis(30) {
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "no CPU time counted"
+            );
+        }
+        assert_eq!(cpu_times(u32::MAX), None);
+    }
 
     #[test]
     fn a_child_that_ignores_sigint_is_killed_after_the_grace() {

@@ -337,18 +337,7 @@ impl EventStream {
     }
 }
 
-/// A process's CPU time so far (user + system), from /proc/PID/stat; zero when unreadable.
-pub fn cpu_time(pid: u32) -> Duration {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // The fields after the command name (which ends with ')'): utime and stime are 14 and 15.
-    let fields: Vec<&str> = stat
-        .rsplit_once(')')
-        .map(|(_, rest)| rest.split_whitespace().collect())
-        .unwrap_or_default();
-    let ticks: u64 = [11, 12]
-        .iter()
-        .filter_map(|&i| fields.get(i)?.parse::<u64>().ok())
-        .sum();
-    // USER_HZ is 100 on Linux.
-    Duration::from_millis(ticks * 10)
+/// A process's CPU time so far (user + system); zero when unreadable.
+fn cpu_time(pid: u32) -> Duration {
+    crate::cpu_times(pid).map_or(Duration::ZERO, |(user, system)| user + system)
 }

@@ -21,7 +21,8 @@ mod sse;
 
 pub use cargo::{build_binary, executable_in};
 pub use child::{
-    process_group_alive, signal_process_group, stop_child, stop_process_group, Signal, STOP_GRACE,
+    cpu_times, process_group_alive, signal_process_group, stop_child, stop_process_group, Signal,
+    STOP_GRACE,
 };
 pub use listening::{
     start_listening, Announcing, ListeningChild, OutputLog, Sink, StartError, StartFailure,

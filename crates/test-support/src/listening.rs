@@ -265,13 +265,15 @@ pub fn start_listening(
     if how.own_process_group {
         command.process_group(0);
     }
-    let kept: Vec<OutputLog> = [&how.stdout, &how.stderr]
-        .into_iter()
-        .filter_map(|sink| match sink {
-            Sink::Keep(log) => Some(log.clone()),
-            _ => None,
-        })
-        .collect();
+    let mut kept: Vec<OutputLog> = Vec::new();
+    for sink in [&how.stdout, &how.stderr] {
+        // Stdout and stderr may share one log: its text is told once.
+        if let Sink::Keep(log) = sink {
+            if !kept.iter().any(|k| Arc::ptr_eq(&k.lines, &log.lines)) {
+                kept.push(log.clone());
+            }
+        }
+    }
     let printed = |failure| StartError {
         program: program.clone(),
         failure,
@@ -429,6 +431,18 @@ mod tests {
         let text = err.to_string();
         assert!(text.starts_with("sh exited"), "{text}");
         assert!(text.contains("--port takes a number"), "{text}");
+
+        let shared = OutputLog::default();
+        let err = start_listening(
+            sh("echo 'error: no key' >&2; exit 1"),
+            Announcing {
+                stdout: Sink::Keep(shared.clone()),
+                stderr: Sink::Keep(shared),
+                ..Announcing::default()
+            },
+        )
+        .unwrap_err();
+        assert_eq!(err.to_string().matches("error: no key").count(), 1, "{err}");
     }
 
     #[test]
