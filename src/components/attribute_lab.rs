@@ -340,8 +340,8 @@ pub fn AttributeLab() -> impl IntoView {
                         _ => "",
                     };
                     let mark = match agrees {
-                        Some(true) => "as expected",
-                        Some(false) => "NOT as this page expected",
+                        Some(true) => "yes",
+                        Some(false) => "no: the browser did otherwise",
                         None => "",
                     };
                     view! {
@@ -366,7 +366,7 @@ pub fn AttributeLab() -> impl IntoView {
                     <p data-testid="attr-stored" data-reason=reasons>
                         <strong>"Stored? "</strong>{stored_text}{seen}
                     </p>
-                    <table class="tags small" data-testid="attr-probes">
+                    <table class="tags small attr-probes" data-testid="attr-probes">
                         <caption class="sr-only">"Each path the lab asked, what Chrome was expected to do and what the server got"</caption>
                         <thead><tr><th scope="col">"path"</th><th scope="col">"sent? (Chrome's reason) and what the server got"</th><th scope="col">"as expected?"</th></tr></thead>
                         <tbody>{rows}</tbody>

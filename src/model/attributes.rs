@@ -313,16 +313,16 @@ impl Probed {
     /// The sentence for this path, given whether the cookie was expected to be stored.
     pub fn sentence(&self, stored: bool) -> String {
         let expected = match (stored, self.predicted.first()) {
-            (false, _) => "not sent: the browser did not store it".to_string(),
-            (true, None) => "sent".to_string(),
-            (true, Some(r)) => format!("not sent ({}): {}", r.name(), r.why()),
+            (false, _) => "Not sent: the browser did not store it.".to_string(),
+            (true, None) => "Sent.".to_string(),
+            (true, Some(r)) => format!("Not sent ({}): {}", r.name(), r.why()),
         };
         let seen = match self.arrived {
-            None => "the probe failed".to_string(),
-            Some(true) => "the server got it".to_string(),
-            Some(false) => "the server got no such cookie".to_string(),
+            None => "The probe failed.",
+            Some(true) => "The server got it.",
+            Some(false) => "The server got no such cookie.",
         };
-        format!("{expected}; {seen}")
+        format!("{expected} {seen}")
     }
 
     /// Whether what arrived is what was predicted.
@@ -514,7 +514,8 @@ mod tests {
             arrived: Some(false),
         };
         assert_eq!(p.agrees(true), Some(true));
-        assert!(p.sentence(true).starts_with("not sent (NotOnPath)"));
+        assert!(p.sentence(true).starts_with("Not sent (NotOnPath): "));
+        assert!(p.sentence(true).ends_with("Path. The server got no such cookie."));
         let sent = Probed {
             predicted: vec![],
             arrived: Some(true),
@@ -522,7 +523,7 @@ mod tests {
         };
         assert_eq!(sent.agrees(true), Some(true));
         assert_eq!(sent.agrees(false), Some(false));
-        assert_eq!(sent.sentence(true), "sent; the server got it");
+        assert_eq!(sent.sentence(true), "Sent. The server got it.");
     }
 
     #[test]
