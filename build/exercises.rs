@@ -43,6 +43,7 @@ const CHECKS: &[(&str, &str)] = &[
     ),
     ("python-visits", "count = 5, session = true"),
     ("path-hides-cookie", ""),
+    ("replayed-after-logout", ""),
 ];
 
 /// Reads every exercise in `dir` and writes `out` (Rust source).
@@ -222,7 +223,10 @@ fn check_rs(v: &Value) -> Result<String, String> {
         "user-switch" => &["to"],
         "other-client" => &["user_agent", "min_visit"],
         "python-visits" => &["count", "session"],
-        "unauthorized-then-ok" | "tampered-restart" | "path-hides-cookie" => &[],
+        "unauthorized-then-ok"
+        | "tampered-restart"
+        | "path-hides-cookie"
+        | "replayed-after-logout" => &[],
         other => {
             return Err(format!(
                 "unknown check {other:?}; the checks are: {}",
@@ -273,6 +277,7 @@ fn check_rs(v: &Value) -> Result<String, String> {
         "user-switch" => format!("Check::UserSwitch {{ to: {:?} }}", string("to")?),
         "tampered-restart" => "Check::TamperedRestart".into(),
         "path-hides-cookie" => "Check::PathHidesCookie".into(),
+        "replayed-after-logout" => "Check::ReplayedAfterLogout".into(),
         "forged-visit" => format!("Check::ForgedVisit {{ visit: {} }}", int("visit", 100, 2)?),
         "parallel-lost" => format!("Check::ParallelLost {{ count: {} }}", int("count", 5, 2)?),
         "other-client" => format!(

@@ -45,11 +45,25 @@ def _wait(answer):
     return answer
 
 
-def send(adapter, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
-    """`HTTPAdapter.send`, through the page."""
+def _text_body(request):
+    """The request's body as the text the page's fetch sends (`data=` and `json=` bodies)."""
     body = request.body
     if isinstance(body, bytes):
-        body = body.decode("latin-1")
+        try:
+            return body.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
+    elif body is None or isinstance(body, str):
+        return body
+    raise requests.exceptions.RequestException(
+        "the page's Python sends text bodies only (data=, json=), not binary or streamed ones",
+        request=request,
+    )
+
+
+def send(adapter, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+    """`HTTPAdapter.send`, through the page."""
+    body = _text_body(request)
     if timeout is not None and not isinstance(timeout, (int, float)):
         # (connect, read): the page has one timeout per request.
         timeout = sum(t for t in timeout if t is not None) or None

@@ -1,5 +1,5 @@
-// The page's Python: a module Web Worker that loads Pyodide and the requests wheels served with
-// the page (python/vendor/, installed by `cargo xtask setup`), runs the learner's code, streams
+// The page's Python: a module Web Worker that loads Pyodide and the requests bundle served with
+// the page (python/vendor/, installed and bundled by `cargo xtask setup`), runs the learner's code, streams
 // its output and hands every HTTP request to the page. The messages are documented in
 // python/README.md (run, output, exchange, stop); the page's side is src/python.rs.
 import { loadPyodide } from "./vendor/pyodide/pyodide.mjs";
@@ -30,32 +30,61 @@ function writer(stream) {
   };
 }
 
+/** Milliseconds since the worker was created (its `performance.timeOrigin`) when this module
+ * began to run: the worker itself and `pyodide.mjs` fetched and parsed. */
+const moduleStarted = performance.now();
+
+/** When the response for `path` (a file under this folder) had arrived, by Resource Timing. */
+function arrived(path) {
+  const url = here(path);
+  const entry = performance.getEntriesByType("resource").find((e) => e.name === url);
+  return entry ? entry.responseEnd : null;
+}
+
+async function fetchBytes(path) {
+  const response = await fetch(here(path));
+  if (!response.ok) throw new Error(`${path}: ${response.status} ${response.statusText}`);
+  return response.arrayBuffer();
+}
+
 async function boot() {
   const started = performance.now();
   post({ type: "progress", text: "Loading Python (Pyodide 314.0.8, about 6.5 MB)…" });
-  const pyodide = await loadPyodide({ indexURL: here("./vendor/pyodide/") });
+  // The wheels and the transport come while the runtime compiles: nothing waits on them.
+  const sitePackagesZip = fetchBytes("./vendor/bundle/site-packages.zip");
+  const transport = fetch(here("./playground_transport.py")).then((r) => r.text());
+  sitePackagesZip.catch(() => {});
+  transport.catch(() => {});
+  // The bundle's stdlib carries bytecode for what the page imports (xtask/pyodide-bundle.mjs).
+  const pyodide = await loadPyodide({
+    indexURL: here("./vendor/pyodide/"),
+    stdLibURL: here("./vendor/bundle/python_stdlib.zip"),
+  });
+  const runtimeLoaded = performance.now();
   pyodide.setStdout(writer("stdout"));
   pyodide.setStderr(writer("stderr"));
   post({ type: "progress", text: "Installing requests…" });
   const sitePackages = pyodide.runPython("import site; site.getsitepackages()[0]");
-  const wheels = await (await fetch(here("./vendor/wheels/index.json"))).json();
-  const archives = await Promise.all(
-    wheels.map(async (name) => {
-      const response = await fetch(here(`./vendor/wheels/${name}`));
-      if (!response.ok) throw new Error(`${name}: ${response.status} ${response.statusText}`);
-      return response.arrayBuffer();
-    }),
-  );
-  for (const archive of archives) {
-    pyodide.unpackArchive(archive, "wheel", { extractDir: sitePackages });
-  }
-  const transport = await (await fetch(here("./playground_transport.py"))).text();
-  pyodide.FS.writeFile(`${sitePackages}/playground_transport.py`, transport);
+  pyodide.unpackArchive(await sitePackagesZip, "zip", { extractDir: sitePackages });
+  pyodide.FS.writeFile(`${sitePackages}/playground_transport.py`, await transport);
+  const unpacked = performance.now();
   const module = pyodide.pyimport("playground_transport");
   module.exchange = exchange;
   const namespace = pyodide.globals.get("dict")();
   namespace.set("__name__", "__main__");
-  post({ type: "ready", ms: performance.now() - started });
+  const ready = performance.now();
+  // Where the time went: milestones in ms since the worker was created (python/README.md).
+  const milestones = [
+    ["worker.mjs and pyodide.mjs loaded", moduleStarted],
+    ["pyodide.asm.wasm arrived", arrived("./vendor/pyodide/pyodide.asm.wasm")],
+    ["python_stdlib.zip arrived", arrived("./vendor/bundle/python_stdlib.zip")],
+    ["loadPyodide done", runtimeLoaded],
+    ["site-packages unpacked", unpacked],
+    ["requests and the transport imported", ready],
+  ]
+    .filter(([, ms]) => ms !== null)
+    .map(([name, ms]) => ({ name, ms: Math.round(ms) }));
+  post({ type: "ready", ms: ready - started, milestones });
   return { run: module.run, namespace };
 }
 
@@ -68,6 +97,12 @@ self.onmessage = async (event) => {
     const resolve = waiting.get(message.exchange);
     waiting.delete(message.exchange);
     if (resolve) resolve(message.response);
+    return;
+  }
+  if (message.type === "load") {
+    // The page expects a run soon (a learner is at an editor): load Python now.
+    python ??= boot();
+    python.then(() => (loaded = true)).catch(() => (python = null));
     return;
   }
   if (message.type !== "run") return;

@@ -6,7 +6,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use gloo_net::http::{Request, Response};
+use gloo_net::http::{Method, Request, RequestBuilder, Response};
 use greeting_core::{ExchangeReport, Header, ServerInfo};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -165,6 +165,21 @@ pub async fn fetch(
     include_credentials: bool,
     timeout_ms: u32,
 ) -> Result<Fetched, Failure> {
+    fetch_with_body(method, url, headers, None, include_credentials, timeout_ms).await
+}
+
+/// [`fetch`] with any method and an optional body (the page's Python: `requests.post(...)`).
+pub async fn fetch_with_body(
+    method: &str,
+    url: &str,
+    headers: &[Header],
+    body: Option<&str>,
+    include_credentials: bool,
+    timeout_ms: u32,
+) -> Result<Fetched, Failure> {
+    let method = Method::from_bytes(method.as_bytes()).map_err(|_| Failure::Network {
+        message: format!("{method:?} is not an HTTP method"),
+    })?;
     let controller = AbortController::new().ok();
     let timed_out = Rc::new(Cell::new(false));
     let _timer = controller.as_ref().and_then(|c| {
@@ -175,17 +190,15 @@ pub async fn fetch(
             c.abort();
         })
     });
-    let mut builder = match method {
-        "POST" => Request::post(url),
-        _ => Request::get(url),
-    }
-    .credentials(if include_credentials {
-        RequestCredentials::Include
-    } else {
-        RequestCredentials::Omit
-    })
-    .cache(RequestCache::NoStore)
-    .redirect(RequestRedirect::Manual);
+    let mut builder = RequestBuilder::new(url)
+        .method(method)
+        .credentials(if include_credentials {
+            RequestCredentials::Include
+        } else {
+            RequestCredentials::Omit
+        })
+        .cache(RequestCache::NoStore)
+        .redirect(RequestRedirect::Manual);
     for h in headers.iter().chain(page_token_header(url).as_ref()) {
         builder = builder.header(&h.name, &h.value);
     }
@@ -202,7 +215,12 @@ pub async fn fetch(
             }
         }
     };
-    let resp = builder.send().await.map_err(|e| network(e, &timed_out))?;
+    let request = match body {
+        Some(body) => builder.body(body),
+        None => builder.build(),
+    }
+    .map_err(|e| network(e, &timed_out))?;
+    let resp = request.send().await.map_err(|e| network(e, &timed_out))?;
     if resp.type_() == ResponseType::Opaqueredirect {
         return Err(Failure::Redirect);
     }

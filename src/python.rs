@@ -62,6 +62,8 @@ pub struct Run {
     started: f64,
     /// Milliseconds from Run to the first output (what the benchmark reports).
     pub first_output_ms: Option<f64>,
+    /// How long Python's worker had been loading when Run was pressed (0: Run started it).
+    pub worker_lead_ms: f64,
     pub total_ms: Option<f64>,
 }
 
@@ -75,6 +77,11 @@ struct Live {
 #[derive(Clone, Copy)]
 pub struct Py {
     pub load: RwSignal<Load>,
+    /// Where the last load's time went: `(milestone, ms since the worker was created)`, as the
+    /// worker's `ready` message reports them.
+    pub milestones: RwSignal<Vec<(String, f64)>>,
+    /// When the current worker was created (`performance.now()` of the page).
+    worker_created: StoredValue<f64>,
     pub runs: RwSignal<Vec<Run>>,
     live: StoredValue<Option<Live>, LocalStorage>,
     last_run: StoredValue<u32>,
@@ -92,6 +99,8 @@ impl Py {
     pub fn new() -> Py {
         Py {
             load: RwSignal::new(Load::Idle),
+            milestones: RwSignal::new(Vec::new()),
+            worker_created: StoredValue::new(0.0),
             runs: RwSignal::new(Vec::new()),
             live: StoredValue::new_local(None),
             last_run: StoredValue::new(0),
@@ -125,6 +134,7 @@ impl Py {
                 return;
             }
         }
+        let started = net::perf_now();
         let id = self.last_run.get_value() + 1;
         self.last_run.set_value(id);
         let ready = matches!(self.load.get_untracked(), Load::Ready(_));
@@ -137,8 +147,9 @@ impl Py {
             } else {
                 RunState::Waiting
             },
-            started: net::perf_now(),
+            started,
             first_output_ms: None,
+            worker_lead_ms: (started - self.worker_created.get_value()).max(0.0),
             total_ms: None,
         };
         self.runs.update(|rs| {
@@ -150,6 +161,21 @@ impl Py {
         set(&message, "run", &id.into());
         set(&message, "code", &code.into());
         set(&message, "mode", &mode.into());
+        self.post(&message);
+    }
+
+    /// Starts loading Python before the first run (a learner focused an editor or reached for
+    /// Run Python), so the run does not wait for all of it. Does nothing once a worker runs.
+    pub fn warm(&self, playground: Playground) {
+        if self.live.with_value(Option::is_some) {
+            return;
+        }
+        if let Err(e) = self.start(playground) {
+            self.load.set(Load::Failed(e));
+            return;
+        }
+        let message = js_sys::Object::new();
+        set(&message, "type", &"load".into());
         self.post(&message);
     }
 
@@ -188,6 +214,7 @@ impl Py {
         let worker = Worker::new_with_options(WORKER_URL, &options)
             .map_err(|e| format!("the browser refused to start Python's worker: {e:?}"))?;
         self.generation.update_value(|g| *g += 1);
+        self.worker_created.set_value(net::perf_now());
         let py = *self;
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |ev: MessageEvent| {
             py.on_message(playground, ev.data());
@@ -248,6 +275,7 @@ impl Py {
             "ready" => {
                 self.load
                     .set(Load::Ready(number(&data, "ms").unwrap_or_default()));
+                self.milestones.set(milestones(&data));
                 self.runs.update(|rs| {
                     for r in rs.iter_mut().filter(|r| r.state == RunState::Waiting) {
                         r.state = RunState::Running;
@@ -328,6 +356,19 @@ fn number(data: &JsValue, key: &str) -> Option<f64> {
     js_sys::Reflect::get(data, &key.into()).ok()?.as_f64()
 }
 
+/// The `milestones` of a `ready` message: `[{name, ms}]`.
+fn milestones(data: &JsValue) -> Vec<(String, f64)> {
+    let Some(list) = js_sys::Reflect::get(data, &"milestones".into())
+        .ok()
+        .and_then(|l| l.dyn_into::<js_sys::Array>().ok())
+    else {
+        return Vec::new();
+    };
+    list.iter()
+        .filter_map(|m| Some((text(&m, "name")?, number(&m, "ms")?)))
+        .collect()
+}
+
 /// One request from the learner's `requests`: into the timeline, then answered by the current
 /// target. requests' own jar already put its Cookie header in `request`.
 pub async fn exchange(playground: Playground, request: &str) -> PyAnswer {
@@ -339,18 +380,19 @@ pub async fn exchange(playground: Playground, request: &str) -> PyAnswer {
             }
         }
     };
-    if req.method != "GET" {
-        return PyAnswer::Error {
-            error: format!(
-                "the page's Python sends GET requests only (the greeting server's endpoints), not {}",
-                req.method
-            ),
-        };
-    }
     let simulated = matches!(
         playground.kind.get_untracked(),
         Some(TargetKind::Simulated) | None
     );
+    if simulated && req.method != "GET" {
+        return PyAnswer::Error {
+            error: format!(
+                "the page's simulated server answers GET only (GET /greeting, GET /user), not {}; \
+                 start the greeting server (`cargo xtask run`) for POST /logout and other methods",
+                req.method
+            ),
+        };
+    }
     let id = playground.new_id();
     let path = req.path();
     playground.timeline.update(|t| {
@@ -422,7 +464,15 @@ async fn fetched_answer(
         .timeout_ms
         .unwrap_or_else(|| playground.timeout_ms.get_untracked())
         .max(1);
-    let result = net::fetch(&req.method, &req.url, &headers, false, timeout).await;
+    let result = net::fetch_with_body(
+        &req.method,
+        &req.url,
+        &headers,
+        req.body.as_deref(),
+        false,
+        timeout,
+    )
+    .await;
     let elapsed = net::perf_now() - started;
     let ctx = playground.context(Probe::NotTried);
     match result {

@@ -313,6 +313,19 @@ pub async fn measure(
     result.map(|()| t)
 }
 
+/// chromedriver and Chromium: `CHROMEDRIVER` and `CHROMIUM`, else Debian's paths.
+pub fn driver_and_browser() -> (PathBuf, PathBuf) {
+    let from_env = |var: &str, default: &str| {
+        std::env::var_os(var)
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(default))
+    };
+    (
+        from_env("CHROMEDRIVER", "/usr/bin/chromedriver"),
+        from_env("CHROMIUM", "/usr/bin/chromium"),
+    )
+}
+
 /// `chromium --version`, or "" when it does not say.
 pub fn chromium_version(chromium: &Path) -> String {
     Command::new(chromium)

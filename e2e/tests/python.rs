@@ -14,14 +14,16 @@ fn no_python(test: &str) -> bool {
         return false; // `scenario` reports the missing prerequisites itself
     };
     let loader = p.dist.join("python/vendor/pyodide/pyodide.mjs");
-    if loader.is_file() {
+    let bundle = p.dist.join("python/vendor/bundle/site-packages.zip");
+    if loader.is_file() && bundle.is_file() {
         return false;
     }
     skip_test(
         test,
         &format!(
-            "{} is missing: `cargo xtask setup` installs Pyodide and the wheels into python/vendor/, then rebuild the page",
-            loader.display()
+            "{} or {} is missing: `cargo xtask setup` installs Pyodide and the wheels into python/vendor/ and bundles them, then rebuild the page",
+            loader.display(),
+            bundle.display()
         ),
     );
     true
@@ -97,6 +99,7 @@ with requests.Session() as s:
     print("set-cookie:", r.headers["Set-Cookie"].startswith("session="))
     print("jar:", s.cookies.get("session") is not None)
     print("sent:", r.request.headers["Cookie"].startswith("session="))
+    print("names:", list(r.headers))
 for _ in range(2):
     print("plain", requests.get(URL, auth=("cobra", "hiss")).json()["message"])
 "#
@@ -111,6 +114,8 @@ fn check_session_output(text: &str) -> Result<()> {
         "set-cookie: True",
         "jar: True",
         "sent: True",
+        // The server's own names, order and case, as a terminal's requests shows them.
+        "names: ['Content-Type', 'Content-Length', 'Vary', 'Set-Cookie', 'Server', 'Date']",
     ] {
         ensure!(
             text.contains(line),
@@ -146,12 +151,45 @@ async fn chapter_sample_runs_in_the_page_simulated() {
             early.is_empty(),
             "the page fetched Python before Run Python was pressed: {early:?}"
         );
+        // Focusing the editor starts loading Python, before Run (the page sees the worker's
+        // module fetched; the worker's own fetches are in its milestones below).
+        b.js(
+            "document.querySelector('[data-testid=python-editor]').focus(); return true;",
+            vec![],
+        )
+        .await?;
+        b.wait("the focus to start Python's worker", python_timeout(), async || {
+            let fetched = python_fetches(b).await?;
+            Ok(fetched
+                .iter()
+                .any(|f| f.ends_with("/python/worker.mjs"))
+                .then_some(()))
+        })
+        .await?;
         let before = b.rows().await?.len();
         b.click("run-python").await?;
         finished(b, EDITOR_OUTPUT, "ok").await?;
         ensure!(
             !python_fetches(b).await?.is_empty(),
             "Python ran, yet no python/ file was fetched"
+        );
+        let load = b
+            .js(
+                "const o = document.querySelector('[data-testid=python-output]'); \
+                 return [o.getAttribute('data-worker-lead-ms'), o.getAttribute('data-load-milestones')];",
+                vec![],
+            )
+            .await?;
+        let lead: u64 = load[0].as_str().and_then(|v| v.parse().ok()).unwrap_or(0);
+        let milestones = load[1].as_str().unwrap_or_default();
+        ensure!(
+            lead >= 20,
+            "Run Python found no worker started by the focus (lead {load:?})"
+        );
+        ensure!(
+            milestones.contains("python_stdlib.zip arrived")
+                && milestones.contains("requests and the transport imported"),
+            "the worker did not load the bundle's stdlib (milestones: {milestones:?})"
         );
         let status = b.text("python-status").await?.unwrap_or_default();
         ensure!(
@@ -328,9 +366,43 @@ async fn session_continues_plain_gets_do_not_real_server() {
             "Python's requests were taken for another client's:\n{}",
             show_rows(&rows)
         );
+
+        // Other methods, with bodies: POST /logout ends requests' session (its jar forgets
+        // the cookie), a JSON POST to /greeting gets the server's own 405.
+        b.fill("python-editor", &methods_script(origin)).await?;
+        b.click("run-python").await?;
+        let text = finished(b, EDITOR_OUTPUT, "ok").await?;
+        for line in [
+            "before: Welcome back, cobra! This is visit #2.",
+            "logout: 200 jar: None",
+            "after: Welcome, cobra!",
+            "json post: 405",
+        ] {
+            ensure!(
+                text.contains(line),
+                "no {line:?} in what Python printed:\n{text}"
+            );
+        }
         Ok(())
     })
     .await;
+}
+
+/// POST /logout with a form body and a JSON POST, in one Session.
+fn methods_script(origin: &str) -> String {
+    format!(
+        r#"import requests
+URL = "{origin}"
+with requests.Session() as s:
+    s.auth = ("cobra", "hiss")
+    s.get(URL + "/greeting")
+    print("before:", s.get(URL + "/greeting").json()["message"])
+    out = s.post(URL + "/logout", data={{"why": "done"}})
+    print("logout:", out.status_code, "jar:", s.cookies.get("session"))
+    print("after:", s.get(URL + "/greeting").json()["message"])
+    print("json post:", s.post(URL + "/greeting", json={{"n": 1}}).status_code)
+"#
+    )
 }
 
 /// "Other server": the page on one origin, a greeting server on another that allows it by

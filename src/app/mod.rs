@@ -1,12 +1,13 @@
 //! The page's shared state ([`Playground`]) and what its buttons do, by responsibility:
 //! `targets` chooses where requests go, `sending` sends them and resets the session,
 //! `batches` sends N at once, `chapter_run` runs a chapter sample, `jar` finds out which
-//! cookie the browser holds. Rendering lives in
+//! cookie the browser holds, `logout` logs out and replays the old cookie. Rendering lives in
 //! `components/`; decisions and the sentences the page says in `model/`.
 
 mod batches;
 mod chapter_run;
 mod jar;
+mod logout;
 mod sending;
 mod targets;
 
@@ -23,6 +24,8 @@ use crate::model::status::Banner;
 use crate::model::target::{parse_origin, TargetKind};
 use crate::model::timeline::Timeline;
 use crate::net::{self, SideChannel};
+
+pub use logout::Lesson;
 
 /// How the page starts. `Options::default()` is the real page: it looks for the greeting server
 /// that served it and falls back to the simulated one.
@@ -82,6 +85,10 @@ pub struct Playground {
     pub note: RwSignal<Option<String>>,
     pub in_flight: RwSignal<u32>,
     pub run: RwSignal<Option<RunOutcome>>,
+    /// Log out and replay the old cookie, in both session modes.
+    pub lesson: RwSignal<Lesson>,
+    /// The simulated server that runs the other mode's steps of the lesson.
+    shadow: StoredValue<Option<SimServer>>,
     prefix: StoredValue<String>,
     next_id: StoredValue<u64>,
 }
@@ -121,6 +128,8 @@ impl Playground {
             note: RwSignal::new(None),
             in_flight: RwSignal::new(0),
             run: RwSignal::new(None),
+            lesson: RwSignal::new(Lesson::default()),
+            shadow: StoredValue::new(None),
             prefix: StoredValue::new(prefix),
             next_id: StoredValue::new(0),
         }

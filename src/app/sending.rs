@@ -48,7 +48,8 @@ impl Playground {
                 .remove(0);
             self.finish_simulated(&id, started, report);
         } else {
-            self.fetch_greeting(&id, path, sent, session, started).await;
+            self.fetch_greeting(&id, "GET", path, sent, session, started)
+                .await;
         }
         self.in_flight.update(|n| *n = n.saturating_sub(1));
         if ask_jar_after {
@@ -113,9 +114,11 @@ impl Playground {
         });
     }
 
-    async fn fetch_greeting(
+    /// Sends a page request (`method` `GET` or `POST`) and records how it ended in the timeline.
+    pub(super) async fn fetch_greeting(
         &self,
         id: &str,
+        method: &str,
         path: &str,
         sent: Vec<Header>,
         session: bool,
@@ -124,7 +127,7 @@ impl Playground {
         let base = self.base.get_untracked();
         let url = join(&base, path);
         let timeout = self.timeout_ms.get_untracked().max(1);
-        let result = net::fetch("GET", &url, &sent, session, timeout).await;
+        let result = net::fetch(method, &url, &sent, session, timeout).await;
         let elapsed = net::perf_now() - started;
         let completion = match result {
             Ok(f) => Completion::of_answer(

@@ -3,12 +3,14 @@
 use leptos::prelude::*;
 
 use crate::app::Playground;
+use crate::components::session_where::SessionWhere;
 use crate::model::cookie_view::{view as decode_view, CookieView};
 use crate::model::diff::{char_diff, Op};
 use crate::model::jar::{carried, inferred, role_of, setter, CookieRole, Jar};
 use crate::model::target::TargetKind;
 use crate::model::timeline::{Exchange, Timeline};
 use crate::net;
+use greeting_core::SessionMode;
 
 /// What the cookie panel shows: the selected exchange's cookie, else the browser's jar.
 #[derive(Clone, Debug, PartialEq)]
@@ -157,6 +159,7 @@ pub fn CookiePanel() -> impl IntoView {
     view! {
         <section class="card cookie" aria-label="Session cookie">
             <h2>"Session cookie"</h2>
+            <SessionWhere/>
             <p class="small cookie-source" data-testid="cookie-source"
                 data-source=move || shown.with(Shown::source)
                 data-role=move || shown.with(|s| match s { Shown::Exchange { role, .. } => role.as_str(), _ => "jar" })>
@@ -172,6 +175,11 @@ pub fn CookiePanel() -> impl IntoView {
                 (Shown::Exchange { cookie, prev, .. } | Shown::Jar { cookie, prev, .. }, Some(Ok(v))) => {
                     view! { <Decoded v=v cookie=cookie prev=prev/> }.into_any()
                 }
+                (Shown::Exchange { cookie, .. } | Shown::Jar { cookie, .. }, Some(Err(_)))
+                    if playground.session_mode() == Some(SessionMode::Server) => view! {
+                    <p class="mono wrap" data-testid="cookie-id">{cookie}</p>
+                    <p class="muted small" data-testid="cookie-verdict">"A session id, not a signed session: the server looks it up in its store."</p>
+                }.into_any(),
                 (Shown::Exchange { cookie, .. } | Shown::Jar { cookie, .. }, Some(Err(e))) => view! {
                     <p class="mono wrap">{cookie}</p>
                     <p class="xerror" data-testid="cookie-verdict">{format!("Not a Flask session cookie: {e}")}</p>

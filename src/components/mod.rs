@@ -8,8 +8,10 @@ mod cookie;
 mod cookie_lab;
 mod copy_as;
 mod exercises;
+mod logout;
 mod python;
 pub mod reach;
+mod session_where;
 mod timeline;
 
 use leptos::prelude::*;
@@ -25,6 +27,7 @@ pub use cookie::{CookieJar, CookiePanel};
 pub use cookie_lab::CookieLab;
 pub use copy_as::CopyAs;
 pub use exercises::Exercises;
+pub use logout::LogoutReplay;
 pub use timeline::TimelineView;
 
 /// The whole page.
@@ -64,6 +67,7 @@ pub fn App(#[prop(optional)] options: Option<Options>) -> impl IntoView {
                     <CookiePanel/>
                     <VisitChart/>
                 </div>
+                <LogoutReplay/>
                 <CookieJar/>
                 <CopyAs/>
                 <CookieLab/>

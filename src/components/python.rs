@@ -79,11 +79,13 @@ pub fn PythonCode(index: usize, c: CodeBlock) -> impl IntoView {
             aria-label="The sample's Python code (editable; Ctrl+Enter runs it, Esc then Tab leaves the editor)"
             spellcheck="false" autocomplete="off" rows=rows.to_string()
             prop:value=code
+            on:focus=move |_| py.warm(playground)
             on:input=move |ev| edited.set(Some(event_target_value(&ev)))
             on:keydown=on_keydown></textarea>
         <div class="run-bar py-bar">
             <button type="button" class="run" data-testid="run-python"
                 prop:disabled=move || py.busy()
+                on:pointerenter=move |_| py.warm(playground)
                 on:click=move |_| run()>"▶ Run Python"</button>
             <Show when=move || py.busy()>
                 <button type="button" data-testid="python-stop" on:click=move |_| py.stop()>"■ Stop"</button>
@@ -116,6 +118,7 @@ pub fn ConsoleCell(index: usize, c: CodeBlock) -> impl IntoView {
             <div class="run-bar py-bar">
                 <button type="button" class="run" data-testid="run-python-console"
                     prop:disabled=move || py.busy()
+                    on:pointerenter=move |_| py.warm(playground)
                     on:click=run>"▶ Run these lines in Python"</button>
                 <Show when=move || py.busy()>
                     <button type="button" data-testid="python-stop" on:click=move |_| py.stop()>"■ Stop"</button>
@@ -174,9 +177,18 @@ fn Output(cell: String) -> impl IntoView {
                 RunState::Finished { ok: false } => "error",
                 RunState::Stopped => "stopped",
             };
+            // For the benchmark: where the load's time went, and how early it began.
+            let milestones = py.milestones.with(|ms| {
+                ms.iter()
+                    .map(|(name, at)| format!("{name}: {at:.0}"))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            });
             view! {
                 <pre class="mono py-output" data-testid="python-output" data-state=state
                     data-first-output-ms=r.first_output_ms.map(|m| (m.round() as u64).to_string())
+                    data-worker-lead-ms=(r.worker_lead_ms.round() as u64).to_string()
+                    data-load-milestones=milestones
                     aria-live="polite">
                     {r.output.into_iter().map(|(err, t)| view! {
                         <span class:stderr=err>{t}</span>

@@ -515,7 +515,9 @@ mod tests {
         };
         assert_eq!(p.agrees(true), Some(true));
         assert!(p.sentence(true).starts_with("Not sent (NotOnPath): "));
-        assert!(p.sentence(true).ends_with("Path. The server got no such cookie."));
+        assert!(p
+            .sentence(true)
+            .ends_with("Path. The server got no such cookie."));
         let sent = Probed {
             predicted: vec![],
             arrived: Some(true),

@@ -68,6 +68,9 @@ pub enum Check {
     /// `path-hides-cookie`: a greeting set the session cookie with a `Path` that `/greeting`
     /// is not under, and a later greeting in session mode went without it (visit 1, no cookie).
     PathHidesCookie,
+    /// `replayed-after-logout`: after a `POST /logout`, the cookie that log out carried was
+    /// sent again and continued the session (visit 2 or more): cookie mode's replay.
+    ReplayedAfterLogout,
 }
 
 /// What a check needs to see, beyond the page's own answers.
@@ -103,12 +106,15 @@ impl Check {
             Check::OtherClient { .. } => "other-client",
             Check::PythonVisits { .. } => "python-visits",
             Check::PathHidesCookie => "path-hides-cookie",
+            Check::ReplayedAfterLogout => "replayed-after-logout",
         }
     }
 
     pub fn needs(&self) -> Needs {
         match self {
-            Check::TamperedRestart | Check::PathHidesCookie => Needs::Reports,
+            Check::TamperedRestart | Check::PathHidesCookie | Check::ReplayedAfterLogout => {
+                Needs::Reports
+            }
             Check::OtherClient { .. } => Needs::OtherClients,
             _ => Needs::Nothing,
         }
@@ -199,6 +205,20 @@ impl Check {
                         }
                     }
                     false
+                })
+            }
+            Check::ReplayedAfterLogout => {
+                let mut logged_out: HashSet<&str> = HashSet::new();
+                page.iter().any(|e| {
+                    if e.method == "POST" && e.path == "/logout" && e.status() == Some(200) {
+                        logged_out.extend(e.cookie_in().filter(|c| !c.is_empty()));
+                        return false;
+                    }
+                    e.visit().is_some_and(|v| v >= 2)
+                        && e.cookie_in().is_some_and(|c| logged_out.contains(c))
+                        && e.report
+                            .as_ref()
+                            .is_some_and(|r| matches!(r.session_in, SessionIn::Continued { .. }))
                 })
             }
             Check::TamperedRestart => page.iter().any(|e| {
@@ -448,6 +468,56 @@ mod tests {
             }
         }
 
+        /// A report recorded as the page records its own request's.
+        fn record(&mut self, method: &str, r: ExchangeReport) {
+            self.n += 1;
+            let id = format!("p-{}", self.n);
+            let r = ExchangeReport {
+                exchange_id: Some(id.clone()),
+                ..r
+            };
+            let body = r.body.clone();
+            let path = r.path.clone();
+            self.t
+                .begin_as(&id, NOW_MS, method, &path, vec![], false, Source::Page);
+            self.t.add_report(r, "p-");
+            self.t.complete(
+                &id,
+                1.0,
+                Completion::Answer {
+                    status: 200,
+                    body,
+                    headers: vec![],
+                },
+            );
+        }
+
+        /// Log out (the jar's cookie kept first), then that cookie sent again.
+        fn log_out_and_replay(&mut self) -> &mut Self {
+            let auth = basic_auth_header(&self.user, &self.password);
+            let old = format!("session={}", self.sim.jar().expect("a session"));
+            let request = |cookie: Option<&'static str>| SimRequest {
+                path: "/greeting",
+                authorization: None,
+                include_cookies: true,
+                cookie,
+                exchange_id: None,
+                user_agent: None,
+                now_ms: NOW_MS,
+                date: "Tue, 14 Nov 2023 22:13:20 GMT",
+            };
+            let out = self.sim.logout(&request(None));
+            self.record("POST", out);
+            let replayed = self.sim.handle(&SimRequest {
+                authorization: Some(&auth),
+                include_cookies: false,
+                cookie: Some(&old),
+                ..request(None)
+            });
+            self.record("GET", replayed);
+            self
+        }
+
         fn send(&mut self, times: usize) -> &mut Self {
             for _ in 0..times {
                 self.send_batch(1, None);
@@ -514,6 +584,7 @@ mod tests {
             "other-client",
             "python-visits",
             "path-hides-cookie",
+            "replayed-after-logout",
         ] {
             assert!(names.contains(&want), "no exercise uses {want}: {names:?}");
         }
@@ -760,6 +831,27 @@ mod tests {
         assert!(with_path("/greet"));
         assert!(!with_path("/"), "a plain reset is another exercise");
         assert!(!with_path("/greeting"));
+        let mut l = Learner::new();
+        l.send(3);
+        assert!(!l.passes(c));
+    }
+
+    #[test]
+    fn replayed_after_logout_in_cookie_mode_only() {
+        let c = Check::ReplayedAfterLogout;
+        let mut l = Learner::new();
+        l.send(2);
+        assert!(!l.passes(c));
+        l.log_out_and_replay();
+        assert_eq!(l.visits().last(), Some(&Some(3)));
+        assert!(l.passes(c));
+        // Server mode: the replay starts over, so the check stays open.
+        let mut l = Learner::new();
+        l.sim = SimServer::in_mode(KEY, greeting_core::SessionMode::Server, |b| b.fill(3));
+        l.send(2).log_out_and_replay();
+        assert_eq!(l.visits().last(), Some(&Some(1)));
+        assert!(!l.passes(c));
+        // A greeting that merely continues a session, without a log out first, is no replay.
         let mut l = Learner::new();
         l.send(3);
         assert!(!l.passes(c));

@@ -6,7 +6,7 @@
 use greeting_core::Header;
 use serde::{Deserialize, Serialize};
 
-pub use greeting_core::{CARRIED_COOKIE, CARRIED_SET_COOKIE};
+pub use greeting_core::{CARRIED_COOKIE, CARRIED_HEADER_NAMES, CARRIED_SET_COOKIE};
 
 /// Where the timeline says a request from the worker came from.
 pub const CLIENT_LABEL: &str = "Python in this page";
@@ -101,9 +101,23 @@ pub fn fetch_headers(req: &PyRequest) -> Vec<Header> {
 
 /// The response headers requests sees from a fetch: each carried `Set-Cookie` back under its
 /// own name; a `Content-Encoding` dropped, since the browser has already decoded the body.
+///
+/// A fetch sees the names lowercased and sorted. When the server sent [`CARRIED_HEADER_NAMES`]
+/// (the greeting server does, when asked), the headers come back in its order and case, each
+/// listed name taking the next value seen under it; headers it does not list (CORS, the pair)
+/// are left out, as a terminal would not get them. The browser joins repeated headers into one
+/// value, so a name listed twice (two `Set-Cookie`) comes back once, with both values joined.
 pub fn answer_headers(seen: Vec<Header>) -> Vec<Header> {
-    seen.into_iter()
-        .filter(|h| !h.name.eq_ignore_ascii_case("content-encoding"))
+    let listed = seen
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(CARRIED_HEADER_NAMES))
+        .map(|h| h.value.clone());
+    let visible: Vec<Header> = seen
+        .into_iter()
+        .filter(|h| {
+            !h.name.eq_ignore_ascii_case("content-encoding")
+                && !h.name.eq_ignore_ascii_case(CARRIED_HEADER_NAMES)
+        })
         .map(|h| {
             if h.name.eq_ignore_ascii_case(CARRIED_SET_COOKIE) {
                 Header::new("Set-Cookie", h.value)
@@ -111,7 +125,21 @@ pub fn answer_headers(seen: Vec<Header>) -> Vec<Header> {
                 h
             }
         })
-        .collect()
+        .collect();
+    let Some(listed) = listed else {
+        return visible;
+    };
+    let mut taken = vec![false; visible.len()];
+    let mut out = Vec::new();
+    for name in listed.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let next =
+            (0..visible.len()).find(|&i| !taken[i] && visible[i].name.eq_ignore_ascii_case(name));
+        if let Some(i) = next {
+            taken[i] = true;
+            out.push(Header::new(name, visible[i].value.clone()));
+        }
+    }
+    out
 }
 
 /// The reason phrase Flask (Werkzeug) sends with the greeting server's statuses.
@@ -197,6 +225,48 @@ mod tests {
                 Header::new("Set-Cookie", "session=v; HttpOnly; Path=/"),
             ]
         );
+    }
+
+    #[test]
+    fn listed_names_give_the_servers_order_and_case() {
+        // As a fetch sees the greeting server's answer: lowercase, sorted, CORS included.
+        let seen = vec![
+            Header::new("access-control-allow-origin", "http://localhost:8080"),
+            Header::new("content-length", "35"),
+            Header::new("content-type", "application/json"),
+            Header::new("date", "Tue, 01 Dec 2026 23:23:31 GMT"),
+            Header::new("server", "greeting-server/0.1.0"),
+            Header::new("vary", "Cookie"),
+            Header::new(
+                "x-playground-header-names",
+                "Content-Type, Content-Length, Vary, Set-Cookie, Server, Date",
+            ),
+            Header::new("x-playground-set-cookie", "session=v; HttpOnly; Path=/"),
+        ];
+        let got = answer_headers(seen);
+        let names: Vec<&str> = got.iter().map(|h| h.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "Content-Type",
+                "Content-Length",
+                "Vary",
+                "Set-Cookie",
+                "Server",
+                "Date"
+            ]
+        );
+        assert_eq!(got[3].value, "session=v; HttpOnly; Path=/");
+        assert_eq!(got[1].value, "35");
+        // A listed name the page cannot read is left out; nothing panics on a bad list.
+        let got = answer_headers(vec![
+            Header::new("content-type", "text/plain"),
+            Header::new(
+                "x-playground-header-names",
+                ", Content-Type,,Secret, Content-Type",
+            ),
+        ]);
+        assert_eq!(got, vec![Header::new("Content-Type", "text/plain")]);
     }
 
     #[test]

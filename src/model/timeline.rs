@@ -366,9 +366,32 @@ impl Timeline {
         headers: Vec<Header>,
         with_cookie: bool,
     ) -> usize {
+        self.begin_as(
+            id,
+            at_ms,
+            method,
+            path,
+            headers,
+            with_cookie,
+            Source::Python,
+        )
+    }
+
+    /// Registers a request of `source` with any method (the page's `POST /logout`).
+    #[allow(clippy::too_many_arguments)]
+    pub fn begin_as(
+        &mut self,
+        id: &str,
+        at_ms: u64,
+        method: &str,
+        path: &str,
+        headers: Vec<Header>,
+        with_cookie: bool,
+        source: Source,
+    ) -> usize {
         let number = self.begin(id, at_ms, path, headers, with_cookie, None);
         if let Some(e) = self.entries.last_mut() {
-            e.source = Source::Python;
+            e.source = source;
             e.method = method.to_string();
         }
         number

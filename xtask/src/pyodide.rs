@@ -6,6 +6,11 @@
 //! npm checks the tarball against the registry's integrity, and this module checks that against
 //! [`PYODIDE_INTEGRITY`]; pip checks each wheel against the hashes in `python/requirements.txt`.
 //! A stamp file records what was installed, so a second run installs nothing.
+//!
+//! Then `xtask/pyodide-bundle.mjs` (Node, with the Pyodide just installed) writes
+//! `python/vendor/bundle/`: the stdlib and the wheels with bytecode, which the worker loads
+//! instead of compiling ~150 modules on every cold start (bench/PROFILE-NOTES.md, "Python in the
+//! page, cold start"). Its own stamp holds the pins and the script, so either changing rebuilds it.
 
 use std::path::PathBuf;
 
@@ -57,8 +62,68 @@ pub fn installed() -> bool {
             .all(|f| vendor_dir().join("pyodide").join(f).is_file())
 }
 
+fn bundle_dir() -> PathBuf {
+    vendor_dir().join("bundle")
+}
+
+/// What the bundle was built from: the pins, the bundling script and the transport it imports.
+fn wanted_bundle_stamp() -> Result<String> {
+    let mut stamp = wanted_stamp()?;
+    for path in [
+        root().join("xtask").join("pyodide-bundle.mjs"),
+        root().join("python").join("playground_transport.py"),
+    ] {
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| format!("read {}: {e}", path.display()))?;
+        stamp.push_str(&text);
+    }
+    Ok(stamp)
+}
+
+/// Whether `python/vendor/bundle/` was built from what is installed now.
+fn bundled() -> bool {
+    let Ok(wanted) = wanted_bundle_stamp() else {
+        return false;
+    };
+    std::fs::read_to_string(bundle_dir().join("built.txt")).is_ok_and(|s| s == wanted)
+        && ["python_stdlib.zip", "site-packages.zip"]
+            .iter()
+            .all(|f| bundle_dir().join(f).is_file())
+}
+
+/// Runs `xtask/pyodide-bundle.mjs` with the installed Pyodide.
+fn build_bundle() -> Result {
+    if which("node").is_none() {
+        return Err("node is not on PATH; install Node.js (Debian: apt-get install nodejs npm) and run again".into());
+    }
+    println!("\n-> Bundling the page's Python: bytecode for the stdlib modules it imports and for the wheels\n   (python/vendor/bundle/, made with the installed Pyodide under Node; halves a cold start).");
+    let t = std::time::Instant::now();
+    let _ = std::fs::remove_dir_all(bundle_dir());
+    let mut c = cmd("node");
+    c.arg(root().join("xtask").join("pyodide-bundle.mjs"))
+        .arg(root().join("python"));
+    proc::run(c, limits::SHORT)?;
+    let stamp = bundle_dir().join("built.txt");
+    std::fs::write(&stamp, wanted_bundle_stamp()?)
+        .map_err(|e| format!("write {}: {e}", stamp.display()))?;
+    println!("  (bundling took {})", proc::fmt_dur(t.elapsed()));
+    Ok(())
+}
+
 /// Checks (and with `install`, installs) the page's Python runtime.
 pub fn ensure(install: bool) -> Result {
+    if installed() && !bundled() {
+        println!(
+            "  [MISSING] {:<26} found: {:<34} wanted: built from the installed Pyodide",
+            "pyodide bundle (bytecode)", "not built or out of date"
+        );
+        if !install {
+            return Err(
+                "the page's Python bundle is missing. `cargo xtask setup` builds it.".into(),
+            );
+        }
+        return build_bundle();
+    }
     if installed() {
         println!(
             "  [ok     ] {:<26} found: {:<34} wanted: pinned in xtask/src/pyodide.rs, python/requirements.txt",
@@ -94,7 +159,7 @@ pub fn ensure(install: bool) -> Result {
     std::fs::write(stamp_path(), wanted_stamp()?)
         .map_err(|e| format!("write {}: {e}", stamp_path().display()))?;
     println!("  (pyodide took {})", proc::fmt_dur(t.elapsed()));
-    Ok(())
+    build_bundle()
 }
 
 fn install_pyodide(dir: &std::path::Path, pyodide: &std::path::Path) -> Result {

@@ -46,7 +46,7 @@ pub use stored::{
 pub use users::{parse_user_spec, User, UserRecord, UserSpecError, Users, DEFAULT_USERS};
 pub use wire::{
     ExchangeReport, Header, KeySource, ServerInfo, Session, SessionIn, SessionMode, StoreEntry,
-    CARRIED_COOKIE, CARRIED_SET_COOKIE,
+    CARRIED_COOKIE, CARRIED_HEADER_NAMES, CARRIED_SET_COOKIE,
 };
 
 use serde_json::{Map, Value};

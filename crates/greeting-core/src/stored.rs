@@ -7,6 +7,7 @@
 use crate::wire::{SessionMode, StoreEntry};
 use crate::{OpenedSession, SessionIn, EXPIRE_SESSION_COOKIE, SESSION_COOKIE_NAME};
 use serde_json::{Map, Value};
+use std::time::{Duration, UNIX_EPOCH};
 
 /// Flask's flag for a permanent session, which Flask-Session stores beside the session's keys.
 pub const PERMANENT_KEY: &str = "_permanent";
@@ -27,10 +28,15 @@ pub fn new_stored_session() -> Map<String, Value> {
 }
 
 /// `session=ID; Expires=DATE; HttpOnly; Path=/`, as Flask-Session sets it for a permanent
-/// session (Werkzeug's attribute order); `expires` is the HTTP date one lifetime ahead.
-pub fn stored_set_cookie(id: &str, expires: &str) -> String {
+/// session (Werkzeug's attribute order), `Expires` one lifetime after `now` (Unix seconds).
+pub fn stored_set_cookie(id: &str, now: u64, lifetime_secs: u64) -> String {
+    let expires = now.saturating_add(lifetime_secs).min(LAST_HTTP_DATE_SECS);
+    let expires = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(expires));
     format!("{SESSION_COOKIE_NAME}={id}; Expires={expires}; HttpOnly; Path=/")
 }
+
+/// The last second `httpdate` formats: 9999-12-31 23:59:59 UTC.
+const LAST_HTTP_DATE_SECS: u64 = 253_402_300_799;
 
 /// What the store said about the request's `session` cookie.
 #[derive(Debug, Clone, PartialEq)]
@@ -218,13 +224,17 @@ mod tests {
                 ttl_secs: Some(60),
             }
         );
-        assert_eq!(
-            set_cookie_line(),
-            "session=abc; Expires=Fri, 01 Jan 2027 19:42:42 GMT; HttpOnly; Path=/"
-        );
     }
 
-    fn set_cookie_line() -> String {
-        stored_set_cookie("abc", "Fri, 01 Jan 2027 19:42:42 GMT")
+    #[test]
+    fn the_expires_date_is_werkzeugs() {
+        // The moment of shared/notes/server-side-sessions.md: 2026-12-01 19:42:42 UTC, 31 days.
+        let (now, month) = (1796154162, 31 * 24 * 3600);
+        assert_eq!(
+            stored_set_cookie("YsfLea-LHOxaTzAZt7T1Zsexi3eeCqr5I7WXFitbdWE", now, month),
+            "session=YsfLea-LHOxaTzAZt7T1Zsexi3eeCqr5I7WXFitbdWE; Expires=Fri, 01 Jan 2027 19:42:42 GMT; HttpOnly; Path=/"
+        );
+        assert!(stored_set_cookie("abc", u64::MAX, month)
+            .contains("Expires=Fri, 31 Dec 9999 23:59:59 GMT"));
     }
 }

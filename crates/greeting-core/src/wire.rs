@@ -14,6 +14,12 @@ pub const CARRIED_COOKIE: &str = "X-Playground-Cookie";
 /// The response header of the pair: each `Set-Cookie` of the answer, repeated under a name a
 /// page script may read. Sent only when the request carried [`CARRIED_COOKIE`].
 pub const CARRIED_SET_COOKIE: &str = "X-Playground-Set-Cookie";
+/// The third header of the pair: the answer's header names as an ordinary client gets them, in
+/// the order and case they go on the wire, comma-separated, one per line of the head
+/// (`Content-Type, Content-Length, Vary, Set-Cookie, Server, Date`). A page's fetch sees them
+/// lowercased and sorted; with this list the page gives requests the server's own. Sent only
+/// when the request carried [`CARRIED_COOKIE`].
+pub const CARRIED_HEADER_NAMES: &str = "X-Playground-Header-Names";
 
 /// One HTTP header, as sent or received (names as written on the wire).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

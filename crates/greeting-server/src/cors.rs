@@ -20,7 +20,8 @@ pub const ALLOW_HEADERS: &str =
     "Authorization, X-Playground-Exchange, X-Playground-Page, X-Playground-Cookie, Content-Type";
 /// Response headers a cross-origin page may read besides the safelisted ones (`Set-Cookie`
 /// is never readable by a script, whatever the server says).
-pub const EXPOSE_HEADERS: &str = "Date, Server, Vary, X-Playground-Set-Cookie";
+pub const EXPOSE_HEADERS: &str =
+    "Date, Server, Vary, X-Playground-Set-Cookie, X-Playground-Header-Names";
 
 /// Checks an `--allow-origin` value: `scheme://host[:port]`, no path, no wildcard.
 pub fn parse_origin(origin: &str) -> Result<HeaderValue, String> {

@@ -14,7 +14,7 @@ use greeting_core::{
     StoreLookup,
 };
 use session_store::{AnyStore, SessionId, SessionStore, StoreError, StoreSpec};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 /// `--sessions`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
@@ -176,7 +176,11 @@ async fn greet_from_store(
         None => SessionId::random().map_err(SessionsError::NoRandomness)?,
     };
     store.save(&id, &data).await?;
-    outcome.set_cookie = Some(server_set_cookie(&id, now, store.lifetime()));
+    outcome.set_cookie = Some(stored_set_cookie(
+        id.as_str(),
+        now,
+        store.lifetime().as_secs(),
+    ));
     outcome.cookie_out = Some(id.as_str().to_string());
     outcome.store_entry = Some(EntryAfter {
         id: id.as_str().to_string(),
@@ -186,19 +190,6 @@ async fn greet_from_store(
     });
     Ok(outcome)
 }
-
-/// `session=ID; Expires=DATE; HttpOnly; Path=/`, as Flask-Session sets it for a permanent
-/// session (Werkzeug's attribute order), `Expires` one lifetime from `now`.
-pub fn server_set_cookie(id: &SessionId, now: u64, lifetime: Duration) -> String {
-    let expires = now
-        .saturating_add(lifetime.as_secs())
-        .min(LAST_HTTP_DATE_SECS);
-    let expires = httpdate::fmt_http_date(UNIX_EPOCH + Duration::from_secs(expires));
-    stored_set_cookie(id.as_str(), &expires)
-}
-
-/// The last second `httpdate` formats: 9999-12-31 23:59:59 UTC.
-const LAST_HTTP_DATE_SECS: u64 = 253_402_300_799;
 
 #[cfg(test)]
 mod tests {
@@ -410,16 +401,5 @@ mod tests {
         .err()
         .unwrap();
         assert!(e.starts_with("--session-store: Redis"), "{e}");
-    }
-
-    #[test]
-    fn the_expires_date_is_werkzeugs() {
-        let id = SessionId::parse("YsfLea-LHOxaTzAZt7T1Zsexi3eeCqr5I7WXFitbdWE").unwrap();
-        assert_eq!(
-            server_set_cookie(&id, NOW, MONTH),
-            "session=YsfLea-LHOxaTzAZt7T1Zsexi3eeCqr5I7WXFitbdWE; Expires=Fri, 01 Jan 2027 19:42:42 GMT; HttpOnly; Path=/"
-        );
-        assert!(server_set_cookie(&id, u64::MAX, MONTH)
-            .contains("Expires=Fri, 31 Dec 9999 23:59:59 GMT"));
     }
 }

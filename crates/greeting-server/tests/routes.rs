@@ -7,7 +7,7 @@ use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::response::Response;
 use axum::Router;
-use greeting_core::{KeySource, ServerInfo};
+use greeting_core::{ExchangeReport, KeySource, ServerInfo, Session};
 use greeting_server::{app, AppState, Config, ServeArgs};
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
@@ -552,30 +552,11 @@ async fn cors_for_the_allowed_origin_only() {
         .contains_key(header::ACCESS_CONTROL_ALLOW_ORIGIN));
 }
 
-/// The next frame of an event stream, as text.
-async fn next_event(stream: &mut Body) -> String {
-    let frame = tokio::time::timeout(Duration::from_secs(5), stream.frame())
-        .await
-        .expect("an event within 5 s")
-        .expect("the stream goes on")
-        .unwrap();
-    String::from_utf8(frame.into_data().unwrap().to_vec()).unwrap()
-}
-
 #[tokio::test]
 async fn a_subscriber_sees_the_report() {
     let (app, stop) = app_and_shutdown(&[]);
 
-    let events = app
-        .clone()
-        .oneshot(get("/playground/api/events", &[]))
-        .await
-        .unwrap();
-    assert_eq!(events.status(), StatusCode::OK);
-    assert_eq!(events.headers()[header::CONTENT_TYPE], "text/event-stream");
-    let mut stream = events.into_body();
-    let hello = next_event(&mut stream).await;
-    assert!(hello.starts_with("event: hello\n"), "{hello}");
+    let (hello, mut events) = Subscriber::open_with_hello(&app).await;
     assert!(hello.contains("\"sees_all_clients\":true"), "{hello}");
 
     let (_, body) = send(
@@ -587,13 +568,9 @@ async fn a_subscriber_sees_the_report() {
     )
     .await;
     assert_eq!(body, WELCOME);
-    let exchange = next_event(&mut stream).await;
-    assert!(exchange.starts_with("event: exchange\n"), "{exchange}");
-    let json = exchange
-        .lines()
-        .find_map(|line| line.strip_prefix("data: "))
-        .unwrap();
-    let report: greeting_core::ExchangeReport = serde_json::from_str(json).unwrap();
+    let (name, data) = events.next().await;
+    assert_eq!(name, "exchange", "{data}");
+    let report: ExchangeReport = serde_json::from_str(&data).unwrap();
     assert_eq!(
         (
             report.seq,
@@ -629,7 +606,7 @@ async fn a_subscriber_sees_the_report() {
 
     // The shutdown ends the stream.
     stop.send(true).unwrap();
-    let end = tokio::time::timeout(Duration::from_secs(5), stream.frame())
+    let end = tokio::time::timeout(Duration::from_secs(5), events.body.frame())
         .await
         .expect("the stream ends within 5 s");
     assert!(end.is_none());
@@ -779,13 +756,7 @@ async fn the_jar_echo() {
 #[tokio::test]
 async fn the_jar_echo_is_not_reported() {
     let (app, _stop) = app_and_shutdown(&[]);
-    let events = app
-        .clone()
-        .oneshot(get("/playground/api/events", &[]))
-        .await
-        .unwrap();
-    let mut stream = events.into_body();
-    next_event(&mut stream).await;
+    let mut events = Subscriber::open(&app).await;
     send(
         &app,
         get("/playground/api/cookies", &[("cookie", "session=x")]),
@@ -797,7 +768,8 @@ async fn the_jar_echo_is_not_reported() {
     )
     .await;
     // The first report is the greeting's: the jar echo before it was not reported.
-    let exchange = next_event(&mut stream).await;
+    let (name, exchange) = events.next().await;
+    assert_eq!(name, "exchange");
     assert!(exchange.contains("\"exchange_id\":\"after\""), "{exchange}");
     assert!(exchange.contains("\"seq\":1,"), "{exchange}");
 }
@@ -893,6 +865,7 @@ async fn the_jar_carrying_pair_only_when_asked() {
     let app = app_with(&["--allow-origin", "http://localhost:8080"]);
     let (plain, _) = send(&app, get("/greeting", &[("authorization", COBRA)])).await;
     assert!(!plain.headers().contains_key("x-playground-set-cookie"));
+    assert!(!plain.headers().contains_key("x-playground-header-names"));
 
     let (first, body) = send(
         &app,
@@ -916,8 +889,16 @@ async fn the_jar_carrying_pair_only_when_asked() {
             "set-cookie",
             "server",
             "date",
-            "x-playground-set-cookie"
+            "x-playground-set-cookie",
+            "x-playground-header-names"
         ]
+    );
+    // What an ordinary client gets, as hyper writes it: the pair's own headers left out.
+    assert_eq!(
+        first.headers()["x-playground-header-names"]
+            .to_str()
+            .unwrap(),
+        "Content-Type, Content-Length, Vary, Set-Cookie, Server, Date"
     );
     assert_eq!(
         value(&first, header::SET_COOKIE),
@@ -939,7 +920,14 @@ async fn the_jar_carrying_pair_only_when_asked() {
     assert_eq!(body, WELCOME_BACK);
     assert_eq!(
         value(&second, header::ACCESS_CONTROL_EXPOSE_HEADERS),
-        "Date, Server, Vary, X-Playground-Set-Cookie"
+        "Date, Server, Vary, X-Playground-Set-Cookie, X-Playground-Header-Names"
+    );
+    // The CORS headers come after the list: a terminal gets none of them.
+    assert_eq!(
+        second.headers()["x-playground-header-names"]
+            .to_str()
+            .unwrap(),
+        "Content-Type, Content-Length, Vary, Set-Cookie, Server, Date"
     );
     assert!(second.headers()["x-playground-set-cookie"]
         .to_str()
@@ -1144,4 +1132,153 @@ async fn static_serves_the_page_beside_the_greeting() {
     let (_, body) = greet(&app, None).await;
     assert_eq!(body, WELCOME);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// An in-process subscriber to the side channel that has read the stream's `hello`.
+struct Subscriber {
+    body: Body,
+    buffer: String,
+}
+
+impl Subscriber {
+    async fn open(app: &Router) -> Subscriber {
+        Subscriber::open_with_hello(app).await.1
+    }
+
+    /// [`Subscriber::open`], returning the `hello` event's data too.
+    async fn open_with_hello(app: &Router) -> (String, Subscriber) {
+        let events = app
+            .clone()
+            .oneshot(get("/playground/api/events", &[]))
+            .await
+            .unwrap();
+        assert_eq!(events.status(), StatusCode::OK);
+        assert_eq!(events.headers()[header::CONTENT_TYPE], "text/event-stream");
+        let mut subscriber = Subscriber {
+            body: events.into_body(),
+            buffer: String::new(),
+        };
+        let (name, hello) = subscriber.next().await;
+        assert_eq!(name, "hello", "{hello}");
+        (hello, subscriber)
+    }
+
+    /// The next event as (name, data), within 5 s.
+    async fn next(&mut self) -> (String, String) {
+        loop {
+            if let Some(event) = test_support::take_event(&mut self.buffer) {
+                return event;
+            }
+            let frame = tokio::time::timeout(Duration::from_secs(5), self.body.frame())
+                .await
+                .expect("an event within 5 s")
+                .expect("the stream goes on")
+                .unwrap();
+            if let Some(data) = frame.data_ref() {
+                self.buffer.push_str(&String::from_utf8_lossy(data));
+            }
+        }
+    }
+
+    /// The report whose `exchange_id` is `id` (earlier reports skipped).
+    async fn report(&mut self, id: &str) -> ExchangeReport {
+        loop {
+            let (name, data) = self.next().await;
+            if name == "exchange" {
+                let report: ExchangeReport = serde_json::from_str(&data).unwrap();
+                if report.exchange_id.as_deref() == Some(id) {
+                    return report;
+                }
+            }
+        }
+    }
+}
+
+fn post_json(path: &str, content_type: &str, body: impl Into<Body>) -> Request<Body> {
+    Request::post(path)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(body.into())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn plant_sets_a_well_formed_cookie_and_refuses_others() {
+    let (app, _stop) = app_and_shutdown(&[]);
+    let mut events = Subscriber::open(&app).await;
+    let planted = flask_cookie::sign(
+        &serde_json::json!({"username": "cobra", "visit": 41}),
+        KEY.as_bytes(),
+        unix_now(),
+    )
+    .unwrap();
+    let plant = |cookie: &str| {
+        let mut request = post_json(
+            "/playground/api/plant",
+            "application/json",
+            serde_json::json!({ "cookie": cookie }).to_string(),
+        );
+        request
+            .headers_mut()
+            .insert("x-playground-exchange", "p-1".parse().unwrap());
+        request
+    };
+    let (response, _) = send(&app, plant(&planted)).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        value(&response, header::SET_COOKIE),
+        format!("session={planted}; HttpOnly; Path=/")
+    );
+    let report = events.report("p-1").await;
+    assert_eq!(report.cookie_out.as_deref(), Some(planted.as_str()));
+    assert_eq!(
+        report.session_out,
+        Some(Session {
+            username: "cobra".into(),
+            visit: 41
+        })
+    );
+    let (_, body) = greet(&app, Some(&session_pair(&response))).await;
+    assert!(body.contains("visit #42."), "{body}");
+
+    // A forged cookie is well-formed: it is planted, and then silently refused.
+    let forged = format!("{VISIT3_PAYLOAD}.{}", planted.split_once('.').unwrap().1);
+    let (response, _) = send(&app, plant(&forged)).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let (_, body) = greet(&app, Some(&session_pair(&response))).await;
+    assert_eq!(body, WELCOME);
+
+    for (body, status) in [
+        (serde_json::json!({"cookie": "garbage"}), 400),
+        (
+            serde_json::json!({"cookie": format!("{planted}; Path=/admin")}),
+            400,
+        ),
+        (serde_json::json!({"cookie": ""}), 400),
+        (serde_json::json!({"cookie": 5}), 400),
+        (serde_json::json!({"biscuit": planted}), 400),
+        (serde_json::json!({"cookie": "A".repeat(5000)}), 400),
+        (serde_json::json!({"cookie": "A".repeat(20_000)}), 413),
+    ] {
+        let request = post_json(
+            "/playground/api/plant",
+            "application/json",
+            body.to_string(),
+        );
+        let (response, text) = send(&app, request).await;
+        assert_eq!(response.status().as_u16(), status, "{text}");
+        assert!(!response.headers().contains_key(header::SET_COOKIE));
+        assert_eq!(value(&response, header::CONTENT_TYPE), "application/json");
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(json["message"].as_str().unwrap().len() > 10, "{json}");
+    }
+    let as_text = post_json(
+        "/playground/api/plant",
+        "text/plain",
+        format!("{{\"cookie\": \"{planted}\"}}"),
+    );
+    let (response, _) = send(&app, as_text).await;
+    assert_eq!(response.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let not_json = post_json("/playground/api/plant", "application/json", "{not json");
+    let (response, _) = send(&app, not_json).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
 }

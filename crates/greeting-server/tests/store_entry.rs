@@ -26,6 +26,22 @@ async fn report(stream: &mut EventStream, tag: &str) -> ExchangeReport {
     stream.reports_until(tag).await.pop().unwrap()
 }
 
+/// `session_mode` of the server's `/playground/api/info`.
+async fn session_mode(server: &Server) -> String {
+    let info: Value = plain_client()
+        .get(server.url("/playground/api/info"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    info["session_mode"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 fn session_of(entry: &StoreEntry) -> Option<Value> {
     entry
         .value
@@ -36,15 +52,7 @@ fn session_of(entry: &StoreEntry) -> Option<Value> {
 #[tokio::test]
 async fn reports_carry_the_store_entry_in_server_mode_and_none_in_cookie_mode() {
     let server = Server::start(&["--secret-key", KEY, "--sessions", "server"]);
-    let info: Value = plain_client()
-        .get(server.url("/playground/api/info"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(info["session_mode"], "server");
+    assert_eq!(session_mode(&server).await, "server");
 
     let mut events = EventStream::open(
         &reqwest::Client::new(),
@@ -102,15 +110,7 @@ async fn reports_carry_the_store_entry_in_server_mode_and_none_in_cookie_mode() 
 
     // Cookie mode: the session is the cookie, no store entry anywhere.
     let server = Server::start(&["--secret-key", KEY]);
-    let info: Value = plain_client()
-        .get(server.url("/playground/api/info"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(info["session_mode"], "cookie");
+    assert_eq!(session_mode(&server).await, "cookie");
     let mut events = EventStream::open(
         &reqwest::Client::new(),
         &server.url("/playground/api/events"),

@@ -1,7 +1,7 @@
 //! Runs every benchmark and writes BENCHMARKS.md: `cargo run -p benchmarks --release --bin
 //! run-benchmarks -- --help` lists the options. The parts: [`server`] (the greeting server under
 //! load beside its peers), [`classroom`] (issue 17's classroom under load), [`codec`] (the cookie codec per operation), [`page`] (the release
-//! bundle and its timings in Chromium), [`report`] (the markdown and the closing summary).
+//! bundle and its timings in Chromium), [`python`] (the first Run Python, cold and warm), [`report`] (the markdown and the closing summary).
 //!
 //! Every figure is a median over the repeats, and every ratio compares figures measured in this
 //! same run. Nothing fails on a timing: targets are marked met or missed. A missing peer (Python,
@@ -13,6 +13,7 @@ mod delivery;
 mod machine;
 mod options;
 mod page;
+mod python;
 mod report;
 mod server;
 
@@ -62,6 +63,7 @@ fn main() {
     let binaries = if options.wants(Part::Server)
         || options.wants(Part::Classroom)
         || options.wants(Part::Page)
+        || options.wants(Part::Python)
     {
         match server::build_binaries() {
             Ok(b) => Some(b),
@@ -111,6 +113,19 @@ fn main() {
     if options.wants(Part::Page) {
         report.page = Some(page::page_benchmarks(
             &options,
+            binaries.as_ref().map(|b| b.0.as_path()),
+        ));
+    }
+    if options.wants(Part::Python) {
+        // The page this run built (or was given), else dist/.
+        let dist = match (&report.page, &options.page_dist) {
+            (_, Some(d)) => d.clone(),
+            (Some(p), None) if p.not_built.is_none() => workspace_root().join(&p.dist_shown),
+            _ => workspace_root().join("dist"),
+        };
+        report.python = Some(python::python_benchmarks(
+            &options,
+            &dist,
             binaries.as_ref().map(|b| b.0.as_path()),
         ));
     }

@@ -11,6 +11,8 @@ pub enum Part {
     Classroom,
     Codec,
     Page,
+    /// Python in the page: the first Run Python, cold and warm.
+    Python,
 }
 
 /// Runs every benchmark and writes BENCHMARKS.md. Every figure is a median over the repeats, and
@@ -43,7 +45,7 @@ pub struct Options {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "server,classroom,codec,page"
+        default_value = "server,classroom,codec,page,python"
     )]
     pub only: Vec<Part>,
     /// The Python with Flask, gunicorn and itsdangerous (default PLAYGROUND_PYTHON, else

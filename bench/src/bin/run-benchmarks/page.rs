@@ -145,12 +145,7 @@ pub fn page_benchmarks(options: &Options, greeting_bin: Option<&Path>) -> PageSe
         section.browser_skipped = Some("--no-browser".into());
         return section;
     }
-    let chromedriver = std::env::var_os("CHROMEDRIVER")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromedriver"));
-    let chromium = std::env::var_os("CHROMIUM")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"));
+    let (chromedriver, chromium) = benchmarks::browser::driver_and_browser();
     let Some(greeting_bin) = greeting_bin else {
         section.browser_skipped = Some("greeting-server did not build".into());
         return section;

@@ -6,6 +6,7 @@ use crate::codec::CodecSection;
 use crate::machine::Machine;
 use crate::options::Options;
 use crate::page::PageSection;
+use crate::python::PythonSection;
 use crate::server::ServerSection;
 use benchmarks::procs::workspace_root;
 use std::cell::RefCell;
@@ -22,6 +23,7 @@ pub struct Report {
     pub classroom: Option<ClassroomSection>,
     pub codec: Option<CodecSection>,
     pub page: Option<PageSection>,
+    pub python: Option<PythonSection>,
     pub total: Duration,
     pub load_before: Option<String>,
     pub load_after: Option<String>,
@@ -40,6 +42,7 @@ impl Report {
             classroom: None,
             codec: None,
             page: None,
+            python: None,
             total: Duration::ZERO,
             load_before: None,
             load_after: None,
@@ -146,6 +149,9 @@ impl Report {
         }
         if let Some(p) = &self.page {
             self.page_markdown(&mut body, p);
+        }
+        if let Some(p) = &self.python {
+            self.python_markdown(&mut body, p);
         }
         let mut md = String::new();
         let o = &self.options;
@@ -305,6 +311,9 @@ impl Report {
                     let _ = writeln!(s, "  page: {} gzipped", bytes_kb(gz));
                 }
             }
+        }
+        if let Some(p) = &self.python {
+            let _ = writeln!(s, "  {}", p.summary_line());
         }
         s
     }
