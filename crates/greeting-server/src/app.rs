@@ -1,7 +1,7 @@
 //! The router: the routes of docs/architecture.md, the reporter around the reported ones and
 //! the edge layer around everything.
 
-use crate::attributes::{self, get_attributes, pad, set_attributes};
+use crate::attributes::{get_attributes, pad, set_attributes};
 use crate::edge::edge;
 use crate::guard::{admit, Admission};
 use crate::handlers::{
@@ -19,8 +19,8 @@ use std::sync::Arc;
 /// `Host`, and on the API an allowed `Origin`); every route and both fallbacks answer through
 /// the edge layer (CORS, `Server` and `Date`); the exchanges the side channel reports are every
 /// method of `/greeting`, `/user`, `/logout`, reset, plant and the lab's padding, the 405 and
-/// the plain `OPTIONS` answer included; on those the session cookie carries the attribute
-/// lab's attributes ([`attributes::apply`]).
+/// the plain `OPTIONS` answer included; their session cookie carries the attribute lab's
+/// attributes ([`crate::attributes::CookieSettings`]).
 pub fn app(state: AppState) -> Router {
     const GET: MethodsAllowed = MethodsAllowed("GET, HEAD, OPTIONS");
     const POST: MethodsAllowed = MethodsAllowed("POST, OPTIONS");
@@ -33,10 +33,6 @@ pub fn app(state: AppState) -> Router {
         .route("/playground/api/reset", POST.around(post(reset)))
         .route("/playground/api/plant", POST.around(post(plant)))
         .route("/playground/api/cookie-padding", POST.around(post(pad)))
-        .route_layer(from_fn_with_state(
-            state.cookie_attributes.clone(),
-            attributes::apply,
-        ))
         .route_layer(from_fn_with_state(state.side_channel.clone(), report));
 
     let routes = Router::new()
