@@ -388,7 +388,8 @@ pub async fn exchange(playground: Playground, request: &str) -> PyAnswer {
         return PyAnswer::Error {
             error: format!(
                 "the page's simulated server answers GET only (GET /greeting, GET /user), not {}; \
-                 start the greeting server (`cargo xtask run`) for POST /logout and other methods",
+                 start the playground's greeting server (`greeting-server --static dist --port 5000`; \
+                 “Starting a server”, in the Server card, says how to get it) for POST /logout and other methods",
                 req.method
             ),
         };

@@ -13,6 +13,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use session_store::{RedisStore, SessionId};
 use std::net::IpAddr;
+use std::time::Duration;
 use tokio::sync::broadcast::error::RecvError;
 
 /// The Redis channel the reports travel on.
@@ -35,14 +36,15 @@ struct Envelope {
 }
 
 /// Subscribes to the Redis channel and starts relaying both ways; fails when Redis refuses
-/// the subscription. The relays run until the server stops (or Redis goes away: then each
-/// server's page sees its own exchanges only, and the server says so once on stderr).
+/// the subscription. The relays run until the server stops. When Redis goes away, each
+/// server's pages see its own exchanges only (the server says so on stderr) until Redis is
+/// back: the subscription is made again, and the relay resumes.
 pub async fn share(channel: &SideChannel, store: &RedisStore) -> Result<(), SessionsError> {
     // A random name for this server, for telling its own reports from the others'.
     let server = SessionId::random()
         .map_err(SessionsError::NoRandomness)?
         .to_string();
-    let mut messages = Box::pin(store.subscribe(REDIS_CHANNEL).await?);
+    let mut messages: Messages = Box::pin(store.subscribe(REDIS_CHANNEL).await?);
 
     let mut reports = channel.subscribe();
     let publisher = store.clone();
@@ -72,27 +74,58 @@ pub async fn share(channel: &SideChannel, store: &RedisStore) -> Result<(), Sess
     });
 
     let channel = channel.clone();
+    let subscriber = store.clone();
     tokio::spawn(async move {
-        while let Some(text) = messages.next().await {
-            match serde_json::from_str::<Envelope>(&text) {
-                Ok(envelope) if envelope.server != server => channel.publish(Published {
-                    ip: envelope.ip,
-                    token: envelope.token,
-                    reach: if envelope.this_machine {
-                        Reach::ThisMachine
-                    } else {
-                        Reach::Beyond
-                    },
-                    full: envelope.report.into(),
-                    masked: envelope.masked.into(),
-                }),
-                Ok(_) => {}
-                Err(e) => tracing::warn!("not a report on {REDIS_CHANNEL}: {e}"),
-            }
+        loop {
+            relay_until_lost(&channel, &server, &mut messages).await;
+            tracing::warn!(
+                "the shared side channel lost Redis: this server's pages see only its own exchanges until it is back"
+            );
+            messages = resubscribe(&subscriber).await;
+            tracing::info!("the shared side channel is back on Redis");
         }
-        tracing::warn!(
-            "the shared side channel lost Redis: this server's page now sees its own exchanges only"
-        );
     });
     Ok(())
+}
+
+/// The other servers' reports as they arrive on the Redis channel.
+type Messages = std::pin::Pin<Box<dyn futures_util::Stream<Item = String> + Send>>;
+
+/// How long one attempt to subscribe again may take, and the longest wait between attempts.
+const RESUBSCRIBE_LIMIT: Duration = Duration::from_secs(2);
+
+/// Subscribes again, trying until Redis takes it (waits doubling from 50 ms to
+/// [`RESUBSCRIBE_LIMIT`]).
+async fn resubscribe(store: &RedisStore) -> Messages {
+    let mut wait = Duration::from_millis(50);
+    loop {
+        tokio::time::sleep(wait).await;
+        if let Ok(Ok(messages)) =
+            tokio::time::timeout(RESUBSCRIBE_LIMIT, store.subscribe(REDIS_CHANNEL)).await
+        {
+            return Box::pin(messages);
+        }
+        wait = (wait * 2).min(RESUBSCRIBE_LIMIT);
+    }
+}
+
+/// Hands the other servers' reports to this server's pages until the subscription ends.
+async fn relay_until_lost(channel: &SideChannel, server: &str, messages: &mut Messages) {
+    while let Some(text) = messages.next().await {
+        match serde_json::from_str::<Envelope>(&text) {
+            Ok(envelope) if envelope.server != server => channel.publish(Published {
+                ip: envelope.ip,
+                token: envelope.token,
+                reach: if envelope.this_machine {
+                    Reach::ThisMachine
+                } else {
+                    Reach::Beyond
+                },
+                full: envelope.report.into(),
+                masked: envelope.masked.into(),
+            }),
+            Ok(_) => {}
+            Err(e) => tracing::warn!("not a report on {REDIS_CHANNEL}: {e}"),
+        }
+    }
 }

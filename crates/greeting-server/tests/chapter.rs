@@ -33,18 +33,7 @@ async fn header_names_on_the_wire_are_the_chapters() {
         .skip(1)
         .map(|l| l.split(':').next().unwrap())
         .collect();
-    assert_eq!(
-        names,
-        [
-            "Content-Type",
-            "Content-Length",
-            "Vary",
-            "Set-Cookie",
-            "Server",
-            "Date"
-        ],
-        "{raw}"
-    );
+    assert_eq!(names, REPORTED_GREETING_HEADERS, "{raw}");
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"));
     assert!(raw.ends_with(WELCOME), "{raw}");
     assert!(head.contains(&format!("Set-Cookie: session={VISIT1_PAYLOAD}.")));
@@ -89,11 +78,13 @@ async fn raw_bytes(server: &Server, request: &[u8]) -> String {
         .expect("raw request timed out")
 }
 
-/// The answers are tests/routes.rs's; here, what the process writes to its log.
+/// The answers are tests/routes.rs's; here, what the process writes to its log: one line per
+/// exchange, and never a credential, a cookie or the key.
 #[tokio::test]
-async fn credentials_never_reach_the_log() {
+async fn the_log_has_a_line_per_exchange_and_no_secret() {
     let server = Server::start(&["--secret-key", KEY]);
     let client = plain_client();
+    let mut exchanges = 0;
     for path in ["/greeting", "/user"] {
         for (user, password, status) in [
             ("cobra", "meow", 401), // the course's wrong password
@@ -108,14 +99,32 @@ async fn credentials_never_reach_the_log() {
                 .await
                 .unwrap();
             assert_eq!(response.status(), status, "{path} {user}:{password}");
+            exchanges += 1;
         }
     }
-    let log = server.stderr();
-    assert!(log.contains("/greeting"), "no exchange logged: {log}");
-    assert!(
-        !log.contains("meow") && !log.contains("hiss") && !log.contains(KEY),
+    let cookie = set_cookie(&greet(&client, &server).await).unwrap().0;
+    let again = greet_as_cobra_with(&client, server.url("/greeting"), &cookie).await;
+    assert_eq!(again.status(), 200);
+    let not_allowed = client.post(server.url("/greeting")).send().await.unwrap();
+    assert_eq!(not_allowed.status(), 405);
+    exchanges += 3;
+
+    let mut log = server.stderr();
+    let started = std::time::Instant::now();
+    while log.lines().filter(|l| l.contains("exchange")).count() < exchanges
+        && started.elapsed() < Duration::from_secs(5)
+    {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        log = server.stderr();
+    }
+    assert_eq!(
+        log.lines().filter(|l| l.contains("exchange")).count(),
+        exchanges,
         "{log}"
     );
+    for secret in ["hiss", "meow", "Y29icmE6", KEY, &cookie] {
+        assert!(!log.contains(secret), "the log holds {secret}:\n{log}");
+    }
 }
 
 #[tokio::test]

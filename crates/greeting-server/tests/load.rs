@@ -144,72 +144,83 @@ async fn run_client(
     log
 }
 
-/// Reads the side channel into `reports` (by exchange id) until `stop`; counts `lagged` events.
-async fn collect_reports(
-    mut response: reqwest::Response,
+/// A subscriber that reads the side channel into `reports` (by exchange id) until stopped,
+/// counting `lagged` events.
+struct Collector {
     reports: Arc<Mutex<HashMap<String, ExchangeReport>>>,
     lagged: Arc<AtomicU64>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) {
-    let mut buffer = String::new();
-    loop {
-        let chunk = tokio::select! {
-            chunk = response.chunk() => chunk,
-            _ = stop.wait_for(|s| *s) => return,
-        };
-        let Ok(Some(chunk)) = chunk else { return };
-        buffer.push_str(&String::from_utf8_lossy(&chunk));
-        while let Some(end) = buffer.find("\n\n") {
-            let block: String = buffer.drain(..end + 2).collect();
-            let mut name = "message";
-            let mut data = String::new();
-            for line in block.lines() {
-                if let Some(v) = line.strip_prefix("event:") {
-                    name = if v.trim() == "exchange" {
-                        "exchange"
-                    } else if v.trim() == "lagged" {
-                        "lagged"
-                    } else {
-                        "other"
-                    };
-                } else if let Some(v) = line.strip_prefix("data:") {
-                    data.push_str(v.strip_prefix(' ').unwrap_or(v));
-                }
-            }
-            match name {
-                "exchange" => {
-                    if let Ok(report) = serde_json::from_str::<ExchangeReport>(&data) {
-                        if let Some(id) = report.exchange_id.clone() {
-                            reports.lock().unwrap().insert(id, report);
+    stop: tokio::sync::watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Collector {
+    async fn subscribe(server: &Server) -> Collector {
+        let response = stream_client()
+            .get(server.url("/playground/api/events"))
+            .send()
+            .await
+            .unwrap();
+        let reports = Arc::new(Mutex::new(HashMap::new()));
+        let lagged = Arc::new(AtomicU64::new(0));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let task = tokio::spawn(Self::read(
+            response,
+            reports.clone(),
+            lagged.clone(),
+            stopped,
+        ));
+        Collector {
+            reports,
+            lagged,
+            stop,
+            task,
+        }
+    }
+
+    async fn read(
+        mut response: reqwest::Response,
+        reports: Arc<Mutex<HashMap<String, ExchangeReport>>>,
+        lagged: Arc<AtomicU64>,
+        mut stop: tokio::sync::watch::Receiver<bool>,
+    ) {
+        let mut buffer = String::new();
+        loop {
+            let chunk = tokio::select! {
+                chunk = response.chunk() => chunk,
+                _ = stop.wait_for(|s| *s) => return,
+            };
+            let Ok(Some(chunk)) = chunk else { return };
+            buffer.push_str(&String::from_utf8_lossy(&chunk));
+            while let Some((name, data)) = test_support::take_event(&mut buffer) {
+                match name.as_str() {
+                    "exchange" => {
+                        if let Ok(report) = serde_json::from_str::<ExchangeReport>(&data) {
+                            if let Some(id) = report.exchange_id.clone() {
+                                reports.lock().unwrap().insert(id, report);
+                            }
                         }
                     }
+                    "lagged" => {
+                        lagged.fetch_add(data.trim().parse().unwrap_or(1), Ordering::Relaxed);
+                    }
+                    _ => {}
                 }
-                "lagged" => {
-                    lagged.fetch_add(data.trim().parse().unwrap_or(1), Ordering::Relaxed);
-                }
-                _ => {}
             }
         }
+    }
+
+    /// Stops reading and waits for the reader to end.
+    async fn finish(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
     }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fifty_clients_with_their_own_jars_each_reach_visit_200() {
     let server = start_server(&[]);
-    let reports = Arc::new(Mutex::new(HashMap::new()));
-    let lagged = Arc::new(AtomicU64::new(0));
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let events = stream_client()
-        .get(server.url("/playground/api/events"))
-        .send()
-        .await
-        .unwrap();
-    let collector = tokio::spawn(collect_reports(
-        events,
-        reports.clone(),
-        lagged.clone(),
-        stop_rx,
-    ));
+    let collector = Collector::subscribe(&server).await;
+    let (reports, lagged) = (collector.reports.clone(), collector.lagged.clone());
 
     let statuses = Arc::new(Mutex::new(HashMap::new()));
     let started = Instant::now();
@@ -268,8 +279,7 @@ async fn fifty_clients_with_their_own_jars_each_reach_visit_200() {
     while reports.lock().unwrap().len() < total as usize && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    let _ = stop_tx.send(true);
-    let _ = collector.await;
+    collector.finish().await;
     let reports = reports.lock().unwrap();
     assert_eq!(
         lagged.load(Ordering::Relaxed),
@@ -329,20 +339,8 @@ async fn soak_at_full_load_memory_stays_flat() {
     let start_rss = vm_rss_kib(pid).expect("VmRSS of the server");
 
     // A subscriber that reads everything, and one that connects and never reads.
-    let reports = Arc::new(Mutex::new(HashMap::new()));
-    let lagged = Arc::new(AtomicU64::new(0));
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let events = stream_client()
-        .get(server.url("/playground/api/events"))
-        .send()
-        .await
-        .unwrap();
-    let collector = tokio::spawn(collect_reports(
-        events,
-        reports.clone(),
-        lagged.clone(),
-        stop_rx,
-    ));
+    let collector = Collector::subscribe(&server).await;
+    let (reports, lagged) = (collector.reports.clone(), collector.lagged.clone());
     let mut stalled = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
     tokio::io::AsyncWriteExt::write_all(
         &mut stalled,
@@ -394,8 +392,7 @@ async fn soak_at_full_load_memory_stays_flat() {
     }
     let elapsed = started.elapsed().as_secs_f64();
     let end_rss = vm_rss_kib(pid).unwrap();
-    let _ = stop_tx.send(true);
-    let _ = collector.await;
+    collector.finish().await;
     drop(stalled);
 
     let statuses = statuses.lock().unwrap().clone();

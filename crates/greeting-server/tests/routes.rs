@@ -7,7 +7,7 @@ use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::response::Response;
 use axum::Router;
-use greeting_core::{ExchangeReport, KeySource, ServerInfo, Session};
+use greeting_core::{ExchangeReport, KeySource, ServerInfo, Session, SessionIn};
 use greeting_server::{app, AppState, Config, ServeArgs};
 use http_body_util::BodyExt;
 use std::net::SocketAddr;
@@ -17,7 +17,10 @@ use tower::ServiceExt;
 
 mod common;
 
-use common::{unix_now, KEY, VISIT1_PAYLOAD, VISIT2_PAYLOAD, VISIT3_PAYLOAD, WELCOME};
+use common::{
+    report_header, unix_now, KEY, REPORTED_GREETING_HEADERS, VISIT1_PAYLOAD, VISIT2_PAYLOAD,
+    VISIT3_PAYLOAD, WELCOME,
+};
 
 const COBRA: &str = "Basic Y29icmE6aGlzcw==";
 const MAX_AGE: u64 = flask_cookie::DEFAULT_MAX_AGE_SECS;
@@ -587,17 +590,7 @@ async fn a_subscriber_sees_the_report() {
         .iter()
         .map(|h| h.name.as_str())
         .collect();
-    assert_eq!(
-        response_names,
-        [
-            "Content-Type",
-            "Content-Length",
-            "Vary",
-            "Set-Cookie",
-            "Server",
-            "Date"
-        ]
-    );
+    assert_eq!(response_names, REPORTED_GREETING_HEADERS);
     // Loopback: the credentials are shown as sent.
     assert!(report
         .request_headers
@@ -1281,4 +1274,101 @@ async fn plant_sets_a_well_formed_cookie_and_refuses_others() {
     let not_json = post_json("/playground/api/plant", "application/json", "{not json");
     let (response, _) = send(&app, not_json).await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+}
+
+#[tokio::test]
+async fn the_side_channel_reports_each_exchange_matched_by_its_id() {
+    let (app, _stop) = app_and_shutdown(&[]);
+    let mut events = Subscriber::open(&app).await;
+    let tagged = |id: &'static str, cookie: Option<&str>| {
+        let mut headers = vec![("authorization", COBRA), ("x-playground-exchange", id)];
+        headers.extend(cookie.map(|c| ("cookie", c)));
+        get("/greeting", &headers)
+    };
+
+    let (response, _) = send(&app, tagged("g-1", None)).await;
+    let pair = session_pair(&response);
+    let cookie = pair.strip_prefix("session=").unwrap();
+    // The greeting response carries nothing beyond the chapter's headers.
+    assert_eq!(response.headers().len(), 6);
+    let report = events.report("g-1").await;
+    assert_eq!(
+        (report.method.as_str(), report.path.as_str(), report.status),
+        ("GET", "/greeting", 200)
+    );
+    assert_eq!(report.user.as_deref(), Some("cobra"));
+    assert_eq!(report.session_in, SessionIn::None);
+    assert_eq!(
+        report.session_out,
+        Some(Session {
+            username: "cobra".into(),
+            visit: 1
+        })
+    );
+    assert_eq!(report.cookie_in, None);
+    assert_eq!(report.cookie_out.as_deref(), Some(cookie));
+    assert_eq!(report.body, WELCOME);
+    assert!(report.client.starts_with("127.0.0.1:"));
+    assert!(report.seq >= 1);
+    let names: Vec<&str> = report
+        .response_headers
+        .iter()
+        .map(|h| h.name.as_str())
+        .collect();
+    assert_eq!(names, REPORTED_GREETING_HEADERS);
+    // On loopback the learner sees their own request as sent, credentials included.
+    assert_eq!(
+        report_header(&report.request_headers, "Authorization"),
+        Some(COBRA)
+    );
+    assert_eq!(
+        report_header(&report.request_headers, "X-Playground-Exchange"),
+        Some("g-1")
+    );
+
+    send(&app, tagged("g-2", Some(&pair))).await;
+    let report = events.report("g-2").await;
+    assert_eq!(
+        report.session_in,
+        SessionIn::Continued {
+            username: "cobra".into(),
+            visit: 1
+        }
+    );
+    assert_eq!(report.cookie_in.as_deref(), Some(cookie));
+    assert_eq!(report.session_out.unwrap().visit, 2);
+
+    // A tampered cookie: the report says why it was refused; the response does not.
+    let tampered = format!(
+        "session={VISIT2_PAYLOAD}.{}",
+        cookie.split_once('.').unwrap().1
+    );
+    send(&app, tagged("g-3", Some(&tampered))).await;
+    match events.report("g-3").await.session_in {
+        SessionIn::Rejected { reason } => assert!(reason.contains("signature"), "{reason}"),
+        other => panic!("{other:?}"),
+    }
+
+    let wrong = basic("cobra", "meow");
+    send(
+        &app,
+        get(
+            "/user",
+            &[("authorization", &wrong), ("x-playground-exchange", "u-1")],
+        ),
+    )
+    .await;
+    let report = events.report("u-1").await;
+    assert_eq!(
+        (report.status, report.body.as_str(), report.user),
+        (401, "{}\n", None)
+    );
+    assert!(report.notes[0].starts_with("401"), "{:?}", report.notes);
+
+    let post = Request::post("/greeting")
+        .header("x-playground-exchange", "m-1")
+        .body(Body::empty())
+        .unwrap();
+    send(&app, post).await;
+    assert_eq!(events.report("m-1").await.status, 405);
 }

@@ -29,20 +29,7 @@ impl TestRedis {
         for _ in 0..3 {
             let port =
                 test_support::free_port().map_err(|e| format!("no free loopback port: {e}"))?;
-            let child = Command::new(&program)
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
-                .args(["--loglevel", "warning"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .map_err(|e| {
-                    format!(
-                        "cannot start `{program}`: {e} (Debian: `apt-get install redis-server`; \
-                         `cargo xtask setup` installs it; or set {REDIS_SERVER_ENV})"
-                    )
-                })?;
+            let child = spawn(&program, port)?;
             let mut redis = TestRedis { child, port };
             match redis.wait_ready() {
                 Ok(()) => return Ok(redis),
@@ -59,6 +46,15 @@ impl TestRedis {
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Stops the server and starts a new one on the same port (empty: nothing is persisted),
+    /// as a restarted Redis looks to its clients.
+    pub fn restart(&mut self) -> Result<(), String> {
+        test_support::stop_child(&mut self.child, test_support::STOP_GRACE);
+        let program = std::env::var(REDIS_SERVER_ENV).unwrap_or_else(|_| "redis-server".into());
+        self.child = spawn(&program, self.port)?;
+        self.wait_ready()
     }
 
     fn wait_ready(&mut self) -> Result<(), String> {
@@ -82,6 +78,24 @@ impl Drop for TestRedis {
     fn drop(&mut self) {
         test_support::stop_child(&mut self.child, test_support::STOP_GRACE);
     }
+}
+
+/// `redis-server` on loopback `port`, persisting nothing.
+fn spawn(program: &str, port: u16) -> Result<Child, String> {
+    Command::new(program)
+        .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", "", "--appendonly", "no", "--daemonize", "no"])
+        .args(["--loglevel", "warning"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| {
+            format!(
+                "cannot start `{program}`: {e} (Debian: `apt-get install redis-server`; \
+                 `cargo xtask setup` installs it; or set {REDIS_SERVER_ENV})"
+            )
+        })
 }
 
 fn ping(port: u16) -> bool {

@@ -11,6 +11,23 @@ pub const VISIT1_PAYLOAD: &str = "eyJ1c2VybmFtZSI6ImNvYnJhIiwidmlzaXQiOjF9";
 pub const VISIT2_PAYLOAD: &str = "eyJ1c2VybmFtZSI6ImNvYnJhIiwidmlzaXQiOjJ9";
 pub const VISIT3_PAYLOAD: &str = "eyJ1c2VybmFtZSI6ImNvYnJhIiwidmlzaXQiOjN9";
 pub const WELCOME: &str = "{\n  \"message\": \"Welcome, cobra!\"\n}\n";
+/// A greeting's header names as the wire and the side channel's report show them, in order.
+pub const REPORTED_GREETING_HEADERS: [&str; 6] = [
+    "Content-Type",
+    "Content-Length",
+    "Vary",
+    "Set-Cookie",
+    "Server",
+    "Date",
+];
+
+/// A header's value in a report's header list (name compared case-insensitively).
+pub fn report_header<'a>(headers: &'a [greeting_core::Header], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case(name))
+        .map(|h| h.value.as_str())
+}
 
 /// A running server, killed when dropped.
 pub struct Server {
