@@ -67,6 +67,17 @@ pub struct Run {
     pub total_ms: Option<f64>,
 }
 
+impl Run {
+    /// What the run has written to standard output so far.
+    pub fn stdout(&self) -> String {
+        self.output
+            .iter()
+            .filter(|(stderr, _)| !stderr)
+            .map(|(_, text)| text.as_str())
+            .collect()
+    }
+}
+
 struct Live {
     worker: Worker,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
@@ -112,6 +123,17 @@ impl Py {
     pub fn run_of(&self, cell: &str) -> Option<Run> {
         self.runs
             .with(|rs| rs.iter().find(|r| r.cell == cell).cloned())
+    }
+
+    /// The standard output of every cell's latest run that has finished (what the exercises'
+    /// checks read).
+    pub fn finished_stdout(&self) -> Vec<String> {
+        self.runs.with(|rs| {
+            rs.iter()
+                .filter(|r| matches!(r.state, RunState::Finished { .. }))
+                .map(Run::stdout)
+                .collect()
+        })
     }
 
     /// Whether any cell's code is running (one at a time: they share one namespace).

@@ -440,3 +440,121 @@ async fn session_continues_plain_gets_do_not_other_server() {
     })
     .await;
 }
+
+/// Puts `code` in exercise `id`'s editor (opening the exercise) and presses its Run Python.
+async fn run_in_exercise(b: &Browser, id: &str, code: &str) -> Result<()> {
+    let v = b
+        .js(
+            "const x = document.querySelector(`[data-testid=exercise][data-id=\"${arguments[0]}\"]`); \
+             if (!x) return 'no exercise ' + arguments[0]; \
+             x.open = true; \
+             const e = x.querySelector('[data-testid=python-editor]'); \
+             if (!e) return 'no editor in exercise ' + arguments[0]; \
+             e.value = arguments[1]; \
+             e.dispatchEvent(new Event('input', { bubbles: true })); \
+             x.querySelector('[data-testid=run-python]').click(); \
+             return 'ok';",
+            vec![json!(id), json!(code)],
+        )
+        .await?;
+    ensure!(v.as_str() == Some("ok"), "{v}");
+    Ok(())
+}
+
+/// Exercise `id`'s output once its run finished, and whether the exercise is solved.
+async fn exercise_after_run(b: &Browser, id: &str) -> Result<(String, bool)> {
+    let (state, text) = b
+        .wait("the exercise's Python run to finish", python_timeout(), async || {
+            let v = b
+                .js(
+                    "const x = document.querySelector(`[data-testid=exercise][data-id=\"${arguments[0]}\"]`); \
+                     const o = x && x.querySelector('[data-testid=python-output]'); \
+                     return o ? [o.getAttribute('data-state'), o.textContent] : null;",
+                    vec![json!(id)],
+                )
+                .await?;
+            Ok(v.as_array()
+                .map(|a| {
+                    (
+                        a[0].as_str().unwrap_or_default().to_string(),
+                        a[1].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .filter(|(s, _)| s != "running"))
+        })
+        .await?;
+    ensure!(state == "ok", "the exercise's run ended {state}:\n{text}");
+    // The check runs as the page updates; give it a moment.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let solved = b
+        .js(
+            "const x = document.querySelector(`[data-testid=exercise][data-id=\"${arguments[0]}\"]`); \
+             return x.getAttribute('data-solved');",
+            vec![json!(id)],
+        )
+        .await?;
+    Ok((text, solved.as_str() == Some("true")))
+}
+
+/// The exercises that ask for code have their own editor (the chapter's first sample), and
+/// their check reads what the run printed besides the timeline: five silent visits do not
+/// solve "Five visits, written in Python", five printed ones do; then the same without a
+/// session.
+#[tokio::test]
+async fn exercises_run_python_and_read_what_it_printed_simulated() {
+    if no_python("python_exercises_simulated") {
+        return;
+    }
+    scenario("python_exercises_simulated", async |cx| {
+        let server = cx.server(&[])?;
+        cx.open(&server.url("/?target=simulated"), Some("simulated"))
+            .await?;
+        let b = &cx.browser;
+        let starter = b
+            .js(
+                "const x = document.querySelector('[data-testid=exercise][data-id=\"python-loop\"]'); \
+                 const e = x && x.querySelector('[data-testid=exercise-code] [data-testid=python-editor]'); \
+                 return e ? e.value : null;",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            starter
+                .as_str()
+                .is_some_and(|c| c.contains("requests.Session()")),
+            "the exercise has no editor with the chapter's sample: {starter}"
+        );
+        let loop_of = |body: &str| {
+            format!(
+                "import requests\nURL = 'http://localhost:5000/greeting'\nwith requests.Session() as s:\n    s.auth = ('cobra', 'hiss')\n    for _ in range(5):\n        {body}\n"
+            )
+        };
+        run_in_exercise(b, "python-loop", &loop_of("s.get(URL)")).await?;
+        let (_, solved) = exercise_after_run(b, "python-loop").await?;
+        ensure!(!solved, "five visits that printed nothing solved the exercise");
+        run_in_exercise(
+            b,
+            "python-loop",
+            &loop_of("print(s.get(URL).json()['message'])"),
+        )
+        .await?;
+        let (text, solved) = exercise_after_run(b, "python-loop").await?;
+        ensure!(
+            solved && text.contains("visit #5."),
+            "five printed visits did not solve it (solved: {solved}):\n{text}"
+        );
+        run_in_exercise(
+            b,
+            "python-no-session",
+            "import requests\nfor _ in range(5):\n    print(requests.get('http://localhost:5000/greeting', auth=('cobra', 'hiss')).json()['message'])\n",
+        )
+        .await?;
+        let (text, solved) = exercise_after_run(b, "python-no-session").await?;
+        ensure!(
+            solved && text.matches("Welcome, cobra!").count() == 5,
+            "five plain gets did not solve the no-session exercise (solved: {solved}):\n{text}"
+        );
+        Ok(())
+    })
+    .await;
+}
