@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use greeting_core::{parse_basic_auth, SessionIn};
 
+use super::attributes::path_matches;
 use super::timeline::{Exchange, Source};
 
 /// One exercise, as written in its content file.
@@ -64,6 +65,9 @@ pub enum Check {
     /// (visits up to `count`) or, with `session = false`, each time as a first visit with no
     /// cookie sent; and one run printed those greetings ([`Check::printed_shows`]).
     PythonVisits { count: u32, session: bool },
+    /// `path-hides-cookie`: a greeting set the session cookie with a `Path` that `/greeting`
+    /// is not under, and a later greeting in session mode went without it (visit 1, no cookie).
+    PathHidesCookie,
     /// `replayed-after-logout`: after a `POST /logout`, the cookie that log out carried was
     /// sent again and continued the session (visit 2 or more): cookie mode's replay.
     ReplayedAfterLogout,
@@ -101,13 +105,16 @@ impl Check {
             Check::ParallelLost { .. } => "parallel-lost",
             Check::OtherClient { .. } => "other-client",
             Check::PythonVisits { .. } => "python-visits",
+            Check::PathHidesCookie => "path-hides-cookie",
             Check::ReplayedAfterLogout => "replayed-after-logout",
         }
     }
 
     pub fn needs(&self) -> Needs {
         match self {
-            Check::TamperedRestart | Check::ReplayedAfterLogout => Needs::Reports,
+            Check::TamperedRestart | Check::PathHidesCookie | Check::ReplayedAfterLogout => {
+                Needs::Reports
+            }
             Check::OtherClient { .. } => Needs::OtherClients,
             _ => Needs::Nothing,
         }
@@ -290,6 +297,23 @@ impl Check {
                 }
                 false
             }
+            Check::PathHidesCookie => {
+                let mut hidden = false;
+                for e in page.iter().filter(|e| e.path == "/greeting") {
+                    if hidden
+                        && e.session_mode
+                        && e.visit() == Some(1)
+                        && e.report.is_some()
+                        && e.cookie_in().is_none()
+                    {
+                        return true;
+                    }
+                    if let Some(path) = set_cookie_path(e) {
+                        hidden = !path_matches("/greeting", path);
+                    }
+                }
+                false
+            }
             Check::OtherClient {
                 user_agent,
                 min_visit,
@@ -303,6 +327,18 @@ impl Check {
             }),
         }
     }
+}
+
+/// The `Path` of the `Set-Cookie` an exchange answered with, as the server reported it.
+fn set_cookie_path(e: &Exchange) -> Option<&str> {
+    let h = e
+        .response_headers()
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("set-cookie"))?;
+    h.value
+        .split(';')
+        .map(str::trim)
+        .find_map(|part| part.strip_prefix("Path="))
 }
 
 impl Check {
@@ -599,6 +635,7 @@ mod tests {
             "parallel-lost",
             "other-client",
             "python-visits",
+            "path-hides-cookie",
             "replayed-after-logout",
         ] {
             assert!(names.contains(&want), "no exercise uses {want}: {names:?}");
@@ -863,6 +900,33 @@ mod tests {
         l.send(2);
         l.session = false;
         l.login("viper", "bite").send(1);
+        assert!(!l.passes(c));
+    }
+
+    #[test]
+    fn path_hides_cookie() {
+        let c = Check::PathHidesCookie;
+        // The attribute lab's server writes the Path; the simulated browser then loses the
+        // cookie as a real one does (a reset stands for it).
+        let with_path = |path: &str| {
+            let mut l = Learner::new();
+            l.send(1);
+            let report = l.t.entries.last_mut().unwrap().report.as_mut().unwrap();
+            for h in report.response_headers.iter_mut() {
+                if h.name.eq_ignore_ascii_case("set-cookie") {
+                    h.value = h.value.replace("Path=/", &format!("Path={path}"));
+                }
+            }
+            l.sim.reset();
+            l.send(1);
+            l.passes(c)
+        };
+        assert!(with_path("/playground"));
+        assert!(with_path("/greet"));
+        assert!(!with_path("/"), "a plain reset is another exercise");
+        assert!(!with_path("/greeting"));
+        let mut l = Learner::new();
+        l.send(3);
         assert!(!l.passes(c));
     }
 
