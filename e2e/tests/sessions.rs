@@ -189,3 +189,31 @@ async fn both_modes_on_the_simulated_server() {
     })
     .await;
 }
+
+/// The lesson against another greeting server (server mode, `--allow-origin` this page's
+/// origin): log out and the replay cross origins like every other request.
+#[tokio::test]
+async fn other_server_in_server_mode_across_origins() {
+    scenario("other_server_in_server_mode_across_origins", async |cx| {
+        let page = cx.server(&[])?;
+        let origin = page.base.clone();
+        let other = cx.server(&["--sessions", "server", "--allow-origin", &origin])?;
+        cx.open(&page.url("/"), Some("server")).await?;
+        let b = &cx.browser;
+        b.fill("target-url", &other.base).await?;
+        b.click("use-custom").await?;
+        b.wait_text("target-kind", "target-kind to be \"custom\"", |t| {
+            t == "custom"
+        })
+        .await?;
+        b.wait("the other server's mode", timeout(), async || {
+            Ok(
+                (b.attrs("session-where", "data-mode").await? == [Some("server".to_string())])
+                    .then_some(()),
+            )
+        })
+        .await?;
+        log_out_and_replay(b, "server", "server").await
+    })
+    .await;
+}

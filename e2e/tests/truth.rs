@@ -281,3 +281,44 @@ async fn the_server_down_message_says_how_to_start_either_server() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn after_its_own_sends_the_page_takes_the_jar_from_the_reports() {
+    scenario(
+        "after_its_own_sends_the_page_takes_the_jar_from_the_reports",
+        async |cx| {
+            let server = cx.server(&[])?;
+            cx.open(&server.url("/"), Some("server")).await?;
+            let b = &cx.browser;
+            b.click("mode-session").await?;
+            b.fill("count", "10").await?;
+            b.click("send-sequence").await?;
+            b.wait_rows("ten answered sends", |rows| {
+                rows.iter().filter(|r| r.status == Some(200)).count() == 10
+            })
+            .await?;
+            wait_jar(b, "the jar with visit 10, set by exchange #10", |s, p| {
+                s.contains("In the browser's jar (set by exchange #10)")
+                    && p.contains("\"visit\":10")
+            })
+            .await?;
+            // The server's report of each send says which cookie it set: the page asks the jar
+            // echo once on opening, and again only when a report came after its answer.
+            let asked = b
+                .js(
+                    "return performance.getEntriesByType('resource')\
+                     .filter(e => e.name.includes('/playground/api/cookies')).length;",
+                    vec![],
+                )
+                .await?
+                .as_u64()
+                .unwrap_or(u64::MAX);
+            ensure!(
+                asked <= 5,
+                "the page asked /playground/api/cookies {asked} times for ten sends"
+            );
+            Ok(())
+        },
+    )
+    .await;
+}

@@ -53,7 +53,7 @@ impl Playground {
         }
         self.in_flight.update(|n| *n = n.saturating_sub(1));
         if ask_jar_after {
-            self.refresh_jar();
+            self.learn_jar_after(number);
         }
         number
     }

@@ -13,18 +13,20 @@ pub fn VisitChart() -> impl IntoView {
     let playground = expect_context::<Playground>();
     // Only the newest exchanges are drawn: 480 units of width cannot show a thousand dots
     // apart, and each redraw costs one element per dot (the timeline keeps them all).
-    let window = move || {
+    // A memo: the timeline changes about three times per exchange (sent, answered, reported),
+    // the points at most once, and only then is the SVG drawn again.
+    let window = Memo::new(move |_| {
         playground.timeline.with(|t| {
             let points = t.chart_points();
             let hidden = points.len().saturating_sub(MAX_CHART_POINTS);
             (layout(&points[hidden..], W, H), hidden)
         })
-    };
+    });
     view! {
         <section class="card chart" aria-label="Visit count chart">
             <h2>"Visit count"</h2>
             {move || {
-                let (l, hidden) = window();
+                let (l, hidden) = window.get();
                 let note = (hidden > 0).then(|| view! {
                     <p class="muted small" data-testid="chart-window">
                         {format!("The newest {MAX_CHART_POINTS} exchanges; {hidden} earlier ones are in the timeline.")}

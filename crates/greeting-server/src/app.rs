@@ -1,26 +1,25 @@
 //! The router: the routes of docs/architecture.md, the reporter around the reported ones and
 //! the edge layer around everything.
 
-use crate::attributes::{self, get_attributes, pad, set_attributes};
-use crate::edge::edge;
-use crate::guard::{admit, Admission};
+use crate::attributes::{get_attributes, pad, set_attributes};
+use crate::edge::Edge;
+use crate::guard::Admission;
 use crate::handlers::{
     cookies, greeting, info, logout, not_found, plant, reset, user, MethodsAllowed,
 };
 use crate::page;
-use crate::side_channel::{events, report};
+use crate::side_channel::{events, Reporter};
 use crate::state::AppState;
-use axum::middleware::from_fn_with_state;
 use axum::routing::{any, get, post};
 use axum::Router;
-use std::sync::Arc;
+use tower::Layer;
 
 /// The whole application. Every request passes the gate first ([`crate::guard`]: an allowed
 /// `Host`, and on the API an allowed `Origin`); every route and both fallbacks answer through
 /// the edge layer (CORS, `Server` and `Date`); the exchanges the side channel reports are every
 /// method of `/greeting`, `/user`, `/logout`, reset, plant and the lab's padding, the 405 and
-/// the plain `OPTIONS` answer included; on those the session cookie carries the attribute
-/// lab's attributes ([`attributes::apply`]).
+/// the plain `OPTIONS` answer included; their session cookie carries the attribute lab's
+/// attributes ([`crate::attributes::CookieSettings`]).
 pub fn app(state: AppState) -> Router {
     const GET: MethodsAllowed = MethodsAllowed("GET, HEAD, OPTIONS");
     const POST: MethodsAllowed = MethodsAllowed("POST, OPTIONS");
@@ -33,11 +32,7 @@ pub fn app(state: AppState) -> Router {
         .route("/playground/api/reset", POST.around(post(reset)))
         .route("/playground/api/plant", POST.around(post(plant)))
         .route("/playground/api/cookie-padding", POST.around(post(pad)))
-        .route_layer(from_fn_with_state(
-            state.cookie_attributes.clone(),
-            attributes::apply,
-        ))
-        .route_layer(from_fn_with_state(state.side_channel.clone(), report));
+        .route_layer(Reporter::layer(state.side_channel.clone()));
 
     let routes = Router::new()
         .merge(reported)
@@ -59,15 +54,13 @@ pub fn app(state: AppState) -> Router {
         None => routes.fallback(not_found),
     };
 
-    let admission = Arc::new(Admission::new(
+    let admission = Admission::new(
         state.config.allowed_hosts.clone(),
         state.config.allowed_origins.clone(),
-    ));
-    routes
-        .layer(from_fn_with_state(
-            state.config.allowed_origins.clone(),
-            edge,
-        ))
-        .layer(from_fn_with_state(admission, admit))
-        .with_state(state)
+    );
+    // Around the routed application once, not around each route (`Router::layer` would wrap
+    // every route, and each wrapper costs a clone and a boxed future per request).
+    let edged = Edge::layer(admission, state.config.allowed_origins.clone())
+        .layer(routes.with_state(state));
+    Router::new().fallback_service(edged)
 }

@@ -10,13 +10,11 @@ use crate::cors::AllowedOrigins;
 use crate::host::{is_same_origin, parse_authority, AllowedHosts, Authority, HostError};
 use crate::http::json_response;
 use axum::extract::connect_info::MockConnectInfo;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{ConnectInfo, Request};
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Version};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Arc;
 
 /// The local address a connection arrived on, inserted by the accept loop next to the client's
 /// `ConnectInfo`: with `--bind 0.0.0.0`, the address learners typed is allowed as a `Host`.
@@ -218,7 +216,7 @@ impl Admission {
 
 /// The client's address: the accept loop's `ConnectInfo`, or the `MockConnectInfo` of
 /// in-process tests (as axum's `ConnectInfo` extractor reads them).
-fn peer(request: &Request) -> Option<SocketAddr> {
+pub fn peer(request: &Request) -> Option<SocketAddr> {
     let extensions = request.extensions();
     extensions
         .get::<ConnectInfo<SocketAddr>>()
@@ -256,28 +254,26 @@ fn ip_is_loopback(text: &str) -> bool {
         .is_ok_and(|ip| ip.to_canonical().is_loopback())
 }
 
-/// The gate's layer function, outermost around the whole router:
-/// `from_fn_with_state(Arc<Admission>, admit)`.
-pub async fn admit(
-    State(admission): State<Arc<Admission>>,
-    mut request: Request,
-    next: Next,
-) -> Response {
-    match admission.check(&request) {
-        Ok(reach) => {
-            request.extensions_mut().insert(reach);
-            next.run(request).await
-        }
-        Err(refusal) => {
-            let client = peer(&request).map_or_else(|| "-".into(), |peer| peer.to_string());
-            tracing::warn!(
-                "refused {} {} from {client}: {} ({})",
-                request.method(),
-                shown(request.uri().path().as_bytes()),
-                refusal.message(),
-                refusal.hint()
-            );
-            refusal.into_response()
+impl Admission {
+    /// The gate, first on every request ([`crate::edge`]): an admitted request gets its
+    /// [`Reach`] as an extension; a refused one is answered here, and logged.
+    pub fn admit(&self, request: &mut Request) -> Result<(), Response> {
+        match self.check(request) {
+            Ok(reach) => {
+                request.extensions_mut().insert(reach);
+                Ok(())
+            }
+            Err(refusal) => {
+                let client = peer(request).map_or_else(|| "-".into(), |peer| peer.to_string());
+                tracing::warn!(
+                    "refused {} {} from {client}: {} ({})",
+                    request.method(),
+                    shown(request.uri().path().as_bytes()),
+                    refusal.message(),
+                    refusal.hint()
+                );
+                Err(refusal.into_response())
+            }
         }
     }
 }
@@ -520,14 +516,13 @@ mod tests {
 
     #[tokio::test]
     async fn refusals_answer_json_with_the_flag() {
-        use axum::middleware::from_fn_with_state;
         use tower::ServiceExt;
-        let gate = Arc::new(admission("127.0.0.1", &[], &[]));
+        let gate = admission("127.0.0.1", &[], &[]);
         let service = axum::Router::new()
             .fallback(|reach: Option<axum::Extension<Reach>>| async move {
                 format!("{:?}", reach.map(|r| r.0))
             })
-            .layer(from_fn_with_state(gate, admit));
+            .layer(crate::edge::Edge::layer(gate, AllowedOrigins::default()));
         let answer = |request: Request| {
             let service = service.clone();
             async move {

@@ -17,13 +17,13 @@
 //! configuration and shared state), [`app`] (the router), [`handlers`], [`error`] (an error type
 //! that is a response), [`side_channel`] (the exchange log and reports, and the events route),
 //! [`pages`] (who sees which exchange, by page token), [`cors`], [`edge`] (the layer every
-//! response passes through), [`guard`] (the gate every request passes first: the allowed
+//! request and response passes through, built on [`around`]), [`guard`] (the gate every request passes first: the allowed
 //! [`host`]s against DNS rebinding, the API's allowed origins), [`page`] (the built page,
 //! precompressed and cached), [`attributes`] (the attribute lab: the session cookie's
 //! attributes switched at run time in teaching mode, and the 4 KB step), [`http`] (header order and reading), [`sessions`] (where the
 //! session lives: the cookie, or a store with `--sessions server`), [`shared_channel`] (the side
 //! channel through Redis pub/sub), [`serve`] (the accept loop),
-//! [`cli`] and [`tools`] (the subcommands).
+//! [`logging`] (the log's format), [`cli`] and [`tools`] (the subcommands).
 //!
 //! Routes are tested in-process, as in axum's testing example:
 //!
@@ -49,6 +49,7 @@
 //! ```
 
 pub mod app;
+pub mod around;
 pub mod attributes;
 pub mod cli;
 pub mod cors;
@@ -59,6 +60,7 @@ pub mod handlers;
 pub mod host;
 pub mod http;
 pub mod jar_pair;
+pub mod logging;
 pub mod page;
 pub mod pages;
 pub mod serve;

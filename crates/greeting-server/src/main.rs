@@ -12,9 +12,13 @@
 //! The server itself is the `greeting_server` library.
 
 use clap::Parser;
-use greeting_server::{serve, tools, Cli, Command, ServeArgs};
+use greeting_server::{logging, serve, tools, Cli, Command, ServeArgs};
 use std::io::IsTerminal;
 use std::process::ExitCode;
+
+/// mimalloc: the binary's allocations cost fewer instructions than with glibc's malloc.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -27,14 +31,12 @@ fn main() -> ExitCode {
 }
 
 fn run_server(args: ServeArgs) -> ExitCode {
-    // The log, one line per exchange among them: INFO and above on stderr, no target, colours
-    // only for a person at a terminal.
-    tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_target(false)
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_max_level(tracing::Level::INFO)
-        .init();
+    // The log, one line per exchange among them: INFO and above on stderr, colours only for a
+    // person at a terminal.
+    let log = logging::subscriber(std::io::stderr, std::io::stderr().is_terminal());
+    if let Err(e) = tracing::subscriber::set_global_default(log) {
+        eprintln!("greeting-server: cannot set up the log: {e}");
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -13,7 +13,7 @@ use greeting_core::{
     find_session_cookie, stored_set_cookie, EntryAfter, Greeter, GreetingOutcome, LogoutOutcome,
     StoreLookup,
 };
-use session_store::{AnyStore, SessionId, SessionStore, StoreError, StoreSpec};
+use session_store::{AnyStore, SessionId, SessionStore, StoreError, StoreSpec, Stored};
 use std::time::Duration;
 
 /// `--sessions`.
@@ -153,12 +153,17 @@ async fn greet_from_store(
         notes.push(note);
     }
     let cookie_in = lookup.value;
+    // A session found keeps its keys' stored order when saved again (Flask-Session's dict order).
+    let mut key_order = Vec::new();
     let (id, found) = match cookie_in.as_deref() {
         None | Some("") => (None, StoreLookup::NoCookie),
         Some(value) => match SessionId::parse(value) {
             Err(e) => (None, StoreLookup::NotAnId(e.to_string())),
-            Ok(id) => match store.load(&id).await {
-                Ok(Some(data)) => (Some(id), StoreLookup::Found(data)),
+            Ok(id) => match store.load_stored(&id).await {
+                Ok(Some(stored)) => {
+                    key_order = stored.key_order;
+                    (Some(id), StoreLookup::Found(stored.session))
+                }
                 Ok(None) => (None, StoreLookup::Missing),
                 Err(StoreError::Unreadable(e)) => (None, StoreLookup::Unreadable(e.to_string())),
                 Err(e) => return Err(e.into()),
@@ -175,7 +180,12 @@ async fn greet_from_store(
         Some(id) => id,
         None => SessionId::random().map_err(SessionsError::NoRandomness)?,
     };
-    store.save(&id, &data).await?;
+    let stored = Stored {
+        session: data,
+        key_order,
+    };
+    store.save_stored(&id, &stored).await?;
+    let data = stored.session;
     outcome.set_cookie = Some(stored_set_cookie(
         id.as_str(),
         now,

@@ -11,14 +11,15 @@
 //! relay ([`crate::shared_channel`]) takes every report too, since a page on another server may
 //! be listening; the other servers' reports reach this one's pages by the same rule.
 
+use crate::around::{Answer, Around, AroundLayer};
 use crate::error::ApiError;
-use crate::guard::Reach;
+use crate::guard::{peer, Reach};
 use crate::http::{ensure_server_headers, header_text, title_case, unix_now_ms};
-use crate::pages::{masked, Delivery, Pages, Source, PAGE_TOKEN};
+use crate::logging::EXCHANGE_TARGET;
+use crate::pages::{masked, Audience, Delivery, Pages, Source, PAGE_TOKEN};
 use axum::body::{to_bytes, Body};
 use axum::extract::{ConnectInfo, Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderName};
-use axum::middleware::Next;
+use axum::http::{header, HeaderMap, HeaderName, Method};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 use subtle::ConstantTimeEq;
 use tokio::sync::{broadcast, watch};
+use tower::Service;
 
 /// The request header the page sets to match a report with its own fetch.
 pub static EXCHANGE_ID: HeaderName = HeaderName::from_static("x-playground-exchange");
@@ -129,102 +131,154 @@ impl SideChannel {
     }
 }
 
-/// The reporter (`route_layer(from_fn_with_state(side_channel, report))` around the reported
-/// routes, their 405s and plain `OPTIONS` answers included): logs each exchange in one line
-/// and, when a page may see it, reports it to the pages that may.
-pub async fn report(
-    State(channel): State<SideChannel>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
-    request: Request,
-    next: Next,
-) -> Response {
-    let seq = channel.next_seq();
-    let method = request.method().clone();
-    let path: String = request.uri().path().chars().take(MAX_PATH_CHARS).collect();
-    let token = request
-        .headers()
-        .get(&PAGE_TOKEN)
-        .and_then(|v| v.to_str().ok())
-        .map(String::from);
-    let source = Source {
-        ip: client.ip().to_canonical(),
-        token: token.as_deref(),
-        reach: request
-            .extensions()
-            .get::<Reach>()
-            .copied()
-            .unwrap_or(Reach::Beyond),
-    };
-    let audience = channel.0.pages.audience(&source);
-    let (ip, reach) = (source.ip, source.reach);
-    let relayed = channel.0.relay.receiver_count() > 0;
-    let seen = (relayed || !audience.is_empty()).then(|| SeenRequest::of(request.headers()));
+/// The reporter (`route_layer(Reporter::layer(side_channel))` around the reported routes,
+/// their 405s and plain `OPTIONS` answers included): logs each exchange in one line and, when
+/// a page may see it, reports it to the pages that may.
+#[derive(Clone)]
+pub struct Reporter(SideChannel);
 
-    let mut response = next.run(request).await;
-    let facts = response
-        .extensions_mut()
-        .remove::<ExchangeFacts>()
-        .unwrap_or_default();
-    tracing::info!(
-        seq,
-        client = %client,
-        method = %method,
-        path = %path,
-        status = response.status().as_u16(),
-        user = facts.user.as_deref().unwrap_or("-"),
-        visit = facts.session_out.as_ref().map_or(0, |s| s.visit),
-        "exchange"
-    );
-    let Some(seen) = seen else {
-        return response;
-    };
-
-    let (mut parts, body) = response.into_parts();
-    // As the client will see them (the edge layer adds these to the rest).
-    ensure_server_headers(&mut parts.headers);
-    let bytes = to_bytes(body, MAX_REPORTED_BODY).await.unwrap_or_default();
-    let report = ExchangeReport {
-        seq,
-        exchange_id: seen.exchange_id,
-        at_ms: seen.at_ms,
-        duration_micros: seen.started.elapsed().as_micros() as u64,
-        client: client.to_string(),
-        user_agent: seen.user_agent,
-        method: method.to_string(),
-        path,
-        request_headers: seen.headers,
-        status: parts.status.as_u16(),
-        response_headers: shown_headers(&parts.headers),
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        user: facts.user,
-        cookie_in: facts.cookie_in,
-        cookie_out: facts.cookie_out,
-        session_in: facts.session_in.unwrap_or(SessionIn::None),
-        session_out: facts.session_out,
-        notes: facts.notes,
-        store_entry: facts.store_entry.as_ref().map(EntryAfter::report),
-    };
-    let json = |report: &ExchangeReport| -> Option<Arc<str>> {
-        serde_json::to_string(report).ok().map(Arc::from)
-    };
-    let full = (relayed || audience.wants_full())
-        .then(|| json(&report))
-        .flatten();
-    let hidden = (relayed || audience.wants_masked())
-        .then(|| json(&masked(&report)))
-        .flatten();
-    if let (true, Some(full), Some(masked)) = (relayed, &full, &hidden) {
-        // The relay may have gone since the check above: then the report stays here.
-        let _ = channel.0.relay.send(Arc::new(Published {
-            ip,
-            token,
-            reach,
-            full: full.clone(),
-            masked: masked.clone(),
-        }));
+impl Reporter {
+    pub fn layer(channel: SideChannel) -> AroundLayer<Reporter> {
+        AroundLayer(Reporter(channel))
     }
-    audience.deliver(full, hidden);
-    Response::from_parts(parts, Body::from(bytes))
+}
+
+impl Around for Reporter {
+    fn around<S>(&self, inner: &mut S, request: Request) -> Answer
+    where
+        S: Service<Request, Response = Response, Error = Infallible>,
+        S::Future: Send + 'static,
+    {
+        let exchange = Exchange::begin(self.0.clone(), &request);
+        let answer = inner.call(request);
+        Box::pin(async move { Ok(exchange.end(answer.await?).await) })
+    }
+}
+
+/// One reported exchange: what the log and the report take from the request, before the
+/// handler consumes it.
+struct Exchange {
+    channel: SideChannel,
+    seq: u64,
+    client: SocketAddr,
+    method: Method,
+    path: String,
+    /// The request's `X-Playground-Page`, if any.
+    token: Option<String>,
+    ip: IpAddr,
+    reach: Reach,
+    audience: Audience,
+    relayed: bool,
+    /// Only when some page or the relay may see the report.
+    seen: Option<SeenRequest>,
+}
+
+impl Exchange {
+    fn begin(channel: SideChannel, request: &Request) -> Exchange {
+        let seq = channel.next_seq();
+        let client = peer(request).unwrap_or_else(|| SocketAddr::from(([0, 0, 0, 0], 0)));
+        let token = request
+            .headers()
+            .get(&PAGE_TOKEN)
+            .and_then(|v| v.to_str().ok())
+            .map(String::from);
+        let source = Source {
+            ip: client.ip().to_canonical(),
+            token: token.as_deref(),
+            reach: request
+                .extensions()
+                .get::<Reach>()
+                .copied()
+                .unwrap_or(Reach::Beyond),
+        };
+        let audience = channel.0.pages.audience(&source);
+        let (ip, reach) = (source.ip, source.reach);
+        let relayed = channel.0.relay.receiver_count() > 0;
+        let seen = (relayed || !audience.is_empty()).then(|| SeenRequest::of(request.headers()));
+        Exchange {
+            channel,
+            seq,
+            client,
+            method: request.method().clone(),
+            path: request.uri().path().chars().take(MAX_PATH_CHARS).collect(),
+            token,
+            ip,
+            reach,
+            audience,
+            relayed,
+            seen,
+        }
+    }
+
+    /// Logs the exchange and reports it to whoever may see it.
+    async fn end(self, mut response: Response) -> Response {
+        let facts = response
+            .extensions_mut()
+            .remove::<ExchangeFacts>()
+            .unwrap_or_default();
+        tracing::info!(
+            target: EXCHANGE_TARGET,
+            seq = self.seq,
+            client = %self.client,
+            method = %self.method,
+            path = %self.path,
+            status = response.status().as_u16(),
+            user = facts.user.as_deref().unwrap_or("-"),
+            visit = facts.session_out.as_ref().map_or(0, |s| s.visit),
+            "exchange"
+        );
+        let Some(seen) = self.seen else {
+            return response;
+        };
+
+        let (mut parts, body) = response.into_parts();
+        // As the client will see them (the edge layer adds these to the rest).
+        ensure_server_headers(&mut parts.headers);
+        let bytes = to_bytes(body, MAX_REPORTED_BODY).await.unwrap_or_default();
+        let report = ExchangeReport {
+            seq: self.seq,
+            exchange_id: seen.exchange_id,
+            at_ms: seen.at_ms,
+            duration_micros: seen.started.elapsed().as_micros() as u64,
+            client: self.client.to_string(),
+            user_agent: seen.user_agent,
+            method: self.method.to_string(),
+            path: self.path,
+            request_headers: seen.headers,
+            status: parts.status.as_u16(),
+            response_headers: shown_headers(&parts.headers),
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+            user: facts.user,
+            cookie_in: facts.cookie_in,
+            cookie_out: facts.cookie_out,
+            session_in: facts.session_in.unwrap_or(SessionIn::None),
+            session_out: facts.session_out,
+            notes: facts.notes,
+            store_entry: facts.store_entry.as_ref().map(EntryAfter::report),
+        };
+        let json = |report: &ExchangeReport| -> Option<Arc<str>> {
+            serde_json::to_string(report).ok().map(Arc::from)
+        };
+        let relayed = self.relayed;
+        let full = (relayed || self.audience.wants_full())
+            .then(|| json(&report))
+            .flatten();
+        let hidden = (relayed || self.audience.wants_masked())
+            .then(|| json(&masked(&report)))
+            .flatten();
+        if let (true, Some(full), Some(masked)) = (relayed, &full, &hidden) {
+            // The relay may have gone since the check above: then the report stays here.
+            let _ = self.channel.0.relay.send(Arc::new(Published {
+                ip: self.ip,
+                token: self.token,
+                reach: self.reach,
+                full: full.clone(),
+                masked: masked.clone(),
+            }));
+        }
+        self.audience.deliver(full, hidden);
+        Response::from_parts(parts, Body::from(bytes))
+    }
 }
 
 /// What a report says about the request, taken before the handler consumes it.

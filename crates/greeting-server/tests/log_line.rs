@@ -32,12 +32,7 @@ async fn one_log_line_per_reported_exchange_and_none_for_the_rest() {
     let captured = Captured::default();
     let sink = captured.clone();
     // As the binary sets it up (colours off).
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || sink.clone())
-        .with_target(false)
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .finish();
+    let subscriber = greeting_server::logging::subscriber(move || sink.clone(), false);
     let _default = tracing::subscriber::set_default(subscriber);
 
     let config = Config::from_args_and_env(

@@ -5,7 +5,7 @@
 //! fixstr, positive fixint, `true` as `c3`, floats as float64), so the bytes are the same; the
 //! tests hold the bytes Flask-Session wrote for the chapter's session.
 
-use crate::store::SessionData;
+use crate::store::{SessionData, Stored};
 use serde_json::Value;
 
 /// Flask's flag for a permanent session, stored among the session's keys. Flask-Session makes
@@ -13,10 +13,16 @@ use serde_json::Value;
 /// `Expires`.
 pub const PERMANENT_KEY: &str = "_permanent";
 
-/// The bytes stored for a session. (A map of JSON values always has a MessagePack form; the
-/// error is rmp-serde's signature, not a case this crate knows of.)
+/// The bytes stored for a session, its keys sorted. (A map of JSON values always has a
+/// MessagePack form; the error is rmp-serde's signature, not a case this crate knows of.)
 pub fn encode_session(session: &SessionData) -> Result<Vec<u8>, rmp_serde::encode::Error> {
     rmp_serde::to_vec(session)
+}
+
+/// The bytes stored for a session, its keys in their stored order (msgspec writes a dict in
+/// insertion order).
+pub fn encode_stored(stored: &Stored) -> Result<Vec<u8>, rmp_serde::encode::Error> {
+    rmp_serde::to_vec(stored)
 }
 
 /// A stored session read back: MessagePack, or JSON as Flask-Session's decoder also accepts
@@ -24,15 +30,23 @@ pub fn encode_session(session: &SessionData) -> Result<Vec<u8>, rmp_serde::encod
 /// Fails when the bytes are neither a map of values the session can hold (for instance bytes
 /// or a timestamp that another app stored); the error is MessagePack's.
 pub fn decode_session(bytes: &[u8]) -> Result<SessionData, rmp_serde::decode::Error> {
+    decode_stored(bytes).map(|stored| stored.session)
+}
+
+/// [`decode_session`] with the keys' stored order.
+pub fn decode_stored(bytes: &[u8]) -> Result<Stored, rmp_serde::decode::Error> {
+    if let Ok(stored) = rmp_serde::from_slice::<Stored>(bytes) {
+        return Ok(stored);
+    }
+    // Not a MessagePack map: say what it is, unless it is a JSON one.
     let msgpack = match rmp_serde::from_slice::<Value>(bytes) {
-        Ok(Value::Object(map)) => return Ok(map),
         Ok(other) => rmp_serde::decode::Error::Syntax(format!(
             "a stored session is a map, not {}",
             kind(&other)
         )),
         Err(e) => e,
     };
-    serde_json::from_slice::<SessionData>(bytes).map_err(|_| msgpack)
+    serde_json::from_slice::<Stored>(bytes).map_err(|_| msgpack)
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -99,6 +113,30 @@ mod tests {
         assert_eq!(
             decode_session(&encode_session(&session).unwrap()).unwrap(),
             session
+        );
+    }
+
+    #[test]
+    fn a_session_keeps_the_order_its_keys_were_stored_in() {
+        // {"_permanent": True, "visit": 2, "username": "cobra"}, as msgspec writes that dict.
+        let stored_bytes = b"\x83\xaa_permanent\xc3\xa5visit\x02\xa8username\xa5cobra";
+        let mut stored = decode_stored(stored_bytes).unwrap();
+        assert_eq!(stored.key_order, ["_permanent", "visit", "username"]);
+        assert_eq!(encode_stored(&stored).unwrap(), stored_bytes);
+        // The sorted form is another byte string for the same session.
+        assert_ne!(encode_session(&stored.session).unwrap(), stored_bytes);
+        // Changed in place, a key keeps its place; a new one goes last, as in a Python dict.
+        stored.session.insert("visit".into(), 3.into());
+        stored.session.insert("cart".into(), json!([]));
+        assert_eq!(
+            encode_stored(&stored).unwrap(),
+            b"\x84\xaa_permanent\xc3\xa5visit\x03\xa8username\xa5cobra\xa4cart\x90"
+        );
+        // A key removed is skipped.
+        stored.session.remove("visit");
+        assert_eq!(
+            stored.keys().collect::<Vec<_>>(),
+            ["_permanent", "username", "cart"]
         );
     }
 

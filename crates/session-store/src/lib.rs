@@ -25,9 +25,9 @@ pub mod store;
 #[cfg(feature = "test-redis")]
 pub mod test_redis;
 
-pub use codec::{decode_session, encode_session, PERMANENT_KEY};
+pub use codec::{decode_session, decode_stored, encode_session, encode_stored, PERMANENT_KEY};
 pub use error::{StoreError, StoreSpecError};
 pub use id::{InvalidSessionId, SessionId, SESSION_ID_LEN};
 pub use memory::MemoryStore;
 pub use redis_store::{RedisStore, KEY_PREFIX};
-pub use store::{AnyStore, SessionData, SessionStore, StoreSpec};
+pub use store::{AnyStore, SessionData, SessionStore, StoreSpec, Stored};

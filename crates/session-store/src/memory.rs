@@ -3,7 +3,7 @@
 
 use crate::error::StoreError;
 use crate::id::SessionId;
-use crate::store::{SessionData, SessionStore};
+use crate::store::{SessionStore, Stored};
 use std::time::Duration;
 
 /// The most sessions kept at once. Past it the cache evicts the entries it judges least likely
@@ -14,7 +14,7 @@ pub const MAX_SESSIONS: u64 = 100_000;
 /// An in-memory store with a TTL renewed on every save (a `moka` cache).
 #[derive(Clone)]
 pub struct MemoryStore {
-    sessions: moka::sync::Cache<SessionId, SessionData>,
+    sessions: moka::sync::Cache<SessionId, Stored>,
     lifetime: Duration,
 }
 
@@ -41,12 +41,12 @@ impl MemoryStore {
 }
 
 impl SessionStore for MemoryStore {
-    async fn load(&self, id: &SessionId) -> Result<Option<SessionData>, StoreError> {
+    async fn load_stored(&self, id: &SessionId) -> Result<Option<Stored>, StoreError> {
         Ok(self.sessions.get(id))
     }
 
-    async fn save(&self, id: &SessionId, session: &SessionData) -> Result<(), StoreError> {
-        self.sessions.insert(id.clone(), session.clone());
+    async fn save_stored(&self, id: &SessionId, stored: &Stored) -> Result<(), StoreError> {
+        self.sessions.insert(id.clone(), stored.clone());
         Ok(())
     }
 

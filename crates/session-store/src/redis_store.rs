@@ -1,10 +1,10 @@
 //! Sessions in Redis, in Flask-Session 0.8's layout, so that several greeting servers (and
 //! Flask apps using Flask-Session) behind one address share them.
 
-use crate::codec::{decode_session, encode_session};
+use crate::codec::{decode_stored, encode_stored};
 use crate::error::StoreError;
 use crate::id::SessionId;
-use crate::store::{SessionData, SessionStore};
+use crate::store::{SessionStore, Stored};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::AsyncTypedCommands;
 use std::time::Duration;
@@ -88,21 +88,21 @@ impl RedisStore {
 }
 
 impl SessionStore for RedisStore {
-    async fn load(&self, id: &SessionId) -> Result<Option<SessionData>, StoreError> {
+    async fn load_stored(&self, id: &SessionId) -> Result<Option<Stored>, StoreError> {
         let stored: Option<Vec<u8>> = redis::cmd("GET")
             .arg(Self::key(id))
             .query_async(&mut self.connection.clone())
             .await?;
         match stored {
             None => Ok(None),
-            Some(bytes) => decode_session(&bytes)
+            Some(bytes) => decode_stored(&bytes)
                 .map(Some)
                 .map_err(StoreError::Unreadable),
         }
     }
 
-    async fn save(&self, id: &SessionId, session: &SessionData) -> Result<(), StoreError> {
-        let bytes = encode_session(session).map_err(StoreError::Unwritable)?;
+    async fn save_stored(&self, id: &SessionId, stored: &Stored) -> Result<(), StoreError> {
+        let bytes = encode_stored(stored).map_err(StoreError::Unwritable)?;
         // Flask-Session: `client.set(name=prefix + id, value=..., ex=total_seconds(lifetime))`.
         let ttl = self.lifetime.as_secs().max(1);
         self.connection

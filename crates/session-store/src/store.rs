@@ -11,22 +11,105 @@ use std::time::Duration;
 /// A session's keys and values, as Flask's session dict holds them (with `_permanent`).
 pub type SessionData = serde_json::Map<String, serde_json::Value>;
 
+/// A session as stored: its keys and values, and the order its keys were stored in.
+/// Flask-Session writes its dict in insertion order, while [`SessionData`] (serde_json's map)
+/// iterates sorted, so the order travels beside it: a session saved again keeps the order it
+/// was loaded with, as the Python dict would.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Stored {
+    pub session: SessionData,
+    /// The keys in stored order. Keys of `session` not named here come after them, sorted (a
+    /// key new to a Python dict goes last too); names no longer in `session` are skipped.
+    pub key_order: Vec<String>,
+}
+
+impl Stored {
+    /// A session with no stored order: its keys sorted. For a session the greeting server
+    /// starts, that is Flask-Session's insertion order too (`_permanent`, `username`, `visit`).
+    pub fn sorted(session: SessionData) -> Stored {
+        Stored {
+            session,
+            key_order: Vec::new(),
+        }
+    }
+
+    /// The keys in the order they are stored.
+    pub fn keys(&self) -> impl Iterator<Item = &String> {
+        let named = self
+            .key_order
+            .iter()
+            .filter(|k| self.session.contains_key(k.as_str()));
+        let rest = self.session.keys().filter(|k| !self.key_order.contains(k));
+        named.chain(rest)
+    }
+}
+
+impl serde::Serialize for Stored {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.keys().map(|k| (k, &self.session[k.as_str()])))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Stored {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Stored, D::Error> {
+        struct InOrder;
+        impl<'de> serde::de::Visitor<'de> for InOrder {
+            type Value = Stored;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of a session's keys and values")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Stored, A::Error> {
+                let mut stored = Stored::default();
+                while let Some((key, value)) = map.next_entry::<String, serde_json::Value>()? {
+                    if stored.session.insert(key.clone(), value).is_none() {
+                        stored.key_order.push(key);
+                    }
+                }
+                Ok(stored)
+            }
+        }
+        deserializer.deserialize_map(InOrder)
+    }
+}
+
 /// Where sessions live on the server. Every store is built with the session lifetime: an entry
 /// lives that long after its last save (Flask's `PERMANENT_SESSION_LIFETIME`), then is gone.
 pub trait SessionStore: Send + Sync {
-    /// The session saved under `id`, or `None` when there is none (never saved, deleted, or
-    /// expired).
+    /// The session saved under `id` with its keys' stored order, or `None` when there is none
+    /// (never saved, deleted, or expired).
+    fn load_stored(
+        &self,
+        id: &SessionId,
+    ) -> impl Future<Output = Result<Option<Stored>, StoreError>> + Send;
+
+    /// Saves the session under `id` with its keys in `stored`'s order, replacing what was
+    /// there, and renews its lifetime.
+    fn save_stored(
+        &self,
+        id: &SessionId,
+        stored: &Stored,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// [`SessionStore::load_stored`] without the order.
     fn load(
         &self,
         id: &SessionId,
-    ) -> impl Future<Output = Result<Option<SessionData>, StoreError>> + Send;
+    ) -> impl Future<Output = Result<Option<SessionData>, StoreError>> + Send {
+        async move { Ok(self.load_stored(id).await?.map(|s| s.session)) }
+    }
 
-    /// Saves the session under `id`, replacing what was there, and renews its lifetime.
+    /// [`SessionStore::save_stored`] with the keys sorted.
     fn save(
         &self,
         id: &SessionId,
         session: &SessionData,
-    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    ) -> impl Future<Output = Result<(), StoreError>> + Send {
+        let stored = Stored::sorted(session.clone());
+        async move { self.save_stored(id, &stored).await }
+    }
 
     /// Forgets the session under `id` (log out). Deleting an unknown id is not an error.
     fn delete(&self, id: &SessionId) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -104,17 +187,17 @@ impl AnyStore {
 }
 
 impl SessionStore for AnyStore {
-    async fn load(&self, id: &SessionId) -> Result<Option<SessionData>, StoreError> {
+    async fn load_stored(&self, id: &SessionId) -> Result<Option<Stored>, StoreError> {
         match self {
-            AnyStore::Memory(s) => s.load(id).await,
-            AnyStore::Redis(s) => s.load(id).await,
+            AnyStore::Memory(s) => s.load_stored(id).await,
+            AnyStore::Redis(s) => s.load_stored(id).await,
         }
     }
 
-    async fn save(&self, id: &SessionId, session: &SessionData) -> Result<(), StoreError> {
+    async fn save_stored(&self, id: &SessionId, stored: &Stored) -> Result<(), StoreError> {
         match self {
-            AnyStore::Memory(s) => s.save(id, session).await,
-            AnyStore::Redis(s) => s.save(id, session).await,
+            AnyStore::Memory(s) => s.save_stored(id, stored).await,
+            AnyStore::Redis(s) => s.save_stored(id, stored).await,
         }
     }
 

@@ -7,8 +7,10 @@ use session_store::{decode_session, encode_session, SessionData};
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-/// Keys in sorted order: the store keeps a session's keys sorted (serde_json's map), while
-/// msgspec writes a dict in insertion order; Flask-Session's dicts compare equal either way.
+/// Keys in sorted order: `encode_session` writes a session's keys sorted (serde_json's map),
+/// and msgspec writes a dict in insertion order, so sorted dicts give the same bytes. (The
+/// stores keep a loaded session's own order: `encode_stored`, and tests/store_order.rs of the
+/// greeting server.)
 fn cases() -> Vec<SessionData> {
     [
         json!({"_permanent": true, "username": "cobra", "visit": 1}),
