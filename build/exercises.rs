@@ -42,6 +42,7 @@ const CHECKS: &[(&str, &str)] = &[
         "user_agent = \"python-requests\", min_visit = 1",
     ),
     ("python-visits", "count = 5, session = true"),
+    ("path-hides-cookie", ""),
     ("replayed-after-logout", ""),
 ];
 
@@ -222,7 +223,10 @@ fn check_rs(v: &Value) -> Result<String, String> {
         "user-switch" => &["to"],
         "other-client" => &["user_agent", "min_visit"],
         "python-visits" => &["count", "session"],
-        "unauthorized-then-ok" | "tampered-restart" | "replayed-after-logout" => &[],
+        "unauthorized-then-ok"
+        | "tampered-restart"
+        | "path-hides-cookie"
+        | "replayed-after-logout" => &[],
         other => {
             return Err(format!(
                 "unknown check {other:?}; the checks are: {}",
@@ -272,6 +276,7 @@ fn check_rs(v: &Value) -> Result<String, String> {
         ),
         "user-switch" => format!("Check::UserSwitch {{ to: {:?} }}", string("to")?),
         "tampered-restart" => "Check::TamperedRestart".into(),
+        "path-hides-cookie" => "Check::PathHidesCookie".into(),
         "replayed-after-logout" => "Check::ReplayedAfterLogout".into(),
         "forged-visit" => format!("Check::ForgedVisit {{ visit: {} }}", int("visit", 100, 2)?),
         "parallel-lost" => format!("Check::ParallelLost {{ count: {} }}", int("count", 5, 2)?),

@@ -236,6 +236,23 @@ pub async fn fetch_with_body(
     })
 }
 
+/// `POST url` with a JSON body, credentials included (the lab's calls to its own server): the
+/// status and body, or why nothing answered.
+pub async fn post_json(url: &str, body: &serde_json::Value) -> Result<(u16, String), String> {
+    let request = Request::post(url)
+        .credentials(RequestCredentials::Include)
+        .cache(RequestCache::NoStore)
+        .json(body)
+        .map_err(|e| format!("could not build the request: {e}"))?;
+    let response = request
+        .send()
+        .await
+        .map_err(|e| format!("the request to {url} failed ({e}); is the server still running?"))?;
+    let status = response.status();
+    let text = response.text().await.unwrap_or_default();
+    Ok((status, cap_body(text)))
+}
+
 /// A `mode: "no-cors"` GET: an opaque answer means a server listens there.
 pub async fn probe(url: &str) -> bool {
     let controller = AbortController::new().ok();

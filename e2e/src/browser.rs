@@ -10,7 +10,7 @@ use serde_json::{json, Value as Json};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
-use test_support::chromedriver::GetBrowserLog;
+use test_support::chromedriver::GetLog;
 use test_support::free_port;
 
 /// One row of the page's timeline (`data-testid="exchange-row"`).
@@ -47,6 +47,12 @@ return Array.from(document.querySelectorAll('[data-testid="exchange-row"]')).map
 
 impl Browser {
     pub async fn start(p: &Prereqs) -> Result<Browser> {
+        Browser::start_with(p, false).await
+    }
+
+    /// [`Browser::start`], with DevTools' network events kept for [`Browser::network_events`]
+    /// when `network_log` (chromedriver's performance log).
+    pub async fn start_with(p: &Prereqs, network_log: bool) -> Result<Browser> {
         let port = free_port()?;
         let mut c = Command::new(&p.chromedriver);
         c.arg(format!("--port={port}"));
@@ -80,10 +86,16 @@ impl Browser {
         if std::env::var("E2E_HEADED").as_deref() != Ok("1") {
             args.insert(0, "--headless".into());
         }
+        let mut logs = json!({ "browser": "ALL" });
+        let mut options = json!({ "binary": p.chromium, "args": args });
+        if network_log {
+            logs["performance"] = json!("ALL");
+            options["perfLoggingPrefs"] = json!({ "enableNetwork": true, "enablePage": false });
+        }
         let caps = json!({
             "browserName": "chrome",
-            "goog:chromeOptions": { "binary": p.chromium, "args": args },
-            "goog:loggingPrefs": { "browser": "ALL" },
+            "goog:chromeOptions": options,
+            "goog:loggingPrefs": logs,
         });
         let caps = match caps {
             Json::Object(m) => m,
@@ -353,13 +365,30 @@ impl Browser {
             return Ok(self.console.clone());
         };
         let v = c
-            .issue_cmd(GetBrowserLog)
+            .issue_cmd(GetLog::BROWSER)
             .await
             .context("read the browser console log")?;
         if let Some(a) = v.as_array() {
             self.console.extend(a.iter().cloned());
         }
         Ok(self.console.clone())
+    }
+
+    /// The DevTools events since the last call (`{"method": "Network.requestWillBeSent",
+    /// "params": {...}}`), for a browser started [`Browser::start_with`] the network log.
+    pub async fn network_events(&self) -> Result<Vec<Json>> {
+        let v = self
+            .client()
+            .issue_cmd(GetLog::PERFORMANCE)
+            .await
+            .context("read the performance log")?;
+        Ok(v.as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.get("message")?.as_str())
+            .filter_map(|m| serde_json::from_str::<Json>(m).ok())
+            .filter_map(|m| m.get("message").cloned())
+            .collect())
     }
 
     /// Console entries that are errors the page itself raised (a panic, an uncaught exception,

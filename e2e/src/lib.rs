@@ -35,5 +35,5 @@ pub use prereqs::{prereqs, timeout, Prereqs};
 pub use process::{
     http_ok, python_requests, stop_child, LogBuf, PythonPeer, Server, StaticServer, TrunkServe,
 };
-pub use scenario::{scenario, Ctx};
+pub use scenario::{scenario, scenario_with_network_log, Ctx};
 pub use test_support::{free_port, python_with, skip_test, under_ci, workspace_root};

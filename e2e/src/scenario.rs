@@ -65,6 +65,15 @@ static ONE_AT_A_TIME: Mutex<()> = Mutex::new(());
 /// Run one end-to-end scenario: prerequisites (skip or fail), browser up, body, artifacts on
 /// failure, everything stopped afterwards.
 pub async fn scenario(name: &str, body: impl AsyncFnOnce(&mut Ctx) -> Result<()>) {
+    run(name, false, body).await
+}
+
+/// [`scenario`] with the browser's network events kept ([`Browser::network_events`]).
+pub async fn scenario_with_network_log(name: &str, body: impl AsyncFnOnce(&mut Ctx) -> Result<()>) {
+    run(name, true, body).await
+}
+
+async fn run(name: &str, network_log: bool, body: impl AsyncFnOnce(&mut Ctx) -> Result<()>) {
     let p = match prereqs() {
         Ok(p) => p,
         Err(why) => return skip_test(name, &why),
@@ -72,7 +81,7 @@ pub async fn scenario(name: &str, body: impl AsyncFnOnce(&mut Ctx) -> Result<()>
     let _turn = ONE_AT_A_TIME.lock().unwrap_or_else(|e| e.into_inner());
     let t = Instant::now();
     println!("e2e: {name}: start");
-    let browser = match Browser::start(&p).await {
+    let browser = match Browser::start_with(&p, network_log).await {
         Ok(b) => b,
         Err(e) => panic!("e2e: {name}: {e:#}"),
     };

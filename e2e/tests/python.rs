@@ -282,6 +282,25 @@ async fn session_continues_plain_gets_do_not_and_stop_works_simulated() {
         })
         .await?;
 
+        // POST /logout on the simulated server: requests' jar forgets the cookie.
+        b.fill(
+            "python-editor",
+            &methods_script("http://localhost:5000", false),
+        )
+        .await?;
+        b.click("run-python").await?;
+        let text = finished(b, EDITOR_OUTPUT, "ok").await?;
+        for line in [
+            "before: Welcome back, cobra! This is visit #2.",
+            "logout: 200 jar: None",
+            "after: Welcome, cobra!",
+        ] {
+            ensure!(
+                text.contains(line),
+                "no {line:?} in what Python printed (simulated):\n{text}"
+            );
+        }
+
         b.fill("python-editor", "print('again')").await?;
         b.click("run-python").await?;
         let text = finished(b, EDITOR_OUTPUT, "ok").await?;
@@ -369,7 +388,8 @@ async fn session_continues_plain_gets_do_not_real_server() {
 
         // Other methods, with bodies: POST /logout ends requests' session (its jar forgets
         // the cookie), a JSON POST to /greeting gets the server's own 405.
-        b.fill("python-editor", &methods_script(origin)).await?;
+        b.fill("python-editor", &methods_script(origin, true))
+            .await?;
         b.click("run-python").await?;
         let text = finished(b, EDITOR_OUTPUT, "ok").await?;
         for line in [
@@ -388,8 +408,14 @@ async fn session_continues_plain_gets_do_not_real_server() {
     .await;
 }
 
-/// POST /logout with a form body and a JSON POST, in one Session.
-fn methods_script(origin: &str) -> String {
+/// POST /logout with a form body and (with `json_post`) a JSON POST to /greeting, in one
+/// Session.
+fn methods_script(origin: &str, json_post: bool) -> String {
+    let json_post = if json_post {
+        "    print(\"json post:\", s.post(URL + \"/greeting\", json={\"n\": 1}).status_code)\n"
+    } else {
+        ""
+    };
     format!(
         r#"import requests
 URL = "{origin}"
@@ -400,8 +426,7 @@ with requests.Session() as s:
     out = s.post(URL + "/logout", data={{"why": "done"}})
     print("logout:", out.status_code, "jar:", s.cookies.get("session"))
     print("after:", s.get(URL + "/greeting").json()["message"])
-    print("json post:", s.post(URL + "/greeting", json={{"n": 1}}).status_code)
-"#
+{json_post}"#
     )
 }
 
@@ -437,6 +462,124 @@ async fn session_continues_plain_gets_do_not_other_server() {
         b.click("run-python").await?;
         let text = finished(b, EDITOR_OUTPUT, "ok").await?;
         check_session_output(&text)
+    })
+    .await;
+}
+
+/// Puts `code` in exercise `id`'s editor (opening the exercise) and presses its Run Python.
+async fn run_in_exercise(b: &Browser, id: &str, code: &str) -> Result<()> {
+    let v = b
+        .js(
+            "const x = document.querySelector(`[data-testid=exercise][data-id=\"${arguments[0]}\"]`); \
+             if (!x) return 'no exercise ' + arguments[0]; \
+             x.open = true; \
+             const e = x.querySelector('[data-testid=python-editor]'); \
+             if (!e) return 'no editor in exercise ' + arguments[0]; \
+             e.value = arguments[1]; \
+             e.dispatchEvent(new Event('input', { bubbles: true })); \
+             x.querySelector('[data-testid=run-python]').click(); \
+             return 'ok';",
+            vec![json!(id), json!(code)],
+        )
+        .await?;
+    ensure!(v.as_str() == Some("ok"), "{v}");
+    Ok(())
+}
+
+/// Exercise `id`'s output once its run finished, and whether the exercise is solved.
+async fn exercise_after_run(b: &Browser, id: &str) -> Result<(String, bool)> {
+    let (state, text) = b
+        .wait("the exercise's Python run to finish", python_timeout(), async || {
+            let v = b
+                .js(
+                    "const x = document.querySelector(`[data-testid=exercise][data-id=\"${arguments[0]}\"]`); \
+                     const o = x && x.querySelector('[data-testid=python-output]'); \
+                     return o ? [o.getAttribute('data-state'), o.textContent] : null;",
+                    vec![json!(id)],
+                )
+                .await?;
+            Ok(v.as_array()
+                .map(|a| {
+                    (
+                        a[0].as_str().unwrap_or_default().to_string(),
+                        a[1].as_str().unwrap_or_default().to_string(),
+                    )
+                })
+                .filter(|(s, _)| s != "running"))
+        })
+        .await?;
+    ensure!(state == "ok", "the exercise's run ended {state}:\n{text}");
+    // The check runs as the page updates; give it a moment.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let solved = b
+        .js(
+            "const x = document.querySelector(`[data-testid=exercise][data-id=\"${arguments[0]}\"]`); \
+             return x.getAttribute('data-solved');",
+            vec![json!(id)],
+        )
+        .await?;
+    Ok((text, solved.as_str() == Some("true")))
+}
+
+/// The exercises that ask for code have their own editor (the chapter's first sample), and
+/// their check reads what the run printed besides the timeline: five silent visits do not
+/// solve "Five visits, written in Python", five printed ones do; then the same without a
+/// session.
+#[tokio::test]
+async fn exercises_run_python_and_read_what_it_printed_simulated() {
+    if no_python("python_exercises_simulated") {
+        return;
+    }
+    scenario("python_exercises_simulated", async |cx| {
+        let server = cx.server(&[])?;
+        cx.open(&server.url("/?target=simulated"), Some("simulated"))
+            .await?;
+        let b = &cx.browser;
+        let starter = b
+            .js(
+                "const x = document.querySelector('[data-testid=exercise][data-id=\"python-loop\"]'); \
+                 const e = x && x.querySelector('[data-testid=exercise-code] [data-testid=python-editor]'); \
+                 return e ? e.value : null;",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            starter
+                .as_str()
+                .is_some_and(|c| c.contains("requests.Session()")),
+            "the exercise has no editor with the chapter's sample: {starter}"
+        );
+        let loop_of = |body: &str| {
+            format!(
+                "import requests\nURL = 'http://localhost:5000/greeting'\nwith requests.Session() as s:\n    s.auth = ('cobra', 'hiss')\n    for _ in range(5):\n        {body}\n"
+            )
+        };
+        run_in_exercise(b, "python-loop", &loop_of("s.get(URL)")).await?;
+        let (_, solved) = exercise_after_run(b, "python-loop").await?;
+        ensure!(!solved, "five visits that printed nothing solved the exercise");
+        run_in_exercise(
+            b,
+            "python-loop",
+            &loop_of("print(s.get(URL).json()['message'])"),
+        )
+        .await?;
+        let (text, solved) = exercise_after_run(b, "python-loop").await?;
+        ensure!(
+            solved && text.contains("visit #5."),
+            "five printed visits did not solve it (solved: {solved}):\n{text}"
+        );
+        run_in_exercise(
+            b,
+            "python-no-session",
+            "import requests\nfor _ in range(5):\n    print(requests.get('http://localhost:5000/greeting', auth=('cobra', 'hiss')).json()['message'])\n",
+        )
+        .await?;
+        let (text, solved) = exercise_after_run(b, "python-no-session").await?;
+        ensure!(
+            solved && text.matches("Welcome, cobra!").count() == 5,
+            "five plain gets did not solve the no-session exercise (solved: {solved}):\n{text}"
+        );
+        Ok(())
     })
     .await;
 }

@@ -5,10 +5,12 @@
 use leptos::prelude::*;
 
 use crate::app::Playground;
+use crate::components::python::{first_chapter_sample, PythonCode};
 use crate::model::exercises::{newly_solved, Exercise, Needs, EXERCISES};
 use crate::model::progress::{Loaded, Progress, STORAGE_KEY};
 use crate::model::target::TargetKind;
 use crate::net;
+use crate::python::Py;
 
 fn storage() -> Option<web_sys::Storage> {
     // `localStorage` throws when the browser blocks storage (site data off, some sandboxes).
@@ -82,19 +84,23 @@ impl State {
 #[component]
 pub fn Exercises() -> impl IntoView {
     let playground = expect_context::<Playground>();
+    let py = use_context::<Py>();
     let st = State::load();
 
     // Check the unsolved exercises whenever the timeline changes.
     Effect::new(move |_| {
         let from = st.from.get();
+        // What the page's Python printed: some checks read it as well as the timeline.
+        let printed = py.map(|py| py.finished_stdout()).unwrap_or_default();
         let solved: Vec<&'static Exercise> = playground.timeline.with(|t| {
             if t.len() < from {
                 // The list was cleared: everything in it is new.
                 st.from.set(0);
                 return Vec::new();
             }
-            st.progress
-                .with_untracked(|p| newly_solved(&t.entries[from..], |id| p.is_solved(id)))
+            st.progress.with_untracked(|p| {
+                newly_solved(&t.entries[from..], &printed, |id| p.is_solved(id))
+            })
         });
         if !solved.is_empty() {
             let now = net::now_ms();
@@ -210,6 +216,13 @@ fn ExerciseItem(x: &'static Exercise, st: State, open: bool, number: usize) -> i
                 </summary>
                 <div class="ex-body">
                     <div class="prose ex-task" inner_html=x.task_html></div>
+                    // An exercise that asks for code gets an editor, starting from the chapter's
+                    // first sample; its check reads what the run printed.
+                    {x.check.reads_printed().then(first_chapter_sample).flatten().map(|c| view! {
+                        <div class="code-block ex-code" data-testid="exercise-code">
+                            <PythonCode index=0 c=c cell=format!("exercise-{id}")/>
+                        </div>
+                    })}
                     {move || needs_note().map(|n| view! { <p class="note small">{n}</p> })}
                     <ol class="hints" aria-live="polite">
                         {move || {

@@ -1,5 +1,6 @@
 //! The page's components. `App` lays out the chapter beside the playground.
 
+mod attribute_lab;
 mod chapter;
 mod chart;
 mod controls;
@@ -18,6 +19,7 @@ use leptos::prelude::*;
 use crate::app::{Options, Playground};
 use crate::model::target::TargetKind;
 
+pub use attribute_lab::AttributeLab;
 pub use chapter::Chapter;
 pub use chart::VisitChart;
 pub use controls::{Controls, TargetPanel};
@@ -69,6 +71,7 @@ pub fn App(#[prop(optional)] options: Option<Options>) -> impl IntoView {
                 <CookieJar/>
                 <CopyAs/>
                 <CookieLab/>
+                <AttributeLab/>
             </section>
         </main>
     }

@@ -8,7 +8,7 @@ use web_sys::{HtmlTextAreaElement, KeyboardEvent};
 
 use crate::app::Playground;
 use crate::components::timeline::format_ms;
-use crate::content::CodeBlock;
+use crate::content::{Block, CodeBlock, CHAPTER};
 use crate::model::python::for_base;
 use crate::model::target::TargetKind;
 use crate::net;
@@ -31,12 +31,31 @@ fn target_base(playground: Playground) -> Option<String> {
     }
 }
 
-/// A chapter `python` block: editable, with Run Python, Stop and Reset.
+/// The chapter's first `python` sample, which an exercise's editor starts from (without its
+/// `>>>` lines: they belong to the chapter).
+pub fn first_chapter_sample() -> Option<CodeBlock> {
+    CHAPTER.blocks.iter().find_map(|b| match b {
+        Block::Code(c) if c.lang == "python" => Some(CodeBlock {
+            statements: &[],
+            ..*c
+        }),
+        _ => None,
+    })
+}
+
+/// A chapter `python` block (or an exercise's copy of one, `cell` naming it): editable, with
+/// Run Python, Stop and Reset.
 #[component]
-pub fn PythonCode(index: usize, c: CodeBlock) -> impl IntoView {
+pub fn PythonCode(
+    index: usize,
+    c: CodeBlock,
+    /// The run's name; `chapter-{index}` by default.
+    #[prop(optional)]
+    cell: Option<String>,
+) -> impl IntoView {
     let playground = expect_context::<Playground>();
     let py = expect_context::<Py>();
-    let cell = format!("chapter-{index}");
+    let cell = cell.unwrap_or_else(|| format!("chapter-{index}"));
     let edited = RwSignal::new(None::<String>);
     // Tab indents once the learner types here; Esc gives Tab back to the page (no keyboard trap).
     let tab_indents = RwSignal::new(false);

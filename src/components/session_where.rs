@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 
 use crate::app::Playground;
-use crate::model::where_session::{entry_lines, headline};
+use crate::model::where_session::{entry_view, headline};
 
 #[component]
 pub fn SessionWhere() -> impl IntoView {
@@ -30,11 +30,12 @@ pub fn SessionWhere() -> impl IntoView {
             <div class="session-where" data-testid="session-where" data-mode=crate::model::logout::mode_flag(mode)>
                 <p class="small">{headline(mode)}</p>
                 {move || entry.get().map(|(n, e)| {
-                    let lines = entry_lines(n, &e);
+                    let v = entry_view(n, &e);
                     view! {
                         <div class="store-entry" data-testid="store-entry">
-                            <p class="small">{lines[0].clone()}</p>
-                            {lines[1..].iter().map(|l| view! { <p class="mono wrap small">{l.clone()}</p> }).collect_view()}
+                            <p class="small">{v.title}</p>
+                            {v.value.map(|value| view! { <p class="mono wrap small">{value}</p> })}
+                            {v.note.map(|note| view! { <p class="small">{note}</p> })}
                         </div>
                     }
                 })}

@@ -10,6 +10,7 @@ use std::collections::{HashMap, HashSet};
 
 use greeting_core::{parse_basic_auth, SessionIn};
 
+use super::attributes::path_matches;
 use super::timeline::{Exchange, Source};
 
 /// One exercise, as written in its content file.
@@ -62,8 +63,11 @@ pub enum Check {
     },
     /// `python-visits`: the page's Python was greeted `count` times in a row, in one session
     /// (visits up to `count`) or, with `session = false`, each time as a first visit with no
-    /// cookie sent.
+    /// cookie sent; and one run printed those greetings ([`Check::printed_shows`]).
     PythonVisits { count: u32, session: bool },
+    /// `path-hides-cookie`: a greeting set the session cookie with a `Path` that `/greeting`
+    /// is not under, and a later greeting in session mode went without it (visit 1, no cookie).
+    PathHidesCookie,
     /// `replayed-after-logout`: after a `POST /logout`, the cookie that log out carried was
     /// sent again and continued the session (visit 2 or more): cookie mode's replay.
     ReplayedAfterLogout,
@@ -101,13 +105,16 @@ impl Check {
             Check::ParallelLost { .. } => "parallel-lost",
             Check::OtherClient { .. } => "other-client",
             Check::PythonVisits { .. } => "python-visits",
+            Check::PathHidesCookie => "path-hides-cookie",
             Check::ReplayedAfterLogout => "replayed-after-logout",
         }
     }
 
     pub fn needs(&self) -> Needs {
         match self {
-            Check::TamperedRestart | Check::ReplayedAfterLogout => Needs::Reports,
+            Check::TamperedRestart | Check::PathHidesCookie | Check::ReplayedAfterLogout => {
+                Needs::Reports
+            }
             Check::OtherClient { .. } => Needs::OtherClients,
             _ => Needs::Nothing,
         }
@@ -290,6 +297,23 @@ impl Check {
                 }
                 false
             }
+            Check::PathHidesCookie => {
+                let mut hidden = false;
+                for e in page.iter().filter(|e| e.path == "/greeting") {
+                    if hidden
+                        && e.session_mode
+                        && e.visit() == Some(1)
+                        && e.report.is_some()
+                        && e.cookie_in().is_none()
+                    {
+                        return true;
+                    }
+                    if let Some(path) = set_cookie_path(e) {
+                        hidden = !path_matches("/greeting", path);
+                    }
+                }
+                false
+            }
             Check::OtherClient {
                 user_agent,
                 min_visit,
@@ -305,6 +329,64 @@ impl Check {
     }
 }
 
+/// The `Path` of the `Set-Cookie` an exchange answered with, as the server reported it.
+fn set_cookie_path(e: &Exchange) -> Option<&str> {
+    let h = e
+        .response_headers()
+        .iter()
+        .find(|h| h.name.eq_ignore_ascii_case("set-cookie"))?;
+    h.value
+        .split(';')
+        .map(str::trim)
+        .find_map(|part| part.strip_prefix("Path="))
+}
+
+impl Check {
+    /// Whether the check also reads what a run of the page's Python printed.
+    pub fn reads_printed(&self) -> bool {
+        matches!(self, Check::PythonVisits { .. })
+    }
+
+    /// Whether `printed` (one run's standard output) shows the greetings the check asks for:
+    /// for `python-visits`, `count` greeting lines in a row, visit 1 (`Welcome, ...`) then
+    /// `visit #2` to `visit #count` in a session, or visit 1 every time without one.
+    pub fn printed_shows(&self, printed: &str) -> bool {
+        let Check::PythonVisits { count, session } = *self else {
+            return true;
+        };
+        let mut run = 0u32;
+        for visit in printed.lines().filter_map(printed_visit) {
+            let next = if session { u64::from(run) + 1 } else { 1 };
+            run = if visit == next {
+                run + 1
+            } else {
+                u32::from(visit == 1)
+            };
+            if run >= count {
+                return true;
+            }
+        }
+        false
+    }
+}
+
+/// The visit a printed greeting names: `Welcome, cobra!` is 1, `... This is visit #3.` is 3;
+/// `None` for a line that is not a greeting.
+fn printed_visit(line: &str) -> Option<u64> {
+    let at = line.find("Welcome")?;
+    let rest = &line[at..];
+    match rest.find("visit #") {
+        Some(i) => {
+            let digits: String = rest[i + "visit #".len()..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        }
+        None => Some(1),
+    }
+}
+
 /// The user name in the `Authorization` header a page request was sent with.
 fn sent_user(e: &Exchange) -> Option<String> {
     let h = e
@@ -314,14 +396,20 @@ fn sent_user(e: &Exchange) -> Option<String> {
     parse_basic_auth(Some(&h.value)).ok().map(|c| c.username)
 }
 
-/// The exercises newly passed by `exchanges`, among those not yet in `solved`.
+/// The exercises newly passed by `exchanges` (and, for those that read it, by one of the
+/// `printed` outputs of the page's Python), among those not yet in `solved`.
 pub fn newly_solved(
     exchanges: &[Exchange],
+    printed: &[String],
     solved: impl Fn(&str) -> bool,
 ) -> Vec<&'static Exercise> {
     EXERCISES
         .iter()
-        .filter(|x| !solved(x.id) && x.check.passes(exchanges))
+        .filter(|x| {
+            !solved(x.id)
+                && x.check.passes(exchanges)
+                && (!x.check.reads_printed() || printed.iter().any(|p| x.check.printed_shows(p)))
+        })
         .collect()
 }
 
@@ -547,6 +635,7 @@ mod tests {
             "parallel-lost",
             "other-client",
             "python-visits",
+            "path-hides-cookie",
             "replayed-after-logout",
         ] {
             assert!(names.contains(&want), "no exercise uses {want}: {names:?}");
@@ -661,6 +750,48 @@ mod tests {
     }
 
     #[test]
+    fn python_visits_read_what_the_script_printed() {
+        let in_session = Check::PythonVisits {
+            count: 5,
+            session: true,
+        };
+        let apart = Check::PythonVisits {
+            count: 5,
+            session: false,
+        };
+        let five = "Welcome, cobra!\n\
+                    Welcome back, cobra! This is visit #2.\n\
+                    Welcome back, cobra! This is visit #3.\n\
+                    {'message': 'Welcome back, cobra! This is visit #4.'}\n\
+                    Welcome back, cobra! This is visit #5.\n";
+        assert!(in_session.printed_shows(five));
+        assert!(!apart.printed_shows(five));
+        assert!(!in_session.printed_shows(""));
+        assert!(!in_session.printed_shows(&five.replace("#4", "#6")));
+        assert!(!in_session.printed_shows("visit #5\n"));
+        let plain = "Welcome, cobra!\n".repeat(5);
+        assert!(apart.printed_shows(&plain));
+        assert!(!apart.printed_shows(&"Welcome, cobra!\n".repeat(4)));
+        assert!(!in_session.printed_shows(&plain));
+        // Other checks do not read it.
+        assert!(!Check::TamperedRestart.reads_printed());
+        assert!(Check::TamperedRestart.printed_shows(""));
+
+        // Solved only when a run printed the greetings, besides the timeline.
+        let mut sim = SimServer::new(KEY);
+        let mut t = Timeline::new();
+        python_greetings(&mut t, &mut sim, 5, true);
+        let solved = |printed: &[String]| {
+            newly_solved(&t.entries, printed, |_| false)
+                .iter()
+                .any(|x| x.id == "python-loop")
+        };
+        assert!(!solved(&[]));
+        assert!(!solved(&["done\n".to_string()]));
+        assert!(solved(&["x\n".to_string(), five.to_string()]));
+    }
+
+    #[test]
     fn visit_reached() {
         let c = Check::VisitReached { visit: 3 };
         let mut l = Learner::new();
@@ -769,6 +900,33 @@ mod tests {
         l.send(2);
         l.session = false;
         l.login("viper", "bite").send(1);
+        assert!(!l.passes(c));
+    }
+
+    #[test]
+    fn path_hides_cookie() {
+        let c = Check::PathHidesCookie;
+        // The attribute lab's server writes the Path; the simulated browser then loses the
+        // cookie as a real one does (a reset stands for it).
+        let with_path = |path: &str| {
+            let mut l = Learner::new();
+            l.send(1);
+            let report = l.t.entries.last_mut().unwrap().report.as_mut().unwrap();
+            for h in report.response_headers.iter_mut() {
+                if h.name.eq_ignore_ascii_case("set-cookie") {
+                    h.value = h.value.replace("Path=/", &format!("Path={path}"));
+                }
+            }
+            l.sim.reset();
+            l.send(1);
+            l.passes(c)
+        };
+        assert!(with_path("/playground"));
+        assert!(with_path("/greet"));
+        assert!(!with_path("/"), "a plain reset is another exercise");
+        assert!(!with_path("/greeting"));
+        let mut l = Learner::new();
+        l.send(3);
         assert!(!l.passes(c));
     }
 
@@ -917,12 +1075,12 @@ mod tests {
     fn newly_solved_skips_the_solved() {
         let mut l = Learner::new();
         l.send(3);
-        let ids: Vec<&str> = newly_solved(&l.t.entries, |_| false)
+        let ids: Vec<&str> = newly_solved(&l.t.entries, &[], |_| false)
             .iter()
             .map(|x| x.id)
             .collect();
         assert_eq!(ids, ["three-visits"]);
-        assert!(newly_solved(&l.t.entries, |id| id == "three-visits").is_empty());
+        assert!(newly_solved(&l.t.entries, &[], |id| id == "three-visits").is_empty());
     }
 
     #[test]

@@ -2,6 +2,7 @@
 //! natively (`cargo test -p sessions-playground`); the components under `src/components/` only
 //! wire it to the browser.
 
+pub mod attributes;
 pub mod batch;
 pub mod chapter_run;
 pub mod chart;

@@ -16,26 +16,35 @@ pub fn headline(mode: SessionMode) -> &'static str {
     }
 }
 
+/// A report's store entry as the panel shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EntryView {
+    /// Which exchange, and the entry's key.
+    pub title: String,
+    /// The session the entry holds, as JSON text.
+    pub value: Option<String>,
+    /// How long it lives on, or that log out deleted it.
+    pub note: Option<String>,
+}
+
 /// What a report's store entry says, for exchange `n`.
-pub fn entry_lines(n: usize, entry: &StoreEntry) -> Vec<String> {
+pub fn entry_view(n: usize, entry: &StoreEntry) -> EntryView {
     let key = match &entry.key {
         Some(key) => format!("key {key}"),
         None => "key hidden (another client's exchange: the id is as good as its cookie)".into(),
     };
-    let mut lines = vec![format!("After exchange #{n}, the store's entry: {key}")];
-    match &entry.value {
-        Some(value) => {
-            lines.push(value.clone());
-            if let Some(ttl) = entry.ttl_secs {
-                lines.push(format!(
-                    "It lives on for {} unless saved again.",
-                    format_age(ttl)
-                ));
-            }
-        }
-        None => lines.push("No entry any more: log out deleted it.".into()),
+    EntryView {
+        title: format!("After exchange #{n}, the store's entry: {key}"),
+        value: entry.value.clone(),
+        note: match (&entry.value, entry.ttl_secs) {
+            (None, _) => Some("No entry any more: log out deleted it.".into()),
+            (Some(_), Some(ttl)) => Some(format!(
+                "It lives on for {} unless saved again.",
+                format_age(ttl)
+            )),
+            (Some(_), None) => None,
+        },
     }
-    lines
 }
 
 #[cfg(test)]
@@ -50,21 +59,25 @@ mod tests {
             ttl_secs: Some(31 * 86_400),
         };
         assert_eq!(
-            entry_lines(4, &entry),
-            [
-                "After exchange #4, the store's entry: key session:abc",
-                r#"{"_permanent":true,"username":"cobra","visit":2}"#,
-                "It lives on for 31 days unless saved again.",
-            ]
+            entry_view(4, &entry),
+            EntryView {
+                title: "After exchange #4, the store's entry: key session:abc".into(),
+                value: Some(r#"{"_permanent":true,"username":"cobra","visit":2}"#.into()),
+                note: Some("It lives on for 31 days unless saved again.".into()),
+            }
         );
         let deleted = StoreEntry {
             value: None,
             ttl_secs: None,
             key: None,
         };
-        let lines = entry_lines(5, &deleted);
-        assert!(lines[0].contains("key hidden"));
-        assert_eq!(lines[1], "No entry any more: log out deleted it.");
+        let view = entry_view(5, &deleted);
+        assert!(view.title.contains("key hidden"));
+        assert_eq!(view.value, None);
+        assert_eq!(
+            view.note.as_deref(),
+            Some("No entry any more: log out deleted it.")
+        );
         assert!(headline(SessionMode::Server).contains("opaque id"));
     }
 }

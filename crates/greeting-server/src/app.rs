@@ -1,7 +1,7 @@
 //! The router: the routes of docs/architecture.md, the reporter around the reported ones and
 //! the edge layer around everything.
 
-use crate::attributes::{self, get_attributes, pad, set_attributes};
+use crate::attributes::{get_attributes, pad, set_attributes};
 use crate::edge::Edge;
 use crate::guard::Admission;
 use crate::handlers::{
@@ -10,7 +10,6 @@ use crate::handlers::{
 use crate::page;
 use crate::side_channel::{events, Reporter};
 use crate::state::AppState;
-use axum::middleware::from_fn_with_state;
 use axum::routing::{any, get, post};
 use axum::Router;
 use tower::Layer;
@@ -19,8 +18,8 @@ use tower::Layer;
 /// `Host`, and on the API an allowed `Origin`); every route and both fallbacks answer through
 /// the edge layer (CORS, `Server` and `Date`); the exchanges the side channel reports are every
 /// method of `/greeting`, `/user`, `/logout`, reset, plant and the lab's padding, the 405 and
-/// the plain `OPTIONS` answer included; on those the session cookie carries the attribute
-/// lab's attributes ([`attributes::apply`]).
+/// the plain `OPTIONS` answer included; their session cookie carries the attribute lab's
+/// attributes ([`crate::attributes::CookieSettings`]).
 pub fn app(state: AppState) -> Router {
     const GET: MethodsAllowed = MethodsAllowed("GET, HEAD, OPTIONS");
     const POST: MethodsAllowed = MethodsAllowed("POST, OPTIONS");
@@ -33,10 +32,6 @@ pub fn app(state: AppState) -> Router {
         .route("/playground/api/reset", POST.around(post(reset)))
         .route("/playground/api/plant", POST.around(post(plant)))
         .route("/playground/api/cookie-padding", POST.around(post(pad)))
-        .route_layer(from_fn_with_state(
-            state.cookie_attributes.clone(),
-            attributes::apply,
-        ))
         .route_layer(Reporter::layer(state.side_channel.clone()));
 
     let routes = Router::new()

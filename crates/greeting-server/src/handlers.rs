@@ -1,6 +1,7 @@
 //! The handlers. Each reads like the protocol it serves; the rules themselves live in
 //! `greeting_core`, so the page's simulated server runs the same code.
 
+use crate::attributes::CookieSettings;
 use crate::error::ApiError;
 use crate::guard::Reach;
 use crate::http::{authorization_header, cookie_header, json_response, ordered_response, unix_now};
@@ -32,10 +33,11 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024;
 pub async fn greeting(
     State(config): State<Arc<Config>>,
     State(sessions): State<Sessions>,
+    State(attributes): State<CookieSettings>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let authorization = authorization_header(&headers);
-    let cookies = jar_pair::request_cookies(&headers);
+    let cookies = attributes.request_cookies(&headers);
     let outcome = sessions
         .greet(
             &config.greeter,
@@ -50,6 +52,7 @@ pub async fn greeting(
         www_authenticate: config.www_authenticate,
     }
     .into_response();
+    attributes.write_into(&mut response);
     jar_pair::carry_set_cookie(jar_pair::asked(&headers), &mut response);
     Ok(response)
 }
@@ -59,10 +62,11 @@ pub async fn greeting(
 /// old cookie still works until it expires: the lesson).
 pub async fn logout(
     State(sessions): State<Sessions>,
+    State(attributes): State<CookieSettings>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let outcome = sessions
-        .logout(jar_pair::request_cookies(&headers).as_deref())
+        .logout(attributes.request_cookies(&headers).as_deref())
         .await
         .map_err(store_unavailable)?;
     let mut response = json_response(
@@ -84,6 +88,7 @@ pub async fn logout(
         }),
         ..ExchangeFacts::default()
     });
+    attributes.write_into(&mut response);
     jar_pair::carry_set_cookie(jar_pair::asked(&headers), &mut response);
     Ok(response)
 }
@@ -96,11 +101,15 @@ fn store_unavailable(e: SessionsError) -> ApiError {
 }
 
 /// `GET /user`: the authenticated user's record.
-pub async fn user(State(config): State<Arc<Config>>, request: Request) -> Response {
+pub async fn user(
+    State(config): State<Arc<Config>>,
+    State(attributes): State<CookieSettings>,
+    request: Request,
+) -> Response {
     let headers = request.headers();
     let authorization = authorization_header(headers);
     let outcome = config.greeter.user(authorization.as_deref());
-    let cookie_in = find_session_cookie(jar_pair::request_cookies(headers).as_deref()).value;
+    let cookie_in = find_session_cookie(attributes.request_cookies(headers).as_deref()).value;
     UserResponse {
         outcome,
         cookie_in,
@@ -110,7 +119,7 @@ pub async fn user(State(config): State<Arc<Config>>, request: Request) -> Respon
 }
 
 /// `POST /playground/api/reset`: 204 and the `session` cookie expired.
-pub async fn reset(headers: HeaderMap) -> Response {
+pub async fn reset(State(attributes): State<CookieSettings>, headers: HeaderMap) -> Response {
     let mut response = ordered_response(
         StatusCode::NO_CONTENT,
         None,
@@ -121,11 +130,12 @@ pub async fn reset(headers: HeaderMap) -> Response {
         )],
     );
     response.extensions_mut().insert(ExchangeFacts {
-        cookie_in: find_session_cookie(cookie_header(&headers).as_deref()).value,
+        cookie_in: find_session_cookie(attributes.cookie_header(&headers).as_deref()).value,
         cookie_out: Some(String::new()),
         notes: vec!["The session cookie was expired: the browser forgets it.".into()],
         ..ExchangeFacts::default()
     });
+    attributes.write_into(&mut response);
     response
 }
 
@@ -141,6 +151,7 @@ struct PlantRequest {
 /// The value must be a well-formed session cookie; it need not verify (forging is the lesson).
 pub async fn plant(
     State(config): State<Arc<Config>>,
+    State(attributes): State<CookieSettings>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Response, ApiError> {
@@ -166,7 +177,7 @@ pub async fn plant(
         [(header::SET_COOKIE, set_cookie)],
     );
     response.extensions_mut().insert(ExchangeFacts {
-        cookie_in: find_session_cookie(cookie_header(&headers).as_deref()).value,
+        cookie_in: find_session_cookie(attributes.cookie_header(&headers).as_deref()).value,
         cookie_out: Some(request.cookie),
         session_out,
         notes: vec![
@@ -174,6 +185,7 @@ pub async fn plant(
         ],
         ..ExchangeFacts::default()
     });
+    attributes.write_into(&mut response);
     Ok(response)
 }
 

@@ -1,5 +1,5 @@
 //! chromedriver's own commands beside the W3C ones, for fantoccini's `Client::issue_cmd`: a
-//! DevTools command, and the browser console log.
+//! DevTools command, and the browser's logs (the console, DevTools events).
 
 use serde_json::{json, Value as Json};
 
@@ -30,12 +30,19 @@ impl fantoccini::wd::WebDriverCompatibleCommand for Cdp {
     }
 }
 
-/// `POST /session/{id}/se/log` (not in the W3C spec; chromedriver keeps it): the browser
-/// console entries since the last call.
+/// `POST /session/{id}/se/log` (not in the W3C spec; chromedriver keeps it): the entries of
+/// one log since the last call: [`GetLog::BROWSER`] (the console) or [`GetLog::PERFORMANCE`]
+/// (DevTools events such as `Network.responseReceivedExtraInfo`, when the session was started
+/// with `goog:loggingPrefs` asking for it).
 #[derive(Debug)]
-pub struct GetBrowserLog;
+pub struct GetLog(&'static str);
 
-impl fantoccini::wd::WebDriverCompatibleCommand for GetBrowserLog {
+impl GetLog {
+    pub const BROWSER: GetLog = GetLog("browser");
+    pub const PERFORMANCE: GetLog = GetLog("performance");
+}
+
+impl fantoccini::wd::WebDriverCompatibleCommand for GetLog {
     fn endpoint(
         &self,
         base: &url::Url,
@@ -46,7 +53,7 @@ impl fantoccini::wd::WebDriverCompatibleCommand for GetBrowserLog {
     fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
         (
             http::Method::POST,
-            Some(r#"{"type":"browser"}"#.to_string()),
+            Some(json!({ "type": self.0 }).to_string()),
         )
     }
 }
@@ -74,8 +81,13 @@ mod tests {
             json!({"cmd": "Network.enable", "params": {}})
         );
         assert_eq!(
-            GetBrowserLog.endpoint(&base, Some("abc")).unwrap().as_str(),
+            GetLog::BROWSER
+                .endpoint(&base, Some("abc"))
+                .unwrap()
+                .as_str(),
             "http://127.0.0.1:9515/session/abc/se/log"
         );
+        let (_, body) = GetLog::PERFORMANCE.method_and_body(&base);
+        assert_eq!(body.as_deref(), Some(r#"{"type":"performance"}"#));
     }
 }
