@@ -18,7 +18,7 @@ use greeting_core::Header;
 use crate::app::Playground;
 use crate::model::errors::{classify, Probe};
 use crate::model::python::{
-    answer_headers, fetch_headers, reason, PyAnswer, PyRequest, CLIENT_LABEL,
+    answer_headers, fetch_headers, reason, simulated_answers, PyAnswer, PyRequest, CLIENT_LABEL,
 };
 use crate::model::sim::SimRequest;
 use crate::model::target::TargetKind;
@@ -406,13 +406,14 @@ pub async fn exchange(playground: Playground, request: &str) -> PyAnswer {
         playground.kind.get_untracked(),
         Some(TargetKind::Simulated) | None
     );
-    if simulated && req.method != "GET" {
+    if simulated && !simulated_answers(&req.method, &req.path()) {
         return PyAnswer::Error {
             error: format!(
-                "the page's simulated server answers GET only (GET /greeting, GET /user), not {}; \
+                "the page's simulated server answers GET requests and POST /logout, not {} {}; \
                  start the playground's greeting server (`greeting-server --static dist --port 5000`; \
-                 “Starting a server”, in the Server card, says how to get it) for POST /logout and other methods",
-                req.method
+                 “Starting a server”, in the Server card, says how to get it) for other methods",
+                req.method,
+                req.path()
             ),
         };
     }
@@ -451,7 +452,7 @@ fn simulated_answer(
     let now = net::now_ms();
     let date = net::http_date(now);
     let t0 = net::perf_now();
-    let mut report = playground.sim.write_value().handle(&SimRequest {
+    let asked = SimRequest {
         path,
         authorization: req.header("Authorization"),
         include_cookies: false,
@@ -460,7 +461,16 @@ fn simulated_answer(
         user_agent: req.header("User-Agent"),
         now_ms: now,
         date: &date,
-    });
+    };
+    let mut report = {
+        let mut sim = playground.sim.write_value();
+        // `simulated_answers` lets through GETs and POST /logout only.
+        if req.method == "POST" {
+            sim.logout(&asked)
+        } else {
+            sim.handle(&asked)
+        }
+    };
     report.duration_micros = ((net::perf_now() - t0) * 1000.0) as u64;
     report.client = CLIENT_LABEL.into();
     // What went out is what requests prepared (no exchange id: the page matched it itself).

@@ -282,6 +282,25 @@ async fn session_continues_plain_gets_do_not_and_stop_works_simulated() {
         })
         .await?;
 
+        // POST /logout on the simulated server: requests' jar forgets the cookie.
+        b.fill(
+            "python-editor",
+            &methods_script("http://localhost:5000", false),
+        )
+        .await?;
+        b.click("run-python").await?;
+        let text = finished(b, EDITOR_OUTPUT, "ok").await?;
+        for line in [
+            "before: Welcome back, cobra! This is visit #2.",
+            "logout: 200 jar: None",
+            "after: Welcome, cobra!",
+        ] {
+            ensure!(
+                text.contains(line),
+                "no {line:?} in what Python printed (simulated):\n{text}"
+            );
+        }
+
         b.fill("python-editor", "print('again')").await?;
         b.click("run-python").await?;
         let text = finished(b, EDITOR_OUTPUT, "ok").await?;
@@ -369,7 +388,8 @@ async fn session_continues_plain_gets_do_not_real_server() {
 
         // Other methods, with bodies: POST /logout ends requests' session (its jar forgets
         // the cookie), a JSON POST to /greeting gets the server's own 405.
-        b.fill("python-editor", &methods_script(origin)).await?;
+        b.fill("python-editor", &methods_script(origin, true))
+            .await?;
         b.click("run-python").await?;
         let text = finished(b, EDITOR_OUTPUT, "ok").await?;
         for line in [
@@ -388,8 +408,14 @@ async fn session_continues_plain_gets_do_not_real_server() {
     .await;
 }
 
-/// POST /logout with a form body and a JSON POST, in one Session.
-fn methods_script(origin: &str) -> String {
+/// POST /logout with a form body and (with `json_post`) a JSON POST to /greeting, in one
+/// Session.
+fn methods_script(origin: &str, json_post: bool) -> String {
+    let json_post = if json_post {
+        "    print(\"json post:\", s.post(URL + \"/greeting\", json={\"n\": 1}).status_code)\n"
+    } else {
+        ""
+    };
     format!(
         r#"import requests
 URL = "{origin}"
@@ -400,8 +426,7 @@ with requests.Session() as s:
     out = s.post(URL + "/logout", data={{"why": "done"}})
     print("logout:", out.status_code, "jar:", s.cookies.get("session"))
     print("after:", s.get(URL + "/greeting").json()["message"])
-    print("json post:", s.post(URL + "/greeting", json={{"n": 1}}).status_code)
-"#
+{json_post}"#
     )
 }
 

@@ -142,6 +142,13 @@ pub fn answer_headers(seen: Vec<Header>) -> Vec<Header> {
     out
 }
 
+/// Whether the page's simulated server answers `method` on `path` (its GETs and
+/// `POST /logout`); anything else needs a real greeting server.
+pub fn simulated_answers(method: &str, path: &str) -> bool {
+    let path = path.split('?').next().unwrap_or_default();
+    method == "GET" || (method == "POST" && path == "/logout")
+}
+
 /// The reason phrase Flask (Werkzeug) sends with the greeting server's statuses.
 pub fn reason(status: u16) -> &'static str {
     match status {
@@ -181,6 +188,14 @@ mod tests {
             body: None,
             timeout_ms: None,
         }
+    }
+
+    #[test]
+    fn the_simulated_server_answers_gets_and_the_log_out() {
+        assert!(simulated_answers("GET", "/greeting"));
+        assert!(simulated_answers("POST", "/logout?next=1"));
+        assert!(!simulated_answers("POST", "/greeting"));
+        assert!(!simulated_answers("DELETE", "/logout"));
     }
 
     #[test]

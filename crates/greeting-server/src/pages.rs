@@ -18,7 +18,9 @@
 use crate::guard::Reach;
 use crate::jar_pair::{CARRIED_COOKIE, CARRIED_SET_COOKIE};
 use axum::http::HeaderName;
+use axum::response::sse::Event;
 use greeting_core::{mask_authorization, ExchangeReport};
+use std::borrow::Borrow;
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -51,11 +53,43 @@ impl Token {
     }
 }
 
+/// Looks a request's `X-Playground-Page` up without copying it.
+impl Borrow<str> for Token {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+/// One view of a report (in full or masked), framed once as its `exchange` event for every
+/// page that receives it.
+#[derive(Debug)]
+pub struct View {
+    json: Arc<str>,
+    event: Event,
+}
+
+impl View {
+    fn new(json: Arc<str>) -> Arc<View> {
+        let event = Event::default().event("exchange").data(&*json);
+        Arc::new(View { json, event })
+    }
+
+    /// The report as JSON.
+    pub fn json(&self) -> &Arc<str> {
+        &self.json
+    }
+
+    /// The `exchange` event carrying it.
+    pub fn event(&self) -> Event {
+        self.event.clone()
+    }
+}
+
 /// One event for one page.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Delivery {
-    /// A report, as JSON.
-    Exchange(Arc<str>),
+    /// A report.
+    Exchange(Arc<View>),
     /// The page's queue was full: this many reports were dropped for it.
     Lagged(u64),
 }
@@ -66,13 +100,13 @@ struct Page {
     token: Token,
     ip: IpAddr,
     reach: Reach,
-    queue: mpsc::Sender<Arc<str>>,
+    queue: mpsc::Sender<Arc<View>>,
     missed: AtomicU64,
 }
 
 impl Page {
-    fn send(&self, json: &Arc<str>) {
-        if self.queue.try_send(json.clone()).is_err() {
+    fn send(&self, view: &Arc<View>) {
+        if self.queue.try_send(view.clone()).is_err() {
             // Full (a page that stopped reading) or closed (it just left): dropped for it alone.
             self.missed.fetch_add(1, Ordering::Relaxed);
         }
@@ -131,12 +165,14 @@ impl Audience {
         !self.masked.is_empty()
     }
 
-    /// Queues the report for each page, the JSON it may see (a `None` is not sent).
+    /// Queues the report for each page, the JSON it may see (a `None` is not sent), each view
+    /// framed once for all the pages that get it.
     pub fn deliver(&self, full: Option<Arc<str>>, masked: Option<Arc<str>>) {
         for (pages, json) in [(&self.full, full), (&self.masked, masked)] {
-            if let Some(json) = json {
+            if let (Some(json), false) = (json, pages.is_empty()) {
+                let view = View::new(json);
                 for page in pages {
-                    page.send(&json);
+                    page.send(&view);
                 }
             }
         }
@@ -228,9 +264,7 @@ impl Pages {
             .registry
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let own = source
-            .token
-            .and_then(|t| registry.by_token.get(&Token(t.to_string())));
+        let own = source.token.and_then(|t| registry.by_token.get(t));
         if let Some(own) = own {
             audience.full.push(own.clone());
         }
@@ -242,14 +276,18 @@ impl Pages {
         if own.is_none() {
             let ip = source.ip.to_canonical();
             // On a server that trusts loopback, every loopback address is this one machine.
-            let same_machine_ips = self.0.trusts_loopback && ip.is_loopback();
+            let other_loopback = (self.0.trusts_loopback && ip.is_loopback())
+                .then(|| registry.by_ip.iter())
+                .into_iter()
+                .flatten()
+                .filter(|(page_ip, _)| **page_ip != ip && page_ip.is_loopback())
+                .flat_map(|(_, pages)| pages);
             let neighbours = registry
                 .by_ip
-                .iter()
-                .filter(|(page_ip, _)| {
-                    **page_ip == ip || (same_machine_ips && page_ip.is_loopback())
-                })
-                .flat_map(|(_, pages)| pages);
+                .get(&ip)
+                .into_iter()
+                .flatten()
+                .chain(other_loopback);
             for page in neighbours {
                 let same_machine = self.0.trusts_loopback
                     && page.reach == Reach::ThisMachine
@@ -269,7 +307,7 @@ impl Pages {
 #[derive(Debug)]
 pub struct Subscription {
     page: Arc<Page>,
-    events: mpsc::Receiver<Arc<str>>,
+    events: mpsc::Receiver<Arc<View>>,
     pages: Pages,
 }
 
@@ -355,7 +393,7 @@ mod tests {
             tokio::time::timeout(Duration::from_millis(20), sub.next()).await
         {
             got.push(match delivery {
-                Delivery::Exchange(json) => json.to_string(),
+                Delivery::Exchange(view) => view.json().to_string(),
                 Delivery::Lagged(n) => format!("lagged {n}"),
             });
         }
@@ -483,6 +521,31 @@ mod tests {
             ..script
         };
         assert!(pages.audience(&gone).is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_view_is_framed_once_for_all_the_pages_that_get_it() {
+        let pages = Pages::new(false, 16);
+        let mut a = pages.subscribe(ip(1), Reach::Beyond, false).unwrap();
+        let mut b = pages.subscribe(ip(1), Reach::Beyond, false).unwrap();
+        publish(
+            &pages,
+            Source {
+                ip: ip(1),
+                token: None,
+                reach: Reach::Beyond,
+            },
+        );
+        let (Some(Delivery::Exchange(to_a)), Some(Delivery::Exchange(to_b))) =
+            (a.next().await, b.next().await)
+        else {
+            panic!("both pages get the script's exchange");
+        };
+        assert!(Arc::ptr_eq(&to_a, &to_b));
+        assert_eq!(
+            format!("{:?}", to_a.event()),
+            format!("{:?}", Event::default().event("exchange").data("masked"))
+        );
     }
 
     #[test]

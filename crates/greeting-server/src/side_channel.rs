@@ -378,7 +378,7 @@ pub async fn events(
     })
     .map(|delivery| {
         Ok::<Event, Infallible>(match delivery {
-            Delivery::Exchange(json) => Event::default().event("exchange").data(&*json),
+            Delivery::Exchange(view) => view.event(),
             Delivery::Lagged(missed) => Event::default().event("lagged").data(missed.to_string()),
         })
     });
