@@ -397,11 +397,11 @@ mod tests {
         assert_eq!(server.url(), "http://127.0.0.1:4321");
         assert_eq!(server.port(), 4321);
         let started = Instant::now();
-        while !log.contains("after") {
+        // Stdout and stderr are read by two threads: wait for both lines, in either order.
+        while !(log.contains("after") && log.contains("warming up")) {
             assert!(started.elapsed() < Duration::from_secs(5), "{}", log.text());
             std::thread::sleep(Duration::from_millis(10));
         }
-        assert!(log.contains("warming up"));
         let pid = server.pid().unwrap();
         drop(server);
         let stopped = Instant::now();
