@@ -269,6 +269,17 @@ async fn the_labs_reasons_are_chromiums() {
                 }
             }
         }
+        // The Path case above solved the exercise "Make the cookie disappear with a Path".
+        let solved = b
+            .js(
+                "const e = document.querySelector('[data-testid=\"exercise\"][data-id=\"path-hides-cookie\"]'); return e ? e.getAttribute('data-solved') : null;",
+                vec![],
+            )
+            .await?;
+        ensure!(
+            solved == json!("true"),
+            "the Path exercise shows solved={solved}"
+        );
         // Flask's cookie again: the default bytes.
         apply(b, &json!({}), "session").await?;
         let shown = b.text("attr-set-cookie").await?.unwrap_or_default();
