@@ -30,7 +30,7 @@ mod scenario;
 
 pub use anyhow::{anyhow, bail, ensure, Context, Result};
 pub use browser::{Browser, Row};
-pub use page::{chronological, newest_first, send_once, show_rows, CHAPTER};
+pub use page::{aim_at, chronological, newest_first, send_once, show_rows, CHAPTER};
 pub use prereqs::{prereqs, timeout, Prereqs};
 pub use process::{
     http_ok, python_requests, stop_child, LogBuf, PythonPeer, Server, StaticServer, TrunkServe,

@@ -24,6 +24,17 @@ pub async fn send_once(b: &Browser) -> Result<Row> {
     Ok(newest(&rows, before).cloned().unwrap_or_default())
 }
 
+/// Aim the page at "Other server" `url` and wait until it says it is aimed there.
+pub async fn aim_at(b: &Browser, url: &str) -> Result<()> {
+    b.fill("target-url", url).await?;
+    b.click("use-custom").await?;
+    b.wait_text("target-kind", "target-kind to be \"custom\"", |t| {
+        t == "custom"
+    })
+    .await?;
+    Ok(())
+}
+
 /// The newest row, whichever end of the timeline the page adds rows at.
 fn newest(rows: &[Row], before: usize) -> Option<&Row> {
     if rows.len() <= before {

@@ -4,16 +4,6 @@
 
 use e2e_tests::*;
 
-async fn aim_at(b: &Browser, url: &str) -> Result<()> {
-    b.fill("target-url", url).await?;
-    b.click("use-custom").await?;
-    b.wait_text("target-kind", "target-kind to be \"custom\"", |t| {
-        t == "custom"
-    })
-    .await?;
-    Ok(())
-}
-
 #[tokio::test]
 async fn other_server_with_allow_origin_keeps_the_session() {
     scenario(

@@ -442,12 +442,7 @@ async fn session_continues_plain_gets_do_not_other_server() {
         let other = cx.server(&["--allow-origin", &page.base])?;
         cx.open(&page.url("/"), Some("server")).await?;
         let b = &cx.browser;
-        b.fill("target-url", &other.base).await?;
-        b.click("use-custom").await?;
-        b.wait_text("target-kind", "target-kind to be \"custom\"", |t| {
-            t == "custom"
-        })
-        .await?;
+        aim_at(b, &other.base).await?;
         let code = b.value("python-editor").await?.unwrap_or_default();
         let base = other.base.trim_end_matches('/');
         ensure!(

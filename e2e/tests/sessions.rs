@@ -200,12 +200,7 @@ async fn other_server_in_server_mode_across_origins() {
         let other = cx.server(&["--sessions", "server", "--allow-origin", &origin])?;
         cx.open(&page.url("/"), Some("server")).await?;
         let b = &cx.browser;
-        b.fill("target-url", &other.base).await?;
-        b.click("use-custom").await?;
-        b.wait_text("target-kind", "target-kind to be \"custom\"", |t| {
-            t == "custom"
-        })
-        .await?;
+        aim_at(b, &other.base).await?;
         b.wait("the other server's mode", timeout(), async || {
             Ok(
                 (b.attrs("session-where", "data-mode").await? == [Some("server".to_string())])

@@ -102,12 +102,7 @@ async fn own_flask_through_trunk_serve_proxy() {
         let b = &cx.browser;
         // No greeting server behind the proxy (no /playground/api): the page falls back to its
         // simulated server. Aim it at its own address instead: Trunk forwards /greeting to Flask.
-        b.fill("target-url", &trunk.base).await?;
-        b.click("use-custom").await?;
-        b.wait_text("target-kind", "target-kind to be \"custom\"", |t| {
-            t == "custom"
-        })
-        .await?;
+        aim_at(b, &trunk.base).await?;
         b.click("mode-session").await?;
         for (i, expected) in CHAPTER.iter().enumerate() {
             let row = send_once(b).await?;
