@@ -20,6 +20,8 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use axum::Extension;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::Engine;
 use greeting_core::{
     find_session_cookie, set_cookie_header, CookieAttributes, Expiry, BROWSER_MAX_NAME_VALUE,
     HOST_PREFIXED_NAME, SESSION_COOKIE_NAME, WERKZEUG_MAX_COOKIE_SIZE,
@@ -407,15 +409,13 @@ pub async fn pad(
 
 /// `len` random characters of base64url's alphabet.
 fn padding(len: usize) -> Result<String, ApiError> {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let mut bytes = vec![0u8; len];
+    let mut bytes = vec![0u8; len.div_ceil(4) * 3];
     getrandom::fill(&mut bytes).map_err(|e| ApiError::Unavailable {
         message: format!("No randomness for the padding: {e}"),
     })?;
-    Ok(bytes
-        .iter()
-        .map(|b| ALPHABET[usize::from(b & 63)] as char)
-        .collect())
+    let mut text = URL_SAFE_NO_PAD.encode(bytes);
+    text.truncate(len);
+    Ok(text)
 }
 
 #[cfg(test)]
