@@ -157,13 +157,17 @@ impl Browser {
 
     /// Visible text of every element with this data-testid.
     pub async fn texts(&self, testid: &str) -> Result<Vec<String>> {
-        let v = self
-            .js(
-                "return Array.from(document.querySelectorAll('[data-testid=\"' + arguments[0] + '\"]'))\
-                 .map(e => (e.innerText || e.textContent || '').trim());",
-                vec![json!(testid)],
-            )
-            .await?;
+        self.js_strings(
+            "return Array.from(document.querySelectorAll('[data-testid=\"' + arguments[0] + '\"]'))\
+             .map(e => (e.innerText || e.textContent || '').trim());",
+            vec![json!(testid)],
+        )
+        .await
+    }
+
+    /// The strings of the array a script returns (anything else in it left out).
+    pub async fn js_strings(&self, script: &str, args: Vec<Json>) -> Result<Vec<String>> {
+        let v = self.js(script, args).await?;
         Ok(v.as_array()
             .map(|a| {
                 a.iter()

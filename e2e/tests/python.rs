@@ -36,19 +36,11 @@ fn python_timeout() -> Duration {
 
 /// The `python/` files the page has fetched so far (Resource Timing, the worker's included).
 async fn python_fetches(b: &Browser) -> Result<Vec<String>> {
-    let v = b
-        .js(
-            "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/python/'));",
-            vec![],
-        )
-        .await?;
-    Ok(v.as_array()
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| x.as_str().map(String::from))
-                .collect()
-        })
-        .unwrap_or_default())
+    b.js_strings(
+        "return performance.getEntriesByType('resource').map(e => e.name).filter(n => n.includes('/python/'));",
+        vec![],
+    )
+    .await
 }
 
 /// The state of the first output of a cell (`running`, `ok`, `error`, `stopped`) and its text.
