@@ -341,6 +341,24 @@ async fn first_output_ms(b: &Browser) -> Result<u64> {
         .ok_or_else(|| anyhow!("no data-first-output-ms on the output: {v:?}"))
 }
 
+/// The editor's sample names `base`'s greeting (the page aims it at its target), then the
+/// session script run against it prints what the chapter prints.
+async fn run_session_script_at(b: &Browser, base: &str, whose: &str) -> Result<()> {
+    let code = b.value("python-editor").await?.unwrap_or_default();
+    ensure!(
+        code.contains(&format!("{base}/greeting")),
+        "the sample does not name {whose} ({base}): {code:?}"
+    );
+    b.fill(
+        "python-editor",
+        &session_script(&format!("{base}/greeting")),
+    )
+    .await?;
+    b.click("run-python").await?;
+    let text = finished(b, EDITOR_OUTPUT, "ok").await?;
+    check_session_output(&text)
+}
+
 /// The same against the greeting server that serves the page: the opt-in header pair carries
 /// requests' jar; the server's side channel reports each exchange.
 #[tokio::test]
@@ -352,21 +370,9 @@ async fn session_continues_plain_gets_do_not_real_server() {
         let server = cx.server(&[])?;
         cx.open(&server.url("/"), Some("server")).await?;
         let b = &cx.browser;
-        let code = b.value("python-editor").await?.unwrap_or_default();
         let origin = server.url("");
         let origin = origin.trim_end_matches('/');
-        ensure!(
-            code.contains(&format!("{origin}/greeting")),
-            "the sample does not name the server that serves the page ({origin}): {code:?}"
-        );
-        b.fill(
-            "python-editor",
-            &session_script(&format!("{origin}/greeting")),
-        )
-        .await?;
-        b.click("run-python").await?;
-        let text = finished(b, EDITOR_OUTPUT, "ok").await?;
-        check_session_output(&text)?;
+        run_session_script_at(b, origin, "the server that serves the page").await?;
         let rows = b
             .wait_rows("five Python rows", |rows| {
                 rows.iter().filter(|r| r.source == "python").count() >= 5
@@ -435,20 +441,7 @@ async fn session_continues_plain_gets_do_not_other_server() {
         cx.open(&page.url("/"), Some("server")).await?;
         let b = &cx.browser;
         aim_at(b, &other.base).await?;
-        let code = b.value("python-editor").await?.unwrap_or_default();
-        let base = other.base.trim_end_matches('/');
-        ensure!(
-            code.contains(&format!("{base}/greeting")),
-            "the sample does not name the other server ({base}): {code:?}"
-        );
-        b.fill(
-            "python-editor",
-            &session_script(&format!("{base}/greeting")),
-        )
-        .await?;
-        b.click("run-python").await?;
-        let text = finished(b, EDITOR_OUTPUT, "ok").await?;
-        check_session_output(&text)
+        run_session_script_at(b, other.base.trim_end_matches('/'), "the other server").await
     })
     .await;
 }
