@@ -22,7 +22,7 @@ use crate::model::python::{
 };
 use crate::model::sim::SimRequest;
 use crate::model::target::TargetKind;
-use crate::model::timeline::Completion;
+use crate::model::timeline::{Completion, Source};
 use crate::net;
 
 /// Where the worker is served (Trunk copies `python/` into `dist/python/`).
@@ -420,13 +420,14 @@ pub async fn exchange(playground: Playground, request: &str) -> PyAnswer {
     let id = playground.new_id();
     let path = req.path();
     playground.timeline.update(|t| {
-        t.begin_python(
+        t.begin_as(
             &id,
             net::now_ms(),
             &req.method,
             &path,
             req.headers.clone(),
             req.header("Cookie").is_some(),
+            Source::Python,
         );
     });
     playground.in_flight.update(|n| *n += 1);

@@ -702,7 +702,15 @@ mod tests {
             if session {
                 jar = r.cookie_out.clone();
             }
-            t.begin_python(&id, NOW_MS, "GET", "/greeting", vec![], cookie.is_some());
+            t.begin_as(
+                &id,
+                NOW_MS,
+                "GET",
+                "/greeting",
+                vec![],
+                cookie.is_some(),
+                Source::Python,
+            );
             let body = r.body.clone();
             t.add_report(r, "p-");
             t.complete(

@@ -355,29 +355,8 @@ impl Timeline {
         number
     }
 
-    /// Registers a request the page's Python is about to send; `with_cookie`: requests' jar
-    /// put a Cookie header on it. Returns its number.
-    pub fn begin_python(
-        &mut self,
-        id: &str,
-        at_ms: u64,
-        method: &str,
-        path: &str,
-        headers: Vec<Header>,
-        with_cookie: bool,
-    ) -> usize {
-        self.begin_as(
-            id,
-            at_ms,
-            method,
-            path,
-            headers,
-            with_cookie,
-            Source::Python,
-        )
-    }
-
-    /// Registers a request of `source` with any method (the page's `POST /logout`).
+    /// Registers a request of `source` with any method (the page's `POST /logout`, the page's
+    /// Python); `with_cookie`: a Cookie header is on it. Returns its number.
     #[allow(clippy::too_many_arguments)]
     pub fn begin_as(
         &mut self,
@@ -761,10 +740,10 @@ mod tests {
     #[test]
     fn python_requests_are_answered_and_reported_like_the_page_own() {
         let mut t = Timeline::new();
-        let n = t.begin_python("p1-1", 0, "GET", "/greeting", vec![], false);
+        let n = t.begin_as("p1-1", 0, "GET", "/greeting", vec![], false, Source::Python);
         assert!(t.add_report(report(Some("p1-1"), 1, None, "c1", false), "p1-"));
         t.complete("p1-1", 5.0, answer(1));
-        t.begin_python("p1-2", 0, "GET", "/greeting", vec![], true);
+        t.begin_as("p1-2", 0, "GET", "/greeting", vec![], true, Source::Python);
         t.complete("p1-2", 5.0, answer(2));
         assert!(t.add_report(report(Some("p1-2"), 2, Some("c1"), "c2", true), "p1-"));
         assert_eq!((n, t.len()), (1, 2));
