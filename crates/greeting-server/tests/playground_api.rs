@@ -72,14 +72,7 @@ async fn beyond_loopback_each_client_sees_only_its_own_exchanges() {
     let me = from([127, 0, 0, 1]);
     let other = from([127, 0, 0, 2]);
 
-    let info: ServerInfo = me
-        .get(url("/playground/api/info"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info: ServerInfo = get_json(&me, &url("/playground/api/info")).await;
     assert_eq!(
         (info.teaching, info.secret_key, info.sees_all_clients),
         (false, None, false)

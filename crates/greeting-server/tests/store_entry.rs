@@ -28,14 +28,7 @@ async fn report(stream: &mut EventStream, tag: &str) -> ExchangeReport {
 
 /// `session_mode` of the server's `/playground/api/info`.
 async fn session_mode(server: &Server) -> String {
-    let info: Value = plain_client()
-        .get(server.url("/playground/api/info"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info: Value = get_json(&plain_client(), &server.url("/playground/api/info")).await;
     info["session_mode"]
         .as_str()
         .unwrap_or_default()

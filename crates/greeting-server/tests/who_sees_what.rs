@@ -171,14 +171,7 @@ async fn in_a_classroom_each_learner_sees_only_their_own_exchanges_and_never_the
     }
 
     // The key shows nowhere a learner can look.
-    let info: ServerInfo = a
-        .get(url("/playground/api/info"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let info: ServerInfo = get_json(&a, &url("/playground/api/info")).await;
     assert_eq!(
         (
             info.teaching,

@@ -114,6 +114,11 @@ pub fn session_client() -> reqwest::Client {
         .unwrap()
 }
 
+/// `GET url` with `client`, its JSON body read as `T` (a test's fetch of `/playground/api/info`).
+pub async fn get_json<T: serde::de::DeserializeOwned>(client: &reqwest::Client, url: &str) -> T {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 /// `GET url` as cobra/hiss carrying `session=COOKIE` by hand, as a script replaying a cookie would.
 pub async fn greet_as_cobra_with(
     client: &reqwest::Client,
