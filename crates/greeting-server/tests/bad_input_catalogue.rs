@@ -92,6 +92,7 @@ fn sign(session: Value, key: &str, timestamp: u64) -> String {
 fn catalogue(now: u64, good: &str) -> Vec<Row> {
     use Expect::*;
     let cobra = auth("cobra", PASSWORD);
+    let json: &[u8] = b"Content-Type: application/json";
     let row = |id, request, expect| Row {
         id,
         request,
@@ -314,6 +315,11 @@ fn catalogue(now: u64, good: &str) -> Vec<Row> {
         row("X20", get("/playground/api/info", &[b"Origin: http://[::1"]), JsonError(403)),
         row("X21", get("/greeting", &[cobra.as_bytes(), b"Origin: http://evil.example"]), Visit(1)),
         row("X22", get("/playground/api/events?instructor=guess", &[]), JsonError(403)),
+        row("X23", request("POST", "/playground/api/cookie-attributes", &[json, b"Content-Length: 26"], br#"{"same_site": "sometimes"}"#), JsonError(400)),
+        row("X24", request("POST", "/playground/api/cookie-attributes", &[json, b"Content-Length: 8"], b"not json"), JsonError(400)),
+        row("X25", request("POST", "/playground/api/cookie-attributes", &[b"Content-Length: 2"], b"{}"), JsonError(415)),
+        row("X26", request("POST", "/playground/api/cookie-padding", &[json, b"Content-Length: 15"], br#"{"bytes": 9000}"#), JsonError(400)),
+        row("X27", get("/logout", &[]), Status(405)),
     ]
 }
 
