@@ -6,10 +6,9 @@
 //! measured with no page subscribed and then with all of them. The server's test
 //! (crates/greeting-server/tests/classroom_load.rs) and the benchmark row both run this.
 
+use crate::sse::{events, next_event, Events};
 use base64::Engine;
 use bytes::Bytes;
-use eventsource_stream::{Event, EventStreamError, Eventsource};
-use futures_util::stream::{BoxStream, StreamExt};
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Incoming;
 use hyper::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
@@ -242,7 +241,7 @@ async fn send(
 
 /// One page's subscription to the side channel.
 struct EventStream {
-    events: BoxStream<'static, Result<Event, EventStreamError<hyper::Error>>>,
+    events: Events,
     token: String,
     // The stream's connection lives as long as its client.
     _client: HttpClient,
@@ -271,11 +270,7 @@ impl EventStream {
             ));
         }
         let mut events = EventStream {
-            events: response
-                .into_body()
-                .into_data_stream()
-                .eventsource()
-                .boxed(),
+            events: events(response.into_body().into_data_stream()),
             token: String::new(),
             _client: client,
         };
@@ -294,11 +289,7 @@ impl EventStream {
 
     /// The next event as (name, data), or None when `within` passes or the stream ends.
     async fn next(&mut self, within: Duration) -> Option<(String, String)> {
-        let event = tokio::time::timeout(within, self.events.next())
-            .await
-            .ok()??
-            .ok()?;
-        Some((event.event, event.data))
+        next_event(&mut self.events, within).await
     }
 
     /// Reads until page `p` has every exchange of `own`, failing on one not in it, a repeat or a
