@@ -25,13 +25,20 @@ use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 use tokio::sync::mpsc;
+use tokio::time::Instant;
 
 /// The request header that carries a page's token.
 pub static PAGE_TOKEN: HeaderName = HeaderName::from_static("x-playground-page");
 
 /// What a masked value reads.
 const HIDDEN: &str = "<hidden>";
+
+/// A report that arrives this soon after the page's last write waits for the rest of that
+/// moment's reports, and they go out in one write: under load a page gets at most about a
+/// hundred writes a second, however many exchanges it sees; a lone exchange goes at once.
+pub const GATHER: Duration = Duration::from_millis(10);
 
 /// The sentence a masked report carries for the learner.
 pub const MASKED_NOTE: &str =
@@ -228,6 +235,7 @@ impl Pages {
             page,
             events,
             pages: self.clone(),
+            written_at: None,
         })
     }
 
@@ -309,6 +317,8 @@ pub struct Subscription {
     page: Arc<Page>,
     events: mpsc::Receiver<Arc<View>>,
     pages: Pages,
+    /// When the queue last ran dry, i.e. when what was taken from it went out in one write.
+    written_at: Option<Instant>,
 }
 
 impl Subscription {
@@ -323,7 +333,16 @@ impl Subscription {
         if missed > 0 {
             return Some(Delivery::Lagged(missed));
         }
-        self.events.recv().await.map(Delivery::Exchange)
+        if let Ok(view) = self.events.try_recv() {
+            return Some(Delivery::Exchange(view));
+        }
+        // The queue is empty: the server writes what this page has been given so far.
+        let written_at = *self.written_at.insert(Instant::now());
+        let view = self.events.recv().await?;
+        if let Some(wait) = GATHER.checked_sub(written_at.elapsed()) {
+            tokio::time::sleep(wait).await;
+        }
+        Some(Delivery::Exchange(view))
     }
 }
 
@@ -521,6 +540,44 @@ mod tests {
             ..script
         };
         assert!(pages.audience(&gone).is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lone_report_goes_at_once_and_a_busy_moment_goes_in_one_write() {
+        let pages = Pages::new(false, 16);
+        let mut page = pages.subscribe(ip(1), Reach::Beyond, false).unwrap();
+        let script = Source {
+            ip: ip(1),
+            token: None,
+            reach: Reach::Beyond,
+        };
+        let waiting = tokio::spawn(async move {
+            let delivery = page.next().await;
+            (delivery, Instant::now(), page)
+        });
+        tokio::time::sleep(3 * GATHER).await;
+        let published = Instant::now();
+        publish(&pages, script.clone());
+        let (delivery, at, mut page) = waiting.await.unwrap();
+        assert!(matches!(delivery, Some(Delivery::Exchange(_))));
+        assert_eq!(at, published, "long after the last write: no wait");
+
+        // The queue ran dry (the write went out); reports that come right after it wait out
+        // the rest of GATHER together, then come one after the other with no wait between.
+        let written = Instant::now();
+        let waiting = tokio::spawn(async move {
+            let mut times = Vec::new();
+            for _ in 0..3 {
+                page.next().await;
+                times.push(Instant::now());
+            }
+            times
+        });
+        tokio::time::sleep(GATHER / 5).await;
+        for _ in 0..3 {
+            publish(&pages, script.clone());
+        }
+        assert_eq!(waiting.await.unwrap(), [written + GATHER; 3]);
     }
 
     #[tokio::test]

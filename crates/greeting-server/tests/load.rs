@@ -19,6 +19,7 @@
 mod common;
 
 use common::*;
+use futures_util::StreamExt;
 use greeting_core::ExchangeReport;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -178,33 +179,30 @@ impl Collector {
     }
 
     async fn read(
-        mut response: reqwest::Response,
+        response: reqwest::Response,
         reports: Arc<Mutex<HashMap<String, ExchangeReport>>>,
         lagged: Arc<AtomicU64>,
         mut stop: tokio::sync::watch::Receiver<bool>,
     ) {
-        let mut buffer = String::new();
+        let mut events = test_support::events(response.bytes_stream());
         loop {
-            let chunk = tokio::select! {
-                chunk = response.chunk() => chunk,
+            let event = tokio::select! {
+                event = events.next() => event,
                 _ = stop.wait_for(|s| *s) => return,
             };
-            let Ok(Some(chunk)) = chunk else { return };
-            buffer.push_str(&String::from_utf8_lossy(&chunk));
-            while let Some((name, data)) = test_support::take_event(&mut buffer) {
-                match name.as_str() {
-                    "exchange" => {
-                        if let Ok(report) = serde_json::from_str::<ExchangeReport>(&data) {
-                            if let Some(id) = report.exchange_id.clone() {
-                                reports.lock().unwrap().insert(id, report);
-                            }
+            let Some((name, data)) = event else { return };
+            match name.as_str() {
+                "exchange" => {
+                    if let Ok(report) = serde_json::from_str::<ExchangeReport>(&data) {
+                        if let Some(id) = report.exchange_id.clone() {
+                            reports.lock().unwrap().insert(id, report);
                         }
                     }
-                    "lagged" => {
-                        lagged.fetch_add(data.trim().parse().unwrap_or(1), Ordering::Relaxed);
-                    }
-                    _ => {}
                 }
+                "lagged" => {
+                    lagged.fetch_add(data.trim().parse().unwrap_or(1), Ordering::Relaxed);
+                }
+                _ => {}
             }
         }
     }

@@ -7,6 +7,7 @@ use axum::extract::connect_info::MockConnectInfo;
 use axum::http::{header, HeaderMap, Method, Request, StatusCode};
 use axum::response::Response;
 use axum::Router;
+use futures_util::StreamExt;
 use greeting_core::{ExchangeReport, KeySource, ServerInfo, Session, SessionIn};
 use greeting_server::{app, AppState, Config, ServeArgs};
 use http_body_util::BodyExt;
@@ -599,10 +600,10 @@ async fn a_subscriber_sees_the_report() {
 
     // The shutdown ends the stream.
     stop.send(true).unwrap();
-    let end = tokio::time::timeout(Duration::from_secs(5), events.body.frame())
+    let end = tokio::time::timeout(Duration::from_secs(5), events.events.next())
         .await
         .expect("the stream ends within 5 s");
-    assert!(end.is_none());
+    assert_eq!(end, None);
 }
 
 /// The app with sessions kept in the server's memory (`--sessions server`).
@@ -1129,8 +1130,7 @@ async fn static_serves_the_page_beside_the_greeting() {
 
 /// An in-process subscriber to the side channel that has read the stream's `hello`.
 struct Subscriber {
-    body: Body,
-    buffer: String,
+    events: test_support::Events,
 }
 
 impl Subscriber {
@@ -1148,8 +1148,7 @@ impl Subscriber {
         assert_eq!(events.status(), StatusCode::OK);
         assert_eq!(events.headers()[header::CONTENT_TYPE], "text/event-stream");
         let mut subscriber = Subscriber {
-            body: events.into_body(),
-            buffer: String::new(),
+            events: test_support::events(events.into_body().into_data_stream()),
         };
         let (name, hello) = subscriber.next().await;
         assert_eq!(name, "hello", "{hello}");
@@ -1158,19 +1157,9 @@ impl Subscriber {
 
     /// The next event as (name, data), within 5 s.
     async fn next(&mut self) -> (String, String) {
-        loop {
-            if let Some(event) = test_support::take_event(&mut self.buffer) {
-                return event;
-            }
-            let frame = tokio::time::timeout(Duration::from_secs(5), self.body.frame())
-                .await
-                .expect("an event within 5 s")
-                .expect("the stream goes on")
-                .unwrap();
-            if let Some(data) = frame.data_ref() {
-                self.buffer.push_str(&String::from_utf8_lossy(data));
-            }
-        }
+        test_support::next_event(&mut self.events, Duration::from_secs(5))
+            .await
+            .expect("an event within 5 s")
     }
 
     /// The report whose `exchange_id` is `id` (earlier reports skipped).

@@ -6,7 +6,7 @@
 //! measured with no page subscribed and then with all of them. The server's test
 //! (crates/greeting-server/tests/classroom_load.rs) and the benchmark row both run this.
 
-use crate::sse::take_event;
+use crate::sse::{events, next_event, Events};
 use base64::Engine;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty};
@@ -241,11 +241,16 @@ async fn send(
 
 /// One page's subscription to the side channel.
 struct EventStream {
-    body: Incoming,
-    buffer: String,
+    events: Events,
     token: String,
     // The stream's connection lives as long as its client.
     _client: HttpClient,
+}
+
+/// What a page's reader needs of a report (the rest is skipped, not built).
+#[derive(serde::Deserialize)]
+struct Tagged {
+    exchange_id: Option<String>,
 }
 
 impl EventStream {
@@ -265,8 +270,7 @@ impl EventStream {
             ));
         }
         let mut events = EventStream {
-            body: response.into_body(),
-            buffer: String::new(),
+            events: events(response.into_body().into_data_stream()),
             token: String::new(),
             _client: client,
         };
@@ -285,19 +289,7 @@ impl EventStream {
 
     /// The next event as (name, data), or None when `within` passes or the stream ends.
     async fn next(&mut self, within: Duration) -> Option<(String, String)> {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            if let Some(event) = take_event(&mut self.buffer) {
-                return Some(event);
-            }
-            let frame = tokio::time::timeout_at(deadline, self.body.frame())
-                .await
-                .ok()??
-                .ok()?;
-            if let Some(data) = frame.data_ref() {
-                self.buffer.push_str(&String::from_utf8_lossy(data));
-            }
-        }
+        next_event(&mut self.events, within).await
     }
 
     /// Reads until page `p` has every exchange of `own`, failing on one not in it, a repeat or a
@@ -314,12 +306,9 @@ impl EventStream {
             };
             match name.as_str() {
                 "exchange" => {
-                    let report: serde_json::Value = serde_json::from_str(&data)
+                    let report: Tagged = serde_json::from_str(&data)
                         .map_err(|e| format!("page {p}: a report that is not JSON ({e})"))?;
-                    let id = report["exchange_id"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .to_string();
+                    let id = report.exchange_id.unwrap_or_default();
                     if !own.contains(&id) || !seen.insert(id.clone()) {
                         return Err(format!("page {p} got {id:?}, not one of its own"));
                     }

@@ -3,7 +3,7 @@
 //! child process (or its whole process group), starting a server that announces `listening on
 //! URL`, building a workspace binary, finding a tool on PATH, the Python the xtask
 //! prepared, the one way a test says it skips (counted by `cargo xtask test`, a failure
-//! under `CI=true`), reading Server-Sent Events, (feature `chromedriver`) chromedriver's own
+//! under `CI=true`), (feature `sse`) reading Server-Sent Events, (feature `chromedriver`) chromedriver's own
 //! commands, and (feature `classroom`) issue 17's classroom under load.
 
 mod cargo;
@@ -17,7 +17,8 @@ mod net;
 mod paths;
 mod python;
 mod skip;
-mod sse;
+#[cfg(feature = "sse")]
+pub mod sse;
 
 pub use cargo::{build_binary, executable_in};
 pub use child::{
@@ -33,4 +34,5 @@ pub use python::{python, python_with, PYTHON_ENV};
 pub use skip::{
     current_test_name, read_skip_log, skip, skip_test, under_ci, Skip, SkipSettings, SKIP_LOG_ENV,
 };
-pub use sse::take_event;
+#[cfg(feature = "sse")]
+pub use sse::{events, next_event, Events};

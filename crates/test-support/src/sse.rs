@@ -1,46 +1,80 @@
-//! Reading Server-Sent Events (the side channel, `GET /playground/api/events`) out of the text a
-//! stream has sent so far.
+//! Server-Sent Events as the tests read them: a response body's bytes parsed into events by the
+//! eventsource-stream crate (the WHATWG rules: `event:`/`data:` lines, comments, split UTF-8).
 
-/// Takes the first complete event (`event:` and `data:` lines, ended by a blank line) off the
-/// front of `buffer`, as (name, data); keep-alive comments are skipped. None while no whole event
-/// has arrived.
-pub fn take_event(buffer: &mut String) -> Option<(String, String)> {
-    loop {
-        let end = buffer.find("\n\n")?;
-        let block: String = buffer.drain(..end + 2).collect();
-        let mut name = String::from("message");
-        let mut data = Vec::new();
-        for line in block.lines() {
-            if let Some(v) = line.strip_prefix("event:") {
-                name = v.trim().to_string();
-            } else if let Some(v) = line.strip_prefix("data:") {
-                data.push(v.strip_prefix(' ').unwrap_or(v).to_string());
-            }
-        }
-        if !data.is_empty() {
-            return Some((name, data.join("\n")));
-        }
-    }
+use eventsource_stream::Eventsource;
+use futures_util::stream::{BoxStream, Stream, StreamExt};
+use std::fmt::Display;
+use std::future::ready;
+use std::time::Duration;
+
+/// A side channel's events as `(name, data)`; an error ends the stream.
+pub type Events = BoxStream<'static, (String, String)>;
+
+/// The events of a body's byte stream (`reqwest::Response::bytes_stream`,
+/// `http_body_util::BodyExt::into_data_stream`). A transport or parse error ends them.
+pub fn events<S, B, E>(body: S) -> Events
+where
+    S: Stream<Item = Result<B, E>> + Send + 'static,
+    B: AsRef<[u8]> + Send,
+    E: Display + Send,
+{
+    body.eventsource()
+        .take_while(|event| ready(event.is_ok()))
+        .filter_map(|event| ready(event.ok().map(|event| (event.event, event.data))))
+        .boxed()
+}
+
+/// The next event, or None when `within` passes or the stream ends.
+pub async fn next_event(events: &mut Events, within: Duration) -> Option<(String, String)> {
+    tokio::time::timeout(within, events.next()).await.ok()?
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use futures_util::stream;
 
-    #[test]
-    fn events_come_off_the_front_whole_and_comments_are_skipped() {
-        let mut buffer =
-            String::from(": keep-alive\n\nevent: hello\ndata: {\"token\":\"t\"}\n\nevent: exch");
+    #[tokio::test]
+    async fn events_are_whole_across_chunks_comments_skipped_lines_joined() {
+        let chunks = [
+            ": keep-alive\n\nevent: hello\ndata: {\"token\":\"t\"}\n\nevent: exch",
+            "ange\ndata: a\ndata: b\n\ndata: caf\u{e9}",
+            "\n\n",
+        ];
+        let body = stream::iter(chunks.map(|c| Ok::<_, std::io::Error>(c.as_bytes().to_vec())));
+        let mut events = events(body);
+        let within = Duration::from_secs(1);
         assert_eq!(
-            take_event(&mut buffer),
+            next_event(&mut events, within).await,
             Some(("hello".into(), "{\"token\":\"t\"}".into()))
         );
-        assert_eq!(take_event(&mut buffer), None);
-        buffer.push_str("ange\ndata: a\ndata: b\n\n");
         assert_eq!(
-            take_event(&mut buffer),
+            next_event(&mut events, within).await,
             Some(("exchange".into(), "a\nb".into()))
         );
-        assert!(buffer.is_empty());
+        assert_eq!(
+            next_event(&mut events, within).await,
+            Some(("message".into(), "caf\u{e9}".into()))
+        );
+        assert_eq!(next_event(&mut events, within).await, None);
+    }
+
+    #[tokio::test]
+    async fn a_split_character_is_joined_and_a_transport_error_ends_the_stream() {
+        let e_acute = "\u{e9}".as_bytes();
+        let body = stream::iter([
+            Ok(b"data: caf".to_vec()),
+            Ok(vec![e_acute[0]]),
+            Ok(vec![e_acute[1], b'\n', b'\n']),
+            Err(std::io::Error::other("reset")),
+            Ok(b"data: never\n\n".to_vec()),
+        ]);
+        let mut events = events(body);
+        let within = Duration::from_secs(1);
+        assert_eq!(
+            next_event(&mut events, within).await,
+            Some(("message".into(), "caf\u{e9}".into()))
+        );
+        assert_eq!(next_event(&mut events, within).await, None);
     }
 }

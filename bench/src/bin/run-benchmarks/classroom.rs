@@ -128,7 +128,9 @@ impl Report {
              the first page at its address. Each page must receive exactly its own exchanges and its address's untagged ones, \
              nothing else and no `lagged` event. The throughput is the clients' ({} requests in all) over the time they took, \
              first with no page subscribed, then with every page, on the same server; the server's CPU time is read from /proc. \
-             The clients and the pages run in this process, on the same machine. The classroom is test-support's \
+             The clients and the pages run in this process, on the same machine (each page's reader parses the event \
+             stream with the eventsource-stream crate and reads only each report's `exchange_id`, so that the \
+             measuring costs the two cores little). The classroom is test-support's \
              (crates/test-support/src/classroom.rs), the one the server's test runs.\n",
             classroom.pages(),
             classroom.clients,

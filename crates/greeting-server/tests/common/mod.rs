@@ -278,8 +278,7 @@ pub async fn raw_exchange(addr: &str, request: &[u8], within: Duration) -> RawRe
 
 /// A reader of `GET /playground/api/events` (Server-Sent Events).
 pub struct EventStream {
-    response: reqwest::Response,
-    buffer: String,
+    events: test_support::Events,
 }
 
 impl EventStream {
@@ -289,24 +288,13 @@ impl EventStream {
         assert_eq!(response.status(), 200);
         assert_eq!(response.headers()["content-type"], "text/event-stream");
         EventStream {
-            response,
-            buffer: String::new(),
+            events: test_support::events(response.bytes_stream()),
         }
     }
 
     /// The next event as (name, data), or None when `within` passes or the stream ends.
     pub async fn next(&mut self, within: Duration) -> Option<(String, String)> {
-        let deadline = tokio::time::Instant::now() + within;
-        loop {
-            if let Some(event) = test_support::take_event(&mut self.buffer) {
-                return Some(event);
-            }
-            let chunk = tokio::time::timeout_at(deadline, self.response.chunk())
-                .await
-                .ok()?
-                .ok()??;
-            self.buffer.push_str(&String::from_utf8_lossy(&chunk));
-        }
+        test_support::next_event(&mut self.events, within).await
     }
 
     /// Every `exchange` report up to and including the one with `exchange_id == id`.
