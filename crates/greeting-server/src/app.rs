@@ -12,7 +12,6 @@ use crate::side_channel::{events, Reporter};
 use crate::state::AppState;
 use axum::routing::{any, get, post};
 use axum::Router;
-use tower::Layer;
 
 /// The whole application. Every request passes the gate first ([`crate::guard`]: an allowed
 /// `Host`, and on the API an allowed `Origin`); every route and both fallbacks answer through
@@ -58,9 +57,8 @@ pub fn app(state: AppState) -> Router {
         state.config.allowed_hosts.clone(),
         state.config.allowed_origins.clone(),
     );
-    // Around the routed application once, not around each route (`Router::layer` would wrap
-    // every route, and each wrapper costs a clone and a boxed future per request).
-    let edged = Edge::layer(admission, state.config.allowed_origins.clone())
-        .layer(routes.with_state(state));
-    Router::new().fallback_service(edged)
+    // Around every route and the fallback (`Router::layer`): a request passes the edge of the
+    // one it is routed to, after a single routing.
+    let edge = Edge::layer(admission, state.config.allowed_origins.clone());
+    routes.with_state(state).layer(edge)
 }

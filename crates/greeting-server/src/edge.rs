@@ -1,5 +1,5 @@
-//! What every request passes first and every response last, once around the routed
-//! application (a `tower::Layer`, [`Edge::layer`]): the gate ([`crate::guard`]: an allowed
+//! What every request passes first and every response last, around every route and the
+//! fallback (a `tower::Layer`, [`Edge::layer`], given to `Router::layer`): the gate ([`crate::guard`]: an allowed
 //! `Host`, on the API an allowed `Origin`), a CORS preflight from an allowed origin answered
 //! before any route or auth, `Server` and `Date` when the response has none (the static
 //! files'), the opt-in pair's list of header names ([`crate::jar_pair::name_headers`]), then the

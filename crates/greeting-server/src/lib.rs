@@ -22,7 +22,8 @@
 //! precompressed and cached), [`attributes`] (the attribute lab: the session cookie's
 //! attributes switched at run time in teaching mode, and the 4 KB step), [`http`] (header order and reading), [`sessions`] (where the
 //! session lives: the cookie, or a store with `--sessions server`), [`shared_channel`] (the side
-//! channel through Redis pub/sub), [`serve`] (the accept loop),
+//! channel through Redis pub/sub), [`serve`] (the accept loop) and [`lanes`] (the connections'
+//! threads),
 //! [`logging`] (the log's format), [`cli`] and [`tools`] (the subcommands).
 //!
 //! Routes are tested in-process, as in axum's testing example:
@@ -60,6 +61,7 @@ pub mod handlers;
 pub mod host;
 pub mod http;
 pub mod jar_pair;
+pub mod lanes;
 pub mod logging;
 pub mod page;
 pub mod pages;

@@ -1,5 +1,6 @@
 //! The accept loop: hyper's HTTP/1.1 server with the chapter's title-case header names, header
-//! size limits, the client address for each request, and a graceful shutdown on Ctrl-C.
+//! size limits, the client address for each request, each connection on one of the
+//! [`crate::lanes`], and a graceful shutdown on Ctrl-C.
 //!
 //! `axum::serve` would do, except that it writes header names in lower case (`content-type`),
 //! while the chapter prints `Content-Type`, and Python's `requests` shows names as received.
@@ -7,6 +8,7 @@
 use crate::app::app;
 use crate::cli::ServeArgs;
 use crate::guard::LocalAddr;
+use crate::lanes::Lanes;
 use crate::sessions::Sessions;
 use crate::shared_channel;
 use crate::state::{AppState, Config};
@@ -67,6 +69,8 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         // the idle timeout: a quiet client (or a classroom of browsers) can't hold connections.
         .header_read_timeout(read_timeout);
     let graceful = GracefulShutdown::new();
+    let lanes =
+        Lanes::per_core().map_err(|e| format!("cannot start the connection threads: {e}"))?;
 
     // Tests parse this line to learn the port.
     println!("greeting-server listening on http://{addr}");
@@ -96,12 +100,17 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
                     }
                     app.clone().oneshot(request)
                 });
-                let connection = graceful.watch(http.serve_connection(TokioIo::new(stream), service));
-                tokio::spawn(async move {
-                    if let Err(e) = connection.await {
+                let http = http.clone();
+                let watcher = graceful.watcher();
+                let served = lanes.serve(stream, move |stream| async move {
+                    let connection = http.serve_connection(TokioIo::new(stream), service);
+                    if let Err(e) = watcher.watch(connection).await {
                         tracing::debug!("connection from {remote}: {e}");
                     }
                 });
+                if let Err(e) = served {
+                    tracing::warn!("cannot serve the connection from {remote}: {e}");
+                }
             }
             _ = &mut stop => break,
         }
@@ -114,6 +123,7 @@ pub async fn serve(args: ServeArgs) -> Result<(), String> {
         _ = graceful.shutdown() => tracing::info!("all connections closed"),
         _ = tokio::time::sleep(SHUTDOWN_GRACE) => tracing::warn!("some connections were still open; closing anyway"),
     }
+    drop(lanes);
     Ok(())
 }
 
