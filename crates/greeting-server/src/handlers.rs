@@ -34,10 +34,11 @@ pub async fn greeting(
     State(config): State<Arc<Config>>,
     State(sessions): State<Sessions>,
     State(attributes): State<CookieSettings>,
-    headers: HeaderMap,
+    request: Request,
 ) -> Result<Response, ApiError> {
-    let authorization = authorization_header(&headers);
-    let cookies = attributes.request_cookies(&headers);
+    let headers = request.headers();
+    let authorization = authorization_header(headers);
+    let cookies = attributes.request_cookies(headers);
     let outcome = sessions
         .greet(
             &config.greeter,
@@ -53,7 +54,7 @@ pub async fn greeting(
     }
     .into_response();
     attributes.write_into(&mut response);
-    jar_pair::carry_set_cookie(jar_pair::asked(&headers), &mut response);
+    jar_pair::carry_set_cookie(jar_pair::asked(headers), &mut response);
     Ok(response)
 }
 

@@ -5,6 +5,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
 use greeting_core::flask_pretty;
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The `Server` header: `greeting-server/VERSION` (the chapter's says `Werkzeug/2.0.2 Python/3.8.10`).
@@ -26,11 +27,26 @@ pub fn unix_now_ms() -> u64 {
         .unwrap_or(0)
 }
 
-/// `Date`, as an HTTP date (`Wed, 17 Nov 2021 20:42:27 GMT`).
+/// `Date`, as an HTTP date (`Wed, 17 Nov 2021 20:42:27 GMT`), formatted once a second on each
+/// thread (as hyper does for its own `Date`).
 pub fn http_date() -> HeaderValue {
-    HeaderValue::from_str(&httpdate::fmt_http_date(SystemTime::now()))
-        .unwrap_or(HeaderValue::from_static("Thu, 01 Jan 1970 00:00:00 GMT"))
+    thread_local! {
+        static LAST: RefCell<(u64, HeaderValue)> =
+            RefCell::new((0, HeaderValue::from_static(EPOCH_DATE)));
+    }
+    let now = SystemTime::now();
+    let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    LAST.with_borrow_mut(|(kept_secs, kept)| {
+        if *kept_secs != secs {
+            *kept = HeaderValue::from_str(&httpdate::fmt_http_date(now))
+                .unwrap_or(HeaderValue::from_static(EPOCH_DATE));
+            *kept_secs = secs;
+        }
+        kept.clone()
+    })
 }
+
+const EPOCH_DATE: &str = "Thu, 01 Jan 1970 00:00:00 GMT";
 
 /// Appends `Server` and `Date` when a response lacks them (hyper would add `Date` itself, but at
 /// its own place; setting it here keeps the chapter's order).
@@ -43,6 +59,9 @@ pub fn ensure_server_headers(headers: &mut HeaderMap) {
     }
 }
 
+/// Room for the chapter's six response headers and the CORS ones, so the map grows at most once.
+const RESPONSE_HEADERS: usize = 12;
+
 /// A response whose headers come in the chapter's order: `Content-Type`, `Content-Length`, then
 /// `extra` (e.g. `Vary`, `Set-Cookie`), then `Server` and `Date`.
 pub fn ordered_response(
@@ -51,7 +70,7 @@ pub fn ordered_response(
     body: String,
     extra: impl IntoIterator<Item = (HeaderName, HeaderValue)>,
 ) -> Response {
-    let mut headers = HeaderMap::new();
+    let mut headers = HeaderMap::with_capacity(RESPONSE_HEADERS);
     if let Some(content_type) = content_type {
         headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     }
@@ -142,6 +161,18 @@ mod tests {
         assert_eq!(title_case("content-type"), "Content-Type");
         assert_eq!(title_case("x-playground-exchange"), "X-Playground-Exchange");
         assert_eq!(title_case("www-authenticate"), "Www-Authenticate");
+    }
+
+    #[test]
+    fn the_kept_date_is_httpdates_of_this_second() {
+        // The first call formats, the next ones are served from the kept value.
+        for _ in 0..3 {
+            let before = SystemTime::now();
+            let date = http_date();
+            let after = SystemTime::now();
+            let formatted = [before, after].map(httpdate::fmt_http_date);
+            assert!(formatted.iter().any(|f| date == f.as_str()), "{date:?}");
+        }
     }
 
     #[test]

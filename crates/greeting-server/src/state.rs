@@ -163,9 +163,14 @@ impl ServerInfos {
     }
 }
 
-/// The state every handler shares; cloning it clones a few reference counts.
+/// The state every handler shares, behind one reference count: the router clones it for
+/// every request.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+/// What [`AppState`] holds.
+#[derive(Clone)]
+pub struct Shared {
     pub config: Arc<Config>,
     pub info: Arc<ServerInfos>,
     pub side_channel: SideChannel,
@@ -185,28 +190,37 @@ impl AppState {
         let side_channel =
             SideChannel::new(config.loopback, config.instructor_token.clone(), shutdown);
         let cookie_attributes = CookieSettings::new(config.greeter.max_age_secs);
-        AppState {
+        AppState(Arc::new(Shared {
             cookie_attributes,
             config: Arc::new(config),
             info,
             side_channel,
             sessions: Sessions::Cookie,
-        }
+        }))
     }
 
     /// The same state with sessions kept as `sessions` says (opened at start, see
     /// [`Sessions::open`]).
     pub fn with_sessions(mut self, sessions: Sessions) -> AppState {
+        let shared = Arc::make_mut(&mut self.0);
         let mode = sessions.mode().into();
         let mut info = ServerInfos {
-            this_machine: self.info.this_machine.clone(),
-            beyond: self.info.beyond.clone(),
+            this_machine: shared.info.this_machine.clone(),
+            beyond: shared.info.beyond.clone(),
         };
         info.this_machine.session_mode = mode;
         info.beyond.session_mode = mode;
-        self.info = Arc::new(info);
-        self.sessions = sessions;
+        shared.info = Arc::new(info);
+        shared.sessions = sessions;
         self
+    }
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
     }
 }
 
