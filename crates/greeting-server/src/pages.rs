@@ -35,9 +35,10 @@ pub static PAGE_TOKEN: HeaderName = HeaderName::from_static("x-playground-page")
 /// What a masked value reads.
 const HIDDEN: &str = "<hidden>";
 
-/// A report that arrives this soon after the page's last write waits for the rest of that
-/// moment's reports, and they go out in one write: under load a page gets at most about a
-/// hundred writes a second, however many exchanges it sees; a lone exchange goes at once.
+/// A report of another client that arrives this soon after the page's last write waits for the
+/// rest of that moment's reports, and they go out in one write: under load a page gets about a
+/// hundred writes a second, however many exchanges it sees. A lone report, and a report of the
+/// page's own request (it waits for it to learn its jar), go at once.
 pub const GATHER: Duration = Duration::from_millis(10);
 
 /// The sentence a masked report carries for the learner.
@@ -107,13 +108,25 @@ struct Page {
     token: Token,
     ip: IpAddr,
     reach: Reach,
-    queue: mpsc::Sender<Arc<View>>,
+    queue: mpsc::Sender<Queued>,
     missed: AtomicU64,
 }
 
+/// A report in a page's queue.
+#[derive(Debug)]
+struct Queued {
+    view: Arc<View>,
+    /// Of the page's own request.
+    own: bool,
+}
+
 impl Page {
-    fn send(&self, view: &Arc<View>) {
-        if self.queue.try_send(view.clone()).is_err() {
+    fn send(&self, view: &Arc<View>, own: bool) {
+        let queued = Queued {
+            view: view.clone(),
+            own,
+        };
+        if self.queue.try_send(queued).is_err() {
             // Full (a page that stopped reading) or closed (it just left): dropped for it alone.
             self.missed.fetch_add(1, Ordering::Relaxed);
         }
@@ -155,17 +168,20 @@ pub struct Pages(Arc<Shared>);
 /// The pages that may see one exchange, and how.
 #[derive(Debug, Default)]
 pub struct Audience {
+    /// The page whose request it was.
+    own: Option<Arc<Page>>,
+    /// Other pages that see it in full.
     full: Vec<Arc<Page>>,
     masked: Vec<Arc<Page>>,
 }
 
 impl Audience {
     pub fn is_empty(&self) -> bool {
-        self.full.is_empty() && self.masked.is_empty()
+        self.own.is_none() && self.full.is_empty() && self.masked.is_empty()
     }
 
     pub fn wants_full(&self) -> bool {
-        !self.full.is_empty()
+        self.own.is_some() || !self.full.is_empty()
     }
 
     pub fn wants_masked(&self) -> bool {
@@ -175,12 +191,19 @@ impl Audience {
     /// Queues the report for each page, the JSON it may see (a `None` is not sent), each view
     /// framed once for all the pages that get it.
     pub fn deliver(&self, full: Option<Arc<str>>, masked: Option<Arc<str>>) {
-        for (pages, json) in [(&self.full, full), (&self.masked, masked)] {
-            if let (Some(json), false) = (json, pages.is_empty()) {
-                let view = View::new(json);
-                for page in pages {
-                    page.send(&view);
-                }
+        if let Some(json) = full.filter(|_| self.wants_full()) {
+            let view = View::new(json);
+            if let Some(own) = &self.own {
+                own.send(&view, true);
+            }
+            for page in &self.full {
+                page.send(&view, false);
+            }
+        }
+        if let Some(json) = masked.filter(|_| self.wants_masked()) {
+            let view = View::new(json);
+            for page in &self.masked {
+                page.send(&view, false);
             }
         }
     }
@@ -274,7 +297,7 @@ impl Pages {
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let own = source.token.and_then(|t| registry.by_token.get(t));
         if let Some(own) = own {
-            audience.full.push(own.clone());
+            audience.own = Some(own.clone());
         }
         for instructor in &registry.instructors {
             if !own.is_some_and(|own| Arc::ptr_eq(own, instructor)) {
@@ -315,7 +338,7 @@ impl Pages {
 #[derive(Debug)]
 pub struct Subscription {
     page: Arc<Page>,
-    events: mpsc::Receiver<Arc<View>>,
+    events: mpsc::Receiver<Queued>,
     pages: Pages,
     /// When the queue last ran dry, i.e. when what was taken from it went out in one write.
     written_at: Option<Instant>,
@@ -333,16 +356,16 @@ impl Subscription {
         if missed > 0 {
             return Some(Delivery::Lagged(missed));
         }
-        if let Ok(view) = self.events.try_recv() {
-            return Some(Delivery::Exchange(view));
+        if let Ok(queued) = self.events.try_recv() {
+            return Some(Delivery::Exchange(queued.view));
         }
         // The queue is empty: the server writes what this page has been given so far.
         let written_at = *self.written_at.insert(Instant::now());
-        let view = self.events.recv().await?;
-        if let Some(wait) = GATHER.checked_sub(written_at.elapsed()) {
+        let queued = self.events.recv().await?;
+        if let (false, Some(wait)) = (queued.own, GATHER.checked_sub(written_at.elapsed())) {
             tokio::time::sleep(wait).await;
         }
-        Some(Delivery::Exchange(view))
+        Some(Delivery::Exchange(queued.view))
     }
 }
 
@@ -543,7 +566,7 @@ mod tests {
     }
 
     #[tokio::test(start_paused = true)]
-    async fn a_lone_report_goes_at_once_and_a_busy_moment_goes_in_one_write() {
+    async fn a_lone_report_and_the_pages_own_go_at_once_and_a_busy_moment_in_one_write() {
         let pages = Pages::new(false, 16);
         let mut page = pages.subscribe(ip(1), Reach::Beyond, false).unwrap();
         let script = Source {
@@ -571,13 +594,35 @@ mod tests {
                 page.next().await;
                 times.push(Instant::now());
             }
-            times
+            (times, page)
         });
         tokio::time::sleep(GATHER / 5).await;
         for _ in 0..3 {
             publish(&pages, script.clone());
         }
-        assert_eq!(waiting.await.unwrap(), [written + GATHER; 3]);
+        let (times, mut page) = waiting.await.unwrap();
+        assert_eq!(times, [written + GATHER; 3]);
+
+        // The page's own request, right after that write: no wait.
+        let token = page.token().as_str().to_string();
+        let waiting = tokio::spawn(async move {
+            let delivery = page.next().await;
+            (delivery, Instant::now())
+        });
+        tokio::time::sleep(GATHER / 5).await;
+        let published = Instant::now();
+        publish(
+            &pages,
+            Source {
+                token: Some(&token),
+                ..script
+            },
+        );
+        let (delivery, at) = waiting.await.unwrap();
+        let Some(Delivery::Exchange(view)) = delivery else {
+            panic!("the page's own report");
+        };
+        assert_eq!((view.json().as_ref(), at), ("full", published));
     }
 
     #[tokio::test]
