@@ -2,9 +2,9 @@
 //! connection served from its first byte to its last on one lane, taken in turn. A request's
 //! wakeups then stay on the thread that reads and answers it.
 //!
-//! Kept by the rule: on the multi-threaded runtime the wakeups and work stealing between its
-//! workers cost 15% of `GET /greeting`'s requests per second at 16 connections
-//! (bench/PROFILE-NOTES.md, Session 7).
+//! Kept by the rule: `GET /greeting` at 16 connections answers 20% more requests per second
+//! than with every connection on tokio's multi-threaded runtime, whose workers wake and steal
+//! from each other (bench/PROFILE-NOTES.md, Session 7).
 
 use std::future::Future;
 use std::io;
