@@ -32,7 +32,7 @@ pub fn unix_now_ms() -> u64 {
 pub fn http_date() -> HeaderValue {
     thread_local! {
         static LAST: RefCell<(u64, HeaderValue)> =
-            RefCell::new((0, HeaderValue::from_static(EPOCH_DATE)));
+            const { RefCell::new((0, HeaderValue::from_static(EPOCH_DATE))) };
     }
     let now = SystemTime::now();
     let secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
