@@ -53,29 +53,18 @@ fn plain_field(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::io;
-    use std::sync::{Arc, Mutex};
+    use std::fs::File;
 
-    /// A `MakeWriter` that collects what tracing writes.
-    #[derive(Clone, Default)]
-    struct Captured(Arc<Mutex<Vec<u8>>>);
-
-    impl io::Write for Captured {
-        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(buf);
-            Ok(buf.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    /// The lines after their timestamps, of a few events of every kind of field.
-    fn lines_of(
-        subscriber: impl Subscriber + Send + Sync + 'static,
-        log: &Captured,
-    ) -> Vec<String> {
-        tracing::subscriber::with_default(subscriber, || {
+    /// The lines after their timestamps of a few events of every kind of field, as `subscriber`
+    /// writes them into a scratch file.
+    fn lines_of<S>(subscriber: impl FnOnce(File) -> S, name: &str) -> Vec<String>
+    where
+        S: Subscriber + Send + Sync + 'static,
+    {
+        let path =
+            std::env::temp_dir().join(format!("greeting-server-{}-{name}.log", std::process::id()));
+        let file = File::create(&path).unwrap();
+        tracing::subscriber::with_default(subscriber(file), || {
             let client = std::net::SocketAddr::from(([127, 0, 0, 1], 50000));
             tracing::info!(target: EXCHANGE_TARGET, seq = 1u64, client = %client, status = 200u16, user = "cob\"ra", visit = 2u64, "exchange");
             tracing::warn!(
@@ -85,26 +74,25 @@ mod tests {
             tracing::info!(flag = true, ratio = 0.5, debugged = ?Some("x"), "with {} args", 2);
             tracing::info!(only = "fields, no message");
         });
-        String::from_utf8(log.0.lock().unwrap().clone())
-            .unwrap()
-            .lines()
-            .map(|line| line[27..].to_string())
-            .collect()
+        let text = std::fs::read_to_string(&path).unwrap();
+        let _ = std::fs::remove_file(&path);
+        text.lines().map(|line| line[27..].to_string()).collect()
     }
 
     #[test]
     fn plain_lines_are_fmts_default_lines() {
-        let (ours, default) = (Captured::default(), Captured::default());
-        let sink = ours.clone();
-        let ours = lines_of(subscriber(move || sink.clone(), false), &ours);
-        let sink = default.clone();
-        let fmt_default = tracing_subscriber::fmt()
-            .with_writer(move || sink.clone())
-            .with_target(false)
-            .with_ansi(false)
-            .with_max_level(Level::INFO)
-            .finish();
-        let default = lines_of(fmt_default, &default);
+        let ours = lines_of(|file| subscriber(file, false), "plain");
+        let default = lines_of(
+            |file| {
+                tracing_subscriber::fmt()
+                    .with_writer(file)
+                    .with_target(false)
+                    .with_ansi(false)
+                    .with_max_level(Level::INFO)
+                    .finish()
+            },
+            "default",
+        );
         assert_eq!(ours.len(), 4, "{ours:?}");
         assert_eq!(ours, default);
         assert_eq!(
