@@ -258,7 +258,6 @@ impl Pages {
             page,
             events,
             pages: self.clone(),
-            written_at: None,
         })
     }
 
@@ -340,8 +339,6 @@ pub struct Subscription {
     page: Arc<Page>,
     events: mpsc::Receiver<Queued>,
     pages: Pages,
-    /// When the queue last ran dry, i.e. when what was taken from it went out in one write.
-    written_at: Option<Instant>,
 }
 
 impl Subscription {
@@ -360,7 +357,7 @@ impl Subscription {
             return Some(Delivery::Exchange(queued.view));
         }
         // The queue is empty: the server writes what this page has been given so far.
-        let written_at = *self.written_at.insert(Instant::now());
+        let written_at = Instant::now();
         let queued = self.events.recv().await?;
         if let (false, Some(wait)) = (queued.own, GATHER.checked_sub(written_at.elapsed())) {
             tokio::time::sleep(wait).await;
